@@ -1,0 +1,274 @@
+/**
+ * The control plane's tables. Times are stored as RFC 3339 UTC strings (sortable as text);
+ * JSON columns hold small documents. Change this file, then `pnpm db:generate` and commit the
+ * migration it writes.
+ */
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
+
+export const settings = sqliteTable("settings", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+});
+
+export const orgs = sqliteTable("orgs", {
+  id: text("id").primaryKey(),
+  slug: text("slug").notNull().unique(),
+  name: text("name").notNull(),
+  insertedAt: text("inserted_at").notNull().default(now),
+});
+
+export const users = sqliteTable("users", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull().unique(),
+  isAdmin: integer("is_admin", { mode: "boolean" }).notNull().default(false),
+  insertedAt: text("inserted_at").notNull().default(now),
+});
+
+export const memberships = sqliteTable(
+  "memberships",
+  {
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    role: text("role", { enum: ["admin", "member"] }).notNull().default("member"),
+    insertedAt: text("inserted_at").notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.userId] }), index("memberships_user").on(t.userId)],
+);
+
+export const tokens = sqliteTable("tokens", {
+  id: text("id").primaryKey(),
+  userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+  /** Set when the token is restricted to one org. */
+  orgId: text("org_id").references(() => orgs.id, { onDelete: "cascade" }),
+  name: text("name").notNull(),
+  digest: text("digest").notNull().unique(),
+  prefix: text("prefix").notNull(),
+  scopes: text("scopes", { mode: "json" }).$type<string[]>().notNull(),
+  expiresAt: text("expires_at"),
+  revokedAt: text("revoked_at"),
+  lastUsedAt: text("last_used_at"),
+  insertedAt: text("inserted_at").notNull().default(now),
+});
+
+export const agents = sqliteTable(
+  "agents",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    agentId: text("agent_id").notNull(),
+    name: text("name").notNull(),
+    hostname: text("hostname").notNull(),
+    status: text("status").notNull().default("Offline"),
+    statusUpdatedAt: text("status_updated_at").notNull().default(now),
+    connected: integer("connected", { mode: "boolean" }).notNull().default(false),
+    paused: integer("paused", { mode: "boolean" }).notNull().default(false),
+    version: text("version").notNull(),
+    hostOs: text("host_os").notNull(),
+    os: text("os", { mode: "json" }).$type<Record<string, string>>().notNull(),
+    cpuCount: integer("cpu_count"),
+    memoryBytes: integer("memory_bytes"),
+    labels: text("labels", { mode: "json" }).$type<Record<string, string>>().notNull().default({}),
+    slots: integer("slots").notNull().default(1),
+    cpus: text("cpus").notNull().default("1.0"),
+    memLimit: text("mem_limit").notNull().default("1g"),
+    pidsLimit: integer("pids_limit").notNull().default(200),
+    credentialDigest: text("credential_digest").notNull().unique(),
+    credentialRevokedAt: text("credential_revoked_at"),
+    registeredBy: text("registered_by").references(() => users.id, { onDelete: "set null" }),
+    startedAt: text("started_at"),
+    lastRestartedAt: text("last_restarted_at"),
+    restartCount: integer("restart_count").notNull().default(0),
+    lastSeenAt: text("last_seen_at"),
+    archived: integer("archived", { mode: "boolean" }).notNull().default(false),
+    archivedAt: text("archived_at"),
+    insertedAt: text("inserted_at").notNull().default(now),
+    updatedAt: text("updated_at").notNull().default(now),
+  },
+  (t) => [
+    uniqueIndex("agents_org_slug").on(t.orgId, t.agentId),
+    index("agents_org_name").on(t.orgId, t.name),
+  ],
+);
+
+export const agentModules = sqliteTable(
+  "agent_modules",
+  {
+    agentId: text("agent_id").notNull().references(() => agents.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    version: text("version").notNull(),
+    installedAt: text("installed_at"),
+  },
+  (t) => [primaryKey({ columns: [t.agentId, t.name] }), index("agent_modules_name").on(t.name, t.version)],
+);
+
+export const agentStatusHistory = sqliteTable(
+  "agent_status_history",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    agentId: text("agent_id").notNull().references(() => agents.id, { onDelete: "cascade" }),
+    fromStatus: text("from_status"),
+    toStatus: text("to_status").notNull(),
+    reason: text("reason").notNull(),
+    jobId: text("job_id"),
+    at: text("at").notNull(),
+  },
+  (t) => [index("agent_status_history_agent").on(t.agentId, t.id)],
+);
+
+export const agentModuleHistory = sqliteTable(
+  "agent_module_history",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    agentId: text("agent_id").notNull().references(() => agents.id, { onDelete: "cascade" }),
+    module: text("module").notNull(),
+    action: text("action", { enum: ["install", "update", "remove"] }).notNull(),
+    fromVersion: text("from_version"),
+    toVersion: text("to_version"),
+    outcome: text("outcome", { enum: ["succeeded", "failed", "started"] }).notNull(),
+    message: text("message"),
+    at: text("at").notNull(),
+  },
+  (t) => [index("agent_module_history_agent").on(t.agentId, t.id)],
+);
+
+export const pools = sqliteTable(
+  "pools",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    archived: integer("archived", { mode: "boolean" }).notNull().default(false),
+    archivedAt: text("archived_at"),
+    insertedAt: text("inserted_at").notNull().default(now),
+    updatedAt: text("updated_at").notNull().default(now),
+  },
+  (t) => [index("pools_org_name").on(t.orgId, t.name)],
+);
+
+export const poolAgents = sqliteTable(
+  "pool_agents",
+  {
+    poolId: text("pool_id").notNull().references(() => pools.id, { onDelete: "cascade" }),
+    agentId: text("agent_id").notNull().references(() => agents.id, { onDelete: "cascade" }),
+    addedAt: text("added_at").notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.poolId, t.agentId] }), index("pool_agents_agent").on(t.agentId)],
+);
+
+export const poolUsers = sqliteTable(
+  "pool_users",
+  {
+    poolId: text("pool_id").notNull().references(() => pools.id, { onDelete: "cascade" }),
+    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    addedAt: text("added_at").notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.poolId, t.userId] })],
+);
+
+export const modules = sqliteTable(
+  "modules",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    version: text("version").notNull(),
+    image: text("image").notNull(),
+    description: text("description").notNull().default(""),
+    /** The published document, canonical JSON: republishing compares against it. */
+    functions: text("functions", { mode: "json" }).$type<unknown[]>().notNull(),
+    insertedAt: text("inserted_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("modules_org_name_version").on(t.orgId, t.name, t.version)],
+);
+
+export const jobs = sqliteTable(
+  "jobs",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    module: text("module").notNull(),
+    version: text("version").notNull(),
+    function: text("function").notNull(),
+    inputs: text("inputs", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    poolId: text("pool_id").references(() => pools.id, { onDelete: "set null" }),
+    targetAgentId: text("target_agent_id").references(() => agents.id, { onDelete: "set null" }),
+    /** The agent holding (or that last held) the current attempt. */
+    agentId: text("agent_id").references(() => agents.id, { onDelete: "set null" }),
+    status: text("status").notNull().default("pending"),
+    attempt: integer("attempt").notNull().default(0),
+    maxAttempts: integer("max_attempts").notNull().default(3),
+    limits: text("limits", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
+    timeoutS: integer("timeout_s"),
+    priority: integer("priority").notNull().default(0),
+    triggerSource: text("trigger_source").notNull(),
+    triggeredBy: text("triggered_by").notNull(),
+    exitCode: integer("exit_code"),
+    errorReason: text("error_reason"),
+    errorMessage: text("error_message"),
+    errorStep: text("error_step"),
+    steps: text("steps", { mode: "json" }).$type<unknown[]>().notNull().default([]),
+    leaseExpiresAt: text("lease_expires_at"),
+    logBytes: integer("log_bytes").notNull().default(0),
+    insertedAt: text("inserted_at").notNull().default(now),
+    claimedAt: text("claimed_at"),
+    startedAt: text("started_at"),
+    completedAt: text("completed_at"),
+    updatedAt: text("updated_at").notNull().default(now),
+  },
+  (t) => [
+    index("jobs_org_inserted").on(t.orgId, t.insertedAt),
+    index("jobs_status_priority").on(t.status, t.priority, t.insertedAt),
+    index("jobs_agent").on(t.agentId),
+    index("jobs_target_agent").on(t.targetAgentId),
+    index("jobs_pool").on(t.poolId),
+  ],
+);
+
+export const jobAttempts = sqliteTable(
+  "job_attempts",
+  {
+    jobId: text("job_id").notNull().references(() => jobs.id, { onDelete: "cascade" }),
+    attempt: integer("attempt").notNull(),
+    agentId: text("agent_id").notNull(),
+    claimedAt: text("claimed_at").notNull(),
+    startedAt: text("started_at"),
+    endedAt: text("ended_at"),
+    outcome: text("outcome").notNull().default("running"),
+    exitCode: integer("exit_code"),
+    errorReason: text("error_reason"),
+    errorMessage: text("error_message"),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.attempt] })],
+);
+
+export const jobLogs = sqliteTable(
+  "job_logs",
+  {
+    jobId: text("job_id").notNull().references(() => jobs.id, { onDelete: "cascade" }),
+    attempt: integer("attempt").notNull(),
+    seq: integer("seq").notNull(),
+    stream: text("stream").notNull(),
+    data: text("data").notNull(),
+    at: text("at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.attempt, t.seq] })],
+);
+
+export const jobReports = sqliteTable("job_reports", {
+  jobId: text("job_id").primaryKey().references(() => jobs.id, { onDelete: "cascade" }),
+  json: text("json"),
+  markdown: text("markdown"),
+  updatedAt: text("updated_at").notNull(),
+});
+
+export const reportShares = sqliteTable("report_shares", {
+  id: text("id").primaryKey(),
+  jobId: text("job_id").notNull().references(() => jobs.id, { onDelete: "cascade" }),
+  digest: text("digest").notNull().unique(),
+  expiresAt: text("expires_at").notNull(),
+  insertedAt: text("inserted_at").notNull().default(now),
+});

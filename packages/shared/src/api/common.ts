@@ -1,0 +1,85 @@
+/** Envelopes and list parameters shared by every REST endpoint (docs/api.md, "Conventions"). */
+import { z } from "zod";
+
+/** RFC 3339 UTC timestamp, always with a trailing Z. */
+export const Timestamp = z.string().describe("RFC 3339 UTC timestamp");
+export type Timestamp = z.infer<typeof Timestamp>;
+
+export const Id = z.string().min(1).max(64);
+
+export function success<T extends z.ZodType>(details: T) {
+  return z.object({ status: z.literal("success"), details });
+}
+
+export function successList<T extends z.ZodType>(item: T) {
+  return z.object({
+    status: z.literal("success"),
+    details: z.array(item),
+    next_cursor: z.string().nullable(),
+  });
+}
+
+export const ErrorItem = z.object({ path: z.string(), message: z.string() });
+export type ErrorItem = z.infer<typeof ErrorItem>;
+
+export const ErrorEnvelope = z.object({
+  status: z.literal("error"),
+  code: z.string(),
+  message: z.string(),
+  errors: z.array(ErrorItem).optional(),
+});
+export type ErrorEnvelope = z.infer<typeof ErrorEnvelope>;
+
+export const SortOrder = z.enum(["asc", "desc"]);
+export const ArchivedFilter = z.enum(["active", "archived", "all"]);
+export type ArchivedFilter = z.infer<typeof ArchivedFilter>;
+
+export const MAX_PAGE_SIZE = 200;
+export const DEFAULT_PAGE_SIZE = 50;
+
+/** limit, cursor, order: every list accepts them; `sort` is each list's own enum. */
+export const PageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
+  cursor: z.string().max(512).optional(),
+  order: SortOrder.default("asc"),
+});
+
+export const OkDetails = success(z.object({ ok: z.literal(true) }));
+
+/** Per-job container limits: strings as docker takes them, as list-agents-api.txt gives them. */
+export const CpusValue = z
+  .string()
+  .regex(/^\d+(\.\d+)?$/, "cpus must be a decimal number of cores such as \"1.0\"")
+  .refine((v) => Number(v) > 0 && Number(v) <= 1024, "cpus must be above 0 and at most 1024");
+export const MemLimitValue = z
+  .string()
+  .regex(/^\d+[bkmg]?$/i, "mem_limit must be a size such as \"512m\" or \"1g\"")
+  .refine((v) => parseMemLimit(v) >= 6 * 1024 * 1024, "mem_limit must be at least 6m (docker's minimum)");
+export const PidsLimitValue = z.number().int().min(16).max(1_000_000);
+
+export const Limits = z.object({
+  cpus: CpusValue,
+  mem_limit: MemLimitValue,
+  pids_limit: PidsLimitValue,
+});
+export type Limits = z.infer<typeof Limits>;
+export const LimitsOverride = Limits.partial();
+export type LimitsOverride = z.infer<typeof LimitsOverride>;
+
+export const DEFAULT_LIMITS: Limits = { cpus: "1.0", mem_limit: "1g", pids_limit: 200 };
+
+const UNIT: Record<string, number> = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/** "512m" -> bytes; a bare number is bytes. */
+export function parseMemLimit(value: string): number {
+  const m = /^(\d+)([bkmg]?)$/i.exec(value);
+  if (!m) return Number.NaN;
+  return Number(m[1]) * (UNIT[(m[2] || "b").toLowerCase()] ?? 1);
+}
+
+/** "1.5" -> 1_500_000_000 NanoCpus. */
+export function cpusToNano(value: string): number {
+  return Math.round(Number(value) * 1e9);
+}
+
+export const Labels = z.record(z.string().min(1).max(63), z.string().max(255));

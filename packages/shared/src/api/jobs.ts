@@ -1,0 +1,133 @@
+import { z } from "zod";
+import { JobErrorReason, JobStatus } from "../status/job-status.js";
+import { Id, LimitsOverride, PageQuery, Timestamp, success, successList } from "./common.js";
+import { ModuleName } from "./agents.js";
+import { FunctionName } from "./modules.js";
+
+export const TRIGGER_SOURCES = ["manual", "api", "schedule", "webhook", "event"] as const;
+export const TriggerSource = z.enum(TRIGGER_SOURCES);
+export type TriggerSource = z.infer<typeof TriggerSource>;
+
+export const CreateJobBody = z
+  .object({
+    module: ModuleName,
+    /** An exact version or a semver range; the highest published match is used. Default: latest. */
+    version: z.string().min(1).max(100).optional(),
+    function: FunctionName,
+    inputs: z.record(z.string(), z.unknown()).default({}),
+    pool_id: Id.optional(),
+    agent_id: Id.optional(),
+    limits: LimitsOverride.optional(),
+    timeout_s: z.number().int().min(1).max(7 * 24 * 3600).optional(),
+    max_attempts: z.number().int().min(1).max(20).default(3),
+    priority: z.number().int().min(-100).max(100).default(0),
+    trigger_source: TriggerSource.default("api"),
+    triggered_by: z.string().max(200).optional(),
+    org: z.string().max(64).optional(),
+  })
+  .refine((b) => !(b.pool_id && b.agent_id), { message: "give pool_id or agent_id, not both", path: ["agent_id"] });
+export type CreateJobBody = z.infer<typeof CreateJobBody>;
+
+export const JobError = z.object({
+  reason: JobErrorReason,
+  message: z.string(),
+  step: z.string().nullable().optional(),
+});
+export type JobError = z.infer<typeof JobError>;
+
+export const AttemptOutcome = z.enum(["running", "completed", "failed", "cancelled", "lost", "released"]);
+export const JobAttempt = z.object({
+  attempt: z.number().int(),
+  agent_id: Id,
+  agent_name: z.string().nullable(),
+  claimed_at: Timestamp,
+  started_at: Timestamp.nullable(),
+  ended_at: Timestamp.nullable(),
+  outcome: AttemptOutcome,
+  exit_code: z.number().int().nullable(),
+  error: JobError.nullable(),
+});
+export type JobAttempt = z.infer<typeof JobAttempt>;
+
+export const StepStatus = z.enum(["pending", "running", "completed", "failed", "skipped"]);
+export const JobStep = z.object({
+  name: z.string(),
+  status: StepStatus,
+  started_at: Timestamp.nullable(),
+  ended_at: Timestamp.nullable(),
+  output: z.string().nullable(),
+});
+export type JobStep = z.infer<typeof JobStep>;
+
+export const Job = z.object({
+  id: Id,
+  org_id: Id,
+  module: z.string(),
+  version: z.string(),
+  function: z.string(),
+  inputs: z.record(z.string(), z.unknown()),
+  pool_id: Id.nullable(),
+  pool_name: z.string().nullable(),
+  /** The agent the job was sent to, else the agent of the current attempt. */
+  agent_id: Id.nullable(),
+  agent_name: z.string().nullable(),
+  target_agent_id: Id.nullable(),
+  status: JobStatus,
+  waiting_reason: z.string().nullable(),
+  attempt: z.number().int(),
+  max_attempts: z.number().int(),
+  attempts: z.array(JobAttempt),
+  exit_code: z.number().int().nullable(),
+  error: JobError.nullable(),
+  limits: LimitsOverride,
+  timeout_s: z.number().int().nullable(),
+  priority: z.number().int(),
+  trigger_source: TriggerSource,
+  triggered_by: z.string(),
+  steps: z.array(JobStep),
+  has_report: z.boolean(),
+  inserted_at: Timestamp,
+  claimed_at: Timestamp.nullable(),
+  started_at: Timestamp.nullable(),
+  completed_at: Timestamp.nullable(),
+  duration_ms: z.number().int().nullable(),
+  updated_at: Timestamp,
+});
+export type Job = z.infer<typeof Job>;
+export const JobResponse = success(Job);
+export const JobListResponse = successList(Job);
+
+export const JOB_SORTS = ["inserted_at", "status", "completed_at"] as const;
+export const JobListQuery = PageQuery.extend({
+  sort: z.enum(JOB_SORTS).default("inserted_at"),
+  order: z.enum(["asc", "desc"]).default("desc"),
+  status: z.string().regex(/^[a-z]+(,[a-z]+)*$/, "status must be one or more job statuses, comma separated").optional(),
+  agent_id: Id.optional(),
+  trigger_source: TriggerSource.optional(),
+  pool_id: Id.optional(),
+  org: z.string().max(64).optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+});
+export type JobListQuery = z.infer<typeof JobListQuery>;
+
+export const DeleteJobsBody = z.object({ ids: z.array(Id).min(1).max(500) });
+export const DeleteJobsResponse = success(z.object({ deleted: z.array(Id), not_found: z.array(Id) }));
+
+export const LogChunk = z.object({
+  attempt: z.number().int(),
+  seq: z.number().int(),
+  stream: z.enum(["stdout", "stderr", "system"]),
+  data: z.string(),
+  at: Timestamp,
+});
+export type LogChunk = z.infer<typeof LogChunk>;
+export const JobLogsResponse = successList(LogChunk);
+
+export const JobReport = z.object({
+  job_id: Id,
+  json: z.unknown().nullable(),
+  markdown: z.string().nullable(),
+  updated_at: Timestamp,
+});
+export const JobReportResponse = success(JobReport);

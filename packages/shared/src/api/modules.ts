@@ -1,0 +1,52 @@
+import { z } from "zod";
+import { CpusValue, Id, MemLimitValue, PageQuery, PidsLimitValue, Timestamp, success, successList } from "./common.js";
+import { ModuleName, SemverString } from "./agents.js";
+
+export const FunctionName = z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,99}$/, "must be lowercase letters, digits, '.', '_' or '-'");
+
+export const FunctionDefaults = z.object({
+  cpus: CpusValue.optional(),
+  mem_limit: MemLimitValue.optional(),
+  pids_limit: PidsLimitValue.optional(),
+  timeout_s: z.number().int().min(1).max(7 * 24 * 3600).optional(),
+});
+
+export const ModuleFunction = z.object({
+  name: FunctionName,
+  display_name: z.string().min(1).max(200),
+  /** argv, never a shell line: inputs reach the container as a file, not interpolated here. */
+  command: z.array(z.string().max(4096)).min(1).max(256),
+  input_schema: z.record(z.string(), z.unknown()).default({ type: "object" }),
+  defaults: FunctionDefaults.default({}),
+});
+export type ModuleFunction = z.infer<typeof ModuleFunction>;
+
+export const PublishModuleBody = z.object({
+  name: ModuleName,
+  version: SemverString,
+  image: z.string().min(1).max(512).regex(/^[^\s]+$/, "image must not contain spaces"),
+  description: z.string().max(2000).default(""),
+  functions: z.array(ModuleFunction).min(1).max(200),
+  org: z.string().max(64).optional(),
+});
+export type PublishModuleBody = z.infer<typeof PublishModuleBody>;
+
+export const ModuleVersion = z.object({
+  id: Id,
+  org_id: Id,
+  name: z.string(),
+  version: z.string(),
+  image: z.string(),
+  description: z.string(),
+  functions: z.array(ModuleFunction),
+  inserted_at: Timestamp,
+});
+export type ModuleVersion = z.infer<typeof ModuleVersion>;
+export const ModuleVersionResponse = success(ModuleVersion);
+export const ModuleListResponse = successList(ModuleVersion);
+export const ModuleListQuery = PageQuery.extend({
+  sort: z.enum(["name", "inserted_at"]).default("name"),
+  q: z.string().max(200).optional(),
+  name: z.string().max(100).optional(),
+  org: z.string().max(64).optional(),
+});

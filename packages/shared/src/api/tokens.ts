@@ -1,0 +1,40 @@
+import { z } from "zod";
+import { Id, PageQuery, Timestamp, success, successList } from "./common.js";
+
+export const TOKEN_SCOPES = ["admin", "agents:register", "jobs:write", "read"] as const;
+export const TokenScope = z.enum(TOKEN_SCOPES);
+export type TokenScope = z.infer<typeof TokenScope>;
+
+export const CreateTokenBody = z.object({
+  name: z.string().trim().min(1).max(100),
+  scopes: z.array(TokenScope).min(1).default(["agents:register", "read"]),
+  /** Restrict the token to one of its user's orgs (slug or id). */
+  org: z.string().min(1).max(64).optional(),
+  expires_at: z.iso.datetime({ offset: true }).optional(),
+  /** Alternative to expires_at: days from now. */
+  expires_in_days: z.number().int().min(1).max(3650).optional(),
+});
+export type CreateTokenBody = z.infer<typeof CreateTokenBody>;
+
+export const Token = z.object({
+  id: Id,
+  name: z.string(),
+  scopes: z.array(TokenScope),
+  user_id: Id,
+  org_id: Id.nullable(),
+  /** The first characters of the secret, to tell tokens apart. */
+  prefix: z.string(),
+  expires_at: Timestamp.nullable(),
+  revoked_at: Timestamp.nullable(),
+  last_used_at: Timestamp.nullable(),
+  inserted_at: Timestamp,
+});
+export type Token = z.infer<typeof Token>;
+
+export const CreatedToken = Token.extend({ token: z.string() });
+export const CreateTokenResponse = success(CreatedToken);
+export const TokenResponse = success(Token);
+export const TokenListResponse = successList(Token);
+export const TokenListQuery = PageQuery.extend({
+  include_revoked: z.stringbool().default(false),
+});
