@@ -1,7 +1,12 @@
 import { z } from "zod";
 import { Id, PageQuery, Timestamp, success, successList } from "./common.js";
 
-export const TOKEN_SCOPES = ["admin", "agents:register", "jobs:write", "read"] as const;
+/**
+ * admin: everything, including orgs and users. agents:register: POST /api/v1/agent.
+ * agents:write: manage agents and pools. modules:write: publish modules. jobs:write: create,
+ * cancel and delete jobs. read: every GET.
+ */
+export const TOKEN_SCOPES = ["admin", "agents:register", "agents:write", "modules:write", "jobs:write", "read"] as const;
 export const TokenScope = z.enum(TOKEN_SCOPES);
 export type TokenScope = z.infer<typeof TokenScope>;
 

@@ -1,0 +1,70 @@
+/**
+ * buildApp(deps): the whole HTTP surface as one Fastify instance, without listening, so tests
+ * call app.inject() on the real thing. Plugins, then the error handler, then feature modules.
+ */
+import { existsSync } from "node:fs";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import fastifySwagger from "@fastify/swagger";
+import fastifyStatic from "@fastify/static";
+import fastifyWebsocket from "@fastify/websocket";
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+import type { Deps } from "./deps.js";
+import { authPlugin } from "./plugins/auth.js";
+import { installErrorHandler } from "./plugins/error-handler.js";
+import { tokenRoutes } from "./modules/tokens/tokens.routes.js";
+import { orgRoutes } from "./modules/orgs/orgs.routes.js";
+import { agentRoutes } from "./modules/agents/agents.routes.js";
+import { poolRoutes } from "./modules/pools/pools.routes.js";
+import { catalogRoutes } from "./modules/catalog/catalog.routes.js";
+import { jobRoutes } from "./modules/jobs/jobs.routes.js";
+import { jobLogRoutes } from "./modules/jobs/job-logs.routes.js";
+import { jobReportRoutes } from "./modules/jobs/job-reports.routes.js";
+import { eventRoutes } from "./modules/events/events.routes.js";
+
+export async function buildApp(deps: Deps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.log as FastifyBaseLogger,
+    bodyLimit: deps.config.bodyLimit,
+    logController: new LogController({ disableRequestLogging: true }),
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandler(app);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: { title: "Outpost control plane", version: "1.0.0", description: "REST API of outpost-server. See docs/api.md." },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } });
+  await app.register(authPlugin, { deps });
+
+  await app.register(tokenRoutes, { deps });
+  await app.register(orgRoutes, { deps });
+  await app.register(agentRoutes, { deps });
+  await app.register(poolRoutes, { deps });
+  await app.register(catalogRoutes, { deps });
+  await app.register(jobRoutes, { deps });
+  await app.register(jobLogRoutes, { deps });
+  await app.register(jobReportRoutes, { deps });
+  await app.register(eventRoutes, { deps });
+
+  app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  app.get("/healthz", { schema: { hide: true } }, async () => ({ status: "success", details: { ok: true } }));
+
+  const consoleDir = deps.config.consoleDir;
+  if (consoleDir && existsSync(consoleDir)) {
+    await app.register(fastifyStatic, { root: consoleDir, wildcard: false });
+    // Deep links (/agents, /runs/123) load the app shell; unknown API routes stay JSON 404s.
+    app.setNotFoundHandler((req, reply) => {
+      if (req.method === "GET" && !req.url.startsWith("/api/")) return reply.sendFile("index.html");
+      return reply.code(404).send({ status: "error", code: "route_not_found", message: `No route ${req.method} ${req.url.split("?")[0]}.` });
+    });
+  }
+  return app;
+}

@@ -1,0 +1,34 @@
+/** The root of trust: whoever holds the database file can mint tokens for anyone. */
+import type { TokenScope } from "@outpost/shared";
+import { TOKEN_SCOPES } from "@outpost/shared";
+import type { Db } from "./db/client.js";
+import { ensureInstallSecret } from "./lib/install.js";
+import { nowIso } from "./lib/time.js";
+import { addMember, ensureOrg, ensureUser, isEmptyInstall } from "./modules/orgs/orgs.service.js";
+import { createToken } from "./modules/tokens/tokens.service.js";
+import { ApiError } from "./errors.js";
+
+export const DEFAULT_ORG = "default";
+export const ADMIN_USER = "admin";
+
+/** On an empty database: org `default`, user `admin`, and one admin token (returned, shown once). */
+export function bootstrapIfEmpty(db: Db): string | null {
+  if (!isEmptyInstall(db)) return null;
+  return mintToken(db, { user: ADMIN_USER, admin: true, name: "bootstrap" });
+}
+
+export type MintOptions = { user: string; admin?: boolean; org?: string; scopes?: TokenScope[]; name: string };
+
+/** `outpost-server token create`: creates the user (and org) when missing. */
+export function mintToken(db: Db, opts: MintOptions): string {
+  const now = nowIso();
+  const secret = ensureInstallSecret(db);
+  const user = ensureUser(db, opts.user, now, opts.admin ?? false);
+  const org = ensureOrg(db, opts.org ?? DEFAULT_ORG, now);
+  addMember(db, org.id, user.id, opts.admin ? "admin" : "member", now);
+  const scopes = opts.admin ? (["admin"] as TokenScope[]) : (opts.scopes ?? ["read", "agents:register"]);
+  for (const s of scopes) {
+    if (!(TOKEN_SCOPES as readonly string[]).includes(s)) throw new ApiError("bad_request", `unknown scope "${s}" (known: ${TOKEN_SCOPES.join(", ")})`);
+  }
+  return createToken(db, secret, { userId: user.id, name: opts.name, scopes, orgId: opts.admin ? null : opts.org ? org.id : null }, now).secret;
+}

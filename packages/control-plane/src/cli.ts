@@ -1,0 +1,118 @@
+/** `outpost-server serve | token create`: flags parsed with node:util, one clear line per error. */
+import { parseArgs } from "node:util";
+import { ConfigError, loadConfig } from "./config.js";
+import { openDb } from "./db/client.js";
+import { mintToken } from "./bootstrap.js";
+import { startServer } from "./server.js";
+import type { TokenScope } from "@outpost/shared";
+
+const USAGE = `usage:
+  outpost-server serve [--host 127.0.0.1] [--port 7070] [--db ./data/outpost.db] [--lease-ttl SECONDS] [--console-dir DIR]
+  outpost-server token create --admin --name NAME [--db PATH]
+  outpost-server token create --user NAME [--org SLUG] [--scopes a,b] --name NAME [--db PATH]`;
+
+class UsageError extends Error {}
+
+function fail(message: string): never {
+  throw new UsageError(message);
+}
+
+async function serve(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      host: { type: "string" },
+      port: { type: "string" },
+      db: { type: "string" },
+      "lease-ttl": { type: "string" },
+      "heartbeat": { type: "string" },
+      "console-dir": { type: "string" },
+      "log-level": { type: "string" },
+    },
+  });
+  const config = loadConfig({
+    host: values.host,
+    port: values.port,
+    db: values.db,
+    leaseTtlS: values["lease-ttl"],
+    heartbeatS: values.heartbeat,
+    consoleDir: values["console-dir"],
+    logLevel: values["log-level"],
+  });
+  const server = await startServer(config);
+  server.app.log.info({ url: server.url, db: config.db }, `outpost-server listening on ${server.url}`);
+  process.stdout.write(`Outpost is up at ${server.url}\n`);
+  if (server.bootstrapToken) {
+    process.stdout.write(`Bootstrap admin token (shown once, keep it safe):\n${server.bootstrapToken}\n`);
+  }
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    server.app.log.info({ signal }, "shutting down");
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+function tokenCreate(args: string[]): void {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      admin: { type: "boolean" },
+      user: { type: "string" },
+      org: { type: "string" },
+      scopes: { type: "string" },
+      name: { type: "string" },
+      db: { type: "string" },
+    },
+  });
+  if (!values.name) fail("--name is required");
+  if (!values.admin && !values.user) fail("give --admin or --user NAME");
+  if (values.admin && values.scopes) fail("--scopes does not go with --admin (admin tokens hold every scope)");
+  const config = loadConfig({ db: values.db });
+  const db = openDb(config.db);
+  try {
+    const secret = mintToken(db, {
+      user: values.user ?? "admin",
+      admin: values.admin ?? false,
+      org: values.org,
+      name: values.name,
+      scopes: values.scopes ? (values.scopes.split(",").map((s) => s.trim()).filter(Boolean) as TokenScope[]) : undefined,
+    });
+    process.stdout.write(`${secret}\n`);
+  } finally {
+    db.$client.close();
+  }
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const [command, sub, ...rest] = argv;
+  try {
+    if (command === "serve") return await serve([sub, ...rest].filter((x): x is string => x !== undefined));
+    if (command === "token" && sub === "create") return tokenCreate(rest);
+    if (command === "--help" || command === "-h" || command === "help") {
+      process.stdout.write(`${USAGE}\n`);
+      return;
+    }
+    fail(`unknown command "${[command, sub].filter(Boolean).join(" ")}"`);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { code?: string };
+    let line: string;
+    if (err instanceof UsageError || err instanceof ConfigError) line = err.message;
+    else if (e.code === "EADDRINUSE") line = `port is already in use (${e.message})`;
+    else if (e.code === "EACCES") line = `permission denied: ${e.message}`;
+    else if (e.code?.startsWith("ERR_PARSE_ARGS")) line = e.message;
+    else if (e.code?.startsWith("SQLITE")) line = `cannot use the database: ${e.message}`;
+    else line = e.message;
+    process.stderr.write(`outpost-server: ${line}\n`);
+    if (err instanceof UsageError || e.code?.startsWith("ERR_PARSE_ARGS")) process.stderr.write(`${USAGE}\n`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,183 @@
+/** Reading agents: the API shape (with modules, pools and job counts) and the filtered list. */
+import { and, asc, desc, eq, inArray, isNull, or, sql, type SQL } from "drizzle-orm";
+import type { Agent, AgentListQuery, InstanceCounts, JobStatus } from "@outpost/shared";
+import type { Db } from "../../db/client.js";
+import { agentModules, agents, jobs, poolAgents, pools } from "../../db/schema.js";
+import { afterCursor, encodeCursor } from "../../lib/cursor.js";
+import { ApiError } from "../../errors.js";
+
+export type AgentRow = typeof agents.$inferSelect;
+
+const SORT_COLUMNS = {
+  name: agents.name,
+  status: agents.status,
+  status_updated_at: agents.statusUpdatedAt,
+  version: agents.version,
+  host_os: agents.hostOs,
+  last_restarted_at: agents.lastRestartedAt,
+  inserted_at: agents.insertedAt,
+} as const;
+
+function emptyCounts(): InstanceCounts {
+  return { active: 0, cancelled: 0, complete: 0, failed: 0, finished: 0, pending: 0, total: 0 };
+}
+
+const COUNT_KEY: Partial<Record<JobStatus, keyof InstanceCounts>> = {
+  pending: "pending",
+  retrying: "pending",
+  claimed: "active",
+  running: "active",
+  cancelling: "active",
+  completed: "complete",
+  failed: "failed",
+  cancelled: "cancelled",
+};
+
+/** An agent's jobs: those its current attempt holds, or (unclaimed) those sent to it by name. */
+export function instanceCounts(db: Db, ids: string[]): Map<string, InstanceCounts> {
+  const out = new Map(ids.map((id) => [id, emptyCounts()]));
+  if (!ids.length) return out;
+  const owner = sql<string>`coalesce(${jobs.agentId}, ${jobs.targetAgentId})`;
+  const rows = db
+    .select({ agent: owner, status: jobs.status, n: sql<number>`count(*)` })
+    .from(jobs)
+    .where(or(inArray(jobs.agentId, ids), and(isNull(jobs.agentId), inArray(jobs.targetAgentId, ids))))
+    .groupBy(owner, jobs.status)
+    .all();
+  for (const r of rows) {
+    const c = out.get(r.agent);
+    const key = COUNT_KEY[r.status as JobStatus];
+    if (!c || !key) continue;
+    c[key] += r.n;
+    c.total += r.n;
+    if (key === "complete" || key === "failed" || key === "cancelled") c.finished += r.n;
+  }
+  return out;
+}
+
+export function toAgents(db: Db, rows: AgentRow[]): Agent[] {
+  const ids = rows.map((r) => r.id);
+  const mods = ids.length ? db.select().from(agentModules).where(inArray(agentModules.agentId, ids)).orderBy(agentModules.name).all() : [];
+  const poolRows = ids.length
+    ? db
+        .select({ agentId: poolAgents.agentId, id: pools.id, name: pools.name })
+        .from(poolAgents)
+        .innerJoin(pools, eq(pools.id, poolAgents.poolId))
+        .where(inArray(poolAgents.agentId, ids))
+        .orderBy(pools.name)
+        .all()
+    : [];
+  const counts = instanceCounts(db, ids);
+  return rows.map((r) => {
+    const c = counts.get(r.id) ?? emptyCounts();
+    return {
+      id: r.id,
+      agent_id: r.agentId,
+      name: r.name,
+      type: "agent" as const,
+      org_id: r.orgId,
+      hostname: r.hostname,
+      status: r.status as Agent["status"],
+      status_updated_at: r.statusUpdatedAt,
+      connected: r.connected,
+      paused: r.paused,
+      version: r.version,
+      host_os: r.hostOs,
+      os: r.os as Agent["os"],
+      cpu_count: r.cpuCount,
+      memory_bytes: r.memoryBytes,
+      started_at: r.startedAt,
+      last_restarted_at: r.lastRestartedAt,
+      restart_count: r.restartCount,
+      last_seen_at: r.lastSeenAt,
+      modules: mods.filter((m) => m.agentId === r.id).map((m) => ({ name: m.name, version: m.version, installed_at: m.installedAt })),
+      pools: poolRows.filter((p) => p.agentId === r.id).map((p) => ({ id: p.id, name: p.name })),
+      labels: r.labels,
+      slots: r.slots,
+      archived: r.archived,
+      archived_at: r.archivedAt,
+      cpus: r.cpus,
+      mem_limit: r.memLimit,
+      pids_limit: r.pidsLimit,
+      inserted_at: r.insertedAt,
+      updated_at: r.updatedAt,
+      available_actions: {
+        delete: r.archived && c.active === 0,
+        reinstate: r.archived,
+        retire: !r.archived,
+        update: !r.archived,
+      },
+      instance_counts: c,
+    };
+  });
+}
+
+export function toAgent(db: Db, row: AgentRow): Agent {
+  return toAgents(db, [row])[0]!;
+}
+
+/** By uuid or by slug, among the given orgs; undefined when not visible. */
+export function findAgent(db: Db, orgIds: string[], idOrSlug: string): AgentRow | undefined {
+  if (!orgIds.length) return undefined;
+  return db
+    .select()
+    .from(agents)
+    .where(and(inArray(agents.orgId, orgIds), or(eq(agents.id, idOrSlug), eq(agents.agentId, idOrSlug))))
+    .orderBy(agents.insertedAt)
+    .get();
+}
+
+export function getAgentOr404(db: Db, orgIds: string[], idOrSlug: string): AgentRow {
+  const row = findAgent(db, orgIds, idOrSlug);
+  if (!row) throw ApiError.notFound("agent", idOrSlug);
+  return row;
+}
+
+function likePattern(q: string): string {
+  return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+export function listAgents(db: Db, orgIds: string[], q: AgentListQuery, extra?: SQL) {
+  const where: (SQL | undefined)[] = [inArray(agents.orgId, orgIds), extra];
+  if (q.archived !== "all") where.push(eq(agents.archived, q.archived === "archived"));
+  if (q.q) {
+    const pattern = likePattern(q.q);
+    where.push(
+      q.search_by === "module"
+        ? sql`exists (select 1 from ${agentModules} m where m.agent_id = ${agents.id} and (m.name like ${pattern} escape '\\' or m.version like ${pattern} escape '\\' or (m.name || '@' || m.version) like ${pattern} escape '\\'))`
+        : sql`(${agents.name} like ${pattern} escape '\\' or ${agents.agentId} like ${pattern} escape '\\')`,
+    );
+  }
+  if (q.pool !== "any") {
+    const inPool = sql`exists (select 1 from ${poolAgents} pa where pa.agent_id = ${agents.id})`;
+    where.push(q.pool === "in" ? inPool : sql`not ${inPool}`);
+  }
+  if (q.status) where.push(inArray(agents.status, q.status.split(",")));
+  const column = SORT_COLUMNS[q.sort];
+  where.push(afterCursor(column, agents.id, q.cursor, q.order));
+  const direction = q.order === "asc" ? asc : desc;
+  const rows = db
+    .select()
+    .from(agents)
+    .where(and(...where))
+    .orderBy(sql`${column} is null`, direction(column), asc(agents.id))
+    .limit(q.limit + 1)
+    .all();
+  const page = rows.slice(0, q.limit);
+  const last = page[page.length - 1];
+  const next = rows.length > q.limit && last ? encodeCursor(last[sortKey(q.sort)] as string | null, last.id) : null;
+  return { items: toAgents(db, page), next };
+}
+
+function sortKey(sort: AgentListQuery["sort"]): keyof AgentRow {
+  const keys: Record<AgentListQuery["sort"], keyof AgentRow> = {
+    name: "name",
+    status: "status",
+    status_updated_at: "statusUpdatedAt",
+    version: "version",
+    host_os: "hostOs",
+    last_restarted_at: "lastRestartedAt",
+    inserted_at: "insertedAt",
+  };
+  return keys[sort];
+}

@@ -1,0 +1,152 @@
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { and, asc, desc, eq, gt, lt } from "drizzle-orm";
+import { z } from "zod";
+import {
+  AgentListQuery,
+  AgentListResponse,
+  AgentModulesResponse,
+  AgentResponse,
+  HistoryQuery,
+  ModuleHistoryResponse,
+  OkDetails,
+  RegisterAgentBody,
+  RegisterAgentResponse,
+  StatusHistoryResponse,
+  UpdateAgentBody,
+} from "@outpost/shared";
+import { agentModuleHistory, agentStatusHistory, agents } from "../../db/schema.js";
+import { ApiError } from "../../errors.js";
+import { userOf } from "../../plugins/auth.js";
+import { orgFilter, targetOrg } from "../../lib/org-scope.js";
+import { decodeCursor, encodeCursor } from "../../lib/cursor.js";
+import { nowIso } from "../../lib/time.js";
+import type { Deps } from "../../deps.js";
+import { getAgentOr404, listAgents, toAgent } from "./agents.repo.js";
+import { createAgent, reregisterAgent, setArchived, updateAgent } from "./agents.service.js";
+import { agentModulesWithFunctions } from "../catalog/catalog.repo.js";
+
+const Params = z.object({ id: z.string().min(1).max(64) });
+
+export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: Deps }) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  const { db } = deps;
+  const changed = (id: string, orgId: string) => deps.events.publish({ type: "agent.updated", id, org_id: orgId });
+
+  app.post(
+    "/api/v1/agent",
+    {
+      onRequest: app.auth("agents:register|agent"),
+      schema: { tags: ["agents"], body: RegisterAgentBody, response: { 200: RegisterAgentResponse, 201: RegisterAgentResponse } },
+    },
+    async (req, reply) => {
+      const p = req.principal!;
+      const at = nowIso(deps.clock);
+      if (p.kind === "agent") {
+        const row = reregisterAgent(db, p.agentId, req.body, at);
+        changed(row.id, row.orgId);
+        return reply.code(200).send({ status: "success" as const, details: toAgent(db, row) });
+      }
+      const orgId = targetOrg(db, p, undefined);
+      const { row, credential } = createAgent(db, deps.installSecret, orgId, p.userId, req.body, at);
+      changed(row.id, row.orgId);
+      return reply.code(201).send({ status: "success" as const, details: toAgent(db, row), credential });
+    },
+  );
+
+  app.get("/api/v1/agents", { onRequest: app.auth("read"), schema: { tags: ["agents"], querystring: AgentListQuery, response: { 200: AgentListResponse } } }, async (req) => {
+    const p = userOf(req);
+    const page = listAgents(db, orgFilter(db, p, req.query.org), req.query);
+    return { status: "success" as const, details: page.items, next_cursor: page.next };
+  });
+
+  app.get("/api/v1/agents/:id", { onRequest: app.auth("read"), schema: { tags: ["agents"], params: Params, response: { 200: AgentResponse } } }, async (req) => {
+    const row = getAgentOr404(db, userOf(req).orgIds, req.params.id);
+    return { status: "success" as const, details: toAgent(db, row) };
+  });
+
+  app.patch(
+    "/api/v1/agents/:id",
+    { onRequest: app.auth("agents:write"), schema: { tags: ["agents"], params: Params, body: UpdateAgentBody, response: { 200: AgentResponse } } },
+    async (req) => {
+      const row = updateAgent(db, getAgentOr404(db, userOf(req).orgIds, req.params.id), req.body, nowIso(deps.clock));
+      changed(row.id, row.orgId);
+      return { status: "success" as const, details: toAgent(db, row) };
+    },
+  );
+
+  for (const [action, archived] of [["retire", true], ["reinstate", false]] as const) {
+    app.post(
+      `/api/v1/agents/:id/${action}`,
+      { onRequest: app.auth("agents:write"), schema: { tags: ["agents"], params: Params, response: { 200: AgentResponse } } },
+      async (req) => {
+        const row = setArchived(db, getAgentOr404(db, userOf(req).orgIds, req.params.id), archived, nowIso(deps.clock));
+        changed(row.id, row.orgId);
+        return { status: "success" as const, details: toAgent(db, row) };
+      },
+    );
+  }
+
+  app.delete("/api/v1/agents/:id", { onRequest: app.auth("agents:write"), schema: { tags: ["agents"], params: Params, response: { 200: OkDetails } } }, async (req) => {
+    const row = getAgentOr404(db, userOf(req).orgIds, req.params.id);
+    if (!toAgent(db, row).available_actions.delete) {
+      throw ApiError.conflict(`Agent "${row.agentId}" can be deleted only once retired and with no active jobs.`);
+    }
+    db.delete(agents).where(eq(agents.id, row.id)).run();
+    changed(row.id, row.orgId);
+    return { status: "success" as const, details: { ok: true as const } };
+  });
+
+  app.get(
+    "/api/v1/agents/:id/status-history",
+    { onRequest: app.auth("read"), schema: { tags: ["agents"], params: Params, querystring: HistoryQuery, response: { 200: StatusHistoryResponse } } },
+    async (req) => {
+      const row = getAgentOr404(db, userOf(req).orgIds, req.params.id);
+      const { limit, cursor, order } = req.query;
+      const after = cursor ? Number(decodeCursor(cursor).key) : undefined;
+      const t = agentStatusHistory;
+      const rows = db
+        .select()
+        .from(t)
+        .where(and(eq(t.agentId, row.id), after === undefined ? undefined : order === "asc" ? gt(t.id, after) : lt(t.id, after)))
+        .orderBy(order === "asc" ? asc(t.id) : desc(t.id))
+        .limit(limit + 1)
+        .all();
+      const page = rows.slice(0, limit);
+      return {
+        status: "success" as const,
+        details: page.map((h) => ({ id: h.id, from: h.fromStatus as never, to: h.toStatus as never, reason: h.reason, job_id: h.jobId, at: h.at })),
+        next_cursor: rows.length > limit ? encodeCursor(page[page.length - 1]!.id, String(page[page.length - 1]!.id)) : null,
+      };
+    },
+  );
+
+  app.get(
+    "/api/v1/agents/:id/module-history",
+    { onRequest: app.auth("read"), schema: { tags: ["agents"], params: Params, querystring: HistoryQuery, response: { 200: ModuleHistoryResponse } } },
+    async (req) => {
+      const row = getAgentOr404(db, userOf(req).orgIds, req.params.id);
+      const { limit, cursor, order } = req.query;
+      const after = cursor ? Number(decodeCursor(cursor).key) : undefined;
+      const t = agentModuleHistory;
+      const rows = db
+        .select()
+        .from(t)
+        .where(and(eq(t.agentId, row.id), after === undefined ? undefined : order === "asc" ? gt(t.id, after) : lt(t.id, after)))
+        .orderBy(order === "asc" ? asc(t.id) : desc(t.id))
+        .limit(limit + 1)
+        .all();
+      const page = rows.slice(0, limit);
+      return {
+        status: "success" as const,
+        details: page.map((h) => ({ id: h.id, module: h.module, action: h.action, from_version: h.fromVersion, to_version: h.toVersion, outcome: h.outcome, message: h.message, at: h.at })),
+        next_cursor: rows.length > limit ? encodeCursor(page[page.length - 1]!.id, String(page[page.length - 1]!.id)) : null,
+      };
+    },
+  );
+
+  app.get("/api/v1/agents/:id/modules", { onRequest: app.auth("read"), schema: { tags: ["agents"], params: Params, response: { 200: AgentModulesResponse } } }, async (req) => {
+    const row = getAgentOr404(db, userOf(req).orgIds, req.params.id);
+    return { status: "success" as const, details: agentModulesWithFunctions(db, row.orgId, row.id), next_cursor: null };
+  });
+}

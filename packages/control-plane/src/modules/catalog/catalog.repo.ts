@@ -1,0 +1,93 @@
+/** The module catalog: published module versions (immutable) and their functions. */
+import { and, eq, inArray } from "drizzle-orm";
+import semver from "semver";
+import type { ModuleFunction, ModuleVersion, PublishModuleBody } from "@outpost/shared";
+import type { Db } from "../../db/client.js";
+import { agentModules, modules } from "../../db/schema.js";
+import { newId } from "../../lib/ids.js";
+import { ApiError } from "../../errors.js";
+
+export type ModuleRow = typeof modules.$inferSelect;
+
+export function toModule(row: ModuleRow): ModuleVersion {
+  return {
+    id: row.id,
+    org_id: row.orgId,
+    name: row.name,
+    version: row.version,
+    image: row.image,
+    description: row.description,
+    functions: row.functions as ModuleFunction[],
+    inserted_at: row.insertedAt,
+  };
+}
+
+/** Key order must not make two equal documents differ. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value && typeof value === "object") {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Publishes one version. The same document again is a no-op; a different one is a conflict. */
+export function publishModule(db: Db, orgId: string, body: PublishModuleBody, at: string): { row: ModuleRow; created: boolean } {
+  const names = new Set<string>();
+  body.functions.forEach((f, i) => {
+    if (names.has(f.name)) throw ApiError.validation([{ path: `functions.${i}.name`, message: `function "${f.name}" appears twice` }]);
+    names.add(f.name);
+  });
+  const existing = db
+    .select()
+    .from(modules)
+    .where(and(eq(modules.orgId, orgId), eq(modules.name, body.name), eq(modules.version, body.version)))
+    .get();
+  const doc = { image: body.image, description: body.description, functions: body.functions };
+  if (existing) {
+    const same = canonical(doc) === canonical({ image: existing.image, description: existing.description, functions: existing.functions });
+    if (!same) throw ApiError.conflict(`Module ${body.name}@${body.version} is already published with different content; publish a new version.`);
+    return { row: existing, created: false };
+  }
+  const id = newId();
+  db.insert(modules).values({ id, orgId, name: body.name, version: body.version, image: body.image, description: body.description, functions: body.functions, insertedAt: at }).run();
+  return { row: db.select().from(modules).where(eq(modules.id, id)).get()!, created: true };
+}
+
+export function moduleVersions(db: Db, orgId: string, name: string): ModuleRow[] {
+  return db.select().from(modules).where(and(eq(modules.orgId, orgId), eq(modules.name, name))).all();
+}
+
+/** The highest published version matching an exact version or a range (default: the latest). */
+export function resolveModuleVersion(db: Db, orgId: string, name: string, spec: string | undefined): ModuleRow | undefined {
+  const rows = moduleVersions(db, orgId, name);
+  const byVersion = new Map(rows.map((r) => [r.version, r]));
+  if (spec && byVersion.has(spec)) return byVersion.get(spec);
+  const best = semver.maxSatisfying([...byVersion.keys()], spec ?? "*", { includePrerelease: false });
+  return best ? byVersion.get(best) : undefined;
+}
+
+export function isValidRange(spec: string): boolean {
+  return semver.validRange(spec) !== null;
+}
+
+/** An agent's installed modules resolved to catalog functions: the "Modules & Functions" tab. */
+export function agentModulesWithFunctions(db: Db, orgId: string, agentId: string) {
+  const installed = db.select().from(agentModules).where(eq(agentModules.agentId, agentId)).orderBy(agentModules.name).all();
+  const names = [...new Set(installed.map((m) => m.name))];
+  const catalog = names.length ? db.select().from(modules).where(and(eq(modules.orgId, orgId), inArray(modules.name, names))).all() : [];
+  return installed.map((m) => {
+    const entry = catalog.find((c) => c.name === m.name && c.version === m.version);
+    const fns = (entry?.functions ?? []) as ModuleFunction[];
+    return {
+      name: m.name,
+      version: m.version,
+      installed_at: m.installedAt,
+      in_catalog: Boolean(entry),
+      functions: fns.map((f) => ({ name: f.name, display_name: f.display_name })),
+    };
+  });
+}

@@ -1,0 +1,65 @@
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { and, asc, desc, eq, inArray, like, or, sql } from "drizzle-orm";
+import { z } from "zod";
+import { ModuleListQuery, ModuleListResponse, ModuleVersionResponse, PublishModuleBody } from "@outpost/shared";
+import { modules } from "../../db/schema.js";
+import { ApiError } from "../../errors.js";
+import { userOf } from "../../plugins/auth.js";
+import { orgFilter, targetOrg } from "../../lib/org-scope.js";
+import { afterCursor, encodeCursor } from "../../lib/cursor.js";
+import { nowIso } from "../../lib/time.js";
+import type { Deps } from "../../deps.js";
+import { publishModule, toModule } from "./catalog.repo.js";
+
+export async function catalogRoutes(fastify: FastifyInstance, { deps }: { deps: Deps }) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  const { db } = deps;
+
+  app.post(
+    "/api/v1/modules",
+    { onRequest: app.auth("modules:write"), schema: { tags: ["modules"], body: PublishModuleBody, response: { 200: ModuleVersionResponse, 201: ModuleVersionResponse } } },
+    async (req, reply) => {
+      const orgId = targetOrg(db, userOf(req), req.body.org);
+      const { row, created } = publishModule(db, orgId, req.body, nowIso(deps.clock));
+      return reply.code(created ? 201 : 200).send({ status: "success" as const, details: toModule(row) });
+    },
+  );
+
+  app.get("/api/v1/modules", { onRequest: app.auth("read"), schema: { tags: ["modules"], querystring: ModuleListQuery, response: { 200: ModuleListResponse } } }, async (req) => {
+    const q = req.query;
+    const column = q.sort === "name" ? sql`${modules.name} || '@' || ${modules.version}` : modules.insertedAt;
+    const rows = db
+      .select()
+      .from(modules)
+      .where(
+        and(
+          inArray(modules.orgId, orgFilter(db, userOf(req), q.org)),
+          q.name ? eq(modules.name, q.name) : undefined,
+          q.q ? or(like(modules.name, `%${q.q}%`), like(modules.description, `%${q.q}%`)) : undefined,
+          afterCursor(column, modules.id, q.cursor, q.order),
+        ),
+      )
+      .orderBy(q.order === "asc" ? asc(column) : desc(column), asc(modules.id))
+      .limit(q.limit + 1)
+      .all();
+    const page = rows.slice(0, q.limit);
+    const last = page[page.length - 1];
+    const key = (r: typeof last) => (q.sort === "name" ? `${r!.name}@${r!.version}` : r!.insertedAt);
+    return { status: "success" as const, details: page.map(toModule), next_cursor: rows.length > q.limit && last ? encodeCursor(key(last), last.id) : null };
+  });
+
+  app.get(
+    "/api/v1/modules/:name/:version",
+    { onRequest: app.auth("read"), schema: { tags: ["modules"], params: z.object({ name: z.string(), version: z.string() }), response: { 200: ModuleVersionResponse } } },
+    async (req) => {
+      const row = db
+        .select()
+        .from(modules)
+        .where(and(inArray(modules.orgId, userOf(req).orgIds), eq(modules.name, req.params.name), eq(modules.version, req.params.version)))
+        .get();
+      if (!row) throw ApiError.notFound("module", `${req.params.name}@${req.params.version}`);
+      return { status: "success" as const, details: toModule(row) };
+    },
+  );
+}

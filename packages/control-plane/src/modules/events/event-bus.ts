@@ -1,0 +1,28 @@
+/**
+ * In-process change notifications: every write that a console would want to see live publishes
+ * one small event; SSE followers (events.routes.ts) and log followers subscribe.
+ */
+import { EventEmitter } from "node:events";
+
+export type ChangeEvent =
+  | { type: "agent.updated"; id: string; org_id: string }
+  | { type: "job.updated"; id: string; org_id: string }
+  | { type: "pool.updated"; id: string; org_id: string }
+  | { type: "job.log"; id: string; org_id: string };
+
+export class EventBus {
+  private readonly emitter = new EventEmitter();
+
+  constructor() {
+    this.emitter.setMaxListeners(0);
+  }
+
+  publish(event: ChangeEvent): void {
+    this.emitter.emit("change", event);
+  }
+
+  subscribe(listener: (event: ChangeEvent) => void): () => void {
+    this.emitter.on("change", listener);
+    return () => this.emitter.off("change", listener);
+  }
+}

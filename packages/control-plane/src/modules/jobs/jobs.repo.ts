@@ -1,0 +1,104 @@
+/** Reading jobs: the API shape (attempts, names, waiting reason) and the filtered list. */
+import { and, asc, desc, eq, gte, inArray, lte, or, sql, type SQL } from "drizzle-orm";
+import type { Job, JobListQuery, JobStep, LimitsOverride } from "@outpost/shared";
+import type { Db } from "../../db/client.js";
+import { agents, jobAttempts, jobReports, jobs, pools } from "../../db/schema.js";
+import { afterCursor, encodeCursor } from "../../lib/cursor.js";
+import { ApiError } from "../../errors.js";
+import { waitingReason } from "./waiting-reason.js";
+
+export type JobRow = typeof jobs.$inferSelect;
+
+export function toJobs(db: Db, rows: JobRow[]): Job[] {
+  const ids = rows.map((r) => r.id);
+  const attempts = ids.length ? db.select().from(jobAttempts).where(inArray(jobAttempts.jobId, ids)).orderBy(jobAttempts.attempt).all() : [];
+  const agentIds = [...new Set([...rows.flatMap((r) => [r.agentId, r.targetAgentId]), ...attempts.map((a) => a.agentId)].filter((x): x is string => !!x))];
+  const agentNames = new Map(agentIds.length ? db.select({ id: agents.id, name: agents.name }).from(agents).where(inArray(agents.id, agentIds)).all().map((a) => [a.id, a.name]) : []);
+  const poolIds = [...new Set(rows.map((r) => r.poolId).filter((x): x is string => !!x))];
+  const poolNames = new Map(poolIds.length ? db.select({ id: pools.id, name: pools.name }).from(pools).where(inArray(pools.id, poolIds)).all().map((p) => [p.id, p.name]) : []);
+  const reports = new Set(ids.length ? db.select({ id: jobReports.jobId }).from(jobReports).where(inArray(jobReports.jobId, ids)).all().map((r) => r.id) : []);
+  return rows.map((r) => {
+    const agentId = r.agentId ?? r.targetAgentId;
+    const end = r.completedAt ? Date.parse(r.completedAt) : null;
+    return {
+      id: r.id,
+      org_id: r.orgId,
+      module: r.module,
+      version: r.version,
+      function: r.function,
+      inputs: r.inputs,
+      pool_id: r.poolId,
+      pool_name: r.poolId ? (poolNames.get(r.poolId) ?? null) : null,
+      agent_id: agentId,
+      agent_name: agentId ? (agentNames.get(agentId) ?? null) : null,
+      target_agent_id: r.targetAgentId,
+      status: r.status as Job["status"],
+      waiting_reason: r.status === "pending" || r.status === "retrying" ? waitingReason(db, r) : null,
+      attempt: r.attempt,
+      max_attempts: r.maxAttempts,
+      attempts: attempts
+        .filter((a) => a.jobId === r.id)
+        .map((a) => ({
+          attempt: a.attempt,
+          agent_id: a.agentId,
+          agent_name: agentNames.get(a.agentId) ?? null,
+          claimed_at: a.claimedAt,
+          started_at: a.startedAt,
+          ended_at: a.endedAt,
+          outcome: a.outcome as Job["attempts"][number]["outcome"],
+          exit_code: a.exitCode,
+          error: a.errorReason ? { reason: a.errorReason as never, message: a.errorMessage ?? "" } : null,
+        })),
+      exit_code: r.exitCode,
+      error: r.errorReason ? { reason: r.errorReason as never, message: r.errorMessage ?? "", step: r.errorStep } : null,
+      limits: r.limits as LimitsOverride,
+      timeout_s: r.timeoutS,
+      priority: r.priority,
+      trigger_source: r.triggerSource as Job["trigger_source"],
+      triggered_by: r.triggeredBy,
+      steps: r.steps as JobStep[],
+      has_report: reports.has(r.id),
+      inserted_at: r.insertedAt,
+      claimed_at: r.claimedAt,
+      started_at: r.startedAt,
+      completed_at: r.completedAt,
+      duration_ms: r.startedAt && end !== null ? Math.max(0, end - Date.parse(r.startedAt)) : null,
+      updated_at: r.updatedAt,
+    };
+  });
+}
+
+export function toJob(db: Db, row: JobRow): Job {
+  return toJobs(db, [row])[0]!;
+}
+
+export function getJobOr404(db: Db, orgIds: string[], id: string): JobRow {
+  const row = db.select().from(jobs).where(eq(jobs.id, id)).get();
+  if (!row || !orgIds.includes(row.orgId)) throw ApiError.notFound("job", id);
+  return row;
+}
+
+const SORTS = { inserted_at: jobs.insertedAt, status: jobs.status, completed_at: jobs.completedAt } as const;
+const SORT_KEYS = { inserted_at: "insertedAt", status: "status", completed_at: "completedAt" } as const;
+
+export function listJobs(db: Db, orgIds: string[], q: JobListQuery, extra?: SQL) {
+  const column = SORTS[q.sort];
+  const where: (SQL | undefined)[] = [inArray(jobs.orgId, orgIds), extra];
+  if (q.status) where.push(inArray(jobs.status, q.status.split(",")));
+  if (q.agent_id) where.push(or(eq(jobs.agentId, q.agent_id), eq(jobs.targetAgentId, q.agent_id)));
+  if (q.trigger_source) where.push(eq(jobs.triggerSource, q.trigger_source));
+  if (q.pool_id) where.push(eq(jobs.poolId, q.pool_id));
+  if (q.from) where.push(gte(jobs.insertedAt, new Date(q.from).toISOString()));
+  if (q.to) where.push(lte(jobs.insertedAt, new Date(q.to).toISOString()));
+  where.push(afterCursor(column, jobs.id, q.cursor, q.order));
+  const rows = db
+    .select()
+    .from(jobs)
+    .where(and(...where))
+    .orderBy(sql`${column} is null`, q.order === "asc" ? asc(column) : desc(column), asc(jobs.id))
+    .limit(q.limit + 1)
+    .all();
+  const page = rows.slice(0, q.limit);
+  const last = page[page.length - 1];
+  return { items: toJobs(db, page), next: rows.length > q.limit && last ? encodeCursor(last[SORT_KEYS[q.sort]], last.id) : null };
+}

@@ -1,0 +1,120 @@
+/** Creating, cancelling and deleting jobs. Running them is dispatch's business. */
+import { Ajv, type ValidateFunction } from "ajv";
+import { eq, inArray } from "drizzle-orm";
+import { ACTIVE_JOB_STATUSES, type CreateJobBody, type ErrorItem, type ModuleFunction } from "@outpost/shared";
+import type { Db } from "../../db/client.js";
+import { tx } from "../../db/client.js";
+import { jobs, pools } from "../../db/schema.js";
+import { ApiError } from "../../errors.js";
+import { newId } from "../../lib/ids.js";
+import { isValidRange, resolveModuleVersion, type ModuleRow } from "../catalog/catalog.repo.js";
+import { findAgent } from "../agents/agents.repo.js";
+import type { JobRow } from "./jobs.repo.js";
+import { transitionJob } from "./jobs.transitions.js";
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+const validators = new Map<string, ValidateFunction>();
+
+function inputValidator(module: ModuleRow, fn: ModuleFunction): ValidateFunction {
+  const key = `${module.id}/${fn.name}`;
+  let v = validators.get(key);
+  if (!v) {
+    try {
+      v = ajv.compile(fn.input_schema);
+    } catch (err) {
+      throw ApiError.validation([{ path: "function", message: `the input_schema of ${module.name}@${module.version} ${fn.name} does not compile: ${(err as Error).message}` }]);
+    }
+    validators.set(key, v);
+  }
+  return v;
+}
+
+export function validateInputs(module: ModuleRow, fn: ModuleFunction, inputs: Record<string, unknown>): void {
+  const validate = inputValidator(module, fn);
+  if (validate(inputs)) return;
+  const items: ErrorItem[] = (validate.errors ?? []).map((e) => {
+    const path = ["inputs", ...e.instancePath.split("/").filter(Boolean)];
+    if (e.keyword === "required") path.push(String(e.params.missingProperty));
+    const value = e.keyword === "required" ? "missing" : `got ${JSON.stringify(e.data)?.slice(0, 80)}`;
+    return { path: path.join("."), message: `${e.message ?? "invalid"} (${value})` };
+  });
+  throw ApiError.validation(items);
+}
+
+export type CreateJobInput = CreateJobBody & { triggered_by: string };
+
+export function createJob(db: Db, orgId: string, visibleOrgIds: string[], body: CreateJobInput, at: string): JobRow {
+  if (body.version && !isValidRange(body.version)) {
+    throw ApiError.validation([{ path: "version", message: `"${body.version}" is neither a version nor a semver range` }]);
+  }
+  const module = resolveModuleVersion(db, orgId, body.module, body.version);
+  if (!module) {
+    const what = body.version ? `${body.module}@${body.version}` : body.module;
+    throw ApiError.validation([{ path: body.version ? "version" : "module", message: `no published module matches "${what}"` }]);
+  }
+  const fn = (module.functions as ModuleFunction[]).find((f) => f.name === body.function);
+  if (!fn) {
+    throw ApiError.validation([{ path: "function", message: `module ${module.name}@${module.version} has no function "${body.function}"` }]);
+  }
+  validateInputs(module, fn, body.inputs);
+  let targetAgentId: string | null = null;
+  if (body.agent_id) {
+    const agent = findAgent(db, visibleOrgIds, body.agent_id);
+    if (!agent || agent.orgId !== orgId) throw ApiError.validation([{ path: "agent_id", message: `no agent "${body.agent_id}" in this org` }]);
+    targetAgentId = agent.id;
+  }
+  if (body.pool_id) {
+    const pool = db.select().from(pools).where(eq(pools.id, body.pool_id)).get();
+    if (!pool || pool.orgId !== orgId) throw ApiError.validation([{ path: "pool_id", message: `no pool "${body.pool_id}" in this org` }]);
+  }
+  const id = newId();
+  db.insert(jobs)
+    .values({
+      id,
+      orgId,
+      module: module.name,
+      version: module.version,
+      function: fn.name,
+      inputs: body.inputs,
+      poolId: body.pool_id ?? null,
+      targetAgentId,
+      status: "pending",
+      maxAttempts: body.max_attempts,
+      limits: body.limits ?? {},
+      timeoutS: body.timeout_s ?? fn.defaults.timeout_s ?? null,
+      priority: body.priority,
+      triggerSource: body.trigger_source,
+      triggeredBy: body.triggered_by,
+      insertedAt: at,
+      updatedAt: at,
+    })
+    .run();
+  return db.select().from(jobs).where(eq(jobs.id, id)).get()!;
+}
+
+/**
+ * Cancel. Queued jobs end at once; a job on an agent goes `cancelling` and the session layer tells
+ * the agent to stop it (SIGTERM, grace, SIGKILL). Terminal jobs are a conflict.
+ */
+export function cancelJob(db: Db, job: JobRow, by: string, at: string): JobRow {
+  const message = `Cancelled by ${by}.`;
+  const done =
+    transitionJob(db, job.id, "cancelled", at, { completedAt: at, errorReason: "cancelled", errorMessage: message }, { from: ["pending", "retrying"] }) ||
+    transitionJob(db, job.id, "cancelling", at, { errorReason: "cancelled", errorMessage: message }, { from: ["claimed", "running"] });
+  const row = db.select().from(jobs).where(eq(jobs.id, job.id)).get()!;
+  if (!done && row.status !== "cancelling") throw ApiError.conflict(`Job ${job.id} is ${row.status}; only a live job can be cancelled.`);
+  return row;
+}
+
+/** Deletes jobs (with their attempts, logs and report); jobs holding an agent must be cancelled first. */
+export function deleteJobs(db: Db, rows: JobRow[]): string[] {
+  const active = rows.filter((r) => (ACTIVE_JOB_STATUSES as readonly string[]).includes(r.status));
+  if (active.length) {
+    throw ApiError.conflict(`Cancel these running jobs before deleting them: ${active.map((r) => r.id).join(", ")}.`);
+  }
+  const ids = rows.map((r) => r.id);
+  tx(db, () => {
+    if (ids.length) db.delete(jobs).where(inArray(jobs.id, ids)).run();
+  });
+  return ids;
+}

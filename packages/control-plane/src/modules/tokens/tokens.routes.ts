@@ -1,0 +1,61 @@
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { eq } from "drizzle-orm";
+import { z } from "zod";
+import { CreateTokenBody, CreateTokenResponse, Id, TokenListQuery, TokenListResponse, TokenResponse } from "@outpost/shared";
+import { tokens } from "../../db/schema.js";
+import { ApiError } from "../../errors.js";
+import { hasScope, userOf } from "../../plugins/auth.js";
+import { targetOrg } from "../../lib/org-scope.js";
+import { nowIso, toUtc } from "../../lib/time.js";
+import type { Deps } from "../../deps.js";
+import { createToken, listTokens, revokeToken, toToken } from "./tokens.service.js";
+
+export async function tokenRoutes(fastify: FastifyInstance, { deps }: { deps: Deps }) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  const { db } = deps;
+
+  app.post(
+    "/api/v1/tokens",
+    { onRequest: app.auth("read"), schema: { tags: ["tokens"], body: CreateTokenBody, response: { 201: CreateTokenResponse } } },
+    async (req, reply) => {
+      const p = userOf(req);
+      const body = req.body;
+      // A token can mint only what it holds itself: no escalation through the API.
+      const missing = body.scopes.filter((s) => !hasScope(p, s));
+      if (missing.length) throw new ApiError("forbidden", `This token cannot grant scopes it lacks: ${missing.join(", ")}.`);
+      const orgId = body.org ? targetOrg(db, p, body.org) : p.restrictedOrgId;
+      const now = nowIso(deps.clock);
+      let expiresAt: string | null = body.expires_at ? toUtc(body.expires_at) : null;
+      if (body.expires_in_days) expiresAt = new Date(deps.clock() + body.expires_in_days * 86_400_000).toISOString();
+      if (expiresAt && expiresAt <= now) {
+        throw ApiError.validation([{ path: "expires_at", message: `expires_at must be in the future (got "${body.expires_at}")` }]);
+      }
+      const { token, secret } = createToken(db, deps.installSecret, { userId: p.userId, name: body.name, scopes: body.scopes, orgId, expiresAt }, now);
+      return reply.code(201).send({ status: "success" as const, details: { ...token, token: secret } });
+    },
+  );
+
+  app.get(
+    "/api/v1/tokens",
+    { onRequest: app.auth("read"), schema: { tags: ["tokens"], querystring: TokenListQuery, response: { 200: TokenListResponse } } },
+    async (req) => {
+      const p = userOf(req);
+      const page = listTokens(db, [p.userId], { limit: req.query.limit, cursor: req.query.cursor, includeRevoked: req.query.include_revoked });
+      return { status: "success" as const, details: page.items, next_cursor: page.next };
+    },
+  );
+
+  app.delete(
+    "/api/v1/tokens/:id",
+    { onRequest: app.auth("read"), schema: { tags: ["tokens"], params: z.object({ id: Id }), response: { 200: TokenResponse } } },
+    async (req) => {
+      const p = userOf(req);
+      const row = db.select().from(tokens).where(eq(tokens.id, req.params.id)).get();
+      // Your own tokens; an admin may revoke anyone's.
+      if (!row || (row.userId !== p.userId && !(p.isAdmin && hasScope(p, "admin")))) throw ApiError.notFound("token", req.params.id);
+      revokeToken(db, row.id, nowIso(deps.clock));
+      return { status: "success" as const, details: toToken(db.select().from(tokens).where(eq(tokens.id, row.id)).get()!) };
+    },
+  );
+}

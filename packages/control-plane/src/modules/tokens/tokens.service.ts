@@ -1,0 +1,77 @@
+/** Personal access tokens: minted here (API and CLI alike), stored only as a keyed digest. */
+import { and, desc, eq, gt, inArray, isNull, lt, or } from "drizzle-orm";
+import type { Token, TokenScope } from "@outpost/shared";
+import type { Db } from "../../db/client.js";
+import { tokens } from "../../db/schema.js";
+import { digestSecret, displayPrefix, generateSecret } from "../../lib/secrets.js";
+import { newId } from "../../lib/ids.js";
+import { decodeCursor, encodeCursor } from "../../lib/cursor.js";
+
+export type NewToken = {
+  userId: string;
+  name: string;
+  scopes: TokenScope[];
+  orgId?: string | null;
+  expiresAt?: string | null;
+};
+
+export function createToken(db: Db, installSecret: string, input: NewToken, now: string): { token: Token; secret: string } {
+  const secret = generateSecret("pat");
+  const id = newId();
+  db.insert(tokens)
+    .values({
+      id,
+      userId: input.userId,
+      orgId: input.orgId ?? null,
+      name: input.name,
+      digest: digestSecret(installSecret, secret),
+      prefix: displayPrefix(secret),
+      scopes: [...new Set(input.scopes)],
+      expiresAt: input.expiresAt ?? null,
+      insertedAt: now,
+    })
+    .run();
+  return { token: toToken(db.select().from(tokens).where(eq(tokens.id, id)).get()!), secret };
+}
+
+export function toToken(row: typeof tokens.$inferSelect): Token {
+  return {
+    id: row.id,
+    name: row.name,
+    scopes: row.scopes as TokenScope[],
+    user_id: row.userId,
+    org_id: row.orgId,
+    prefix: row.prefix,
+    expires_at: row.expiresAt,
+    revoked_at: row.revokedAt,
+    last_used_at: row.lastUsedAt,
+    inserted_at: row.insertedAt,
+  };
+}
+
+/** A user's tokens, newest first; admins listing all users' tokens pass userIds = null. */
+export function listTokens(db: Db, userIds: string[] | null, opts: { limit: number; cursor?: string; includeRevoked: boolean }) {
+  const after = opts.cursor ? decodeCursor(opts.cursor) : null;
+  const rows = db
+    .select()
+    .from(tokens)
+    .where(
+      and(
+        userIds ? inArray(tokens.userId, userIds) : undefined,
+        opts.includeRevoked ? undefined : isNull(tokens.revokedAt),
+        after
+          ? or(lt(tokens.insertedAt, String(after.key)), and(eq(tokens.insertedAt, String(after.key)), gt(tokens.id, after.id)))
+          : undefined,
+      ),
+    )
+    .orderBy(desc(tokens.insertedAt), tokens.id)
+    .limit(opts.limit + 1)
+    .all();
+  const page = rows.slice(0, opts.limit);
+  const last = page[page.length - 1];
+  return { items: page.map(toToken), next: rows.length > opts.limit && last ? encodeCursor(last.insertedAt, last.id) : null };
+}
+
+export function revokeToken(db: Db, id: string, now: string): void {
+  db.update(tokens).set({ revokedAt: now }).where(and(eq(tokens.id, id), isNull(tokens.revokedAt))).run();
+}

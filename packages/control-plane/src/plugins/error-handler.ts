@@ -1,0 +1,64 @@
+/**
+ * Maps every failure to the reference envelope. Bad input is a 4xx naming the field and the value;
+ * anything unexpected is logged and answered with a bare 500.
+ */
+import type { FastifyError, FastifyInstance, FastifyRequest } from "fastify";
+import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
+import type { ErrorItem } from "@outpost/shared";
+import { ApiError } from "../errors.js";
+
+const FASTIFY_CODES: Record<string, ApiError["code"]> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: "bad_request",
+  FST_ERR_CTP_EMPTY_JSON_BODY: "bad_request",
+  FST_ERR_CTP_BODY_TOO_LARGE: "payload_too_large",
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: "unsupported_media_type",
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: "bad_request",
+  FST_ERR_CTP_INVALID_TYPE: "unsupported_media_type",
+};
+
+function valueAt(req: FastifyRequest, context: string | undefined, path: string[]): unknown {
+  const root: unknown =
+    context === "querystring" ? req.query : context === "params" ? req.params : context === "headers" ? undefined : req.body;
+  let cur: unknown = root;
+  for (const key of path) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return cur;
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return "missing";
+  const text = JSON.stringify(value) ?? String(value);
+  return `got ${text.length > 80 ? `${text.slice(0, 77)}...` : text}`;
+}
+
+export function validationItems(req: FastifyRequest, err: FastifyError): ErrorItem[] {
+  const context = err.validationContext;
+  return (err.validation ?? []).map((v) => {
+    const path = v.instancePath.split("/").filter(Boolean);
+    const field = path.length ? path.join(".") : context === "body" ? "body" : String(context);
+    return { path: field, message: `${v.message ?? "invalid"} (${describeValue(valueAt(req, context, path))})` };
+  });
+}
+
+export function installErrorHandler(app: FastifyInstance) {
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (err instanceof ApiError) return reply.code(err.http).send(err.body());
+    if (hasZodFastifySchemaValidationErrors(err) || err.validation) {
+      return reply.code(422).send(ApiError.validation(validationItems(req, err)).body());
+    }
+    const mapped = err.code ? FASTIFY_CODES[err.code] : undefined;
+    if (mapped) return reply.code(new ApiError(mapped).http).send(new ApiError(mapped, err.message).body());
+    if (err.statusCode === 429) return reply.code(429).send(new ApiError("rate_limited").body());
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      return reply.code(err.statusCode).send({ status: "error", code: "bad_request", message: err.message });
+    }
+    req.log.error({ err }, "unhandled error");
+    return reply.code(500).send(new ApiError("internal").body());
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).send(new ApiError("route_not_found", `No route ${req.method} ${req.url.split("?")[0]}.`).body());
+  });
+}

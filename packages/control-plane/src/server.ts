@@ -1,0 +1,45 @@
+/**
+ * The process edge: config, logger, database, app, listen; close on SIGTERM/SIGINT. Everything
+ * else lives in app.ts and the feature modules.
+ */
+import { fileURLToPath } from "node:url";
+import pino from "pino";
+import type { FastifyInstance } from "fastify";
+import type { ServerConfig } from "./config.js";
+import { openDb, type Db } from "./db/client.js";
+import { ensureInstallSecret } from "./lib/install.js";
+import { EventBus } from "./modules/events/event-bus.js";
+import { buildApp } from "./app.js";
+import { bootstrapIfEmpty } from "./bootstrap.js";
+import type { Deps } from "./deps.js";
+
+export const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL("../../console/dist", import.meta.url));
+
+export type RunningServer = { app: FastifyInstance; url: string; db: Db; deps: Deps; bootstrapToken: string | null; close: () => Promise<void> };
+
+export function makeDeps(config: ServerConfig, db: Db, log = pino({ level: config.logLevel, redact: ["req.headers.authorization", "*.token", "*.credential"] })): Deps {
+  return { db, config, installSecret: ensureInstallSecret(db), events: new EventBus(), log, clock: Date.now };
+}
+
+export async function startServer(config: ServerConfig): Promise<RunningServer> {
+  const db = openDb(config.db);
+  const bootstrapToken = bootstrapIfEmpty(db);
+  const deps = makeDeps({ ...config, consoleDir: config.consoleDir ?? DEFAULT_CONSOLE_DIR }, db);
+  const app = await buildApp(deps);
+  let address: string;
+  try {
+    address = await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    await app.close();
+    db.$client.close();
+    throw err;
+  }
+  const url = address.replace("[::1]", "127.0.0.1");
+  let closing: Promise<void> | null = null;
+  const close = () =>
+    (closing ??= (async () => {
+      await app.close();
+      db.$client.close();
+    })());
+  return { app, url, db, deps, bootstrapToken, close };
+}
