@@ -1,0 +1,62 @@
+# Shared by up.sh and test.sh: install what is missing, idempotently. Debian/Ubuntu as root.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+APT_UPDATED=0
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+apt_install() {
+  if ! command -v apt-get >/dev/null 2>&1 || [ "$(id -u)" != 0 ]; then
+    say "missing: $* — install these packages (Debian: apt-get install -y $*) and run again"
+    return 1
+  fi
+  if [ "$APT_UPDATED" = 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    APT_UPDATED=1
+  fi
+  say "installing $*"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+ensure_node_toolchain() {
+  command -v node >/dev/null || apt_install nodejs npm
+  command -v make >/dev/null && command -v g++ >/dev/null && command -v python3 >/dev/null || apt_install build-essential python3
+  if ! command -v pnpm >/dev/null || [ "$(pnpm --version | cut -d. -f1)" != 10 ]; then
+    say "installing pnpm 10"
+    npm i -g pnpm@10 >/dev/null 2>&1
+  fi
+}
+
+ensure_workspace() {
+  ensure_node_toolchain
+  cd "$ROOT"
+  say "installing workspace dependencies"
+  pnpm install --frozen-lockfile --reporter=silent
+  say "building"
+  pnpm build >/dev/null
+}
+
+docker_up() { docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+
+# A Docker engine for job containers. No bridge networks: jobs run with network none.
+ensure_docker() {
+  if docker_up; then return 0; fi
+  if ! command -v dockerd >/dev/null; then
+    apt_install docker.io || return 1
+  fi
+  if docker_up; then return 0; fi
+  say "starting dockerd (no bridge, no iptables)"
+  mkdir -p /var/log
+  nohup dockerd --bridge=none --iptables=false --ip6tables=false >/var/log/outpost-dockerd.log 2>&1 &
+  for _ in $(seq 1 60); do
+    docker_up && return 0
+    sleep 1
+  done
+  say "dockerd did not come up; see /var/log/outpost-dockerd.log"
+  return 1
+}
+
+ensure_busybox() { [ -x /bin/busybox ] && /bin/busybox --list >/dev/null 2>&1 || apt_install busybox-static; }
+
+ensure_chromium() { [ -x /usr/bin/chromium ] || apt_install chromium; }
