@@ -10,6 +10,8 @@ export const ServerConfig = z.object({
   db: z.string().min(1).default("./data/outpost.db"),
   /** OUTPOST_LEASE_TTL_S: how long a job attempt's lease lasts without renewal. */
   leaseTtlS: z.coerce.number().int().min(1).max(86_400).default(120),
+  /** OUTPOST_LEASE_GRACE_S: after the TTL, how long before an attempt is declared lost (and after a restart, before anything is). */
+  leaseGraceS: z.coerce.number().int().min(0).max(86_400).default(30),
   /** OUTPOST_HEARTBEAT_S: the server pings each agent session this often; silent past ~3 pings -> Unknown. */
   heartbeatS: z.coerce.number().int().min(1).max(300).default(10),
   /** OUTPOST_LOG_LEVEL: pino level. */
@@ -26,6 +28,7 @@ const ENV_KEYS: Record<keyof ServerConfig, string> = {
   port: "OUTPOST_PORT",
   db: "OUTPOST_DB",
   leaseTtlS: "OUTPOST_LEASE_TTL_S",
+  leaseGraceS: "OUTPOST_LEASE_GRACE_S",
   heartbeatS: "OUTPOST_HEARTBEAT_S",
   logLevel: "OUTPOST_LOG_LEVEL",
   consoleDir: "OUTPOST_CONSOLE_DIR",

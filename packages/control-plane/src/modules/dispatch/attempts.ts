@@ -1,0 +1,107 @@
+/**
+ * What an agent reports about an attempt it holds. Every function is guarded on (job, attempt,
+ * agent): a message about an attempt that is no longer current returns "stale" and changes
+ * nothing, and the agent is told to stop that container.
+ */
+import { and, eq, inArray } from "drizzle-orm";
+import { ACTIVE_JOB_STATUSES, AGENT_TRANSITION_REASONS, type AgentStatus, type JobErrorReason, type JobStatus } from "@outpost/shared";
+import type { Db } from "../../db/client.js";
+import { tx } from "../../db/client.js";
+import { jobAttempts, jobs } from "../../db/schema.js";
+import { isoPlus } from "../../lib/time.js";
+import { transitionAgent } from "../agents/agents.transitions.js";
+import { transitionJob } from "../jobs/jobs.transitions.js";
+import { activeJobCount } from "./claim.js";
+
+export type AttemptRef = { jobId: string; attempt: number; agentId: string };
+
+/** The job row when (job, attempt, agent) is the live attempt, else undefined. */
+export function currentAttempt(db: Db, ref: AttemptRef) {
+  return db
+    .select()
+    .from(jobs)
+    .where(and(eq(jobs.id, ref.jobId), eq(jobs.attempt, ref.attempt), eq(jobs.agentId, ref.agentId), inArray(jobs.status, [...ACTIVE_JOB_STATUSES])))
+    .get();
+}
+
+/** claimed -> running once the container started. Renews the lease. */
+export function markStarted(db: Db, ref: AttemptRef, at: string, leaseMs: number): "ok" | "stale" {
+  return tx(db, () => {
+    const job = currentAttempt(db, ref);
+    if (!job) return "stale";
+    if (job.status === "claimed") {
+      transitionJob(db, job.id, "running", at, { startedAt: job.startedAt ?? at, leaseExpiresAt: isoPlus(at, leaseMs) }, { attempt: ref.attempt });
+      db.update(jobAttempts).set({ startedAt: at }).where(and(eq(jobAttempts.jobId, job.id), eq(jobAttempts.attempt, ref.attempt))).run();
+    }
+    transitionAgent(db, ref.agentId, "ExecutingJob", AGENT_TRANSITION_REASONS.jobStarted, at, job.id);
+    return "ok";
+  });
+}
+
+/** Extends the lease of a live attempt. */
+export function renewLease(db: Db, ref: AttemptRef, at: string, leaseMs: number): { status: "ok"; leaseExpiresAt: string; cancel: boolean } | { status: "stale" } {
+  const job = currentAttempt(db, ref);
+  if (!job) return { status: "stale" };
+  const leaseExpiresAt = isoPlus(at, leaseMs);
+  db.update(jobs).set({ leaseExpiresAt }).where(and(eq(jobs.id, job.id), eq(jobs.attempt, ref.attempt))).run();
+  return { status: "ok", leaseExpiresAt, cancel: job.status === "cancelling" };
+}
+
+export type AttemptResult = {
+  outcome: "completed" | "failed" | "cancelled";
+  exitCode: number | null;
+  reason: JobErrorReason | null;
+  message: string | null;
+  step?: string | null;
+};
+
+const AGENT_AFTER: Record<JobStatus, AgentStatus> = {
+  completed: "ExecutionSuccess",
+  failed: "ExecutionFailed",
+  cancelled: "Canceled",
+  pending: "Idle",
+  claimed: "Claimed",
+  running: "ExecutingJob",
+  cancelling: "ExecutingJob",
+  retrying: "Idle",
+};
+
+/**
+ * Records the end of a live attempt, once. A job being cancelled ends cancelled (or failed with
+ * reason timeout when the server's timeout asked for the stop) unless it had already completed.
+ */
+export function finishAttempt(db: Db, ref: AttemptRef, result: AttemptResult, at: string): JobStatus | "stale" {
+  return tx(db, () => {
+    const job = currentAttempt(db, ref);
+    if (!job) return "stale";
+    let status: JobStatus = result.outcome;
+    let reason = result.reason;
+    let message = result.message;
+    if (job.status === "cancelling" && result.outcome !== "completed") {
+      const timedOut = job.errorReason === "timeout";
+      status = timedOut ? "failed" : "cancelled";
+      reason = timedOut ? "timeout" : "cancelled";
+      message = job.errorMessage ?? message;
+    }
+    if (status === "completed") {
+      reason = null;
+      message = null;
+    }
+    transitionJob(
+      db,
+      job.id,
+      status,
+      at,
+      { exitCode: result.exitCode, errorReason: reason, errorMessage: message, errorStep: result.step ?? null, completedAt: at, leaseExpiresAt: null },
+      { attempt: ref.attempt },
+    );
+    db.update(jobAttempts)
+      .set({ outcome: status, endedAt: at, exitCode: result.exitCode, errorReason: reason, errorMessage: message })
+      .where(and(eq(jobAttempts.jobId, job.id), eq(jobAttempts.attempt, ref.attempt)))
+      .run();
+    const reasonText =
+      status === "completed" ? AGENT_TRANSITION_REASONS.jobSucceeded : status === "cancelled" ? AGENT_TRANSITION_REASONS.jobCancelled : AGENT_TRANSITION_REASONS.jobFailed;
+    if (activeJobCount(db, ref.agentId) === 0) transitionAgent(db, ref.agentId, AGENT_AFTER[status], reasonText, at, job.id);
+    return status;
+  });
+}

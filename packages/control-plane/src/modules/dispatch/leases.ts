@@ -1,0 +1,83 @@
+/**
+ * The server's clocks: lease expiry and job timeouts. An attempt whose lease lapsed more than
+ * `graceMs` ago is lost (the agent has stopped its own container at the TTL by then, so two
+ * attempts never overlap); the job is re-queued as a new attempt while attempts remain, else
+ * failed with agent_lost. Timeouts run from claim time and are enforced here, not by the agent.
+ */
+import { and, eq, inArray, isNotNull, lt, ne, sql } from "drizzle-orm";
+import type { Db } from "../../db/client.js";
+import { tx } from "../../db/client.js";
+import { jobAttempts, jobs } from "../../db/schema.js";
+import { transitionJob } from "../jobs/jobs.transitions.js";
+
+export type SweepResult = { lost: string[]; requeued: string[]; failed: string[]; timedOut: string[] };
+
+function attemptsUsed(db: Db, jobId: string): number {
+  return db
+    .select({ n: sql<number>`count(*)` })
+    .from(jobAttempts)
+    .where(and(eq(jobAttempts.jobId, jobId), ne(jobAttempts.outcome, "released")))
+    .get()!.n;
+}
+
+/** Declares lost every live attempt whose lease ended before `at - graceMs`. */
+export function expireLeases(db: Db, at: string, graceMs: number): SweepResult {
+  const cutoff = new Date(Date.parse(at) - graceMs).toISOString();
+  const out: SweepResult = { lost: [], requeued: [], failed: [], timedOut: [] };
+  const expired = db
+    .select()
+    .from(jobs)
+    .where(and(inArray(jobs.status, ["claimed", "running", "cancelling"]), isNotNull(jobs.leaseExpiresAt), lt(jobs.leaseExpiresAt, cutoff)))
+    .all();
+  for (const job of expired) {
+    tx(db, () => {
+      const guard = { attempt: job.attempt, from: [job.status as "claimed" | "running" | "cancelling"] };
+      const message = `Agent lost: no lease renewal for attempt ${job.attempt} since ${job.leaseExpiresAt}.`;
+      let ok: boolean;
+      if (job.status === "cancelling") {
+        const timedOut = job.errorReason === "timeout";
+        ok = transitionJob(db, job.id, timedOut ? "failed" : "cancelled", at, { completedAt: at, leaseExpiresAt: null }, guard);
+        if (ok) out.failed.push(job.id);
+      } else if (attemptsUsed(db, job.id) < job.maxAttempts) {
+        ok = transitionJob(db, job.id, "retrying", at, { leaseExpiresAt: null }, guard);
+        // A retry is a new attempt of the same job: pending again, old attempt kept in history.
+        ok = ok && transitionJob(db, job.id, "pending", at, { agentId: null, claimedAt: null }, { attempt: job.attempt, from: ["retrying"] });
+        if (ok) out.requeued.push(job.id);
+      } else {
+        ok = transitionJob(db, job.id, "failed", at, { completedAt: at, leaseExpiresAt: null, errorReason: "agent_lost", errorMessage: message }, guard);
+        if (ok) out.failed.push(job.id);
+      }
+      if (!ok) return;
+      out.lost.push(job.id);
+      db.update(jobAttempts)
+        .set({ outcome: "lost", endedAt: at, errorReason: "agent_lost", errorMessage: message })
+        .where(and(eq(jobAttempts.jobId, job.id), eq(jobAttempts.attempt, job.attempt)))
+        .run();
+    });
+  }
+  return out;
+}
+
+/** Live jobs past claimed_at + timeout_s go `cancelling` with reason timeout; the agent stops them. */
+export function enforceTimeouts(db: Db, at: string): string[] {
+  const live = db
+    .select({ id: jobs.id, attempt: jobs.attempt, status: jobs.status, claimedAt: jobs.claimedAt, timeoutS: jobs.timeoutS })
+    .from(jobs)
+    .where(and(inArray(jobs.status, ["claimed", "running"]), isNotNull(jobs.timeoutS)))
+    .all();
+  const nowMs = Date.parse(at);
+  const hit: string[] = [];
+  for (const j of live) {
+    if (!j.claimedAt || Date.parse(j.claimedAt) + j.timeoutS! * 1000 > nowMs) continue;
+    const ok = transitionJob(
+      db,
+      j.id,
+      "cancelling",
+      at,
+      { errorReason: "timeout", errorMessage: `Timed out after ${j.timeoutS} s (counted from the claim).` },
+      { attempt: j.attempt, from: [j.status as "claimed" | "running"] },
+    );
+    if (ok) hit.push(j.id);
+  }
+  return hit;
+}

@@ -1,0 +1,16 @@
+import { describe, expect, it } from "vitest";
+import { effectiveLimits } from "./limits.js";
+
+const agent = { cpus: "2.0", mem_limit: "1g", pids_limit: 200 };
+
+describe("effective job limits", () => {
+  it("falls back from the job to the function to the agent", () => {
+    expect(effectiveLimits(agent, {}, {})).toEqual(agent);
+    expect(effectiveLimits(agent, { cpus: "0.5", pids_limit: 50 }, {})).toEqual({ cpus: "0.5", mem_limit: "1g", pids_limit: 50 });
+    expect(effectiveLimits(agent, { cpus: "0.5" }, { cpus: "1.5", mem_limit: "256m" })).toEqual({ cpus: "1.5", mem_limit: "256m", pids_limit: 200 });
+  });
+
+  it("never goes above what the agent allows", () => {
+    expect(effectiveLimits(agent, { mem_limit: "4g" }, { cpus: "8", pids_limit: 10_000 })).toEqual(agent);
+  });
+});

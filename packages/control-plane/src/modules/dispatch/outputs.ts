@@ -1,0 +1,79 @@
+/**
+ * What a running attempt produces: log chunks (deduplicated by (job, attempt, seq), capped per job
+ * with one truncation marker while the job runs on), step progress and the report.
+ */
+import { eq, sql } from "drizzle-orm";
+import type { JobStep } from "@outpost/shared";
+import type { Db } from "../../db/client.js";
+import { tx } from "../../db/client.js";
+import { jobLogs, jobReports, jobs } from "../../db/schema.js";
+import { currentAttempt, type AttemptRef } from "./attempts.js";
+
+export const DEFAULT_LOG_CAP_BYTES = 10 * 1024 * 1024;
+export const REPORT_CAP_BYTES = 256 * 1024;
+
+export type IncomingChunk = { seq: number; stream: "stdout" | "stderr"; data: string };
+
+/**
+ * Stores the chunks of a live attempt. Returns the highest seq now stored (what the agent may
+ * forget), or "stale". Re-sent chunks are ignored; bytes past the cap are dropped after one
+ * `system` marker chunk.
+ */
+export function appendLogs(db: Db, ref: AttemptRef, chunks: IncomingChunk[], at: string, capBytes = DEFAULT_LOG_CAP_BYTES): { acked: number; stored: number } | "stale" {
+  return tx(db, () => {
+    const job = currentAttempt(db, ref);
+    if (!job) return "stale";
+    let bytes = job.logBytes;
+    let stored = 0;
+    const truncated = () => bytes > capBytes;
+    for (const c of chunks) {
+      if (truncated()) break;
+      const size = Buffer.byteLength(c.data, "utf8");
+      if (bytes + size > capBytes) {
+        const marker = `[outpost] log truncated: this job's output passed ${capBytes} bytes; the job keeps running.\n`;
+        db.insert(jobLogs).values({ jobId: job.id, attempt: ref.attempt, seq: c.seq, stream: "system", data: marker, at }).onConflictDoNothing().run();
+        bytes = capBytes + 1;
+        break;
+      }
+      const res = db.insert(jobLogs).values({ jobId: job.id, attempt: ref.attempt, seq: c.seq, stream: c.stream, data: c.data, at }).onConflictDoNothing().run();
+      if (res.changes) {
+        bytes += size;
+        stored++;
+      }
+    }
+    if (bytes !== job.logBytes) db.update(jobs).set({ logBytes: bytes }).where(eq(jobs.id, job.id)).run();
+    const acked = chunks.reduce((m, c) => Math.max(m, c.seq), -1);
+    return { acked, stored };
+  });
+}
+
+/** Upserts steps by name, keeping their first-seen order. */
+export function recordSteps(db: Db, ref: AttemptRef, steps: JobStep[]): "ok" | "stale" {
+  return tx(db, () => {
+    const job = currentAttempt(db, ref);
+    if (!job) return "stale";
+    const current = (job.steps as JobStep[]).slice();
+    for (const s of steps) {
+      const i = current.findIndex((c) => c.name === s.name);
+      if (i >= 0) current[i] = { ...current[i]!, ...s };
+      else current.push(s);
+    }
+    db.update(jobs).set({ steps: current }).where(eq(jobs.id, job.id)).run();
+    return "ok";
+  });
+}
+
+export function recordReport(db: Db, ref: AttemptRef, report: { json?: unknown; markdown?: string }, at: string): "ok" | "stale" | "too_large" {
+  const json = report.json === undefined ? null : JSON.stringify(report.json);
+  const markdown = report.markdown ?? null;
+  if ((json?.length ?? 0) + Buffer.byteLength(markdown ?? "", "utf8") > REPORT_CAP_BYTES) return "too_large";
+  return tx(db, () => {
+    if (!currentAttempt(db, ref)) return "stale";
+    db.insert(jobReports)
+      .values({ jobId: ref.jobId, json, markdown, updatedAt: at })
+      .onConflictDoUpdate({ target: jobReports.jobId, set: { json: sql`coalesce(excluded.json, ${jobReports.json})`, markdown: sql`coalesce(excluded.markdown, ${jobReports.markdown})`, updatedAt: at } })
+      .run();
+    return "ok";
+  });
+}
+
