@@ -87,6 +87,20 @@ export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: De
     );
   }
 
+  // Pause: no new jobs, running ones finish (a drain an operator can undo).
+  for (const [action, paused] of [["pause", true], ["resume", false]] as const) {
+    app.post(
+      `/api/v1/agents/:id/${action}`,
+      { onRequest: app.auth("agents:write"), schema: { tags: ["agents"], params: Params, response: { 200: AgentResponse } } },
+      async (req) => {
+        const row = getAgentOr404(db, userOf(req).orgIds, req.params.id);
+        db.update(agents).set({ paused, updatedAt: nowIso(deps.clock) }).where(eq(agents.id, row.id)).run();
+        changed(row.id, row.orgId);
+        return { status: "success" as const, details: toAgent(db, db.select().from(agents).where(eq(agents.id, row.id)).get()!) };
+      },
+    );
+  }
+
   app.delete("/api/v1/agents/:id", { onRequest: app.auth("agents:write"), schema: { tags: ["agents"], params: Params, response: { 200: OkDetails } } }, async (req) => {
     const row = getAgentOr404(db, userOf(req).orgIds, req.params.id);
     if (!toAgent(db, row).available_actions.delete) {
