@@ -1,0 +1,66 @@
+/** Add to Pool…: pick an active pool and add every selected agent to it. */
+import { useState, type FormEvent } from "react";
+import { useSession } from "../auth/session";
+import { useLoad } from "../api/use-paged-list";
+import type { Pool } from "../api/types";
+import { Dialog } from "../components/dialog";
+import { ErrorState, Loading } from "../components/states";
+import { plural } from "../components/format";
+
+interface Props {
+  count: number;
+  onPick: (pool: Pool) => void;
+  onClose: () => void;
+}
+
+export function AddToPoolDialog({ count, onPick, onClose }: Props) {
+  const { api } = useSession();
+  const pools = useLoad(() => api.list<Pool>("/pools", { archived: "active", sort: "name", limit: 200 }), "pools");
+  const [poolId, setPoolId] = useState("");
+  const [error, setError] = useState<string | null>(null);
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    const pool = pools.data?.items.find((p) => p.id === poolId);
+    if (!pool) {
+      setError("Choose a pool.");
+      return;
+    }
+    onPick(pool);
+  }
+
+  return (
+    <Dialog title="Add to Pool" onClose={onClose}>
+      {pools.loading && <Loading label="Loading pools…" />}
+      {pools.error && <ErrorState message={pools.error} onRetry={() => pools.reload()} />}
+      {pools.data && pools.data.items.length === 0 && <p>There are no active pools yet. Use Create New Pool instead.</p>}
+      {pools.data && pools.data.items.length > 0 && (
+        <form onSubmit={submit} noValidate>
+          <p>Add {plural(count, "selected agent")} to:</p>
+          <label htmlFor="add-to-pool-select">Pool</label>
+          <select id="add-to-pool-select" value={poolId} onChange={(e) => setPoolId(e.target.value)} autoFocus>
+            <option value="">Choose a pool…</option>
+            {pools.data.items.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name} ({plural(p.agent_count, "agent")})
+              </option>
+            ))}
+          </select>
+          {error && (
+            <p className="form-error" role="alert">
+              {error}
+            </p>
+          )}
+          <div className="dialog-actions">
+            <button type="button" className="btn" onClick={onClose}>
+              Cancel
+            </button>
+            <button type="submit" className="btn btn-primary">
+              Add to pool
+            </button>
+          </div>
+        </form>
+      )}
+    </Dialog>
+  );
+}

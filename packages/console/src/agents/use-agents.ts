@@ -1,0 +1,83 @@
+/**
+ * The All Agents list: filters -> GET /agents, pushed agent changes patched into the rows, and,
+ * while a search is active, further pages fetched by themselves so matches beyond page one show.
+ */
+import { useCallback, useEffect, useState } from "react";
+import { useSession } from "../auth/session";
+import { ApiError } from "../api/client";
+import { useChanges } from "../api/events";
+import { usePagedList } from "../api/use-paged-list";
+import type { Agent } from "../api/types";
+import type { SortState } from "../components/table-parts";
+
+export type AgentSort = "name" | "status" | "status_updated_at" | "version" | "host_os" | "last_restarted_at";
+export type SearchBy = "name" | "module";
+export type ArchiveFilter = "active" | "archived" | "all";
+export type PoolFilter = "any" | "in" | "none";
+
+export interface AgentFilters {
+  searchBy: SearchBy;
+  q: string;
+  archived: ArchiveFilter;
+  pool: PoolFilter;
+  org: string;
+}
+
+export const PAGE_SIZE = 50;
+/** Auto-loading stops here so a broad search cannot pull an unbounded list into the tab. */
+const AUTO_LOAD_LIMIT = 2000;
+
+function matches(agent: Agent, filters: AgentFilters): boolean {
+  if (filters.archived === "active" && agent.archived) return false;
+  if (filters.archived === "archived" && !agent.archived) return false;
+  if (filters.pool === "in" && agent.pools.length === 0) return false;
+  if (filters.pool === "none" && agent.pools.length > 0) return false;
+  return true;
+}
+
+export function useAgents(filters: AgentFilters, sort: SortState<AgentSort>) {
+  const { api } = useSession();
+  const [q, setQ] = useState(filters.q);
+  // Debounced so typing does not send one request per key.
+  useEffect(() => {
+    const timer = setTimeout(() => setQ(filters.q.trim()), 250);
+    return () => clearTimeout(timer);
+  }, [filters.q]);
+
+  const query = {
+    limit: PAGE_SIZE,
+    sort: sort.sort,
+    order: sort.order,
+    q: q || undefined,
+    search_by: q ? filters.searchBy : undefined,
+    archived: filters.archived,
+    pool: filters.pool,
+    org: filters.org || undefined,
+  };
+  const list = usePagedList<Agent>((cursor) => api.list<Agent>("/agents", { ...query, cursor }), JSON.stringify(query));
+
+  const { nextCursor, loading, loadingMore, error, items, loadMore } = list;
+  useEffect(() => {
+    if (q && nextCursor && !loading && !loadingMore && !error && items.length < AUTO_LOAD_LIMIT) loadMore();
+  }, [q, nextCursor, loading, loadingMore, error, items.length, loadMore]);
+
+  const { replaceRow, reload } = list;
+  const refreshAgent = useCallback(
+    async (id: string) => {
+      try {
+        const agent = await api.get<Agent>(`/agents/${encodeURIComponent(id)}`);
+        if (!items.some((a) => a.id === id)) {
+          if (matches(agent, filters)) reload();
+          return;
+        }
+        replaceRow(id, matches(agent, filters) ? agent : null);
+      } catch (err) {
+        if (err instanceof ApiError && err.httpStatus === 404) replaceRow(id, null);
+      }
+    },
+    [api, items, filters, replaceRow, reload],
+  );
+  useChanges(["agent.updated"], (event) => void refreshAgent(event.id));
+
+  return { ...list, searching: Boolean(q), refreshAgent };
+}

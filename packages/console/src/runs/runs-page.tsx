@@ -1,0 +1,91 @@
+/** /runs and /runs/:id: the filtered runs list, selection and delete, and the selected run's detail. */
+import { useState } from "react";
+import { useNavigate, useParams } from "react-router-dom";
+import { useSession } from "../auth/session";
+import { errorText } from "../api/client";
+import { ConfirmDialog } from "../components/dialog";
+import { plural } from "../components/format";
+import { Empty, ErrorState, Loading } from "../components/states";
+import { LoadMore, TableWrap } from "../components/table-parts";
+import { useToast } from "../components/toast";
+import { RunsFilters } from "./runs-filters";
+import { RunsTable } from "./runs-table";
+import { RunDetail } from "./run-detail";
+import { NO_RUN_FILTERS, useRuns, type RunFilters } from "./use-runs";
+
+export function RunsPage() {
+  const { runId } = useParams();
+  const navigate = useNavigate();
+  const { api } = useSession();
+  const notify = useToast();
+  const [filters, setFilters] = useState<RunFilters>(NO_RUN_FILTERS);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const list = useRuns(filters);
+
+  async function deleteSelected() {
+    setBusy(true);
+    const ids = [...selected];
+    try {
+      const result = await api.send<{ deleted: string[]; not_found: string[] }>("POST", "/jobs/delete", { ids });
+      notify("success", `Deleted ${plural(result.deleted.length, "run")} and their reports.`);
+      for (const id of result.deleted) list.replaceRow(id, null);
+      setSelected(new Set());
+      if (runId && result.deleted.includes(runId)) navigate("/runs");
+    } catch (err) {
+      notify("error", `Could not delete the runs: ${errorText(err)}`);
+    } finally {
+      setBusy(false);
+      setConfirming(false);
+    }
+  }
+
+  return (
+    <main className={`page runs-layout${runId ? " has-detail" : ""}`} aria-labelledby="runs-title">
+      <section className="runs-list" aria-label="Runs list">
+        <div className="page-head">
+          <h1 id="runs-title">Runs</h1>
+          <p className="updated muted">{list.updatedAt ? `Updated ${list.updatedAt.toLocaleTimeString()}` : ""}</p>
+        </div>
+        <RunsFilters filters={filters} onChange={setFilters} />
+        {selected.size > 0 && (
+          <div className="bulk-bar" role="region" aria-label="Selected runs">
+            <strong>{plural(selected.size, "run")} selected</strong>
+            <button type="button" className="btn btn-danger btn-small" onClick={() => setConfirming(true)}>
+              Delete
+            </button>
+            <button type="button" className="btn btn-ghost btn-small" onClick={() => setSelected(new Set())}>
+              Clear selection
+            </button>
+          </div>
+        )}
+        {list.error && <ErrorState message={list.error} onRetry={list.reload} />}
+        {list.loading && list.items.length === 0 && !list.error && <Loading label="Loading runs…" />}
+        {!list.loading && !list.error && list.items.length === 0 && (
+          <Empty title={JSON.stringify(filters) === JSON.stringify(NO_RUN_FILTERS) ? "No runs yet." : "No runs match these filters."}>
+            Runs appear here when jobs are sent to agents.
+          </Empty>
+        )}
+        {list.items.length > 0 && (
+          <TableWrap label="Runs">
+            <RunsTable runs={list.items} selected={selected} onSelect={setSelected} openId={runId ?? null} onOpen={(id) => navigate(`/runs/${id}`)} />
+          </TableWrap>
+        )}
+        <LoadMore hasMore={Boolean(list.nextCursor)} loading={list.loadingMore} onClick={list.loadMore} />
+      </section>
+      {runId && <RunDetail key={runId} runId={runId} onClose={() => navigate("/runs")} />}
+      {confirming && (
+        <ConfirmDialog
+          title={`Delete ${plural(selected.size, "run")}?`}
+          message="The selected runs and their reports are removed from the history. This cannot be undone."
+          confirmLabel="Delete"
+          danger
+          busy={busy}
+          onConfirm={() => void deleteSelected()}
+          onCancel={() => setConfirming(false)}
+        />
+      )}
+    </main>
+  );
+}

@@ -1,0 +1,52 @@
+/** The runs list: filters -> GET /jobs, pushed job changes refetch just the affected row. */
+import { useSession } from "../auth/session";
+import { ApiError } from "../api/client";
+import { useChanges } from "../api/events";
+import { usePagedList } from "../api/use-paged-list";
+import type { Job } from "../api/types";
+import { localInputToIso } from "../components/format";
+
+export interface RunFilters {
+  status: string;
+  agentId: string;
+  triggerSource: string;
+  poolId: string;
+  from: string;
+  to: string;
+}
+
+export const NO_RUN_FILTERS: RunFilters = { status: "", agentId: "", triggerSource: "", poolId: "", from: "", to: "" };
+
+export function useRuns(filters: RunFilters) {
+  const { api } = useSession();
+  const query = {
+    limit: 50,
+    sort: "inserted_at",
+    order: "desc",
+    status: filters.status || undefined,
+    agent_id: filters.agentId || undefined,
+    trigger_source: filters.triggerSource || undefined,
+    pool_id: filters.poolId || undefined,
+    from: localInputToIso(filters.from),
+    to: localInputToIso(filters.to),
+  };
+  const list = usePagedList<Job>((cursor) => api.list<Job>("/jobs", { ...query, cursor }), JSON.stringify(query));
+
+  useChanges(["job.updated"], (event) => {
+    if (!list.items.some((j) => j.id === event.id)) {
+      // A new run (or one entering the filter): only the first page can have changed.
+      if (!list.loading) list.reload();
+      return;
+    }
+    api.get<Job>(`/jobs/${event.id}`).then(
+      (job) => {
+        const statuses = filters.status ? filters.status.split(",") : null;
+        list.replaceRow(job.id, statuses && !statuses.includes(job.status) ? null : job);
+      },
+      (err: unknown) => {
+        if (err instanceof ApiError && err.httpStatus === 404) list.replaceRow(event.id, null);
+      },
+    );
+  });
+  return list;
+}
