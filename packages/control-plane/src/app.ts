@@ -30,7 +30,9 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  installErrorHandler(app);
+  const consoleDir = deps.config.consoleDir;
+  const serveConsole = Boolean(consoleDir && existsSync(consoleDir));
+  installErrorHandler(app, { spaFallback: serveConsole });
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -57,14 +59,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   app.get("/healthz", { schema: { hide: true } }, async () => ({ status: "success", details: { ok: true } }));
 
-  const consoleDir = deps.config.consoleDir;
-  if (consoleDir && existsSync(consoleDir)) {
-    await app.register(fastifyStatic, { root: consoleDir, wildcard: false });
-    // Deep links (/agents, /runs/123) load the app shell; unknown API routes stay JSON 404s.
-    app.setNotFoundHandler((req, reply) => {
-      if (req.method === "GET" && !req.url.startsWith("/api/")) return reply.sendFile("index.html");
-      return reply.code(404).send({ status: "error", code: "route_not_found", message: `No route ${req.method} ${req.url.split("?")[0]}.` });
-    });
-  }
+  // Deep links (/agents, /runs/123) fall back to index.html in the error handler's not-found handler.
+  if (serveConsole) await app.register(fastifyStatic, { root: consoleDir!, wildcard: false });
   return app;
 }

@@ -42,7 +42,12 @@ export function validationItems(req: FastifyRequest, err: FastifyError): ErrorIt
   });
 }
 
-export function installErrorHandler(app: FastifyInstance) {
+/**
+ * `spaFallback`: the console is served, so an unknown GET outside /api/ answers its index.html
+ * (deep links such as /runs/123 load the app shell); unknown API routes stay JSON 404s. Fastify
+ * allows one not-found handler per prefix, so this is the only place that sets it.
+ */
+export function installErrorHandler(app: FastifyInstance, { spaFallback = false }: { spaFallback?: boolean } = {}) {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err instanceof ApiError) return reply.code(err.http).send(err.body());
     if (hasZodFastifySchemaValidationErrors(err) || err.validation) {
@@ -59,6 +64,7 @@ export function installErrorHandler(app: FastifyInstance) {
   });
 
   app.setNotFoundHandler((req, reply) => {
-    reply.code(404).send(new ApiError("route_not_found", `No route ${req.method} ${req.url.split("?")[0]}.`).body());
+    if (spaFallback && req.method === "GET" && !req.url.startsWith("/api/")) return reply.sendFile("index.html");
+    return reply.code(404).send(new ApiError("route_not_found", `No route ${req.method} ${req.url.split("?")[0]}.`).body());
   });
 }
