@@ -1,0 +1,378 @@
+/**
+ * ContainerRuntime against dockerd (dockerode). Every job container gets the hardened defaults of
+ * docs ANCHORS "Container defaults": network none, no capabilities, no-new-privileges, read-only
+ * root with a small noexec /tmp, a non-root user, pids/memory/cpu limits with swap equal to memory,
+ * a capped json-file log, and never the Docker socket.
+ *
+ * Host side, each attempt owns `<scratchDir>/<jobId>-<attempt>/`: `in/inputs.json` (mounted
+ * read-only at /outpost/in) and `out/` (mounted read-write at /outpost/out, where the job leaves
+ * report.json and report.md). Docker failures surface as RuntimeError with a reason; none is
+ * swallowed.
+ */
+import { constants as fsConstants } from "node:fs";
+import { chmod, chown, mkdir, open, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { Writable } from "node:stream";
+import Dockerode from "dockerode";
+import { cpusToNano, parseMemLimit } from "@outpost/shared";
+import {
+  RuntimeError,
+  type ContainerRuntime,
+  type ExitResult,
+  type JobOutputs,
+  type JobSpec,
+  type OutputSink,
+  type OwnedContainer,
+  type RunningJob,
+} from "./types.js";
+
+export type DockerRuntimeOptions = {
+  docker?: Dockerode;
+  /** Host directory for per-attempt input/output dirs; must be visible to dockerd at the same path. */
+  scratchDir: string;
+  /** json-file log max-size per container (docker syntax); default "10m". */
+  logMaxSize?: string;
+  /** Largest report.json / report.md read back; default 256 KiB. */
+  reportCapBytes?: number;
+  /** uid:gid the job runs as; default nobody. */
+  user?: string;
+};
+
+export const LABEL = {
+  jobId: "outpost.job_id",
+  attempt: "outpost.attempt",
+  agentId: "outpost.agent_id",
+  managed: "outpost.managed",
+} as const;
+
+const DEFAULT_REPORT_CAP = 256 * 1024;
+/** After the container exits, how long its attach stream may take to drain before we cut it. */
+const DRAIN_TIMEOUT_MS = 10_000;
+/** Container names and scratch dirs are built from the job id, so it must be a safe name. */
+const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+type DockerError = Error & { statusCode?: number; json?: { message?: string } | null };
+
+function statusOf(err: unknown): number | undefined {
+  return (err as DockerError)?.statusCode;
+}
+
+/** Docker's own message when it sent one ("No such image: ..."), else the error's. */
+function dockerMessage(err: unknown): string {
+  const e = err as DockerError;
+  const fromJson = e?.json && typeof e.json === "object" ? e.json.message : undefined;
+  return fromJson ?? (e instanceof Error ? e.message : String(err));
+}
+
+function ignoreStatus(...codes: number[]) {
+  return (err: unknown): void => {
+    const code = statusOf(err);
+    if (code === undefined || !codes.includes(code)) throw err;
+  };
+}
+
+export class DockerRuntime implements ContainerRuntime {
+  private readonly docker: Dockerode;
+  private readonly scratchDir: string;
+  private readonly logMaxSize: string;
+  private readonly reportCapBytes: number;
+  private readonly user: string;
+
+  constructor(options: DockerRuntimeOptions) {
+    this.docker = options.docker ?? new Dockerode();
+    this.scratchDir = path.resolve(options.scratchDir);
+    this.logMaxSize = options.logMaxSize ?? "10m";
+    this.reportCapBytes = options.reportCapBytes ?? DEFAULT_REPORT_CAP;
+    this.user = options.user ?? "65534:65534";
+  }
+
+  async hasImage(image: string): Promise<boolean> {
+    try {
+      await this.docker.getImage(image).inspect();
+      return true;
+    } catch (err) {
+      if (statusOf(err) === 404) return false;
+      throw err;
+    }
+  }
+
+  async ensureImage(image: string): Promise<void> {
+    try {
+      if (await this.hasImage(image)) return;
+      const stream = await this.docker.pull(image);
+      const events = await new Promise<Array<{ error?: string }>>((resolve, reject) => {
+        this.docker.modem.followProgress(stream, (err: Error | null, out: Array<{ error?: string }>) =>
+          err ? reject(err) : resolve(out),
+        );
+      });
+      // A failed pull can still end the stream cleanly, with the failure as its last event.
+      const failed = events.find((e) => typeof e?.error === "string");
+      if (failed) throw new Error(failed.error);
+      if (!(await this.hasImage(image))) throw new Error("pull finished but the image is still missing");
+    } catch (err) {
+      if (err instanceof RuntimeError) throw err;
+      throw new RuntimeError("image", `image ${image} is not present and could not be pulled: ${dockerMessage(err)}`);
+    }
+  }
+
+  async start(spec: JobSpec, sink: OutputSink): Promise<RunningJob> {
+    if (!SAFE_ID.test(spec.jobId) || !Number.isInteger(spec.attempt) || spec.attempt < 0) {
+      throw new RuntimeError("create", `job id ${JSON.stringify(spec.jobId)} / attempt ${spec.attempt} cannot name a container`);
+    }
+    const badEnv = Object.keys(spec.env ?? {}).filter((k) => !k.startsWith("OUTPOST_"));
+    if (badEnv.length > 0) throw new RuntimeError("create", `env keys must start with OUTPOST_: ${badEnv.join(", ")}`);
+
+    await this.ensureImage(spec.image);
+    const dir = this.attemptDir(spec);
+    try {
+      await this.prepareScratch(dir, spec.inputs);
+    } catch (err) {
+      await rm(dir, { recursive: true, force: true });
+      throw new RuntimeError("create", `could not prepare ${dir}: ${dockerMessage(err)}`);
+    }
+
+    let container: Dockerode.Container;
+    try {
+      container = await this.docker.createContainer(this.createOptions(spec, dir));
+    } catch (err) {
+      await rm(dir, { recursive: true, force: true });
+      throw new RuntimeError("create", dockerMessage(err));
+    }
+
+    // From here on, any failure must take the container and the scratch dir with it.
+    const discard = async (): Promise<void> => {
+      await container.remove({ force: true, v: true }).catch(ignoreStatus(404, 409));
+      await rm(dir, { recursive: true, force: true });
+    };
+    let drained: Promise<void>;
+    let cutStream: () => void;
+    try {
+      ({ drained, cutStream } = await this.attach(container, sink));
+    } catch (err) {
+      await discard();
+      throw new RuntimeError("create", `attach failed: ${dockerMessage(err)}`);
+    }
+    try {
+      await container.start();
+    } catch (err) {
+      cutStream();
+      await discard();
+      throw new RuntimeError("start", dockerMessage(err));
+    }
+    return new DockerJob(container, dir, drained, cutStream, this.reportCapBytes);
+  }
+
+  async listOwned(agentId: string): Promise<OwnedContainer[]> {
+    const list = await this.docker.listContainers({
+      all: true,
+      filters: { label: [`${LABEL.agentId}=${agentId}`, `${LABEL.managed}=true`] },
+    });
+    return list.map((c) => ({
+      containerId: c.Id,
+      jobId: c.Labels[LABEL.jobId] ?? "",
+      attempt: Number(c.Labels[LABEL.attempt] ?? Number.NaN),
+      running: c.State === "running",
+      createdAt: new Date(c.Created * 1000).toISOString(),
+    }));
+  }
+
+  async removeContainer(containerId: string): Promise<void> {
+    await this.docker.getContainer(containerId).remove({ force: true, v: true }).catch(ignoreStatus(404, 409));
+  }
+
+  private attemptDir(spec: JobSpec): string {
+    return path.join(this.scratchDir, `${spec.jobId}-${spec.attempt}`);
+  }
+
+  /** in/ is root-owned and world-readable; out/ must be writable by the job's (non-root) user. */
+  private async prepareScratch(dir: string, inputs: Record<string, unknown>): Promise<void> {
+    await rm(dir, { recursive: true, force: true }); // a stale dir from a crashed run of this attempt
+    const inDir = path.join(dir, "in");
+    const outDir = path.join(dir, "out");
+    await mkdir(inDir, { recursive: true, mode: 0o755 });
+    await mkdir(outDir, { recursive: true });
+    await chmod(dir, 0o755);
+    await chmod(inDir, 0o755);
+    const file = path.join(inDir, "inputs.json");
+    await writeFile(file, JSON.stringify(inputs), { mode: 0o644 });
+    await chmod(file, 0o644); // the umask may have narrowed it
+    const [uid, gid] = this.user.split(":").map((s) => Number(s));
+    if (process.getuid?.() === 0 && Number.isInteger(uid)) {
+      await chown(outDir, uid!, Number.isInteger(gid) ? gid! : uid!);
+      await chmod(outDir, 0o755);
+    } else {
+      await chmod(outDir, 0o777);
+    }
+  }
+
+  private createOptions(spec: JobSpec, dir: string): Dockerode.ContainerCreateOptions {
+    const memory = parseMemLimit(spec.limits.mem_limit);
+    const env: Record<string, string> = {
+      ...spec.env,
+      // Last, so spec.env cannot redirect them.
+      OUTPOST_JOB_ID: spec.jobId,
+      OUTPOST_ATTEMPT: String(spec.attempt),
+      OUTPOST_INPUTS: "/outpost/in/inputs.json",
+      OUTPOST_OUTPUT_DIR: "/outpost/out",
+    };
+    return {
+      name: `outpost-${spec.jobId}-${spec.attempt}`,
+      Image: spec.image,
+      // argv as given; Entrypoint stays the image's (none for most job images, so Cmd runs as is).
+      Cmd: spec.command,
+      Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      User: this.user,
+      AttachStdin: false,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: false,
+      OpenStdin: false,
+      NetworkDisabled: true,
+      Labels: {
+        [LABEL.jobId]: spec.jobId,
+        [LABEL.attempt]: String(spec.attempt),
+        [LABEL.agentId]: spec.agentId,
+        [LABEL.managed]: "true",
+      },
+      HostConfig: {
+        NetworkMode: "none",
+        CapDrop: ["ALL"],
+        SecurityOpt: ["no-new-privileges"],
+        Privileged: false,
+        ReadonlyRootfs: true,
+        Tmpfs: { "/tmp": "rw,noexec,nosuid,size=64m" },
+        Binds: [`${path.join(dir, "in")}:/outpost/in:ro`, `${path.join(dir, "out")}:/outpost/out:rw`],
+        NanoCpus: cpusToNano(spec.limits.cpus),
+        Memory: memory,
+        MemorySwap: memory,
+        PidsLimit: spec.limits.pids_limit,
+        LogConfig: { Type: "json-file", Config: { "max-size": this.logMaxSize, "max-file": "1" } },
+        AutoRemove: false,
+        RestartPolicy: { Name: "no" },
+      },
+    };
+  }
+
+  /**
+   * Attaches before start so no early output is lost. Demuxes into two synchronous writers, so
+   * chunks reach the sink in the order docker framed them, across stdout and stderr.
+   */
+  private async attach(
+    container: Dockerode.Container,
+    sink: OutputSink,
+  ): Promise<{ drained: Promise<void>; cutStream: () => void }> {
+    const stream = (await container.attach({ stream: true, stdout: true, stderr: true })) as NodeJS.ReadableStream & {
+      destroy?: () => void;
+    };
+    const writer = (name: "stdout" | "stderr") =>
+      new Writable({
+        write(chunk: Buffer, _enc, done) {
+          sink(name, chunk);
+          done();
+        },
+      });
+    this.docker.modem.demuxStream(stream, writer("stdout"), writer("stderr"));
+    const drained = new Promise<void>((resolve) => {
+      stream.once("end", () => resolve());
+      stream.once("close", () => resolve());
+      stream.once("error", () => resolve());
+    });
+    return { drained, cutStream: () => stream.destroy?.() };
+  }
+}
+
+class DockerJob implements RunningJob {
+  private exited: Promise<ExitResult> | undefined;
+
+  constructor(
+    private readonly container: Dockerode.Container,
+    private readonly dir: string,
+    private readonly drained: Promise<void>,
+    private readonly cutStream: () => void,
+    private readonly reportCapBytes: number,
+  ) {}
+
+  get containerId(): string {
+    return this.container.id;
+  }
+
+  wait(): Promise<ExitResult> {
+    this.exited ??= this.waitOnce();
+    return this.exited;
+  }
+
+  private async waitOnce(): Promise<ExitResult> {
+    const { StatusCode } = (await this.container.wait()) as { StatusCode: number };
+    // The attach stream normally ends right after exit; never hang on one that doesn't.
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.cutStream();
+        resolve();
+      }, DRAIN_TIMEOUT_MS);
+    });
+    await Promise.race([this.drained, timedOut]);
+    clearTimeout(timer);
+    const info = await this.container.inspect();
+    return { exitCode: info.State.ExitCode ?? StatusCode, oomKilled: info.State.OOMKilled === true };
+  }
+
+  async stop(graceS: number): Promise<void> {
+    // 304: already stopped; 404: already removed.
+    await this.container.stop({ t: graceS }).catch(ignoreStatus(304, 404));
+  }
+
+  async outputs(): Promise<JobOutputs> {
+    const out = path.join(this.dir, "out");
+    const result: JobOutputs = {};
+    const errors: string[] = [];
+    const json = await readCapped(path.join(out, "report.json"), this.reportCapBytes);
+    if (json.error) errors.push(json.error);
+    else if (json.text !== undefined) {
+      try {
+        result.reportJson = JSON.parse(json.text);
+      } catch (err) {
+        errors.push(`report.json is not valid JSON: ${(err as Error).message}`);
+      }
+    }
+    const md = await readCapped(path.join(out, "report.md"), this.reportCapBytes);
+    if (md.error) errors.push(md.error);
+    else if (md.text !== undefined) result.reportMarkdown = md.text;
+    if (errors.length > 0) result.error = errors.join("; ");
+    return result;
+  }
+
+  async remove(): Promise<void> {
+    this.cutStream();
+    await this.container.remove({ force: true, v: true }).catch(ignoreStatus(404, 409));
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Reads a file the job wrote, without trusting it: no symlinks followed (it could point at a host
+ * file), no blocking on a FIFO, regular files only, at most capBytes. Missing -> neither field.
+ */
+async function readCapped(file: string, capBytes: number): Promise<{ text?: string; error?: string }> {
+  const name = path.basename(file);
+  let handle;
+  try {
+    handle = await open(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return {};
+    if (code === "ELOOP") return { error: `${name} is a symlink; not read` };
+    return { error: `${name} could not be read: ${(err as Error).message}` };
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) return { error: `${name} is not a regular file` };
+    if (stat.size > capBytes) return { error: `${name} is ${stat.size} bytes, over the cap of ${capBytes}` };
+    const buf = Buffer.alloc(capBytes + 1);
+    const { bytesRead } = await handle.read(buf, 0, capBytes + 1, 0);
+    if (bytesRead > capBytes) return { error: `${name} is over ${capBytes} bytes, over the cap of ${capBytes}` };
+    return { text: buf.subarray(0, bytesRead).toString("utf8") };
+  } finally {
+    await handle.close();
+  }
+}

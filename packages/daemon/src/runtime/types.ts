@@ -1,0 +1,67 @@
+/**
+ * The contract between the job runner and whatever runs containers. DockerRuntime implements it
+ * against dockerd; tests may use a fake only if the same contract suite passes against Docker.
+ */
+import type { Limits } from "@outpost/shared";
+
+/** Why starting or running a job failed, as the job's error reason says it. */
+export type RuntimeFailure = "image" | "create" | "start";
+
+export class RuntimeError extends Error {
+  constructor(
+    readonly reason: RuntimeFailure,
+    message: string,
+  ) {
+    super(message);
+    this.name = "RuntimeError";
+  }
+}
+
+export type JobSpec = {
+  jobId: string;
+  attempt: number;
+  agentId: string;
+  image: string;
+  /** argv; never passed through a shell. */
+  command: string[];
+  /** Written as JSON to a read-only file, /outpost/in/inputs.json, never interpolated. */
+  inputs: Record<string, unknown>;
+  /** Already capped by the server and the agent: cpus -> NanoCpus, mem_limit -> Memory = MemorySwap. */
+  limits: Limits;
+  /** Extra environment (OUTPOST_* only); inputs never go here. */
+  env?: Record<string, string>;
+};
+
+export type ExitResult = { exitCode: number; oomKilled: boolean };
+
+/** What a job left in /outpost/out when it exited (size-capped by the runtime). */
+export type JobOutputs = { reportJson?: unknown; reportMarkdown?: string; error?: string };
+
+export type OutputSink = (stream: "stdout" | "stderr", data: Buffer) => void;
+
+export interface RunningJob {
+  readonly containerId: string;
+  /** Resolves once the container has exited and its output streams are drained. */
+  wait(): Promise<ExitResult>;
+  /** SIGTERM, then SIGKILL after graceS seconds if still running. Safe to call twice or after exit. */
+  stop(graceS: number): Promise<void>;
+  /** The report files the job wrote; call after wait(). */
+  outputs(): Promise<JobOutputs>;
+  /** Removes the container and its host-side scratch dirs. Safe to call twice. */
+  remove(): Promise<void>;
+}
+
+export type OwnedContainer = { containerId: string; jobId: string; attempt: number; running: boolean; createdAt: string };
+
+export interface ContainerRuntime {
+  /** True when the image is present locally. */
+  hasImage(image: string): Promise<boolean>;
+  /** Pulls the image when it is missing; RuntimeError("image") when that fails. */
+  ensureImage(image: string): Promise<void>;
+  /** Creates and starts the job's container, streaming its output to sink; RuntimeError on failure. */
+  start(spec: JobSpec, sink: OutputSink): Promise<RunningJob>;
+  /** Containers labelled as this agent's, running or not. */
+  listOwned(agentId: string): Promise<OwnedContainer[]>;
+  /** Force-removes a container by id (for reaping). */
+  removeContainer(containerId: string): Promise<void>;
+}
