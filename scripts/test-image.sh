@@ -17,7 +17,7 @@ outpost_test_image() {
   local root status=0
   root="$(mktemp -d)" || return 1
   (
-    set -e
+    set -eo pipefail
     mkdir -p "$root/bin" "$root/etc" "$root/tmp" "$root/outpost" "$root/proc" "$root/sys" "$root/dev"
     chmod 1777 "$root/tmp"
     cp /bin/busybox "$root/bin/busybox"

@@ -325,6 +325,11 @@ describeDocker("DockerRuntime", () => {
     expect(err).toMatchObject({ reason: "create" });
   });
 
+  test("the runtime refuses to run jobs as root", () => {
+    expect(() => new DockerRuntime({ docker, scratchDir: scratch, user: "0:0" })).toThrow(/non-root/);
+    expect(() => new DockerRuntime({ docker, scratchDir: scratch, user: "root" })).toThrow(/non-root/);
+  });
+
   test("remove() leaves no container and no scratch dir, and is safe to call twice", async () => {
     const s = spec(sh("echo x > /outpost/out/f"));
     const out = collector();

@@ -84,6 +84,10 @@ export class DockerRuntime implements ContainerRuntime {
     this.logMaxSize = options.logMaxSize ?? "10m";
     this.reportCapBytes = options.reportCapBytes ?? DEFAULT_REPORT_CAP;
     this.user = options.user ?? "65534:65534";
+    const userPart = this.user.split(":")[0];
+    if (userPart === "" || userPart === "0" || userPart === "root") {
+      throw new Error(`DockerRuntime user must be non-root, got ${JSON.stringify(this.user)}`);
+    }
   }
 
   async hasImage(image: string): Promise<boolean> {
@@ -275,7 +279,9 @@ export class DockerRuntime implements ContainerRuntime {
     const drained = new Promise<void>((resolve) => {
       stream.once("end", () => resolve());
       stream.once("close", () => resolve());
-      stream.once("error", () => resolve());
+      // `on`, not `once`: a second unhandled 'error' would crash the daemon. A broken attach loses
+      // only live output; the exit code still comes from wait/inspect.
+      stream.on("error", () => resolve());
     });
     return { drained, cutStream: () => stream.destroy?.() };
   }
