@@ -2,6 +2,7 @@
  * buildApp(deps): the whole HTTP surface as one Fastify instance, without listening, so tests
  * call app.inject() on the real thing. Plugins, then the error handler, then feature modules.
  */
+import { MAX_FRAME_BYTES, SUBPROTOCOL } from "@outpost/shared";
 import { existsSync } from "node:fs";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import fastifySwagger from "@fastify/swagger";
@@ -20,6 +21,14 @@ import { jobRoutes } from "./modules/jobs/jobs.routes.js";
 import { jobLogRoutes } from "./modules/jobs/job-logs.routes.js";
 import { jobReportRoutes } from "./modules/jobs/job-reports.routes.js";
 import { eventRoutes } from "./modules/events/events.routes.js";
+import { AgentHub } from "./session/hub.js";
+import { sessionRoutes } from "./session/session.routes.js";
+
+declare module "fastify" {
+  interface FastifyInstance {
+    hub: AgentHub;
+  }
+}
 
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -43,7 +52,13 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } });
+  await app.register(fastifyWebsocket, {
+    options: {
+      maxPayload: MAX_FRAME_BYTES,
+      // Agree only on our subprotocol; the session route closes any other with CLOSE.unsupportedVersion.
+      handleProtocols: (offered: Set<string>) => (offered.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+    },
+  });
   await app.register(authPlugin, { deps });
 
   await app.register(tokenRoutes, { deps });
@@ -55,6 +70,11 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(jobLogRoutes, { deps });
   await app.register(jobReportRoutes, { deps });
   await app.register(eventRoutes, { deps });
+  const hub = new AgentHub(deps);
+  await app.register(sessionRoutes, { deps, hub });
+  app.decorate("hub", hub);
+  app.addHook("onReady", async () => hub.start());
+  app.addHook("preClose", async () => hub.stop());
 
   app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   app.get("/healthz", { schema: { hide: true } }, async () => ({ status: "success", details: { ok: true } }));

@@ -33,7 +33,7 @@ function uniqueSlug(db: Db, orgId: string, base: string): string {
 }
 
 /** Records what changed between the reported modules and the stored ones, in the module history. */
-function syncModules(db: Db, agentId: string, reported: RegisterAgentBody["modules"], at: string): void {
+export function syncModules(db: Db, agentId: string, reported: RegisterAgentBody["modules"], at: string): void {
   const current = new Map(db.select().from(agentModules).where(eq(agentModules.agentId, agentId)).all().map((m) => [m.name, m]));
   const seen = new Set<string>();
   for (const m of reported) {

@@ -106,7 +106,7 @@ describe("an attempt's life", () => {
       expect(markStarted(t.deps.db, ref, at(1), LEASE)).toBe("stale");
       expect(renewLease(t.deps.db, ref, at(1), LEASE)).toEqual({ status: "stale" });
       expect(appendLogs(t.deps.db, ref, [{ seq: 0, stream: "stdout", data: "x" }], at(1))).toBe("stale");
-      expect(recordSteps(t.deps.db, ref, [])).toBe("stale");
+      expect(recordSteps(t.deps.db, ref, [], at(0))).toBe("stale");
       expect(recordReport(t.deps.db, ref, { markdown: "# r" }, at(1))).toBe("stale");
       expect(finishAttempt(t.deps.db, ref, { outcome: "completed", exitCode: 0, reason: null, message: null }, at(1))).toBe("stale");
     }
@@ -171,8 +171,8 @@ describe("outputs", () => {
     const id = await job();
     claimNextJob(t.deps.db, a, at(0), LEASE);
     const ref = { jobId: id, attempt: 1, agentId: a };
-    recordSteps(t.deps.db, ref, [{ name: "build", status: "running", started_at: at(1), ended_at: null, output: null }]);
-    recordSteps(t.deps.db, ref, [{ name: "build", status: "completed", started_at: at(1), ended_at: at(2), output: "ok" }, { name: "test", status: "running", started_at: at(2), ended_at: null, output: null }]);
+    recordSteps(t.deps.db, ref, [{ name: "build", status: "running", output: null }], at(1));
+    recordSteps(t.deps.db, ref, [{ name: "build", status: "completed", output: "ok" }, { name: "test", status: "running", output: null }], at(2));
     expect(recordReport(t.deps.db, ref, { json: { ok: true }, markdown: "# Done" }, at(3))).toBe("ok");
     expect(recordReport(t.deps.db, ref, { markdown: "x".repeat(300_000) }, at(3))).toBe("too_large");
     const detail = (await t.api("GET", `/api/v1/jobs/${id}`)).body.details;

@@ -29,33 +29,46 @@ export function expireLeases(db: Db, at: string, graceMs: number): SweepResult {
     .from(jobs)
     .where(and(inArray(jobs.status, ["claimed", "running", "cancelling"]), isNotNull(jobs.leaseExpiresAt), lt(jobs.leaseExpiresAt, cutoff)))
     .all();
-  for (const job of expired) {
-    tx(db, () => {
-      const guard = { attempt: job.attempt, from: [job.status as "claimed" | "running" | "cancelling"] };
-      const message = `Agent lost: no lease renewal for attempt ${job.attempt} since ${job.leaseExpiresAt}.`;
-      let ok: boolean;
-      if (job.status === "cancelling") {
-        const timedOut = job.errorReason === "timeout";
-        ok = transitionJob(db, job.id, timedOut ? "failed" : "cancelled", at, { completedAt: at, leaseExpiresAt: null }, guard);
-        if (ok) out.failed.push(job.id);
-      } else if (attemptsUsed(db, job.id) < job.maxAttempts) {
-        ok = transitionJob(db, job.id, "retrying", at, { leaseExpiresAt: null }, guard);
-        // A retry is a new attempt of the same job: pending again, old attempt kept in history.
-        ok = ok && transitionJob(db, job.id, "pending", at, { agentId: null, claimedAt: null }, { attempt: job.attempt, from: ["retrying"] });
-        if (ok) out.requeued.push(job.id);
-      } else {
-        ok = transitionJob(db, job.id, "failed", at, { completedAt: at, leaseExpiresAt: null, errorReason: "agent_lost", errorMessage: message }, guard);
-        if (ok) out.failed.push(job.id);
-      }
-      if (!ok) return;
-      out.lost.push(job.id);
-      db.update(jobAttempts)
-        .set({ outcome: "lost", endedAt: at, errorReason: "agent_lost", errorMessage: message })
-        .where(and(eq(jobAttempts.jobId, job.id), eq(jobAttempts.attempt, job.attempt)))
-        .run();
-    });
-  }
+  for (const job of expired) loseAttempt(db, job, at, `Agent lost: no lease renewal for attempt ${job.attempt} since ${job.leaseExpiresAt}.`, out);
   return out;
+}
+
+/**
+ * The agent reconnected without this attempt (it restarted and no longer holds it): lost now, no
+ * need to wait for the lease. Returns what happened to the job.
+ */
+export function declareLost(db: Db, jobId: string, attempt: number, agentId: string, at: string): SweepResult {
+  const out: SweepResult = { lost: [], requeued: [], failed: [], timedOut: [] };
+  const job = db.select().from(jobs).where(and(eq(jobs.id, jobId), eq(jobs.attempt, attempt), eq(jobs.agentId, agentId))).get();
+  if (job) loseAttempt(db, job, at, `Agent lost: the agent reconnected without attempt ${attempt}.`, out);
+  return out;
+}
+
+function loseAttempt(db: Db, job: typeof jobs.$inferSelect, at: string, message: string, out: SweepResult): void {
+  if (job.status !== "claimed" && job.status !== "running" && job.status !== "cancelling") return;
+  tx(db, () => {
+    const guard = { attempt: job.attempt, from: [job.status as "claimed" | "running" | "cancelling"] };
+    let ok: boolean;
+    if (job.status === "cancelling") {
+      const timedOut = job.errorReason === "timeout";
+      ok = transitionJob(db, job.id, timedOut ? "failed" : "cancelled", at, { completedAt: at, leaseExpiresAt: null }, guard);
+      if (ok) out.failed.push(job.id);
+    } else if (attemptsUsed(db, job.id) < job.maxAttempts) {
+      ok = transitionJob(db, job.id, "retrying", at, { leaseExpiresAt: null }, guard);
+      // A retry is a new attempt of the same job: pending again, old attempt kept in history.
+      ok = ok && transitionJob(db, job.id, "pending", at, { agentId: null, claimedAt: null }, { attempt: job.attempt, from: ["retrying"] });
+      if (ok) out.requeued.push(job.id);
+    } else {
+      ok = transitionJob(db, job.id, "failed", at, { completedAt: at, leaseExpiresAt: null, errorReason: "agent_lost", errorMessage: message }, guard);
+      if (ok) out.failed.push(job.id);
+    }
+    if (!ok) return;
+    out.lost.push(job.id);
+    db.update(jobAttempts)
+      .set({ outcome: "lost", endedAt: at, errorReason: "agent_lost", errorMessage: message })
+      .where(and(eq(jobAttempts.jobId, job.id), eq(jobAttempts.attempt, job.attempt)))
+      .run();
+  });
 }
 
 /** Live jobs past claimed_at + timeout_s go `cancelling` with reason timeout; the agent stops them. */

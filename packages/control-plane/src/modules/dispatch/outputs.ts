@@ -3,7 +3,7 @@
  * with one truncation marker while the job runs on), step progress and the report.
  */
 import { eq, sql } from "drizzle-orm";
-import type { JobStep } from "@outpost/shared";
+import type { JobStep, StepUpdate } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
 import { tx } from "../../db/client.js";
 import { jobLogs, jobReports, jobs } from "../../db/schema.js";
@@ -47,16 +47,28 @@ export function appendLogs(db: Db, ref: AttemptRef, chunks: IncomingChunk[], at:
   });
 }
 
-/** Upserts steps by name, keeping their first-seen order. */
-export function recordSteps(db: Db, ref: AttemptRef, steps: JobStep[]): "ok" | "stale" {
+/**
+ * Upserts steps by name, keeping their first-seen order. Times come from the server's clock: a
+ * step starts when first seen running and ends when first seen in a final status.
+ */
+export function recordSteps(db: Db, ref: AttemptRef, updates: StepUpdate[], at: string): "ok" | "stale" {
   return tx(db, () => {
     const job = currentAttempt(db, ref);
     if (!job) return "stale";
     const current = (job.steps as JobStep[]).slice();
-    for (const s of steps) {
-      const i = current.findIndex((c) => c.name === s.name);
-      if (i >= 0) current[i] = { ...current[i]!, ...s };
-      else current.push(s);
+    for (const u of updates) {
+      const i = current.findIndex((c) => c.name === u.name);
+      const old = i >= 0 ? current[i]! : { name: u.name, status: "pending" as const, started_at: null, ended_at: null, output: null };
+      const final = u.status === "completed" || u.status === "failed" || u.status === "skipped";
+      const next: JobStep = {
+        name: u.name,
+        status: u.status,
+        started_at: old.started_at ?? (u.status === "pending" ? null : at),
+        ended_at: old.ended_at ?? (final ? at : null),
+        output: u.output ?? old.output,
+      };
+      if (i >= 0) current[i] = next;
+      else current.push(next);
     }
     db.update(jobs).set({ steps: current }).where(eq(jobs.id, job.id)).run();
     return "ok";

@@ -5,8 +5,8 @@
 import { EventEmitter } from "node:events";
 
 export type ChangeEvent =
-  | { type: "agent.updated"; id: string; org_id: string }
-  | { type: "job.updated"; id: string; org_id: string }
+  | { type: "agent.updated"; id: string; org_id: string; fromSession?: boolean }
+  | { type: "job.updated"; id: string; org_id: string; status?: string }
   | { type: "pool.updated"; id: string; org_id: string }
   | { type: "job.log"; id: string; org_id: string };
 

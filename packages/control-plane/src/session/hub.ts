@@ -1,0 +1,403 @@
+/**
+ * The agent hub: every live agent session, job dispatch to them, and the server's clocks (session
+ * liveness, lease expiry, timeouts). Jobs are pushed: a job becoming pending, an agent announcing
+ * free slots or a session opening schedules one dispatch pass, coalesced per tick.
+ *
+ * Liveness is judged only by this server's receive times: a session silent for
+ * SILENT_AFTER_PINGS heartbeats is marked Unknown and closed. Leases are a separate, longer clock
+ * (docs/protocol.md, "Leases").
+ */
+import type { WebSocket } from "ws";
+import { eq } from "drizzle-orm";
+import {
+  AgentFrame,
+  CLOSE,
+  MAX_BAD_FRAMES,
+  MAX_FRAME_BYTES,
+  PROTOCOL_VERSION,
+  parseFrame,
+  type FrameOf,
+  type ServerFrame,
+} from "@outpost/shared";
+import type { Deps } from "../deps.js";
+import { agents, jobs } from "../db/schema.js";
+import { nowIso } from "../lib/time.js";
+import { syncModules } from "../modules/agents/agents.service.js";
+import { claimNextJob, releaseClaim } from "../modules/dispatch/claim.js";
+import { currentAttempt, finishAttempt, markStarted, renewLease, type AttemptRef } from "../modules/dispatch/attempts.js";
+import { declareLost, enforceTimeouts, expireLeases } from "../modules/dispatch/leases.js";
+import { appendLogs, recordReport, recordSteps } from "../modules/dispatch/outputs.js";
+import type { ChangeEvent } from "../modules/events/event-bus.js";
+import { markAllDisconnected, markConnected, markDisconnected, touchLastSeen } from "./presence.js";
+
+type AgentMessage = AgentFrame;
+type Handler<T extends AgentMessage["type"]> = (s: Session, f: FrameOf<AgentMessage, T>) => void;
+
+/** Silent for this many heartbeats (by the server's clock) -> Unknown. 3 x 10 s = 30 s by default. */
+export const SILENT_AFTER_PINGS = 3;
+/** Stop assigning to a session whose socket has this much unsent data (backpressure). */
+const SEND_HIGH_WATER = 4 * 1024 * 1024;
+/** How long an agent gets between SIGTERM and SIGKILL on cancel. */
+export const CANCEL_GRACE_S = 10;
+/** Last-seen writes are coalesced to one per this many ms per agent. */
+const LAST_SEEN_EVERY_MS = 5_000;
+
+export class Session {
+  lastReceivedMs: number;
+  lastSeenWrittenMs = 0;
+  freeSlots = 0;
+  said = false;
+  badFrames = 0;
+  closed = false;
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly agentId: string,
+    readonly orgId: string,
+    now: number,
+  ) {
+    this.lastReceivedMs = now;
+  }
+
+  send(frame: ServerFrame): void {
+    if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
+    this.ws.send(JSON.stringify(frame));
+  }
+
+  get congested(): boolean {
+    return this.ws.bufferedAmount > SEND_HIGH_WATER;
+  }
+}
+
+export class AgentHub {
+  private readonly sessions = new Map<string, Session>();
+  private readonly startedAtMs: number;
+  private dispatchScheduled = false;
+  private rotate = 0;
+  private timers: NodeJS.Timeout[] = [];
+  private unsubscribe: (() => void) | null = null;
+  private stopped = false;
+
+  constructor(private readonly deps: Deps) {
+    this.startedAtMs = deps.clock();
+  }
+
+  private get leaseMs() {
+    return this.deps.config.leaseTtlS * 1000;
+  }
+
+  private now() {
+    return nowIso(this.deps.clock);
+  }
+
+  /** Starts the clocks and the event subscription. Every agent starts disconnected. */
+  start(): void {
+    markAllDisconnected(this.deps.db, this.now());
+    this.unsubscribe = this.deps.events.subscribe((e) => this.onChange(e));
+    const hb = this.deps.config.heartbeatS * 1000;
+    this.timers.push(setInterval(() => this.pingAll(), hb));
+    this.timers.push(setInterval(() => this.sweep(), Math.min(1000, hb)));
+    for (const t of this.timers) t.unref();
+  }
+
+  /** Closes every session (going away) and stops the clocks. */
+  stop(): void {
+    if (this.stopped) return;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    this.unsubscribe?.();
+    const at = this.now();
+    for (const s of [...this.sessions.values()]) {
+      this.detach(s, false, at);
+      s.ws.close(CLOSE.goingAway, "server shutting down");
+    }
+    this.stopped = true;
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  /** A WebSocket authenticated as this agent has opened. */
+  attach(ws: WebSocket, agentId: string, orgId: string): void {
+    if (this.stopped) return void ws.close(CLOSE.goingAway, "server shutting down");
+    const agent = this.deps.db.select({ archived: agents.archived }).from(agents).where(eq(agents.id, agentId)).get();
+    if (!agent || agent.archived) {
+      ws.close(CLOSE.retired, "this agent is retired; reinstate it or register a new one");
+      return;
+    }
+    const previous = this.sessions.get(agentId);
+    if (previous) {
+      previous.closed = true;
+      this.sessions.delete(agentId);
+      previous.ws.close(CLOSE.replaced, "replaced by a newer session of the same agent");
+    }
+    const session = new Session(ws, agentId, orgId, this.deps.clock());
+    this.sessions.set(agentId, session);
+    ws.on("message", (data, isBinary) => this.receive(session, data as Buffer, isBinary));
+    ws.on("pong", () => this.heard(session));
+    ws.on("close", () => this.detach(session, false));
+    ws.on("error", (err) => this.deps.log.warn({ err, agent_id: agentId }, "agent session error"));
+  }
+
+  private detach(session: Session, silent: boolean, at = this.now()): void {
+    if (this.stopped || this.sessions.get(session.agentId) !== session) return;
+    session.closed = true;
+    this.sessions.delete(session.agentId);
+    markDisconnected(this.deps.db, session.agentId, at, silent);
+    this.agentChanged(session);
+  }
+
+  private heard(session: Session): void {
+    const now = this.deps.clock();
+    session.lastReceivedMs = now;
+    if (now - session.lastSeenWrittenMs > LAST_SEEN_EVERY_MS) {
+      session.lastSeenWrittenMs = now;
+      touchLastSeen(this.deps.db, session.agentId, nowIso(() => now));
+    }
+  }
+
+  private receive(session: Session, data: Buffer, isBinary: boolean): void {
+    this.heard(session);
+    if (isBinary) return this.refuse(session, null, "binary frames are not part of the protocol");
+    if (data.length > MAX_FRAME_BYTES) return session.ws.close(CLOSE.tooBig, "frame too large");
+    const parsed = parseFrame(AgentFrame, data.toString("utf8"));
+    if (!parsed.ok) return this.refuse(session, parsed.type, parsed.message);
+    const frame = parsed.frame;
+    if (!session.said && frame.type !== "hello") return this.refuse(session, frame.type, "the first frame must be hello");
+    try {
+      (this.handlers[frame.type] as Handler<typeof frame.type>)(session, frame as never);
+    } catch (err) {
+      this.deps.log.error({ err, agent_id: session.agentId, frame_type: frame.type }, "agent frame handler failed");
+      session.send({ type: "error", code: "internal", message: "the server could not handle this frame", frame_type: frame.type });
+    }
+  }
+
+  /** A bad frame gets an error frame; too many close the session with a policy violation. */
+  private refuse(session: Session, type: string | null, message: string): void {
+    session.badFrames += 1;
+    session.send({ type: "error", code: "bad_frame", message, frame_type: type });
+    if (session.badFrames > MAX_BAD_FRAMES) session.ws.close(CLOSE.policy, "too many malformed frames");
+  }
+
+  private ref(session: Session, f: { job_id: string; attempt: number }): AttemptRef {
+    return { jobId: f.job_id, attempt: f.attempt, agentId: session.agentId };
+  }
+
+  private stale(session: Session, f: { job_id: string; attempt: number }): void {
+    session.send({ type: "stale", job_id: f.job_id, attempt: f.attempt, message: `attempt ${f.attempt} of job ${f.job_id} is not live on this agent; stop it` });
+  }
+
+  private readonly handlers: { [T in AgentMessage["type"]]: Handler<T> } = {
+    hello: (s, f) => {
+      if (f.protocol_version !== PROTOCOL_VERSION) {
+        s.ws.close(CLOSE.unsupportedVersion, `protocol version ${f.protocol_version} is not supported; this server speaks ${PROTOCOL_VERSION}`);
+        return;
+      }
+      const at = this.now();
+      const { db } = this.deps;
+      syncModules(db, s.agentId, f.modules, at);
+      db.update(agents).set({ slots: f.slots, version: f.version, updatedAt: at }).where(eq(agents.id, s.agentId)).run();
+      // Attempts the agent still holds get a fresh lease; live ones it no longer holds are lost now.
+      const held = new Set(f.running.map((r) => `${r.job_id}:${r.attempt}`));
+      for (const r of f.running) {
+        const renewed = renewLease(db, this.ref(s, r), at, this.leaseMs);
+        if (renewed.status === "stale") this.stale(s, r);
+      }
+      const live = db.select({ id: jobs.id, attempt: jobs.attempt, status: jobs.status }).from(jobs).where(eq(jobs.agentId, s.agentId)).all();
+      for (const j of live) {
+        if ((j.status === "claimed" || j.status === "running" || j.status === "cancelling") && !held.has(`${j.id}:${j.attempt}`)) {
+          this.forgotten(s, j.id, j.attempt, at);
+        }
+      }
+      markConnected(db, s.agentId, at);
+      s.said = true;
+      s.freeSlots = Math.max(0, f.slots - f.running.length);
+      s.send({
+        type: "welcome",
+        protocol_version: PROTOCOL_VERSION,
+        agent_id: s.agentId,
+        heartbeat_s: this.deps.config.heartbeatS,
+        lease_ttl_s: this.deps.config.leaseTtlS,
+        max_frame_bytes: MAX_FRAME_BYTES,
+        server_time: at,
+      });
+      this.agentChanged(s);
+      this.scheduleDispatch();
+    },
+    ready: (s, f) => {
+      s.freeSlots = f.free_slots;
+      this.scheduleDispatch();
+    },
+    accept: (s, f) => {
+      if (!currentAttempt(this.deps.db, this.ref(s, f))) this.stale(s, f);
+    },
+    reject: (s, f) => {
+      const at = this.now();
+      if (releaseClaim(this.deps.db, f.job_id, f.attempt, s.agentId, f.reason, at)) {
+        this.jobChanged(s, f.job_id, "pending");
+        this.agentChanged(s);
+      }
+    },
+    started: (s, f) => {
+      if (markStarted(this.deps.db, this.ref(s, f), this.now(), this.leaseMs) === "stale") return this.stale(s, f);
+      this.jobChanged(s, f.job_id);
+      this.agentChanged(s);
+    },
+    renew: (s, f) => {
+      const at = this.now();
+      const leases: { job_id: string; attempt: number; lease_expires_at: string }[] = [];
+      for (const l of f.leases) {
+        const r = renewLease(this.deps.db, this.ref(s, l), at, this.leaseMs);
+        if (r.status === "stale") {
+          this.stale(s, l);
+          continue;
+        }
+        leases.push({ ...l, lease_expires_at: r.leaseExpiresAt });
+        if (r.cancel) this.sendCancel(s, l.job_id, l.attempt);
+      }
+      s.send({ type: "renewed", leases });
+    },
+    logs: (s, f) => {
+      const r = appendLogs(this.deps.db, this.ref(s, f), f.chunks, this.now());
+      if (r === "stale") return this.stale(s, f);
+      s.send({ type: "logs_ack", job_id: f.job_id, attempt: f.attempt, acked_seq: r.acked });
+      if (r.stored > 0) this.deps.events.publish({ type: "job.log", id: f.job_id, org_id: s.orgId });
+    },
+    steps: (s, f) => {
+      if (recordSteps(this.deps.db, this.ref(s, f), f.steps, this.now()) === "stale") return this.stale(s, f);
+      this.jobChanged(s, f.job_id);
+    },
+    report: (s, f) => {
+      const r = recordReport(this.deps.db, this.ref(s, f), { json: f.json, markdown: f.markdown }, this.now());
+      if (r === "stale") return this.stale(s, f);
+      if (r === "too_large") s.send({ type: "error", code: "report_too_large", message: "the report is over the size cap and was not kept", frame_type: "report" });
+      this.jobChanged(s, f.job_id);
+    },
+    finished: (s, f) => {
+      const status = finishAttempt(
+        this.deps.db,
+        this.ref(s, f),
+        { outcome: f.outcome, exitCode: f.exit_code, reason: f.reason, message: f.message },
+        this.now(),
+      );
+      if (status === "stale") return this.stale(s, f);
+      s.send({ type: "finished_ack", job_id: f.job_id, attempt: f.attempt, status });
+      this.jobChanged(s, f.job_id, status);
+      this.agentChanged(s);
+    },
+  };
+
+  /** The agent says it no longer holds a live attempt (it restarted): lost now, re-queued or failed. */
+  private forgotten(s: Session, jobId: string, attempt: number, at: string): void {
+    const out = declareLost(this.deps.db, jobId, attempt, s.agentId, at);
+    for (const id of out.lost) this.publishJob(id);
+  }
+
+  private sendCancel(s: Session, jobId: string, attempt: number): void {
+    const job = this.deps.db.select({ errorReason: jobs.errorReason }).from(jobs).where(eq(jobs.id, jobId)).get();
+    s.send({ type: "cancel", job_id: jobId, attempt, reason: job?.errorReason === "timeout" ? "timeout" : "cancelled", grace_s: CANCEL_GRACE_S });
+  }
+
+  // ---- dispatch ----
+
+  /** Runs one dispatch pass on the next tick; many triggers in one tick make one pass. */
+  scheduleDispatch(): void {
+    if (this.dispatchScheduled) return;
+    this.dispatchScheduled = true;
+    setImmediate(() => {
+      this.dispatchScheduled = false;
+      this.dispatch();
+    });
+  }
+
+  /** Offers pending jobs to sessions with free slots, round-robin, until nothing more is claimed. */
+  dispatch(): void {
+    const ready = [...this.sessions.values()].filter((s) => s.said && s.freeSlots > 0 && !s.congested);
+    if (!ready.length) return;
+    const start = this.rotate++ % ready.length;
+    const order = [...ready.slice(start), ...ready.slice(0, start)];
+    let claimedAny = true;
+    while (claimedAny) {
+      claimedAny = false;
+      for (const s of order) {
+        if (s.freeSlots <= 0 || s.closed) continue;
+        const at = this.now();
+        const a = claimNextJob(this.deps.db, s.agentId, at, this.leaseMs);
+        if (!a) continue;
+        claimedAny = true;
+        s.freeSlots -= 1;
+        const { job_id, attempt, ...rest } = a;
+        s.send({ type: "assign", job_id, attempt, ...rest, cancel_grace_s: CANCEL_GRACE_S });
+        this.jobChanged(s, job_id, "claimed");
+        this.agentChanged(s);
+      }
+    }
+  }
+
+  // ---- clocks ----
+
+  private pingAll(): void {
+    for (const s of this.sessions.values()) if (s.ws.readyState === s.ws.OPEN) s.ws.ping();
+  }
+
+  /** Once a second: silent sessions, timeouts, and (after the restart grace) lost leases. */
+  sweep(): void {
+    const nowMs = this.deps.clock();
+    const at = nowIso(() => nowMs);
+    const silentMs = this.deps.config.heartbeatS * 1000 * SILENT_AFTER_PINGS;
+    for (const s of [...this.sessions.values()]) {
+      if (nowMs - s.lastReceivedMs > silentMs) {
+        this.detach(s, true);
+        s.ws.terminate();
+      }
+    }
+    for (const id of enforceTimeouts(this.deps.db, at)) this.onJobStatus(id);
+    // After a restart, agents get one grace period to reconnect and renew before anything is lost.
+    if (nowMs - this.startedAtMs >= this.deps.config.leaseGraceS * 1000) {
+      const out = expireLeases(this.deps.db, at, this.deps.config.leaseGraceS * 1000);
+      for (const id of out.lost) this.publishJob(id);
+      if (out.requeued.length) this.scheduleDispatch();
+    }
+  }
+
+  // ---- change events ----
+
+  private onChange(e: ChangeEvent): void {
+    if (e.type === "job.updated") {
+      if (e.status === undefined) this.onJobStatus(e.id);
+      else if (e.status === "pending") this.scheduleDispatch();
+    } else if (e.type === "agent.updated" || e.type === "pool.updated") {
+      if (!("fromSession" in e && e.fromSession)) this.scheduleDispatch();
+    }
+  }
+
+  /** A job changed outside the session layer (REST: created, cancelled, timed out). */
+  private onJobStatus(jobId: string): void {
+    const job = this.deps.db.select({ status: jobs.status, agentId: jobs.agentId, attempt: jobs.attempt, orgId: jobs.orgId }).from(jobs).where(eq(jobs.id, jobId)).get();
+    if (!job) return;
+    if (job.status === "pending") this.scheduleDispatch();
+    if (job.status === "cancelling" && job.agentId) {
+      const s = this.sessions.get(job.agentId);
+      if (s) this.sendCancel(s, jobId, job.attempt);
+      this.deps.events.publish({ type: "job.updated", id: jobId, org_id: job.orgId, status: job.status });
+    }
+  }
+
+  private publishJob(jobId: string): void {
+    const job = this.deps.db.select({ orgId: jobs.orgId, status: jobs.status }).from(jobs).where(eq(jobs.id, jobId)).get();
+    if (job) this.deps.events.publish({ type: "job.updated", id: jobId, org_id: job.orgId, status: job.status });
+  }
+
+  private jobChanged(s: Session, jobId: string, status?: string): void {
+    if (status === undefined) {
+      const row = this.deps.db.select({ status: jobs.status }).from(jobs).where(eq(jobs.id, jobId)).get();
+      status = row?.status ?? "deleted";
+    }
+    this.deps.events.publish({ type: "job.updated", id: jobId, org_id: s.orgId, status });
+  }
+
+  private agentChanged(s: Session): void {
+    this.deps.events.publish({ type: "agent.updated", id: s.agentId, org_id: s.orgId, fromSession: true });
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * Whether an agent has a live session, as the agents table and its status history say it. The
+ * session layer is the only writer of `connected` and `last_seen_at`.
+ */
+import { eq } from "drizzle-orm";
+import { AGENT_TRANSITION_REASONS, type AgentStatus } from "@outpost/shared";
+import type { Db } from "../db/client.js";
+import { tx } from "../db/client.js";
+import { agents } from "../db/schema.js";
+import { transitionAgent } from "../modules/agents/agents.transitions.js";
+import { activeJobCount } from "../modules/dispatch/claim.js";
+
+/** A session said hello: connected, and Idle or busy as its live attempts say. */
+export function markConnected(db: Db, agentId: string, at: string): void {
+  tx(db, () => {
+    db.update(agents).set({ connected: true, lastSeenAt: at, updatedAt: at }).where(eq(agents.id, agentId)).run();
+    const busy = activeJobCount(db, agentId) > 0;
+    const to: AgentStatus = busy ? "ExecutingJob" : "Idle";
+    transitionAgent(db, agentId, to, AGENT_TRANSITION_REASONS.connected, at);
+  });
+}
+
+/** The session closed (Offline) or went silent (Unknown). */
+export function markDisconnected(db: Db, agentId: string, at: string, silent: boolean): void {
+  tx(db, () => {
+    db.update(agents).set({ connected: false, lastSeenAt: at, updatedAt: at }).where(eq(agents.id, agentId)).run();
+    transitionAgent(db, agentId, silent ? "Unknown" : "Offline", silent ? AGENT_TRANSITION_REASONS.heartbeatMissed : AGENT_TRANSITION_REASONS.disconnected, at);
+  });
+}
+
+/** At server start no session is live: every agent still marked connected is Offline. */
+export function markAllDisconnected(db: Db, at: string): void {
+  const stale = db.select({ id: agents.id }).from(agents).where(eq(agents.connected, true)).all();
+  for (const a of stale) markDisconnected(db, a.id, at, false);
+}
+
+export function touchLastSeen(db: Db, agentId: string, at: string): void {
+  db.update(agents).set({ lastSeenAt: at }).where(eq(agents.id, agentId)).run();
+}

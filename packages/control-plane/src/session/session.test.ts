@@ -1,0 +1,317 @@
+/**
+ * The agent session over a real `ws` connection to a real listening server on port 0, over a
+ * real SQLite file: handshake, push dispatch, the attempt lifecycle, bad frames, liveness,
+ * leases and cancel.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { CLOSE, MAX_FRAME_BYTES } from "@outpost/shared";
+import { makeTestApp, sampleModule, sampleRegistration, type TestApp } from "../test-support/test-app.js";
+import { connectAgent, openSession, type ProtoAgent } from "../test-support/agent-client.js";
+import type { ServerConfig } from "../config.js";
+
+const HELLO = { name: "hello", version: "1.0.0" };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+type Env = { t: TestApp; url: string; register: (name: string) => Promise<{ id: string; credential: string }>; agents: ProtoAgent[] };
+let env: Env | null = null;
+
+async function setup(config: Partial<ServerConfig> = {}): Promise<Env> {
+  const t = await makeTestApp(config);
+  const url = await t.app.listen({ host: "127.0.0.1", port: 0 });
+  expect((await t.api("POST", "/api/v1/modules", { body: sampleModule() })).status).toBe(201);
+  const agents: ProtoAgent[] = [];
+  const register = async (name: string) => {
+    const r = await t.api("POST", "/api/v1/agent", { body: sampleRegistration({ name, hostname: `${name}.local`, modules: [HELLO] }) });
+    expect(r.status).toBe(201);
+    return { id: r.body.details.id as string, credential: r.body.credential as string };
+  };
+  env = { t, url, register, agents };
+  return env;
+}
+
+async function connect(e: Env, credential: string, hello: Parameters<typeof connectAgent>[2] = {}) {
+  const a = await connectAgent(e.url, credential, { modules: [HELLO], ...hello });
+  e.agents.push(a);
+  return a;
+}
+
+const createJob = async (e: Env, over: Record<string, unknown> = {}) => {
+  const r = await e.t.api("POST", "/api/v1/jobs", { body: { module: "hello", function: "greet", inputs: { who: "world" }, ...over } });
+  expect(r.status, JSON.stringify(r.body)).toBe(201);
+  return r.body.details.id as string;
+};
+const getJob = async (e: Env, id: string) => (await e.t.api("GET", `/api/v1/jobs/${id}`)).body.details;
+const getAgent = async (e: Env, id: string) => (await e.t.api("GET", `/api/v1/agents/${id}`)).body.details;
+
+async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+afterEach(async () => {
+  if (!env) return;
+  for (const a of env.agents) a.ws.terminate();
+  await env.t.close();
+  env = null;
+});
+
+describe("handshake", () => {
+  it("refuses a missing or wrong credential with 401 before upgrading", async () => {
+    const e = await setup();
+    await expect(openSession(e.url, "oagt_nope")).rejects.toThrow("HTTP 401");
+    await expect(openSession(e.url, e.t.adminToken)).rejects.toThrow("HTTP 401");
+  });
+
+  it("closes a session that offers another subprotocol", async () => {
+    const e = await setup();
+    const { credential } = await e.register("a1");
+    await expect(openSession(e.url, credential, { protocol: "outpost.agent.v0" })).rejects.toThrow(/subprotocol/i);
+  });
+
+  it("welcomes a hello, marks the agent connected and Idle, and closes an unsupported protocol version", async () => {
+    const e = await setup();
+    const { id, credential } = await e.register("a1");
+    const a = await connect(e, credential);
+    const agent = await getAgent(e, id);
+    expect(agent.status).toBe("Idle");
+    const raw = await openSession(e.url, credential);
+    raw.send({ type: "hello", protocol_version: 99, version: "0.1.0", slots: 1, modules: [] });
+    expect((await raw.closed).code).toBe(CLOSE.unsupportedVersion);
+    a.close();
+    await until("Offline", async () => (await getAgent(e, id)).status === "Offline");
+    const history = (await e.t.api("GET", `/api/v1/agents/${id}/status-history`)).body.details.map((h: { to: string }) => h.to);
+    expect(history).toContain("Idle");
+    expect(history).toContain("Offline");
+  });
+
+  it("replaces an older session of the same agent", async () => {
+    const e = await setup();
+    const { credential } = await e.register("a1");
+    const first = await connect(e, credential);
+    await connect(e, credential);
+    expect((await first.closed).code).toBe(CLOSE.replaced);
+  });
+
+  it("closes a retired agent's session", async () => {
+    const e = await setup();
+    const { id, credential } = await e.register("a1");
+    expect((await e.t.api("POST", `/api/v1/agents/${id}/retire`)).status).toBe(200);
+    const s = await openSession(e.url, credential);
+    expect((await s.closed).code).toBe(CLOSE.retired);
+  });
+});
+
+describe("bad frames", () => {
+  it("answers malformed and unknown frames with error frames, closes floods and oversize, and keeps other sessions", async () => {
+    const e = await setup();
+    const a = await connect(e, (await e.register("a1")).credential);
+    const b = await connect(e, (await e.register("b1")).credential);
+    a.sendRaw("not json");
+    expect((await a.next("error")).message).toMatch(/JSON/);
+    a.send({ type: "launch_missiles" });
+    expect((await a.next("error")).frame_type).toBe("launch_missiles");
+    a.send({ type: "logs", job_id: "x", attempt: "one", chunks: [] });
+    expect((await a.next("error")).message).toMatch(/attempt/);
+    a.sendRaw(Buffer.from([1, 2, 3]));
+    expect((await a.next("error")).code).toBe("bad_frame");
+    for (let i = 0; i < 30; i++) a.sendRaw("{");
+    expect((await a.closed).code).toBe(CLOSE.policy);
+    const c = await connect(e, (await e.register("c1")).credential);
+    c.sendRaw("x".repeat(MAX_FRAME_BYTES + 10));
+    expect((await c.closed).code).toBe(CLOSE.tooBig);
+    // The server and the other session are fine.
+    const id = await createJob(e);
+    const assign = await b.next("assign");
+    expect(assign.job_id).toBe(id);
+    expect((await e.t.api("GET", "/healthz")).status).toBe(200);
+  });
+
+  it("requires hello first", async () => {
+    const e = await setup();
+    const s = await openSession(e.url, (await e.register("a1")).credential);
+    e.agents.push(s);
+    s.send({ type: "ready", free_slots: 1 });
+    expect((await s.next("error")).message).toMatch(/hello/);
+  });
+});
+
+describe("dispatch and the attempt lifecycle", () => {
+  it("pushes a job, records started, logs, steps, report and the result, and the agent's statuses", async () => {
+    const e = await setup();
+    const { id: agentId, credential } = await e.register("a1");
+    const a = await connect(e, credential);
+    const jobId = await createJob(e);
+    const assign = await a.next("assign");
+    expect(assign).toMatchObject({ job_id: jobId, attempt: 1, image: "outpost-test/busybox:1", command: ["sh", "-c", "echo hello"], inputs: { who: "world" } });
+    expect(assign.limits).toEqual({ cpus: "1.0", mem_limit: "1g", pids_limit: 200 });
+    const ref = { job_id: jobId, attempt: 1 };
+    a.send({ type: "accept", ...ref });
+    a.send({ type: "started", ...ref, container_id: "c1" });
+    a.send({ type: "logs", ...ref, chunks: [{ seq: 0, stream: "stdout", data: "hello\n" }, { seq: 1, stream: "stderr", data: "warn\n" }] });
+    expect((await a.next("logs_ack")).acked_seq).toBe(1);
+    a.send({ type: "logs", ...ref, chunks: [{ seq: 1, stream: "stderr", data: "warn\n" }] }); // a resend
+    expect((await a.next("logs_ack")).acked_seq).toBe(1);
+    a.send({ type: "steps", ...ref, steps: [{ name: "build", status: "running" }] });
+    a.send({ type: "steps", ...ref, steps: [{ name: "build", status: "completed", output: "ok" }] });
+    a.send({ type: "report", ...ref, json: { passed: 3 }, markdown: "# Done" });
+    a.send({ type: "renew", leases: [ref] });
+    expect((await a.next("renewed")).leases).toHaveLength(1);
+    a.send({ type: "finished", ...ref, outcome: "completed", exit_code: 0, reason: null, message: null, last_seq: 1 });
+    expect((await a.next("finished_ack")).status).toBe("completed");
+    const job = await getJob(e, jobId);
+    expect(job).toMatchObject({ status: "completed", attempt: 1, exit_code: 0, error: null, has_report: true });
+    expect(job.attempts).toHaveLength(1);
+    expect(job.steps[0]).toMatchObject({ name: "build", status: "completed", output: "ok" });
+    expect(job.steps[0].started_at).not.toBeNull();
+    const logs = (await e.t.api("GET", `/api/v1/jobs/${jobId}/logs`)).body.details;
+    expect(logs.map((l: { data: string }) => l.data)).toEqual(["hello\n", "warn\n"]);
+    const report = (await e.t.api("GET", `/api/v1/jobs/${jobId}/report`)).body.details;
+    expect(report.json).toEqual({ passed: 3 });
+    const statuses = (await e.t.api("GET", `/api/v1/agents/${agentId}/status-history`)).body.details.map((h: { to: string }) => h.to);
+    expect(statuses).toEqual(expect.arrayContaining(["Idle", "Claimed", "ExecutingJob", "ExecutionSuccess"]));
+  });
+
+  it("gives one job to exactly one of many agents", async () => {
+    const e = await setup();
+    const agents = [];
+    for (let i = 0; i < 8; i++) agents.push(await connect(e, (await e.register(`a${i}`)).credential));
+    await createJob(e);
+    await sleep(300);
+    const assigned = agents.filter((a) => a.frames.some((f) => f.type === "assign"));
+    expect(assigned).toHaveLength(1);
+  });
+
+  it("holds a job for an agent without the module, with a waiting reason, and assigns once one connects", async () => {
+    const e = await setup();
+    const bare = await connectAgent(e.url, (await e.register("bare")).credential, { modules: [] });
+    e.agents.push(bare);
+    const jobId = await createJob(e);
+    await sleep(200);
+    expect(bare.frames.some((f) => f.type === "assign")).toBe(false);
+    const job = await getJob(e, jobId);
+    expect(job.status).toBe("pending");
+    expect(job.waiting_reason).toBeTruthy();
+    const a = await connect(e, (await e.register("a1")).credential);
+    expect((await a.next("assign")).job_id).toBe(jobId);
+  });
+
+  it("re-offers a rejected claim and keeps slots", async () => {
+    const e = await setup();
+    const a = await connect(e, (await e.register("a1")).credential, { slots: 2 });
+    const j1 = await createJob(e);
+    const j2 = await createJob(e);
+    const first = await a.next("assign");
+    const second = await a.next("assign");
+    expect(new Set([first.job_id, second.job_id])).toEqual(new Set([j1, j2]));
+    await createJob(e);
+    await sleep(200);
+    expect(a.frames.some((f) => f.type === "assign")).toBe(false); // both slots busy
+    a.send({ type: "reject", job_id: first.job_id, attempt: 1, reason: "shutting down" });
+    await until("released", async () => (await getJob(e, first.job_id)).status === "pending");
+  });
+
+  it("refuses messages about a stale attempt and tells the agent to stop it", async () => {
+    const e = await setup();
+    const a = await connect(e, (await e.register("a1")).credential);
+    const jobId = await createJob(e);
+    await a.next("assign");
+    a.send({ type: "logs", job_id: jobId, attempt: 7, chunks: [{ seq: 0, stream: "stdout", data: "x" }] });
+    expect(await a.next("stale")).toMatchObject({ job_id: jobId, attempt: 7 });
+    a.send({ type: "finished", job_id: jobId, attempt: 7, outcome: "completed", exit_code: 0, reason: null, message: null });
+    await a.next("stale");
+    expect((await getJob(e, jobId)).status).toBe("claimed");
+  });
+
+  it("sends cancel to the agent holding the job and records cancelled", async () => {
+    const e = await setup();
+    const a = await connect(e, (await e.register("a1")).credential);
+    const jobId = await createJob(e);
+    await a.next("assign");
+    a.send({ type: "started", job_id: jobId, attempt: 1, container_id: "c" });
+    await until("running", async () => (await getJob(e, jobId)).status === "running");
+    expect((await e.t.api("POST", `/api/v1/jobs/${jobId}/cancel`)).status).toBe(200);
+    const cancel = await a.next("cancel");
+    expect(cancel).toMatchObject({ job_id: jobId, attempt: 1, reason: "cancelled", grace_s: 10 });
+    a.send({ type: "finished", job_id: jobId, attempt: 1, outcome: "cancelled", exit_code: 143, reason: "cancelled", message: "stopped" });
+    await a.next("finished_ack");
+    const job = await getJob(e, jobId);
+    expect(job.status).toBe("cancelled");
+    expect(job.error.reason).toBe("cancelled");
+  });
+
+  it("times a job out from claim time and tells the agent to stop it", async () => {
+    const e = await setup();
+    const a = await connect(e, (await e.register("a1")).credential);
+    const jobId = await createJob(e, { timeout_s: 1 });
+    await a.next("assign");
+    a.send({ type: "started", job_id: jobId, attempt: 1, container_id: "c" });
+    const cancel = await a.next("cancel", 5000);
+    expect(cancel.reason).toBe("timeout");
+    a.send({ type: "finished", job_id: jobId, attempt: 1, outcome: "cancelled", exit_code: 137, reason: "cancelled", message: "stopped" });
+    await a.next("finished_ack");
+    const job = await getJob(e, jobId);
+    expect(job).toMatchObject({ status: "failed", error: { reason: "timeout" } });
+  });
+});
+
+describe("liveness and leases", () => {
+  it("marks a session that stops answering pings Unknown by the server's clock", async () => {
+    const e = await setup({ heartbeatS: 1 });
+    const { id, credential } = await e.register("a1");
+    const a = await connect(e, credential);
+    (a.ws as unknown as { pong: () => void }).pong = () => {}; // stop answering pings
+    await until("Unknown", async () => (await getAgent(e, id)).status === "Unknown", 8000);
+    const last = (await e.t.api("GET", `/api/v1/agents/${id}/status-history`)).body.details.find((h: { to: string }) => h.to === "Unknown");
+    expect(last.reason).toBe("heartbeat_missed");
+  });
+
+  it("re-queues a job whose lease lapsed past the grace as a new attempt, once, on another agent", async () => {
+    const e = await setup({ leaseTtlS: 1, leaseGraceS: 1 });
+    const a = await connect(e, (await e.register("a1")).credential);
+    const jobId = await createJob(e);
+    await a.next("assign");
+    a.send({ type: "started", job_id: jobId, attempt: 1, container_id: "c" });
+    a.ws.terminate(); // gone without a word, never renews
+    const b = await connect(e, (await e.register("b1")).credential);
+    const again = await b.next("assign", 8000);
+    expect(again).toMatchObject({ job_id: jobId, attempt: 2 });
+    b.send({ type: "started", job_id: jobId, attempt: 2, container_id: "c2" });
+    b.send({ type: "finished", job_id: jobId, attempt: 2, outcome: "completed", exit_code: 0, reason: null, message: null });
+    await b.next("finished_ack");
+    const job = await getJob(e, jobId);
+    expect(job.status).toBe("completed");
+    expect(job.attempts.map((x: { outcome: string }) => x.outcome)).toEqual(["lost", "completed"]);
+  });
+
+  it("treats an attempt the agent no longer holds at hello as lost at once", async () => {
+    const e = await setup();
+    const { credential } = await e.register("a1");
+    const a = await connect(e, credential);
+    const jobId = await createJob(e);
+    await a.next("assign");
+    a.send({ type: "started", job_id: jobId, attempt: 1, container_id: "c" });
+    await until("running", async () => (await getJob(e, jobId)).status === "running");
+    a.ws.terminate();
+    const again = await connect(e, credential, { running: [] });
+    expect((await again.next("assign")).attempt).toBe(2);
+  });
+
+  it("renews the lease of an attempt the agent still holds at hello", async () => {
+    const e = await setup();
+    const { credential } = await e.register("a1");
+    const a = await connect(e, credential);
+    const jobId = await createJob(e);
+    await a.next("assign");
+    a.send({ type: "started", job_id: jobId, attempt: 1, container_id: "c" });
+    await until("running", async () => (await getJob(e, jobId)).status === "running");
+    a.ws.terminate();
+    const again = await connect(e, credential, { running: [{ job_id: jobId, attempt: 1 }, { job_id: "nope", attempt: 1 }] });
+    expect((await again.next("stale")).job_id).toBe("nope");
+    expect((await getJob(e, jobId)).status).toBe("running");
+  });
+});
