@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AgentStatus } from "../status/agent-status.js";
+import { AGENT_STATUSES, AgentStatus } from "../status/agent-status.js";
 import {
   ArchivedFilter,
   CpusValue,
@@ -9,6 +9,7 @@ import {
   PageQuery,
   PidsLimitValue,
   Timestamp,
+  commaListOf,
   success,
   successList,
 } from "./common.js";
@@ -128,7 +129,7 @@ export const AgentListQuery = PageQuery.extend({
   archived: ArchivedFilter.default("active"),
   pool: z.enum(["any", "in", "none"]).default("any"),
   org: z.string().max(64).optional(),
-  status: z.union([AgentStatus, z.string().regex(/^[A-Za-z]+(,[A-Za-z]+)+$/)]).optional(),
+  status: commaListOf(AGENT_STATUSES, "status").optional(),
 });
 export type AgentListQuery = z.infer<typeof AgentListQuery>;
 

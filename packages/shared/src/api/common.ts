@@ -44,6 +44,19 @@ export const PageQuery = z.object({
   order: SortOrder.default("asc"),
 });
 
+/** `a` or `a,b,c`, each one of `values`: a list filter whose unknown entries are named in the 422. */
+export function commaListOf(values: readonly string[], what: string) {
+  return z
+    .string()
+    .max(500)
+    .superRefine((raw, ctx) => {
+      const unknown = raw.split(",").filter((v) => !values.includes(v));
+      if (unknown.length) {
+        ctx.addIssue({ code: "custom", message: `unknown ${what} ${unknown.map((v) => JSON.stringify(v)).join(", ")}; known: ${values.join(", ")}` });
+      }
+    });
+}
+
 export const OkDetails = success(z.object({ ok: z.literal(true) }));
 
 /** Per-job container limits: strings as docker takes them, as list-agents-api.txt gives them. */

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { JobErrorReason, JobStatus } from "../status/job-status.js";
-import { Id, LimitsOverride, PageQuery, Timestamp, success, successList } from "./common.js";
+import { JOB_STATUSES, JobErrorReason, JobStatus } from "../status/job-status.js";
+import { Id, LimitsOverride, PageQuery, Timestamp, commaListOf, success, successList } from "./common.js";
 import { ModuleName } from "./agents.js";
 import { FunctionName } from "./modules.js";
 
@@ -101,7 +101,7 @@ export const JOB_SORTS = ["inserted_at", "status", "completed_at"] as const;
 export const JobListQuery = PageQuery.extend({
   sort: z.enum(JOB_SORTS).default("inserted_at"),
   order: z.enum(["asc", "desc"]).default("desc"),
-  status: z.string().regex(/^[a-z]+(,[a-z]+)*$/, "status must be one or more job statuses, comma separated").optional(),
+  status: commaListOf(JOB_STATUSES, "status").optional(),
   agent_id: Id.optional(),
   trigger_source: TriggerSource.optional(),
   pool_id: Id.optional(),

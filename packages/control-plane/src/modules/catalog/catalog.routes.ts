@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { and, asc, desc, eq, inArray, like, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import { ModuleListQuery, ModuleListResponse, ModuleVersionResponse, PublishModuleBody } from "@outpost/shared";
 import { modules } from "../../db/schema.js";
@@ -8,6 +8,7 @@ import { ApiError } from "../../errors.js";
 import { userOf } from "../../plugins/auth.js";
 import { orgFilter, targetOrg } from "../../lib/org-scope.js";
 import { afterCursor, encodeCursor } from "../../lib/cursor.js";
+import { likeContains } from "../../lib/like.js";
 import { nowIso } from "../../lib/time.js";
 import type { Deps } from "../../deps.js";
 import { publishModule, toModule } from "./catalog.repo.js";
@@ -36,7 +37,7 @@ export async function catalogRoutes(fastify: FastifyInstance, { deps }: { deps: 
         and(
           inArray(modules.orgId, orgFilter(db, userOf(req), q.org)),
           q.name ? eq(modules.name, q.name) : undefined,
-          q.q ? or(like(modules.name, `%${q.q}%`), like(modules.description, `%${q.q}%`)) : undefined,
+          q.q ? or(likeContains(modules.name, q.q), likeContains(modules.description, q.q)) : undefined,
           afterCursor(column, modules.id, q.cursor, q.order),
         ),
       )

@@ -12,7 +12,8 @@ import { findAgent } from "../agents/agents.repo.js";
 import type { JobRow } from "./jobs.repo.js";
 import { transitionJob } from "./jobs.transitions.js";
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+// verbose: errors carry the offending value (e.data), which the 422 message names.
+const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
 const validators = new Map<string, ValidateFunction>();
 
 function inputValidator(module: ModuleRow, fn: ModuleFunction): ValidateFunction {
@@ -35,7 +36,14 @@ export function validateInputs(module: ModuleRow, fn: ModuleFunction, inputs: Re
   const items: ErrorItem[] = (validate.errors ?? []).map((e) => {
     const path = ["inputs", ...e.instancePath.split("/").filter(Boolean)];
     if (e.keyword === "required") path.push(String(e.params.missingProperty));
-    const value = e.keyword === "required" ? "missing" : `got ${JSON.stringify(e.data)?.slice(0, 80)}`;
+    // An unexpected property is named as the field in error, not its parent object.
+    if (e.keyword === "additionalProperties") path.push(String(e.params.additionalProperty));
+    const value =
+      e.keyword === "required"
+        ? "missing"
+        : e.keyword === "additionalProperties"
+          ? `got property "${String(e.params.additionalProperty)}"`
+          : `got ${JSON.stringify(e.data)?.slice(0, 80)}`;
     return { path: path.join("."), message: `${e.message ?? "invalid"} (${value})` };
   });
   throw ApiError.validation(items);

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { and, asc, desc, eq, inArray, like } from "drizzle-orm";
+import { and, asc, desc, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import {
   AddPoolAgentsBody,
@@ -24,6 +24,7 @@ import { userOf, type UserPrincipal } from "../../plugins/auth.js";
 import { assertVisible, orgFilter, targetOrg } from "../../lib/org-scope.js";
 import { afterCursor, encodeCursor } from "../../lib/cursor.js";
 import { newId } from "../../lib/ids.js";
+import { likeContains } from "../../lib/like.js";
 import { nowIso } from "../../lib/time.js";
 import type { Deps } from "../../deps.js";
 import { addPoolMembers, poolOverview, toPool, toPools } from "./pools.repo.js";
@@ -57,7 +58,7 @@ export async function poolRoutes(fastify: FastifyInstance, { deps }: { deps: Dep
         and(
           inArray(pools.orgId, orgFilter(db, userOf(req), q.org)),
           q.archived === "all" ? undefined : eq(pools.archived, q.archived === "archived"),
-          q.q ? like(pools.name, `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) : undefined,
+          q.q ? likeContains(pools.name, q.q) : undefined,
           afterCursor(column, pools.id, q.cursor, q.order),
         ),
       )
