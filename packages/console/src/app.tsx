@@ -1,10 +1,11 @@
 /** The console's shell: sign-in gate, then navigation and the Agents and Runs pages. */
-import { Navigate, NavLink, Route, Routes } from "react-router-dom";
+import { Navigate, NavLink, Route, Routes, useLocation } from "react-router-dom";
 import { ChangeFeedProvider } from "./api/events";
 import { SessionProvider, useSession, useSessionState } from "./auth/session";
 import { SignInPage } from "./auth/sign-in-page";
 import { AgentsPage } from "./agents/agents-page";
 import { RunsPage } from "./runs/runs-page";
+import { SharedReportPage } from "./runs/shared-report-page";
 import { Loading } from "./components/states";
 import { ToastProvider } from "./components/toast";
 
@@ -20,6 +21,10 @@ export function App() {
 
 function Gate() {
   const { session, restoring } = useSessionState();
+  const { pathname } = useLocation();
+  // A share link is read-only and works without a token.
+  const shared = /^\/shared\/reports\/([^/]+)$/.exec(pathname);
+  if (shared) return <SharedReportPage secret={decodeURIComponent(shared[1]!)} />;
   if (restoring) return <Loading label="Checking your session…" />;
   if (!session) return <SignInPage />;
   return (

@@ -51,6 +51,7 @@ export function AgentDetailPanel({ agentId, onClose }: { agentId: string; onClos
           <span className="muted detail-meta">
             <span title="Host OS">{a.host_os || "Unknown OS"}</span> · <span title="Agent version">v{a.version}</span>
             {a.archived && " · Archived"}
+            {a.paused && !a.archived && " · Paused"}
           </span>
         )}
         <span className="spacer" />

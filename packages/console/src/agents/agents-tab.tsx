@@ -48,6 +48,18 @@ export function AgentsTab({ openAgentId, onOpenAgent }: Props) {
     }
   }
 
+  /** Pause keeps the agent registered but gives it no new jobs; running ones finish. Not confirmed: Resume undoes it. */
+  async function pauseOrResume(agent: Agent) {
+    const resume = agent.paused;
+    try {
+      await api.send<Agent>("POST", `/agents/${agent.id}/${resume ? "resume" : "pause"}`);
+      notify("success", resume ? `${agent.name} resumed: it takes new jobs again.` : `${agent.name} paused: it takes no new jobs; running ones finish.`);
+      await list.refreshAgent(agent.id);
+    } catch (err) {
+      notify("error", `Could not ${resume ? "resume" : "pause"} ${agent.name}: ${errorText(err)}`);
+    }
+  }
+
   const filtered = Boolean(filters.q.trim()) || filters.archived !== "active" || filters.pool !== "any" || Boolean(filters.org);
   return (
     <section aria-label="All Agents">
@@ -71,6 +83,7 @@ export function AgentsTab({ openAgentId, onOpenAgent }: Props) {
             openAgentId={openAgentId}
             onOpen={onOpenAgent}
             onArchive={setConfirming}
+            onPause={(agent) => void pauseOrResume(agent)}
           />
         </TableWrap>
       )}

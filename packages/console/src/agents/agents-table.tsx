@@ -17,9 +17,10 @@ interface Props {
   openAgentId: string | null;
   onOpen: (id: string) => void;
   onArchive: (agent: Agent) => void;
+  onPause: (agent: Agent) => void;
 }
 
-export function AgentsTable({ agents, sort, onSort, selected, onSelect, openAgentId, onOpen, onArchive }: Props) {
+export function AgentsTable({ agents, sort, onSort, selected, onSelect, openAgentId, onOpen, onArchive, onPause }: Props) {
   const allSelected = agents.length > 0 && agents.every((a) => selected.has(a.id));
   const toggle = (id: string) => {
     const next = new Set(selected);
@@ -72,6 +73,7 @@ export function AgentsTable({ agents, sort, onSort, selected, onSelect, openAgen
                 {agent.name}
               </button>
               {agent.archived && <span className="tag">Archived</span>}
+              {agent.paused && !agent.archived && <span className="tag tag-paused">Paused</span>}
               <div className="agent-id mono">
                 <span>{agent.id}</span>
                 <CopyButton text={agent.id} label={`Copy agent ID of ${agent.name}`} />
@@ -93,7 +95,10 @@ export function AgentsTable({ agents, sort, onSort, selected, onSelect, openAgen
             <td className="col-actions">
               <RowMenu
                 label={`Actions for ${agent.name}`}
-                items={[agent.archived ? { label: "Restore Agent", onSelect: () => onArchive(agent) } : { label: "Archive Agent", onSelect: () => onArchive(agent), danger: true }]}
+                items={[
+                  ...(agent.archived ? [] : [{ label: agent.paused ? "Resume Agent" : "Pause Agent", onSelect: () => onPause(agent) }]),
+                  agent.archived ? { label: "Restore Agent", onSelect: () => onArchive(agent) } : { label: "Archive Agent", onSelect: () => onArchive(agent), danger: true },
+                ]}
               />
             </td>
           </tr>

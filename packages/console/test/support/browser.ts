@@ -1,0 +1,55 @@
+/**
+ * Debian's chromium driven by playwright-core: headless, fresh profile per launch, and every page
+ * records console errors and uncaught exceptions so a test can assert there were none.
+ */
+import { mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+
+export const SCREENSHOTS = fileURLToPath(new URL("../../../../docs/screenshots", import.meta.url));
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+  });
+}
+
+export interface ConsolePage {
+  context: BrowserContext;
+  page: Page;
+  /** Console errors and page errors seen so far, minus those a test said to expect. */
+  errors: () => string[];
+  expectErrors: (pattern: RegExp) => void;
+}
+
+export async function openConsole(browser: Browser, baseUrl: string, opts: { token?: string; width?: number; height?: number } = {}): Promise<ConsolePage> {
+  const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: opts.width ?? 1280, height: opts.height ?? 800 }, acceptDownloads: true });
+  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: baseUrl });
+  if (opts.token) {
+    // The console keeps the token in sessionStorage; put it there as a signed-in tab would have it.
+    await context.addInitScript((token: string) => {
+      if (!sessionStorage.getItem("outpost.token")) sessionStorage.setItem("outpost.token", token);
+    }, opts.token);
+  }
+  const page = await context.newPage();
+  page.setDefaultTimeout(8000);
+  const seen: string[] = [];
+  const expected: RegExp[] = [];
+  page.on("console", (msg) => {
+    if (msg.type() === "error") seen.push(`console: ${msg.text()}`);
+  });
+  page.on("pageerror", (err) => seen.push(`pageerror: ${err.message}`));
+  return {
+    context,
+    page,
+    errors: () => seen.filter((e) => !expected.some((re) => re.test(e))),
+    expectErrors: (pattern) => expected.push(pattern),
+  };
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage: false });
+}
