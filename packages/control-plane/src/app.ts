@@ -11,7 +11,7 @@ import fastifyWebsocket from "@fastify/websocket";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import type { Deps } from "./deps.js";
 import { authPlugin } from "./plugins/auth.js";
-import { installErrorHandler } from "./plugins/error-handler.js";
+import { frameworkErrors, installErrorHandler } from "./plugins/error-handler.js";
 import { tokenRoutes } from "./modules/tokens/tokens.routes.js";
 import { orgRoutes } from "./modules/orgs/orgs.routes.js";
 import { agentRoutes } from "./modules/agents/agents.routes.js";
@@ -36,6 +36,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     bodyLimit: deps.config.bodyLimit,
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { ignoreTrailingSlash: true },
+    frameworkErrors,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -11,6 +11,7 @@ export const ERRORS = {
   forbidden: { http: 403, message: "This token lacks the scope for this action." },
   not_found: { http: 404, message: "Not found." },
   route_not_found: { http: 404, message: "No such route." },
+  uri_too_long: { http: 414, message: "A path segment of the URL is too long." },
   conflict: { http: 409, message: "The request conflicts with the current state." },
   payload_too_large: { http: 413, message: "The request body is too large." },
   unsupported_media_type: { http: 415, message: "Send JSON with content-type application/json." },

@@ -2,7 +2,7 @@
  * Maps every failure to the reference envelope. Bad input is a 4xx naming the field and the value;
  * anything unexpected is logged and answered with a bare 500.
  */
-import type { FastifyError, FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import type { ErrorItem } from "@outpost/shared";
 import { ApiError } from "../errors.js";
@@ -47,6 +47,18 @@ export function validationItems(req: FastifyRequest, err: FastifyError): ErrorIt
  * (deep links such as /runs/123 load the app shell); unknown API routes stay JSON 404s. Fastify
  * allows one not-found handler per prefix, so this is the only place that sets it.
  */
+/**
+ * Errors the router raises before any route (or the error handler) is chosen: a path segment over
+ * maxParamLength, a malformed percent-encoding. Passed as Fastify's `frameworkErrors` option so
+ * they too answer in the envelope instead of Fastify's own body.
+ */
+export function frameworkErrors(err: FastifyError, _req: FastifyRequest, reply: FastifyReply) {
+  if (err.code === "FST_ERR_MAX_PARAM_LENGTH") return reply.code(414).send(new ApiError("uri_too_long").body());
+  if (err.code === "FST_ERR_BAD_URL") return reply.code(400).send(new ApiError("bad_request", "The URL is malformed (bad percent-encoding).").body());
+  reply.log.error({ err }, "router error");
+  return reply.code(500).send(new ApiError("internal").body());
+}
+
 export function installErrorHandler(app: FastifyInstance, { spaFallback = false }: { spaFallback?: boolean } = {}) {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err instanceof ApiError) return reply.code(err.http).send(err.body());
@@ -62,6 +74,10 @@ export function installErrorHandler(app: FastifyInstance, { spaFallback = false 
     req.log.error({ err }, "unhandled error");
     return reply.code(500).send(new ApiError("internal").body());
   });
+
+  // Only JSON bodies: Fastify's built-in text/plain parser would turn a wrong content type into a
+  // confusing 422 ("expected object, received string") instead of 415.
+  app.removeContentTypeParser("text/plain");
 
   app.setNotFoundHandler((req, reply) => {
     if (spaFallback && req.method === "GET" && !req.url.startsWith("/api/")) return reply.sendFile("index.html");

@@ -28,6 +28,15 @@ import { agentModulesWithFunctions } from "../catalog/catalog.repo.js";
 
 const Params = z.object({ id: z.string().min(1).max(64) });
 
+/** History pages are keyed by the row id alone: a cursor whose key is not an integer was not issued here. */
+function historyCursor(cursor: string): number {
+  const { key } = decodeCursor(cursor);
+  if (typeof key !== "number" || !Number.isSafeInteger(key)) {
+    throw ApiError.validation([{ path: "cursor", message: `cursor "${cursor.slice(0, 40)}" is not a cursor this server issued` }]);
+  }
+  return key;
+}
+
 export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: Deps }) {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { db } = deps;
@@ -117,7 +126,7 @@ export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: De
     async (req) => {
       const row = getAgentOr404(db, userOf(req).orgIds, req.params.id);
       const { limit, cursor, order } = req.query;
-      const after = cursor ? Number(decodeCursor(cursor).key) : undefined;
+      const after = cursor ? historyCursor(cursor) : undefined;
       const t = agentStatusHistory;
       const rows = db
         .select()
@@ -141,7 +150,7 @@ export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: De
     async (req) => {
       const row = getAgentOr404(db, userOf(req).orgIds, req.params.id);
       const { limit, cursor, order } = req.query;
-      const after = cursor ? Number(decodeCursor(cursor).key) : undefined;
+      const after = cursor ? historyCursor(cursor) : undefined;
       const t = agentModuleHistory;
       const rows = db
         .select()
