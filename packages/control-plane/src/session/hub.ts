@@ -367,9 +367,21 @@ export class AgentHub {
     if (e.type === "job.updated") {
       if (e.status === undefined) this.onJobStatus(e.id);
       else if (e.status === "pending") this.scheduleDispatch();
-    } else if (e.type === "agent.updated" || e.type === "pool.updated") {
-      if (!("fromSession" in e && e.fromSession)) this.scheduleDispatch();
+    } else if (e.type === "agent.updated" && !e.fromSession) {
+      this.checkRetired(e.id);
+      this.scheduleDispatch();
+    } else if (e.type === "pool.updated") {
+      this.scheduleDispatch();
     }
+  }
+
+  /** An operator retired or deleted an agent: its session ends with a close code saying so. */
+  private checkRetired(agentId: string): void {
+    const s = this.sessions.get(agentId);
+    if (!s) return;
+    const row = this.deps.db.select({ archived: agents.archived }).from(agents).where(eq(agents.id, agentId)).get();
+    if (!row) s.ws.close(CLOSE.unauthorized, "this agent was deleted");
+    else if (row.archived) s.ws.close(CLOSE.retired, "this agent was retired");
   }
 
   /** A job changed outside the session layer (REST: created, cancelled, timed out). */

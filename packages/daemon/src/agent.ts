@@ -1,0 +1,93 @@
+/**
+ * outpost-agent's lifecycle: check modules against the catalog and local images, register (or
+ * re-register, counting a restart), reap containers a previous process left, then hold the
+ * session and run what it is given until told to stop.
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import pino, { type Logger } from "pino";
+import type { AgentConfig } from "./config.js";
+import { FatalError, catalogImage, readCredential, register } from "./identity.js";
+import { hostFacts } from "./system-info.js";
+import { DockerRuntime } from "./runtime/docker.js";
+import type { ContainerRuntime } from "./runtime/types.js";
+import { JobRunner } from "./runner.js";
+import { AgentSession } from "./session.js";
+import { DAEMON_VERSION } from "./version.js";
+
+export type RunningAgent = { agentId: string; stop: () => Promise<void>; done: Promise<string | null> };
+
+export async function startAgent(config: AgentConfig, opts: { log?: Logger; runtime?: ContainerRuntime } = {}): Promise<RunningAgent> {
+  const log = opts.log ?? pino({ level: config.logLevel, redact: ["credential", "token"] });
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const runtime = opts.runtime ?? new DockerRuntime({ scratchDir: join(config.dataDir, "jobs") });
+  const startedAt = new Date().toISOString();
+
+  // Modules: in the catalog, and their image here. A module that fails either check stops the start.
+  if (readCredential(config.dataDir) || config.token) {
+    for (const m of config.modules) {
+      const image = await catalogImage(config, m);
+      if (!image) throw new FatalError(`--module ${m.name}@${m.version}: that version is not in the catalog of ${config.url}; publish it first`);
+      if (!(await runtime.hasImage(image))) throw new FatalError(`--module ${m.name}@${m.version}: its image ${image} is not present on this host; load or pull it first`);
+    }
+  }
+
+  const facts = await hostFacts();
+  const cred = await register({
+    url: config.url,
+    dataDir: config.dataDir,
+    token: config.token,
+    body: {
+      name: config.name ?? facts.hostname,
+      hostname: facts.hostname,
+      os: facts.os,
+      version: DAEMON_VERSION,
+      modules: config.modules,
+      labels: {},
+      slots: config.slots,
+      cpu_count: facts.cpu_count,
+      memory_bytes: facts.memory_bytes,
+      started_at: startedAt,
+    },
+  });
+  log.info({ agent_id: cred.agent_id, url: config.url }, "registered");
+
+  // Nothing is tracked yet, so any container labelled as ours is left from an earlier process.
+  for (const c of await runtime.listOwned(cred.agent_id)) {
+    log.warn({ container: c.containerId, job_id: c.jobId, attempt: c.attempt }, "removing a container left by an earlier run");
+    await runtime.removeContainer(c.containerId);
+  }
+
+  let finish!: (reason: string | null) => void;
+  const done = new Promise<string | null>((r) => (finish = r));
+  const session: AgentSession = new AgentSession(
+    { url: config.url, credential: cred.credential, log },
+    {
+      hello: () => ({ version: DAEMON_VERSION, slots: config.slots, modules: config.modules, os: facts.os, running: runner.runningKeys() }),
+      welcome: (w) => runner.resync(w.lease_ttl_s),
+      frame: (f) => runner.handle(f),
+      fatal: (message) => void stop(message),
+    },
+  );
+  const runner: JobRunner = new JobRunner({
+    runtime,
+    agentId: cred.agent_id,
+    slots: config.slots,
+    modules: config.modules,
+    log,
+    send: (f) => session.send(f),
+    congested: () => session.congested,
+  });
+  const ticker = setInterval(() => runner.tick(), 1000);
+  session.start();
+
+  let stopping: Promise<void> | null = null;
+  const stop = (reason: string | null = null) =>
+    (stopping ??= (async () => {
+      clearInterval(ticker);
+      await runner.drain(config.cancelGraceS);
+      await session.stop();
+      finish(reason);
+    })());
+  return { agentId: cred.agent_id, stop: () => stop(null), done };
+}

@@ -1,0 +1,59 @@
+/**
+ * outpost-agent command line: `run` starts the daemon. Bad settings print one line each and exit
+ * 1; a refusal the operator must fix (revoked credential, unknown module) prints what to do and
+ * exits 2. SIGTERM and SIGINT stop running containers (with the cancel grace) and exit 0.
+ */
+import { ConfigError, loadAgentConfig } from "./config.js";
+import { FatalError } from "./identity.js";
+import { startAgent } from "./agent.js";
+import { DAEMON_VERSION } from "./version.js";
+
+const USAGE = `usage: outpost-agent run --url URL [--token PAT] [--name NAME] [--data-dir DIR] [--slots N]
+                         [--module NAME@VERSION ...] [--config FILE] [--log-level LEVEL] [--cancel-grace S]
+env: OUTPOST_URL OUTPOST_TOKEN OUTPOST_NAME OUTPOST_DATA_DIR OUTPOST_SLOTS OUTPOST_MODULES (a,b) OUTPOST_CONFIG
+     OUTPOST_LOG_LEVEL OUTPOST_CANCEL_GRACE_S; flags override env, env overrides the --config JSON file.`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === "--version" || command === "version") {
+    process.stdout.write(`${DAEMON_VERSION}\n`);
+    return 0;
+  }
+  if (command !== "run") {
+    process.stderr.write(command && command !== "--help" && command !== "help" ? `outpost-agent: unknown command "${command}"\n${USAGE}\n` : `${USAGE}\n`);
+    return command === "--help" || command === "help" ? 0 : 1;
+  }
+  let config;
+  try {
+    config = loadAgentConfig(rest);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    for (const p of err.problems) process.stderr.write(`outpost-agent: ${p}\n`);
+    return 1;
+  }
+  let agent;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      agent = await startAgent(config);
+      break;
+    } catch (err) {
+      if (err instanceof FatalError) {
+        process.stderr.write(`outpost-agent: ${err.message}\n`);
+        return 2;
+      }
+      // The server may not be up yet: retry the start, as the session would.
+      const delay = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
+      process.stderr.write(`outpost-agent: ${(err as Error).message}; retrying in ${Math.round(delay / 1000)} s\n`);
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+  const onSignal = () => void agent.stop();
+  process.once("SIGTERM", onSignal);
+  process.once("SIGINT", onSignal);
+  const reason = await agent.done;
+  if (reason) {
+    process.stderr.write(`outpost-agent: ${reason}\n`);
+    return 2;
+  }
+  return 0;
+}

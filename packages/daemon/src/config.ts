@@ -1,0 +1,123 @@
+/**
+ * outpost-agent's settings: flags override env, env overrides the config file, which overrides
+ * defaults. Every bad value is reported, one line each, naming where it came from.
+ */
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { ModuleRef } from "@outpost/shared";
+
+const ModuleSpec = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,99}@\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/, "must be NAME@VERSION, such as hello@1.0.0")
+  .transform((s): ModuleRef => {
+    const at = s.lastIndexOf("@");
+    return { name: s.slice(0, at), version: s.slice(at + 1) };
+  });
+
+export const AgentConfig = z.object({
+  /** OUTPOST_URL: the control plane, e.g. http://127.0.0.1:7070 */
+  url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL such as http://127.0.0.1:7070" }).transform((u) => u.replace(/\/+$/, "")),
+  /** OUTPOST_TOKEN: a PAT with agents:register, needed only until the agent has its credential. */
+  token: z.string().min(1).optional(),
+  /** OUTPOST_NAME: shown in the console; default the hostname. */
+  name: z.string().trim().min(1).max(100).optional(),
+  /** OUTPOST_DATA_DIR: credential, job scratch dirs. */
+  dataDir: z.string().min(1).default("./data/agent"),
+  /** OUTPOST_SLOTS: jobs run at once. */
+  slots: z.coerce.number().int().min(1).max(64).default(1),
+  /** OUTPOST_MODULES (comma separated) or --module, repeatable: NAME@VERSION this host has. */
+  modules: z.array(ModuleSpec).max(200).default([]),
+  /** OUTPOST_LOG_LEVEL */
+  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** OUTPOST_CANCEL_GRACE_S: SIGTERM to SIGKILL on cancel when the server does not say. */
+  cancelGraceS: z.coerce.number().int().min(0).max(3600).default(10),
+});
+export type AgentConfig = z.infer<typeof AgentConfig>;
+
+type Key = keyof AgentConfig;
+const ENV: Record<Key, string> = {
+  url: "OUTPOST_URL",
+  token: "OUTPOST_TOKEN",
+  name: "OUTPOST_NAME",
+  dataDir: "OUTPOST_DATA_DIR",
+  slots: "OUTPOST_SLOTS",
+  modules: "OUTPOST_MODULES",
+  logLevel: "OUTPOST_LOG_LEVEL",
+  cancelGraceS: "OUTPOST_CANCEL_GRACE_S",
+};
+const FLAG: Record<string, Key> = {
+  "--url": "url",
+  "--token": "token",
+  "--name": "name",
+  "--data-dir": "dataDir",
+  "--slots": "slots",
+  "--module": "modules",
+  "--log-level": "logLevel",
+  "--cancel-grace": "cancelGraceS",
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join("\n"));
+  }
+}
+
+/** Parses `run` flags (after the command word): --flag value or --flag=value; --config FILE. */
+export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): AgentConfig {
+  const problems: string[] = [];
+  const raw: Record<string, unknown> = {};
+  const source: Record<string, string> = {};
+  const flags: Partial<Record<Key, string[]>> = {};
+  let configFile = env.OUTPOST_CONFIG;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const eq = arg.indexOf("=");
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    const value = eq > 0 ? arg.slice(eq + 1) : argv[i + 1];
+    if (name !== "--config" && !(name in FLAG)) {
+      problems.push(`${arg}: unknown option (see outpost-agent --help)`);
+      continue;
+    }
+    if (value === undefined || (eq < 0 && value.startsWith("--"))) {
+      problems.push(`${name}: needs a value`);
+      continue;
+    }
+    if (eq < 0) i++;
+    if (name === "--config") configFile = value;
+    else (flags[FLAG[name]!] ??= []).push(value);
+  }
+  if (configFile) {
+    try {
+      const file = JSON.parse(readFileSync(configFile, "utf8")) as Record<string, unknown>;
+      for (const [k, v] of Object.entries(file)) {
+        if (!(k in ENV)) problems.push(`${configFile}: unknown key "${k}"`);
+        raw[k] = v;
+        source[k] = `${configFile}: ${k}`;
+      }
+    } catch (err) {
+      problems.push(`--config ${configFile}: ${(err as Error).message}`);
+    }
+  }
+  for (const key of Object.keys(ENV) as Key[]) {
+    const e = env[ENV[key]];
+    if (e !== undefined && e !== "") {
+      raw[key] = key === "modules" ? e.split(",").map((s) => s.trim()).filter(Boolean) : e;
+      source[key] = ENV[key];
+    }
+    const f = flags[key];
+    if (f) {
+      raw[key] = key === "modules" ? f : f[f.length - 1];
+      source[key] = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace("modules", "module")}`;
+    }
+  }
+  const parsed = AgentConfig.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const key = String(issue.path[0]);
+      const value = issue.path.length > 1 ? (raw[key] as unknown[])[Number(issue.path[1])] : raw[key];
+      problems.push(`${source[key] ?? key}=${JSON.stringify(value ?? null)}: ${issue.code === "invalid_type" && value === undefined ? "is required" : issue.message}`);
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return parsed.data!;
+}

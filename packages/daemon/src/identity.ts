@@ -1,0 +1,104 @@
+/**
+ * The agent's identity: registration through POST /api/v1/agent with a PAT on the first start,
+ * then the agent's own credential (kept in the data dir, mode 0600) on every later start, which
+ * the server counts as a restart. Module checks against the catalog also live here.
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { ModuleRef, RegisterAgentBody } from "@outpost/shared";
+
+export const CREDENTIAL_FILE = "credential.json";
+
+export type StoredCredential = { url: string; agent_id: string; credential: string; registered_at: string };
+
+/** A failure the operator must fix; the daemon prints it and exits. */
+export class FatalError extends Error {}
+
+export function readCredential(dataDir: string): StoredCredential | null {
+  const file = join(dataDir, CREDENTIAL_FILE);
+  if (!existsSync(file)) return null;
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as StoredCredential;
+  } catch (err) {
+    throw new FatalError(`${file} is unreadable (${(err as Error).message}); delete it and start again with --token`);
+  }
+}
+
+export function writeCredential(dataDir: string, cred: StoredCredential): void {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const file = join(dataDir, CREDENTIAL_FILE);
+  const tmp = `${file}.tmp`;
+  writeFileSync(tmp, JSON.stringify(cred, null, 2), { mode: 0o600 });
+  chmodSync(tmp, 0o600);
+  renameSync(tmp, file);
+}
+
+/** What to do when the server answers 401 to the stored credential or to the token. */
+function refused(url: string, dataDir: string, withCredential: boolean): FatalError {
+  const credFile = join(dataDir, CREDENTIAL_FILE);
+  return new FatalError(
+    withCredential
+      ? `the agent credential in ${credFile} was revoked or is unknown to ${url}: delete ${credFile} and start again with --token <PAT> to register a new agent`
+      : `the token was refused by ${url} (unknown, revoked or expired): create a PAT with the agents:register scope`,
+  );
+}
+
+type ApiBody = { status: string; details?: Record<string, unknown>; credential?: string; code?: string; message?: string };
+
+async function call(url: string, init: RequestInit): Promise<{ status: number; body: ApiBody }> {
+  let res: Response;
+  try {
+    res = await fetch(url, { ...init, signal: AbortSignal.timeout(15_000) });
+  } catch (err) {
+    throw new Error(`cannot reach ${url}: ${(err as Error).cause ?? (err as Error).message}`);
+  }
+  const text = await res.text();
+  let body: ApiBody;
+  try {
+    body = JSON.parse(text) as ApiBody;
+  } catch {
+    body = { status: "error", message: text.slice(0, 200) };
+  }
+  return { status: res.status, body };
+}
+
+/**
+ * Registers (PAT) or re-registers (credential). Returns the credential to use from now on.
+ * Network trouble throws a plain Error (retry); refusals throw FatalError (stop).
+ */
+export async function register(opts: { url: string; dataDir: string; token?: string; body: RegisterAgentBody }): Promise<StoredCredential> {
+  const stored = readCredential(opts.dataDir);
+  const credFile = join(opts.dataDir, CREDENTIAL_FILE);
+  if (stored && stored.url !== opts.url) {
+    throw new FatalError(`${credFile} belongs to ${stored.url}, not ${opts.url}; use another --data-dir or delete that file to register again`);
+  }
+  const secret = stored?.credential ?? opts.token;
+  if (!secret) throw new FatalError(`no agent credential in ${credFile} and no token: start once with --token <PAT with the agents:register scope>`);
+  const { status, body } = await call(`${opts.url}/api/v1/agent`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
+    body: JSON.stringify(opts.body),
+  });
+  if (status === 401) throw refused(opts.url, opts.dataDir, Boolean(stored));
+  if (status === 403) throw new FatalError(`the token may not register agents: ${body.message ?? "forbidden"} (it needs the agents:register scope)`);
+  if (status >= 500) throw new Error(`the server answered ${status}: ${body.message ?? ""}`);
+  if (status !== 200 && status !== 201) throw new FatalError(`registration refused (${status} ${body.code ?? ""}): ${body.message ?? JSON.stringify(body)}`);
+  if (stored) return stored;
+  const cred: StoredCredential = { url: opts.url, agent_id: String(body.details!.id), credential: body.credential!, registered_at: new Date().toISOString() };
+  writeCredential(opts.dataDir, cred);
+  return cred;
+}
+
+/** Asks the catalog for a module version with the credential (else the token); its image, or null when it is not there. */
+export async function catalogImage(opts: { url: string; dataDir: string; token?: string }, m: ModuleRef): Promise<string | null> {
+  const stored = readCredential(opts.dataDir);
+  const secret = stored?.credential ?? opts.token;
+  if (!secret) return null;
+  const { status, body } = await call(`${opts.url}/api/v1/agent/modules/${encodeURIComponent(m.name)}/${encodeURIComponent(m.version)}`, {
+    headers: { authorization: `Bearer ${secret}` },
+  });
+  if (status === 401) throw refused(opts.url, opts.dataDir, Boolean(stored));
+  if (status === 404) return null;
+  if (status !== 200) throw new FatalError(`cannot check module ${m.name}@${m.version} in the catalog: ${status} ${body.message ?? ""}`);
+  return String(body.details!.image);
+}

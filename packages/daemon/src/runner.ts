@@ -1,0 +1,371 @@
+/**
+ * Runs assigned attempts: accept, container, logs, steps, report, result. Every message carries
+ * the attempt; a `stale` answer or a lease that could not be renewed stops the container and
+ * forgets the attempt (self-fencing), so two attempts of one job never run at once.
+ *
+ * What must survive a dropped session (unacknowledged logs, the result until finished_ack) is
+ * kept here and re-sent by resync() after the next welcome.
+ */
+import { StringDecoder } from "node:string_decoder";
+import type { Logger } from "pino";
+import {
+  MAX_LOG_CHUNK_BYTES,
+  StepUpdate,
+  type AgentFrame,
+  type AssignFrame,
+  type FrameOf,
+  type ModuleRef,
+  type ServerFrame,
+} from "@outpost/shared";
+import { RuntimeError, type ContainerRuntime, type RunningJob } from "./runtime/types.js";
+
+type Finished = FrameOf<AgentFrame, "finished">;
+type Report = FrameOf<AgentFrame, "report">;
+type Chunk = { seq: number; stream: "stdout" | "stderr"; data: string };
+
+/** A stdout line of this form is a step update; it stays in the log too. See docs/protocol.md. */
+export const STEP_PREFIX = "::outpost::step ";
+/** Unacknowledged log bytes kept per attempt; past this, output is dropped with a marker. */
+const MAX_BUFFERED_LOG_BYTES = 16 * 1024 * 1024;
+const MAX_CHUNKS_PER_FRAME = 256;
+
+type Held = {
+  assign: AssignFrame;
+  key: string;
+  phase: "starting" | "running" | "exited";
+  job: RunningJob | null;
+  containerId: string | null;
+  nextSeq: number;
+  /** Chunks not yet acknowledged, in seq order; `sent` of them went out on this session. */
+  unacked: Chunk[];
+  sent: number;
+  bufferedBytes: number;
+  dropped: boolean;
+  decoders: Record<"stdout" | "stderr", StringDecoder>;
+  partialLine: string;
+  steps: Map<string, StepUpdate>;
+  stepsDirty: boolean;
+  report: Report | null;
+  finished: Finished | null;
+  cancel: { reason: "cancelled" | "timeout"; graceS: number } | null;
+  leaseDeadlineMs: number;
+  fenced: boolean;
+};
+
+export type RunnerOptions = {
+  runtime: ContainerRuntime;
+  agentId: string;
+  slots: number;
+  modules: ModuleRef[];
+  log: Logger;
+  /** Sends a frame if the session is up; returns false when it is not (the frame is dropped). */
+  send: (frame: AgentFrame) => boolean;
+  /** True while the socket has too much unsent data: log flushing waits. */
+  congested: () => boolean;
+  clock?: () => number;
+};
+
+export class JobRunner {
+  private readonly held = new Map<string, Held>();
+  private leaseTtlMs = 120_000;
+  private draining = false;
+  private flushScheduled = false;
+  private readonly clock: () => number;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly o: RunnerOptions) {
+    this.clock = o.clock ?? Date.now;
+  }
+
+  get freeSlots(): number {
+    return this.draining ? 0 : Math.max(0, this.o.slots - this.held.size);
+  }
+
+  /** Attempts still held, for hello: the server renews their leases or answers stale. */
+  runningKeys(): { job_id: string; attempt: number }[] {
+    return [...this.held.values()].map((h) => ({ job_id: h.assign.job_id, attempt: h.assign.attempt }));
+  }
+
+  get size(): number {
+    return this.held.size;
+  }
+
+  /** After welcome: re-send what the last session may have lost, then announce free slots. */
+  resync(leaseTtlS: number): void {
+    this.leaseTtlMs = leaseTtlS * 1000;
+    const now = this.clock();
+    for (const h of this.held.values()) {
+      h.leaseDeadlineMs = Math.max(h.leaseDeadlineMs, now + this.leaseTtlMs);
+      const ref = { job_id: h.assign.job_id, attempt: h.assign.attempt };
+      if (h.containerId) this.o.send({ type: "started", ...ref, container_id: h.containerId });
+      h.sent = 0;
+      h.stepsDirty = h.steps.size > 0;
+    }
+    this.flush();
+    for (const h of this.held.values()) this.sendResult(h);
+    this.announce();
+  }
+
+  announce(): void {
+    this.o.send({ type: "ready", free_slots: this.freeSlots });
+  }
+
+  handle(frame: ServerFrame): void {
+    switch (frame.type) {
+      case "assign":
+        return void this.onAssign(frame);
+      case "renewed":
+        for (const l of frame.leases) {
+          const h = this.held.get(`${l.job_id}:${l.attempt}`);
+          if (h) h.leaseDeadlineMs = this.clock() + this.leaseTtlMs;
+        }
+        return;
+      case "cancel": {
+        const h = this.held.get(`${frame.job_id}:${frame.attempt}`);
+        if (!h || h.cancel) return;
+        h.cancel = { reason: frame.reason, graceS: frame.grace_s };
+        this.o.log.info({ job_id: frame.job_id, attempt: frame.attempt, reason: frame.reason }, "stopping the job's container");
+        void h.job?.stop(frame.grace_s);
+        return;
+      }
+      case "stale":
+        return void this.fence(`${frame.job_id}:${frame.attempt}`, frame.message);
+      case "logs_ack": {
+        const h = this.held.get(`${frame.job_id}:${frame.attempt}`);
+        if (!h) return;
+        let n = 0;
+        while (n < h.unacked.length && h.unacked[n]!.seq <= frame.acked_seq) {
+          h.bufferedBytes -= h.unacked[n]!.data.length;
+          n++;
+        }
+        h.unacked.splice(0, n);
+        h.sent = Math.max(0, h.sent - n);
+        return;
+      }
+      case "finished_ack": {
+        const key = `${frame.job_id}:${frame.attempt}`;
+        const h = this.held.get(key);
+        if (!h) return;
+        this.release(key, h);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** Lease upkeep, called every few seconds: renew what is held, fence what lapsed. */
+  tick(): void {
+    const now = this.clock();
+    for (const [key, h] of this.held) {
+      if (now > h.leaseDeadlineMs) this.fence(key, `lease not renewed for ${this.leaseTtlMs / 1000} s`);
+    }
+    if (this.held.size) this.o.send({ type: "renew", leases: this.runningKeys() });
+  }
+
+  /** Stops taking work; stops every container (grace seconds) and resolves when all are gone. */
+  async drain(graceS: number): Promise<void> {
+    this.draining = true;
+    await Promise.all([...this.held.entries()].map(([key, h]) => this.fence(key, "agent shutting down", graceS)));
+  }
+
+  private async onAssign(a: AssignFrame): Promise<void> {
+    const key = `${a.job_id}:${a.attempt}`;
+    const ref = { job_id: a.job_id, attempt: a.attempt };
+    if (this.held.has(key)) return;
+    const installed = this.o.modules.some((m) => m.name === a.module && m.version === a.version);
+    if (this.draining || this.held.size >= this.o.slots || !installed) {
+      const reason = this.draining ? "agent shutting down" : !installed ? `module ${a.module}@${a.version} is not installed here` : "no free slot";
+      this.o.send({ type: "reject", ...ref, reason });
+      return;
+    }
+    const h: Held = {
+      assign: a,
+      key,
+      phase: "starting",
+      job: null,
+      containerId: null,
+      nextSeq: 0,
+      unacked: [],
+      sent: 0,
+      bufferedBytes: 0,
+      dropped: false,
+      decoders: { stdout: new StringDecoder("utf8"), stderr: new StringDecoder("utf8") },
+      partialLine: "",
+      steps: new Map(),
+      stepsDirty: false,
+      report: null,
+      finished: null,
+      cancel: null,
+      leaseDeadlineMs: this.clock() + this.leaseTtlMs,
+      fenced: false,
+    };
+    this.held.set(key, h);
+    // Accept before anything is created: a refused accept (stale) fences before the container exists.
+    this.o.send({ type: "accept", ...ref });
+    this.o.log.info({ job_id: a.job_id, attempt: a.attempt, image: a.image }, "running job");
+    try {
+      h.job = await this.o.runtime.start(
+        { jobId: a.job_id, attempt: a.attempt, agentId: this.o.agentId, image: a.image, command: a.command, inputs: a.inputs, limits: a.limits },
+        (stream, data) => this.output(h, stream, data),
+      );
+    } catch (err) {
+      const reason = err instanceof RuntimeError ? err.reason : "create";
+      return this.finish(h, { outcome: "failed", exit_code: null, reason, message: (err as Error).message });
+    }
+    h.containerId = h.job.containerId;
+    if (h.fenced) return void h.job.stop(0).then(() => h.job!.remove());
+    h.phase = "running";
+    this.o.send({ type: "started", ...ref, container_id: h.containerId });
+    if (h.cancel) void h.job.stop(h.cancel.graceS);
+    let exit;
+    try {
+      exit = await h.job.wait();
+    } catch (err) {
+      return this.finish(h, { outcome: "failed", exit_code: null, reason: "internal", message: `lost track of the container: ${(err as Error).message}` });
+    }
+    if (h.fenced) return;
+    h.phase = "exited";
+    this.endLine(h);
+    const outputs = await h.job.outputs().catch((err: Error) => ({ error: err.message }) as { reportJson?: unknown; reportMarkdown?: string; error?: string });
+    if (outputs.reportJson !== undefined || outputs.reportMarkdown !== undefined) {
+      h.report = { type: "report", ...ref, ...(outputs.reportJson !== undefined ? { json: outputs.reportJson } : {}), ...(outputs.reportMarkdown !== undefined ? { markdown: outputs.reportMarkdown } : {}) };
+    }
+    if (outputs.error) this.note(h, `outpost-agent: report not kept: ${outputs.error}`);
+    if (h.cancel) {
+      this.finish(h, { outcome: "cancelled", exit_code: exit.exitCode, reason: "cancelled", message: h.cancel.reason === "timeout" ? "stopped: the job timed out" : "stopped on request" });
+    } else if (exit.oomKilled) {
+      this.finish(h, { outcome: "failed", exit_code: exit.exitCode, reason: "oom_killed", message: `killed by the kernel: over its memory limit of ${a.limits.mem_limit}` });
+    } else if (exit.exitCode === 0) {
+      this.finish(h, { outcome: "completed", exit_code: 0, reason: null, message: null });
+    } else {
+      this.finish(h, { outcome: "failed", exit_code: exit.exitCode, reason: "exit_code", message: `the command exited with code ${exit.exitCode}` });
+    }
+  }
+
+  private finish(h: Held, r: Omit<Finished, "type" | "job_id" | "attempt" | "last_seq">): void {
+    if (h.fenced) return;
+    h.phase = "exited";
+    this.flush();
+    h.finished = { type: "finished", job_id: h.assign.job_id, attempt: h.assign.attempt, ...r, last_seq: h.nextSeq - 1 };
+    this.o.log.info({ job_id: h.assign.job_id, attempt: h.assign.attempt, outcome: r.outcome, reason: r.reason }, "job finished");
+    this.sendResult(h);
+  }
+
+  private sendResult(h: Held): void {
+    if (!h.finished) return;
+    if (h.report) this.o.send(h.report);
+    this.o.send(h.finished);
+  }
+
+  /** The result is recorded: the container goes, the slot frees. */
+  private release(key: string, h: Held): void {
+    this.held.delete(key);
+    void h.job?.remove().catch((err: Error) => this.o.log.warn({ err, key }, "could not remove the container"));
+    this.announce();
+    if (!this.held.size) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  /** Stops and forgets an attempt without reporting it: it is not ours any more. */
+  private async fence(key: string, why: string, graceS = 0): Promise<void> {
+    const h = this.held.get(key);
+    if (!h || h.fenced) return;
+    h.fenced = true;
+    this.held.delete(key);
+    this.o.log.warn({ key, why }, "stopping an attempt that is no longer ours");
+    try {
+      await h.job?.stop(graceS);
+      await h.job?.remove();
+    } catch (err) {
+      this.o.log.warn({ err, key }, "could not stop the container");
+    }
+    if (!this.draining) this.announce();
+    if (!this.held.size) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  // ---- output ----
+
+  private output(h: Held, stream: "stdout" | "stderr", data: Buffer): void {
+    const text = h.decoders[stream].write(data);
+    if (text) this.append(h, stream, text);
+  }
+
+  private append(h: Held, stream: "stdout" | "stderr", text: string): void {
+    if (stream === "stdout") this.scanSteps(h, text);
+    if (h.dropped) return;
+    if (h.bufferedBytes + text.length > MAX_BUFFERED_LOG_BYTES) {
+      h.dropped = true;
+      text = "\n[outpost-agent: the server is not keeping up; further output of this attempt was dropped]\n";
+      stream = "stderr";
+    }
+    for (let i = 0; i < text.length; i += MAX_LOG_CHUNK_BYTES / 4) {
+      const data = text.slice(i, i + MAX_LOG_CHUNK_BYTES / 4); // <= 4 bytes per UTF-16 unit in UTF-8 worst case
+      h.unacked.push({ seq: h.nextSeq++, stream, data });
+      h.bufferedBytes += data.length;
+    }
+    this.scheduleFlush();
+  }
+
+  private note(h: Held, line: string): void {
+    this.append(h, "stderr", `${line}\n`);
+  }
+
+  private scanSteps(h: Held, text: string): void {
+    const lines = (h.partialLine + text).split("\n");
+    h.partialLine = lines.pop() ?? "";
+    if (h.partialLine.length > 8192) h.partialLine = "";
+    for (const line of lines) this.stepLine(h, line);
+  }
+
+  private endLine(h: Held): void {
+    for (const stream of ["stdout", "stderr"] as const) {
+      const rest = h.decoders[stream].end();
+      if (rest) this.append(h, stream, rest);
+    }
+    if (h.partialLine) this.stepLine(h, h.partialLine);
+    h.partialLine = "";
+  }
+
+  private stepLine(h: Held, line: string): void {
+    if (!line.startsWith(STEP_PREFIX)) return;
+    let value: unknown;
+    try {
+      value = JSON.parse(line.slice(STEP_PREFIX.length));
+    } catch {
+      return this.note(h, `outpost-agent: ignored a step line that is not JSON: ${line.slice(0, 200)}`);
+    }
+    const step = StepUpdate.safeParse(value);
+    if (!step.success) return this.note(h, `outpost-agent: ignored a step line: ${step.error.issues[0]?.path.join(".")}: ${step.error.issues[0]?.message}`);
+    h.steps.set(step.data.name, step.data);
+    h.stepsDirty = true;
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  /** Sends unsent chunks and dirty steps for every attempt, respecting socket backpressure. */
+  flush(): void {
+    for (const h of this.held.values()) {
+      const ref = { job_id: h.assign.job_id, attempt: h.assign.attempt };
+      while (h.sent < h.unacked.length) {
+        if (this.o.congested()) return void setTimeout(() => this.scheduleFlush(), 20);
+        const batch: Chunk[] = [];
+        let bytes = 0;
+        for (let i = h.sent; i < h.unacked.length && batch.length < MAX_CHUNKS_PER_FRAME && bytes < 256 * 1024; i++) {
+          batch.push(h.unacked[i]!);
+          bytes += h.unacked[i]!.data.length;
+        }
+        if (!this.o.send({ type: "logs", ...ref, chunks: batch })) return;
+        h.sent += batch.length;
+      }
+      if (h.stepsDirty && this.o.send({ type: "steps", ...ref, steps: [...h.steps.values()] })) h.stepsDirty = false;
+    }
+  }
+}

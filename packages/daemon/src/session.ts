@@ -1,0 +1,166 @@
+/**
+ * The agent's side of the session: one WebSocket to /api/v1/agent/session, reconnected with
+ * full-jitter exponential backoff, frames checked against the shared schemas both ways. A server
+ * that stops pinging for SILENT_AFTER_PINGS heartbeats is presumed gone and the socket is
+ * dropped and redialled. Close codes that a retry cannot fix stop the agent (onFatal).
+ */
+import WebSocket from "ws";
+import type { Logger } from "pino";
+import {
+  CLOSE,
+  MAX_FRAME_BYTES,
+  PROTOCOL_VERSION,
+  SESSION_PATH,
+  SUBPROTOCOL,
+  ServerFrame,
+  parseFrame,
+  type AgentFrame,
+  type FrameOf,
+  type ModuleRef,
+  type HostOs,
+} from "@outpost/shared";
+
+const SILENT_AFTER_PINGS = 3;
+const SEND_HIGH_WATER = 4 * 1024 * 1024;
+
+export type Backoff = { baseMs: number; capMs: number };
+export const DEFAULT_BACKOFF: Backoff = { baseMs: 500, capMs: 30_000 };
+
+/** Full jitter (AWS architecture blog): a uniform delay in [0, min(cap, base * 2^attempt)). */
+export function fullJitter(attempt: number, b: Backoff = DEFAULT_BACKOFF, random = Math.random): number {
+  return Math.floor(random() * Math.min(b.capMs, b.baseMs * 2 ** Math.min(attempt, 30)));
+}
+
+export type SessionHandlers = {
+  hello: () => { version: string; slots: number; modules: ModuleRef[]; os?: HostOs; running: { job_id: string; attempt: number }[] };
+  welcome: (w: FrameOf<ServerFrame, "welcome">) => void;
+  frame: (f: ServerFrame) => void;
+  fatal: (message: string) => void;
+};
+
+const FATAL_CLOSES: Record<number, string> = {
+  [CLOSE.unauthorized]: "the server refused this agent's credential",
+  [CLOSE.retired]: "this agent is retired: reinstate it in the console (Agents, Reinstate) or register a new agent",
+  [CLOSE.unsupportedVersion]: "this outpost-agent speaks a protocol version the server does not: upgrade outpost-agent",
+  [CLOSE.replaced]: "another outpost-agent process connected with this agent's credential; only one may run per data dir",
+};
+
+export class AgentSession {
+  private ws: WebSocket | null = null;
+  private attempt = 0;
+  private stopped = false;
+  private welcomed = false;
+  private lastHeardMs = 0;
+  private heartbeatMs = 10_000;
+  private watchdog: NodeJS.Timeout | null = null;
+  private redial: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly opts: { url: string; credential: string; log: Logger; backoff?: Backoff },
+    private readonly on: SessionHandlers,
+  ) {}
+
+  get connected(): boolean {
+    return this.welcomed && this.ws?.readyState === WebSocket.OPEN;
+  }
+
+  get congested(): boolean {
+    return (this.ws?.bufferedAmount ?? 0) > SEND_HIGH_WATER;
+  }
+
+  start(): void {
+    this.dial();
+  }
+
+  /** Sends when the session is up; false when the frame could not go (it is the caller's to keep). */
+  send(frame: AgentFrame): boolean {
+    if (!this.ws || this.ws.readyState !== WebSocket.OPEN || (!this.welcomed && frame.type !== "hello")) return false;
+    this.ws.send(JSON.stringify(frame));
+    return true;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.redial) clearTimeout(this.redial);
+    if (this.watchdog) clearInterval(this.watchdog);
+    const ws = this.ws;
+    if (!ws || ws.readyState === WebSocket.CLOSED) return;
+    await new Promise<void>((resolve) => {
+      ws.once("close", () => resolve());
+      ws.close(CLOSE.normal, "agent stopping");
+      setTimeout(() => (ws.terminate(), resolve()), 2000).unref();
+    });
+  }
+
+  private dial(): void {
+    if (this.stopped) return;
+    const url = this.opts.url.replace(/^http/, "ws") + SESSION_PATH;
+    const ws = new WebSocket(url, SUBPROTOCOL, {
+      headers: { authorization: `Bearer ${this.opts.credential}` },
+      maxPayload: MAX_FRAME_BYTES,
+      handshakeTimeout: 10_000,
+    });
+    this.ws = ws;
+    this.welcomed = false;
+    let fatal: string | null = null;
+    ws.on("unexpected-response", (_req, res) => {
+      if (res.statusCode === 401) fatal = "the server refused this agent's credential (revoked or unknown): delete credential.json in the data dir and start again with --token <PAT>";
+      this.opts.log.warn({ status: res.statusCode }, "session upgrade refused");
+      ws.terminate();
+    });
+    ws.on("open", () => {
+      this.lastHeardMs = Date.now();
+      this.send({ type: "hello", protocol_version: PROTOCOL_VERSION, ...this.on.hello() });
+    });
+    ws.on("ping", () => (this.lastHeardMs = Date.now()));
+    ws.on("message", (data, isBinary) => {
+      this.lastHeardMs = Date.now();
+      if (isBinary) return;
+      const parsed = parseFrame(ServerFrame, data.toString());
+      if (!parsed.ok) {
+        this.opts.log.warn({ type: parsed.type, problem: parsed.message }, "ignored a bad frame from the server");
+        return;
+      }
+      const f = parsed.frame;
+      if (f.type === "welcome") {
+        this.welcomed = true;
+        this.attempt = 0;
+        this.heartbeatMs = f.heartbeat_s * 1000;
+        this.armWatchdog();
+        this.opts.log.info({ agent_id: f.agent_id }, "session open");
+        this.on.welcome(f);
+      } else if (f.type === "error") {
+        this.opts.log.warn({ code: f.code, frame_type: f.frame_type }, f.message);
+      } else {
+        this.on.frame(f);
+      }
+    });
+    ws.on("error", (err) => this.opts.log.debug({ err: err.message }, "session socket error"));
+    ws.on("close", (code, reason) => {
+      if (this.ws !== ws) return;
+      this.welcomed = false;
+      if (this.watchdog) clearInterval(this.watchdog);
+      fatal ??= FATAL_CLOSES[code] ?? null;
+      if (fatal) {
+        this.stopped = true;
+        return this.on.fatal(`${fatal} (close ${code}${reason.length ? `: ${reason}` : ""})`);
+      }
+      if (this.stopped) return;
+      const delay = fullJitter(this.attempt++, this.opts.backoff);
+      this.opts.log.info({ code, reason: reason.toString(), retry_in_ms: delay }, "session closed; reconnecting");
+      this.redial = setTimeout(() => this.dial(), delay);
+    });
+  }
+
+  /** The server pings every heartbeat; if it goes quiet for SILENT_AFTER_PINGS of them, redial. */
+  private armWatchdog(): void {
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = setInterval(() => {
+      if (Date.now() - this.lastHeardMs > this.heartbeatMs * SILENT_AFTER_PINGS + 1000) {
+        this.opts.log.warn("the server went quiet; reconnecting");
+        this.ws?.terminate();
+      }
+    }, this.heartbeatMs);
+    this.watchdog.unref();
+  }
+}

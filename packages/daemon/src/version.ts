@@ -1,0 +1,4 @@
+/** The daemon's version, from its package.json. */
+import { readFileSync } from "node:fs";
+
+export const DAEMON_VERSION: string = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
