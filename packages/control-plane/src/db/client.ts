@@ -27,7 +27,28 @@ export function openDb(path: string): Db {
   return db;
 }
 
-/** Runs fn in one immediate transaction (takes the write lock first, so no upgrade deadlocks). */
+/**
+ * Runs fn in one immediate transaction (takes the write lock first, so no upgrade deadlocks).
+ * Inside a transaction already, fn simply joins it: the outermost caller owns commit and
+ * rollback (the session hub batches many frames into one commit and gives each frame its own
+ * savepoint).
+ */
 export function tx<T>(db: Db, fn: () => T): T {
+  if (db.$client.inTransaction) return fn();
   return db.$client.transaction(fn).immediate();
+}
+
+const statements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+
+/**
+ * A prepared statement for this SQL on this database, prepared once and reused: the hot paths of
+ * dispatch (claim, started, finished, agent status) run thousands of times a second and skip the
+ * query builder.
+ */
+export function prepared(db: Db, text: string): Database.Statement {
+  let byText = statements.get(db.$client);
+  if (!byText) statements.set(db.$client, (byText = new Map()));
+  let stmt = byText.get(text);
+  if (!stmt) byText.set(text, (stmt = db.$client.prepare(text)));
+  return stmt;
 }

@@ -222,7 +222,11 @@ export const jobs = sqliteTable(
   (t) => [
     index("jobs_org_inserted").on(t.orgId, t.insertedAt),
     index("jobs_status_priority").on(t.status, t.priority, t.insertedAt),
-    index("jobs_agent").on(t.agentId),
+    // The dispatch queue: only pending rows, in claim order (priority desc, then oldest), so the
+    // next candidate is an index seek however many jobs the table has ever held.
+    index("jobs_queue").on(t.orgId, sql`"priority" desc`, t.insertedAt, t.id).where(sql`"status" = 'pending'`),
+    // Live jobs per agent (free-slot checks) without walking the agent's history.
+    index("jobs_agent").on(t.agentId, t.status),
     index("jobs_target_agent").on(t.targetAgentId),
     index("jobs_pool").on(t.poolId),
   ],

@@ -3,6 +3,12 @@
  * liveness, lease expiry, timeouts). Jobs are pushed: a job becoming pending, an agent announcing
  * free slots or a session opening schedules one dispatch pass, coalesced per tick.
  *
+ * Frames are handled in batches: every frame received in one turn of the event loop (from any
+ * session) is queued and handled on the next turn inside one SQLite transaction, each frame in its
+ * own savepoint; the dispatch pass is one transaction too. Replies (assign, finished_ack, ...) are
+ * held until that transaction commits, so nothing is acknowledged that is not stored, and a busy
+ * server pays one commit for many frames (docs/performance.md).
+ *
  * Liveness is judged only by this server's receive times: a session silent for
  * SILENT_AFTER_PINGS heartbeats is marked Unknown and closed. Leases are a separate, longer clock
  * (docs/protocol.md, "Leases").
@@ -20,11 +26,12 @@ import {
   type ServerFrame,
 } from "@outpost/shared";
 import type { Deps } from "../deps.js";
+import { prepared, tx } from "../db/client.js";
 import { agents, jobs } from "../db/schema.js";
 import { nowIso } from "../lib/time.js";
 import { syncModules } from "../modules/agents/agents.service.js";
 import { claimNextJob, releaseClaim } from "../modules/dispatch/claim.js";
-import { currentAttempt, finishAttempt, markStarted, renewLease, type AttemptRef } from "../modules/dispatch/attempts.js";
+import { finishAttempt, liveAttempt, markStarted, renewLease, type AttemptRef } from "../modules/dispatch/attempts.js";
 import { declareLost, enforceTimeouts, expireLeases } from "../modules/dispatch/leases.js";
 import { appendLogs, recordReport, recordSteps } from "../modules/dispatch/outputs.js";
 import type { ChangeEvent } from "../modules/events/event-bus.js";
@@ -42,6 +49,9 @@ export const CANCEL_GRACE_S = 10;
 /** Last-seen writes are coalesced to one per this many ms per agent. */
 const LAST_SEEN_EVERY_MS = 5_000;
 
+/** Frames produced while a batch transaction is open wait here until it commits. */
+type Outbox = { frames: [Session, string][] | null };
+
 export class Session {
   lastReceivedMs: number;
   lastSeenWrittenMs = 0;
@@ -55,13 +65,22 @@ export class Session {
     readonly agentId: string,
     readonly orgId: string,
     now: number,
+    private readonly outbox: Outbox = { frames: null },
   ) {
     this.lastReceivedMs = now;
   }
 
   send(frame: ServerFrame): void {
     if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
-    this.ws.send(JSON.stringify(frame));
+    const text = JSON.stringify(frame);
+    if (this.outbox.frames) this.outbox.frames.push([this, text]);
+    else this.ws.send(text);
+  }
+
+  /** Sends an already serialised frame (from the outbox, after the commit). */
+  write(text: string): void {
+    if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
+    this.ws.send(text);
   }
 
   get congested(): boolean {
@@ -73,6 +92,9 @@ export class AgentHub {
   private readonly sessions = new Map<string, Session>();
   private readonly startedAtMs: number;
   private dispatchScheduled = false;
+  private inbox: [Session, AgentMessage][] = [];
+  private inboxScheduled = false;
+  private readonly outbox: Outbox = { frames: null };
   private rotate = 0;
   private timers: NodeJS.Timeout[] = [];
   private unsubscribe: (() => void) | null = null;
@@ -132,7 +154,7 @@ export class AgentHub {
       this.sessions.delete(agentId);
       previous.ws.close(CLOSE.replaced, "replaced by a newer session of the same agent");
     }
-    const session = new Session(ws, agentId, orgId, this.deps.clock());
+    const session = new Session(ws, agentId, orgId, this.deps.clock(), this.outbox);
     this.sessions.set(agentId, session);
     ws.on("message", (data, isBinary) => this.receive(session, data as Buffer, isBinary));
     ws.on("pong", () => this.heard(session));
@@ -163,10 +185,43 @@ export class AgentHub {
     if (data.length > MAX_FRAME_BYTES) return session.ws.close(CLOSE.tooBig, "frame too large");
     const parsed = parseFrame(AgentFrame, data.toString("utf8"));
     if (!parsed.ok) return this.refuse(session, parsed.type, parsed.message);
-    const frame = parsed.frame;
+    this.inbox.push([session, parsed.frame]);
+    if (this.inboxScheduled) return;
+    this.inboxScheduled = true;
+    setImmediate(() => {
+      this.inboxScheduled = false;
+      const batch = this.inbox;
+      this.inbox = [];
+      this.inBatch(() => {
+        for (const [s, f] of batch) this.handle(s, f);
+      });
+    });
+  }
+
+  /**
+   * Runs fn in one transaction and sends the frames it produced once that commits. If the commit
+   * fails, nothing is sent: the agents' own clocks (renew, reconnect) recover.
+   */
+  private inBatch(fn: () => void): void {
+    const out: [Session, string][] = [];
+    this.outbox.frames = out;
+    let committed = false;
+    try {
+      tx(this.deps.db, fn);
+      committed = true;
+    } catch (err) {
+      this.deps.log.error({ err }, "session batch failed; its replies are dropped");
+    } finally {
+      this.outbox.frames = null;
+    }
+    if (committed) for (const [s, text] of out) s.write(text);
+  }
+
+  /** One frame, in its own savepoint: a handler that throws undoes only its own writes. */
+  private handle(session: Session, frame: AgentMessage): void {
     if (!session.said && frame.type !== "hello") return this.refuse(session, frame.type, "the first frame must be hello");
     try {
-      (this.handlers[frame.type] as Handler<typeof frame.type>)(session, frame as never);
+      this.deps.db.$client.transaction(() => (this.handlers[frame.type] as Handler<typeof frame.type>)(session, frame as never))();
     } catch (err) {
       this.deps.log.error({ err, agent_id: session.agentId, frame_type: frame.type }, "agent frame handler failed");
       session.send({ type: "error", code: "internal", message: "the server could not handle this frame", frame_type: frame.type });
@@ -230,7 +285,7 @@ export class AgentHub {
       this.scheduleDispatch();
     },
     accept: (s, f) => {
-      if (!currentAttempt(this.deps.db, this.ref(s, f))) this.stale(s, f);
+      if (!liveAttempt(this.deps.db, this.ref(s, f))) this.stale(s, f);
     },
     reject: (s, f) => {
       const at = this.now();
@@ -315,6 +370,10 @@ export class AgentHub {
   dispatch(): void {
     const ready = [...this.sessions.values()].filter((s) => s.said && s.freeSlots > 0 && !s.congested);
     if (!ready.length) return;
+    this.inBatch(() => this.claimFor(ready));
+  }
+
+  private claimFor(ready: Session[]): void {
     const start = this.rotate++ % ready.length;
     const order = [...ready.slice(start), ...ready.slice(0, start)];
     let claimedAny = true;
@@ -403,8 +462,7 @@ export class AgentHub {
 
   private jobChanged(s: Session, jobId: string, status?: string): void {
     if (status === undefined) {
-      const row = this.deps.db.select({ status: jobs.status }).from(jobs).where(eq(jobs.id, jobId)).get();
-      status = row?.status ?? "deleted";
+      status = (prepared(this.deps.db, `select "status" from "jobs" where "id" = ?`).pluck().get(jobId) as string | undefined) ?? "deleted";
     }
     this.deps.events.publish({ type: "job.updated", id: jobId, org_id: s.orgId, status });
   }

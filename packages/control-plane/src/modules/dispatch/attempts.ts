@@ -6,8 +6,8 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { ACTIVE_JOB_STATUSES, AGENT_TRANSITION_REASONS, type AgentStatus, type JobErrorReason, type JobStatus } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
-import { tx } from "../../db/client.js";
-import { jobAttempts, jobs } from "../../db/schema.js";
+import { prepared, tx } from "../../db/client.js";
+import { jobs } from "../../db/schema.js";
 import { isoPlus } from "../../lib/time.js";
 import { transitionAgent } from "../agents/agents.transitions.js";
 import { transitionJob } from "../jobs/jobs.transitions.js";
@@ -24,14 +24,25 @@ export function currentAttempt(db: Db, ref: AttemptRef) {
     .get();
 }
 
+const ACTIVE_IN = ACTIVE_JOB_STATUSES.map((s) => `'${s}'`).join(", ");
+
+/** The fields of a live attempt the lifecycle needs, or undefined when (job, attempt, agent) is not live. */
+export function liveAttempt(db: Db, ref: AttemptRef): { id: string; status: JobStatus; startedAt: string | null; errorReason: string | null; errorMessage: string | null } | undefined {
+  return prepared(
+    db,
+    `select "id", "status", "started_at" as startedAt, "error_reason" as errorReason, "error_message" as errorMessage
+       from "jobs" where "id" = ? and "attempt" = ? and "agent_id" = ? and "status" in (${ACTIVE_IN})`,
+  ).get(ref.jobId, ref.attempt, ref.agentId) as never;
+}
+
 /** claimed -> running once the container started. Renews the lease. */
 export function markStarted(db: Db, ref: AttemptRef, at: string, leaseMs: number): "ok" | "stale" {
   return tx(db, () => {
-    const job = currentAttempt(db, ref);
+    const job = liveAttempt(db, ref);
     if (!job) return "stale";
     if (job.status === "claimed") {
       transitionJob(db, job.id, "running", at, { startedAt: job.startedAt ?? at, leaseExpiresAt: isoPlus(at, leaseMs) }, { attempt: ref.attempt });
-      db.update(jobAttempts).set({ startedAt: at }).where(and(eq(jobAttempts.jobId, job.id), eq(jobAttempts.attempt, ref.attempt))).run();
+      prepared(db, `update "job_attempts" set "started_at" = ? where "job_id" = ? and "attempt" = ?`).run(at, job.id, ref.attempt);
     }
     transitionAgent(db, ref.agentId, "ExecutingJob", AGENT_TRANSITION_REASONS.jobStarted, at, job.id);
     return "ok";
@@ -40,10 +51,10 @@ export function markStarted(db: Db, ref: AttemptRef, at: string, leaseMs: number
 
 /** Extends the lease of a live attempt. */
 export function renewLease(db: Db, ref: AttemptRef, at: string, leaseMs: number): { status: "ok"; leaseExpiresAt: string; cancel: boolean } | { status: "stale" } {
-  const job = currentAttempt(db, ref);
+  const job = liveAttempt(db, ref);
   if (!job) return { status: "stale" };
   const leaseExpiresAt = isoPlus(at, leaseMs);
-  db.update(jobs).set({ leaseExpiresAt }).where(and(eq(jobs.id, job.id), eq(jobs.attempt, ref.attempt))).run();
+  prepared(db, `update "jobs" set "lease_expires_at" = ? where "id" = ? and "attempt" = ?`).run(leaseExpiresAt, job.id, ref.attempt);
   return { status: "ok", leaseExpiresAt, cancel: job.status === "cancelling" };
 }
 
@@ -72,7 +83,7 @@ const AGENT_AFTER: Record<JobStatus, AgentStatus> = {
  */
 export function finishAttempt(db: Db, ref: AttemptRef, result: AttemptResult, at: string): JobStatus | "stale" {
   return tx(db, () => {
-    const job = currentAttempt(db, ref);
+    const job = liveAttempt(db, ref);
     if (!job) return "stale";
     let status: JobStatus = result.outcome;
     let reason = result.reason;
@@ -95,10 +106,15 @@ export function finishAttempt(db: Db, ref: AttemptRef, result: AttemptResult, at
       { exitCode: result.exitCode, errorReason: reason, errorMessage: message, errorStep: result.step ?? null, completedAt: at, leaseExpiresAt: null },
       { attempt: ref.attempt },
     );
-    db.update(jobAttempts)
-      .set({ outcome: status, endedAt: at, exitCode: result.exitCode, errorReason: reason, errorMessage: message })
-      .where(and(eq(jobAttempts.jobId, job.id), eq(jobAttempts.attempt, ref.attempt)))
-      .run();
+    prepared(db, `update "job_attempts" set "outcome" = ?, "ended_at" = ?, "exit_code" = ?, "error_reason" = ?, "error_message" = ? where "job_id" = ? and "attempt" = ?`).run(
+      status,
+      at,
+      result.exitCode,
+      reason,
+      message,
+      job.id,
+      ref.attempt,
+    );
     const reasonText =
       status === "completed" ? AGENT_TRANSITION_REASONS.jobSucceeded : status === "cancelled" ? AGENT_TRANSITION_REASONS.jobCancelled : AGENT_TRANSITION_REASONS.jobFailed;
     if (activeJobCount(db, ref.agentId) === 0) transitionAgent(db, ref.agentId, AGENT_AFTER[status], reasonText, at, job.id);

@@ -4,11 +4,11 @@
  * module version installed, a free slot); the claim itself is a compare-and-set on status
  * `pending`, so two agents can never hold the same attempt.
  */
-import { and, eq, inArray, sql } from "drizzle-orm";
-import { ACTIVE_JOB_STATUSES, AGENT_TRANSITION_REASONS, type Limits, type ModuleFunction } from "@outpost/shared";
+import { and, eq } from "drizzle-orm";
+import { ACTIVE_JOB_STATUSES, AGENT_TRANSITION_REASONS, type Limits, type LimitsOverride, type ModuleFunction } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
-import { tx } from "../../db/client.js";
-import { agentModules, agents, jobAttempts, jobs, modules, poolAgents, pools } from "../../db/schema.js";
+import { prepared, tx } from "../../db/client.js";
+import { jobAttempts } from "../../db/schema.js";
 import { isoPlus } from "../../lib/time.js";
 import { transitionAgent } from "../agents/agents.transitions.js";
 import { transitionJob } from "../jobs/jobs.transitions.js";
@@ -28,31 +28,49 @@ export type Assignment = {
   timeout_s: number | null;
 };
 
+const ACTIVE_IN = ACTIVE_JOB_STATUSES.map((s) => `'${s}'`).join(", ");
+
 export function activeJobCount(db: Db, agentId: string): number {
-  return db
-    .select({ n: sql<number>`count(*)` })
-    .from(jobs)
-    .where(and(eq(jobs.agentId, agentId), inArray(jobs.status, [...ACTIVE_JOB_STATUSES])))
-    .get()!.n;
+  return prepared(db, `select count(*) from "jobs" where "agent_id" = ? and "status" in (${ACTIVE_IN})`).pluck().get(agentId) as number;
 }
 
-/** The next job this agent may run, by priority then age; undefined when none. */
-function nextCandidate(db: Db, agent: typeof agents.$inferSelect) {
-  return db
-    .select()
-    .from(jobs)
-    .where(
-      and(
-        eq(jobs.status, "pending"),
-        eq(jobs.orgId, agent.orgId),
-        sql`(${jobs.targetAgentId} is null or ${jobs.targetAgentId} = ${agent.id})`,
-        sql`(${jobs.poolId} is null or exists (select 1 from ${poolAgents} pa join ${pools} p on p.id = pa.pool_id where pa.pool_id = ${jobs.poolId} and pa.agent_id = ${agent.id} and p.archived = 0))`,
-        sql`exists (select 1 from ${agentModules} m where m.agent_id = ${agent.id} and m.name = ${jobs.module} and m.version = ${jobs.version})`,
-      ),
-    )
-    .orderBy(sql`${jobs.priority} desc`, jobs.insertedAt, jobs.id)
-    .limit(1)
-    .get();
+type AgentRow = { id: string; orgId: string; connected: number; archived: number; paused: number; slots: number; cpus: string; memLimit: string; pidsLimit: number };
+type CandidateRow = {
+  id: string;
+  orgId: string;
+  module: string;
+  version: string;
+  function: string;
+  inputs: string;
+  limits: string;
+  attempt: number;
+  timeoutS: number | null;
+};
+
+/**
+ * The next job this agent may run, by priority then age; undefined when none. The literal
+ * `status = 'pending'` lets SQLite walk the partial index jobs_queue in claim order.
+ */
+function nextCandidate(db: Db, agent: AgentRow): CandidateRow | undefined {
+  return prepared(
+    db,
+    `select "id", "org_id" as orgId, "module", "version", "function", "inputs", "limits", "attempt", "timeout_s" as timeoutS
+       from "jobs" indexed by "jobs_queue"
+      where "status" = 'pending' and "org_id" = @org
+        and ("target_agent_id" is null or "target_agent_id" = @agent)
+        and ("pool_id" is null or exists (select 1 from "pool_agents" pa join "pools" p on p.id = pa.pool_id where pa.pool_id = "jobs"."pool_id" and pa.agent_id = @agent and p.archived = 0))
+        and exists (select 1 from "agent_modules" m where m.agent_id = @agent and m.name = "jobs"."module" and m.version = "jobs"."version")
+      order by "priority" desc, "inserted_at", "id"
+      limit 1`,
+  ).get({ org: agent.orgId, agent: agent.id }) as CandidateRow | undefined;
+}
+
+/** A module version's image and functions, or null when it is not (or no longer) in the catalog. */
+function findModule(db: Db, orgId: string, name: string, version: string): { image: string; functions: ModuleFunction[] } | null {
+  const row = prepared(db, `select "image", "functions" from "modules" where "org_id" = ? and "name" = ? and "version" = ?`).get(orgId, name, version) as
+    | { image: string; functions: string }
+    | undefined;
+  return row ? { image: row.image, functions: JSON.parse(row.functions) as ModuleFunction[] } : null;
 }
 
 /**
@@ -61,17 +79,16 @@ function nextCandidate(db: Db, agent: typeof agents.$inferSelect) {
  */
 export function claimNextJob(db: Db, agentId: string, at: string, leaseMs: number): Assignment | null {
   return tx(db, () => {
-    const agent = db.select().from(agents).where(eq(agents.id, agentId)).get();
+    const agent = prepared(
+      db,
+      `select "id", "org_id" as orgId, "connected", "archived", "paused", "slots", "cpus", "mem_limit" as memLimit, "pids_limit" as pidsLimit from "agents" where "id" = ?`,
+    ).get(agentId) as AgentRow | undefined;
     if (!agent || !agent.connected || agent.archived || agent.paused) return null;
     if (activeJobCount(db, agent.id) >= agent.slots) return null;
     const job = nextCandidate(db, agent);
     if (!job) return null;
-    const mod = db
-      .select()
-      .from(modules)
-      .where(and(eq(modules.orgId, job.orgId), eq(modules.name, job.module), eq(modules.version, job.version)))
-      .get();
-    const fn = (mod?.functions as ModuleFunction[] | undefined)?.find((f) => f.name === job.function);
+    const mod = findModule(db, job.orgId, job.module, job.version);
+    const fn = mod?.functions.find((f) => f.name === job.function);
     if (!mod || !fn) {
       transitionJob(db, job.id, "failed", at, { completedAt: at, errorReason: "image", errorMessage: `Module ${job.module}@${job.version} or its function "${job.function}" is no longer in the catalog.` });
       return null;
@@ -87,7 +104,7 @@ export function claimNextJob(db: Db, agentId: string, at: string, leaseMs: numbe
       { from: ["pending"], attempt: job.attempt },
     );
     if (!claimed) return null;
-    db.insert(jobAttempts).values({ jobId: job.id, attempt, agentId: agent.id, claimedAt: at }).run();
+    prepared(db, `insert into "job_attempts" ("job_id", "attempt", "agent_id", "claimed_at") values (?, ?, ?, ?)`).run(job.id, attempt, agent.id, at);
     transitionAgent(db, agent.id, "Claimed", AGENT_TRANSITION_REASONS.jobClaimed, at, job.id);
     return {
       job_id: job.id,
@@ -98,8 +115,8 @@ export function claimNextJob(db: Db, agentId: string, at: string, leaseMs: numbe
       function: job.function,
       image: mod.image,
       command: fn.command,
-      inputs: job.inputs,
-      limits: effectiveLimits({ cpus: agent.cpus, mem_limit: agent.memLimit, pids_limit: agent.pidsLimit }, fn.defaults, job.limits),
+      inputs: JSON.parse(job.inputs) as Record<string, unknown>,
+      limits: effectiveLimits({ cpus: agent.cpus, mem_limit: agent.memLimit, pids_limit: agent.pidsLimit }, fn.defaults, JSON.parse(job.limits) as LimitsOverride),
       timeout_s: job.timeoutS,
     };
   });

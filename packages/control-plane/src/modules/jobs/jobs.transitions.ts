@@ -2,13 +2,21 @@
  * Job status changes, each one guarded write: the UPDATE matches only when the job is in a status
  * that may lead to `to` (JOB_TRANSITIONS) and, when given, still on the expected attempt. Zero rows
  * changed means illegal or a lost race; the caller decides what that means (usually: stale).
+ *
+ * The UPDATE is plain SQL on a cached prepared statement (one per patch shape): dispatch runs it
+ * three times per job.
  */
-import { and, eq, inArray } from "drizzle-orm";
+import { getTableColumns } from "drizzle-orm";
 import { jobStatusesLeadingTo, type JobStatus } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
+import { prepared } from "../../db/client.js";
 import { jobs } from "../../db/schema.js";
 
 export type JobPatch = Partial<Omit<typeof jobs.$inferInsert, "id" | "orgId" | "status">>;
+
+const columns = getTableColumns(jobs);
+type Column = (typeof columns)[keyof typeof columns];
+const sqlQuote = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 export function transitionJob(
   db: Db,
@@ -20,11 +28,16 @@ export function transitionJob(
 ): boolean {
   const allowed = jobStatusesLeadingTo(to).filter((s) => !guard.from || guard.from.includes(s));
   if (!allowed.length) return false;
-  return (
-    db
-      .update(jobs)
-      .set({ ...patch, status: to, updatedAt: at })
-      .where(and(eq(jobs.id, jobId), inArray(jobs.status, allowed), guard.attempt === undefined ? undefined : eq(jobs.attempt, guard.attempt)))
-      .run().changes === 1
-  );
+  const keys = Object.keys(patch).filter((k) => (patch as Record<string, unknown>)[k] !== undefined) as (keyof JobPatch)[];
+  const sets = keys.map((k) => `"${(columns[k] as Column).name}" = ?`);
+  const text =
+    `update "jobs" set ${[...sets, `"status" = ?`, `"updated_at" = ?`].join(", ")} where "id" = ? and "status" in (${allowed.map(sqlQuote).join(", ")})` +
+    (guard.attempt === undefined ? "" : ` and "attempt" = ?`);
+  const params: unknown[] = keys.map((k) => {
+    const v = patch[k];
+    return v === null ? null : (columns[k] as Column).mapToDriverValue(v as never);
+  });
+  params.push(to, at, jobId);
+  if (guard.attempt !== undefined) params.push(guard.attempt);
+  return prepared(db, text).run(...params).changes === 1;
 }

@@ -1,0 +1,18 @@
+/** What the bench's main thread and its client worker say to each other. */
+import type { Summary } from "./stats.js";
+
+export type ClientTask =
+  | { kind: "echo"; url: string; warmup: number; n: number }
+  | { kind: "latency"; httpUrl: string; token: string; credentials: string[]; warmup: number; n: number }
+  | { kind: "submit"; httpUrl: string; token: string; n: number; concurrency: number }
+  | { kind: "throughput"; httpUrl: string; credentials: string[]; slots: number; expected: number };
+
+export type ClientResult =
+  | { kind: "echo"; rtt: Summary }
+  | { kind: "latency"; assign: Summary; httpReply: Summary }
+  | { kind: "submit"; n: number; seconds: number }
+  | { kind: "throughput"; completed: number; seconds: number };
+
+/** The job every bench submission creates: the sample module's no-op function. */
+export const JOB_BODY = JSON.stringify({ module: "hello", function: "greet", inputs: { who: "bench" } });
+export const MODULE = { name: "hello", version: "1.0.0" };

@@ -1,0 +1,118 @@
+/**
+ * bench/dispatch: submit-to-assignment latency and no-op jobs per second through the whole
+ * lifecycle, each beside a baseline measured in the same run. The server under test is the real
+ * app (makeTestApp: a SQLite file in a temp dir, the real migrations) listening on 127.0.0.1:0;
+ * the agents, the HTTP submitter and the echo client run in a worker thread (client.ts).
+ *
+ *   pnpm bench:dispatch [--jobs 20000] [--agents 4] [--slots 8] [--latency 2000] [--json out.json]
+ */
+import { writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { parseArgs } from "node:util";
+import { Worker } from "node:worker_threads";
+import { makeTestApp, sampleModule, sampleRegistration, type TestApp } from "../../packages/control-plane/src/test-support/test-app.js";
+import { rawLifecycleLoop, startEchoServer } from "./baselines.js";
+import type { ClientResult, ClientTask } from "./protocol.js";
+import { MODULE } from "./protocol.js";
+
+const { values: args } = parseArgs({
+  options: {
+    jobs: { type: "string", default: "20000" },
+    agents: { type: "string", default: "4" },
+    slots: { type: "string", default: "8" },
+    latency: { type: "string", default: "2000" },
+    json: { type: "string" },
+  },
+});
+const JOBS = Number(args.jobs);
+const AGENTS = Number(args.agents);
+const SLOTS = Number(args.slots);
+const LATENCY_N = Number(args.latency);
+const LATENCY_AGENTS = 4;
+
+const worker = new Worker(new URL("./client-entry.mjs", import.meta.url));
+function ask<K extends ClientTask["kind"]>(task: Extract<ClientTask, { kind: K }>): Promise<Extract<ClientResult, { kind: K }>> {
+  return new Promise((resolve, reject) => {
+    worker.once("message", (m: { ok: true; result: Extract<ClientResult, { kind: K }> } | { ok: false; error: string }) =>
+      m.ok ? resolve(m.result) : reject(new Error(m.error)),
+    );
+    worker.postMessage(task);
+  });
+}
+
+async function register(t: TestApp, name: string): Promise<string> {
+  const r = await t.api("POST", "/api/v1/agent", { body: sampleRegistration({ name, hostname: `${name}.bench`, modules: [MODULE] }) });
+  if (r.status !== 201) throw new Error(`register ${name}: HTTP ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body.credential as string;
+}
+
+async function until(what: string, fn: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!fn()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const ms = (v: number) => `${v.toFixed(3)} ms`;
+const rate = (v: number) => `${Math.round(v).toLocaleString("en-US")} /s`;
+
+async function main() {
+  // Baseline (a): ws round trip + one commit.
+  const echoServer = await startEchoServer();
+  const echo = await ask<"echo">({ kind: "echo", url: echoServer.url, warmup: 300, n: LATENCY_N });
+  await echoServer.close();
+
+  // Baseline (b): the raw write loop.
+  const raw = await rawLifecycleLoop(JOBS);
+
+  // The server under test.
+  const t = await makeTestApp();
+  const httpUrl = await t.app.listen({ host: "127.0.0.1", port: 0 });
+  await t.api("POST", "/api/v1/modules", { body: sampleModule() });
+  const latencyCreds: string[] = [];
+  for (let i = 0; i < LATENCY_AGENTS; i++) latencyCreds.push(await register(t, `lat${i}`));
+  const throughputCreds: string[] = [];
+  for (let i = 0; i < AGENTS; i++) throughputCreds.push(await register(t, `tp${i}`));
+  const scalar = (sql: string) => t.deps.db.$client.prepare(sql).pluck().get() as number;
+  const connected = () => scalar("select count(*) from agents where connected = 1");
+
+  const lat = await ask<"latency">({ kind: "latency", httpUrl, token: t.adminToken, credentials: latencyCreds, warmup: 200, n: LATENCY_N });
+  await until("latency agents offline", () => connected() === 0 && t.app.hub.size === 0);
+
+  const sub = await ask<"submit">({ kind: "submit", httpUrl, token: t.adminToken, n: JOBS, concurrency: 32 });
+  const pending = scalar("select count(*) from jobs where status = 'pending'");
+  if (pending !== JOBS) throw new Error(`expected ${JOBS} pending jobs, found ${pending}`);
+
+  const tp = await ask<"throughput">({ kind: "throughput", httpUrl, credentials: throughputCreds, slots: SLOTS, expected: JOBS });
+  const completed = scalar("select count(*) from jobs where status = 'completed'");
+  const attempts = scalar("select count(*) from job_attempts where outcome = 'completed'");
+  const expectDone = JOBS + LATENCY_N + 200;
+  if (completed !== expectDone || attempts !== expectDone) throw new Error(`persisted: ${completed} completed jobs, ${attempts} completed attempts; expected ${expectDone}`);
+  await t.close();
+  await worker.terminate();
+
+  const rawRate = raw.n / raw.seconds;
+  const ourRate = tp.completed / tp.seconds;
+  const rows = [
+    ["submit -> assign p50", ms(lat.assign.p50), ms(echo.rtt.p50), `${(lat.assign.p50 / echo.rtt.p50).toFixed(2)}x`],
+    ["submit -> assign p99", ms(lat.assign.p99), ms(echo.rtt.p99), `${(lat.assign.p99 / echo.rtt.p99).toFixed(2)}x`],
+    ["submit HTTP reply p50 / p99", `${ms(lat.httpReply.p50)} / ${ms(lat.httpReply.p99)}`, "", ""],
+    ["no-op jobs, whole lifecycle", rate(ourRate), rate(rawRate), `${(ourRate / rawRate).toFixed(2)}x`],
+    ["submission (HTTP, 32 in flight)", rate(sub.n / sub.seconds), "", ""],
+  ];
+  const machine = `${cpus().length} x ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${process.platform} ${process.arch}`;
+  console.log(`\nbench/dispatch  ${new Date().toISOString()}\n${machine}`);
+  console.log(`jobs ${JOBS}, throughput agents ${AGENTS} x ${SLOTS} slots, latency samples ${LATENCY_N} (${LATENCY_AGENTS} idle agents)\n`);
+  console.log("| measure | Outpost | baseline | ratio |\n|---|---|---|---|");
+  for (const r of rows) console.log(`| ${r.join(" | ")} |`);
+  console.log(`\nbaseline latency: one ws round trip + one SQLite commit; baseline rate: raw better-sqlite3 loop of the lifecycle's writes`);
+  const result = { at: new Date().toISOString(), machine, jobs: JOBS, agents: AGENTS, slots: SLOTS, echo: echo.rtt, latency: lat, submit: sub, throughput: tp, raw };
+  if (args.json) writeFileSync(args.json, JSON.stringify(result, null, 2));
+}
+
+main().catch(async (err) => {
+  console.error(err);
+  await worker.terminate();
+  process.exit(1);
+});
