@@ -27,6 +27,7 @@ export function RunsPage() {
   async function deleteSelected() {
     setBusy(true);
     const ids = [...selected];
+    for (const id of ids) list.deleting.add(id);
     try {
       const result = await api.send<{ deleted: string[]; not_found: string[] }>("POST", "/jobs/delete", { ids });
       notify("success", `Deleted ${plural(result.deleted.length, "run")} and their reports.`);

@@ -1,4 +1,5 @@
 /** The runs list: filters -> GET /jobs, pushed job changes refetch just the affected row. */
+import { useRef } from "react";
 import { useSession } from "../auth/session";
 import { ApiError } from "../api/client";
 import { useChanges } from "../api/events";
@@ -31,8 +32,11 @@ export function useRuns(filters: RunFilters) {
     to: localInputToIso(filters.to),
   };
   const list = usePagedList<Job>((cursor) => api.list<Job>("/jobs", { ...query, cursor }), JSON.stringify(query));
+  /** Runs this tab is deleting: their change events are expected and need no refetch. */
+  const deleting = useRef(new Set<string>());
 
   useChanges(["job.updated"], (event) => {
+    if (deleting.current.has(event.id)) return;
     if (!list.items.some((j) => j.id === event.id)) {
       // A new run (or one entering the filter): only the first page can have changed.
       if (!list.loading) list.reload();
@@ -48,5 +52,5 @@ export function useRuns(filters: RunFilters) {
       },
     );
   });
-  return list;
+  return { ...list, deleting: deleting.current };
 }

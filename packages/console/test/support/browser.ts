@@ -41,6 +41,10 @@ export async function openConsole(browser: Browser, baseUrl: string, opts: { tok
     if (msg.type() === "error") seen.push(`console: ${msg.text()}`);
   });
   page.on("pageerror", (err) => seen.push(`pageerror: ${err.message}`));
+  // Chromium logs a failed fetch without its URL; record the URL too so a failure says which call it was.
+  page.on("response", (res) => {
+    if (res.status() >= 400) seen.push(`response: ${res.status()} ${res.request().method()} ${new URL(res.url()).pathname}`);
+  });
   return {
     context,
     page,

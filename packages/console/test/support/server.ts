@@ -7,7 +7,9 @@
  * core the agent session calls, and the change events the session publishes are published here,
  * so the console sees what it would see with a connected daemon.
  */
-import { existsSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { makeTestApp, sampleModule, type TestApp } from "../../../control-plane/src/test-support/test-app.js";
 import { claimNextJob } from "../../../control-plane/src/modules/dispatch/claim.js";
@@ -29,14 +31,21 @@ export interface Server {
 
 export async function startServer(): Promise<Server> {
   if (!existsSync(`${CONSOLE_DIST}/index.html`)) throw new Error(`The console is not built (${CONSOLE_DIST}): run pnpm build first.`);
-  const t = await makeTestApp({ consoleDir: CONSOLE_DIST });
+  // A private copy: a `pnpm build` elsewhere empties dist/ while it runs, which must not break a suite mid-way.
+  const consoleDir = mkdtempSync(join(tmpdir(), "outpost-console-"));
+  cpSync(CONSOLE_DIST, consoleDir, { recursive: true });
+  const t = await makeTestApp({ consoleDir });
   const address = await t.app.listen({ host: "127.0.0.1", port: 0 });
   const call: Server["call"] = async (method, path, body, token) => {
     const res = await t.api(method, `/api/v1${path}`, { body, token: token ?? t.adminToken });
     if (res.status >= 300) throw new Error(`${method} ${path} answered ${res.status}: ${JSON.stringify(res.body)}`);
     return (res.body as { details: any }).details;
   };
-  return { t, baseUrl: address, adminToken: t.adminToken, call, close: () => t.close() };
+  return { t, baseUrl: address, adminToken: t.adminToken, call, close: async () => {
+      await t.close();
+      rmSync(consoleDir, { recursive: true, force: true });
+    },
+  };
 }
 
 export interface AgentSpec {

@@ -1,0 +1,82 @@
+/** Signing in with a pasted token, staying signed in for the tab, signing out, and bad or revoked tokens. */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Browser } from "playwright-core";
+import { launchBrowser, openConsole, screenshot, type ConsolePage } from "./support/browser.js";
+import { startServer, type Server } from "./support/server.js";
+
+let s: Server;
+let browser: Browser;
+let c: ConsolePage;
+
+beforeAll(async () => {
+  s = await startServer();
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await s?.close();
+});
+afterEach(async () => {
+  const errors = c?.errors() ?? [];
+  await c?.context.close();
+  expect(errors).toEqual([]);
+});
+
+describe("Sign in", () => {
+  it("refuses a bad token with a clear message", async () => {
+    c = await openConsole(browser, s.baseUrl);
+    const { page } = c;
+    c.expectErrors(/\b401\b/);
+    await page.goto("/agents");
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("alert").getByText("Paste a token to sign in.").waitFor();
+    await page.getByLabel("Access token").fill("opat_not-a-real-token");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("alert").getByText("That token is not valid or has expired. Generate a new token and try again.").waitFor();
+    await screenshot(page, "sign-in-error");
+  });
+
+  it("signs in with a token, stays signed in for the tab across reloads and deep links, and signs out", async () => {
+    c = await openConsole(browser, s.baseUrl);
+    const { page } = c;
+    await page.goto("/runs");
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    await screenshot(page, "sign-in");
+    await page.getByLabel("Access token").fill(s.adminToken);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Runs", exact: true }).waitFor();
+    await page.goto("/agents/pools");
+    await page.getByRole("button", { name: "New Pool" }).waitFor();
+    await page.reload();
+    await page.getByRole("button", { name: "New Pool" }).waitFor();
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("status").getByText("You have signed out.").waitFor();
+    expect(await page.evaluate(() => sessionStorage.getItem("outpost.token"))).toBeNull();
+    await page.reload();
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+  });
+
+  it("ends the session with a message when the token is revoked while signed in", async () => {
+    const created = await s.call("POST", "/tokens", { name: "short-lived", scopes: ["read"] });
+    c = await openConsole(browser, s.baseUrl);
+    const { page } = c;
+    c.expectErrors(/\b401\b/);
+    await page.goto("/agents");
+    await page.getByLabel("Access token").fill(created.token);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Agents" }).waitFor();
+    await s.call("DELETE", `/tokens/${created.id}`);
+    await page.getByRole("link", { name: "Runs" }).click();
+    await page.getByRole("status").getByText("Your session has ended: the token is no longer valid or has expired. Sign in again.").waitFor();
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+  });
+
+  it("answers an unknown page with a way back", async () => {
+    c = await openConsole(browser, s.baseUrl, { token: s.adminToken });
+    await c.page.goto("/nowhere");
+    await c.page.getByRole("heading", { name: "Page not found" }).waitFor();
+    await c.page.getByRole("link", { name: "Go to Agents" }).click();
+    await c.page.getByRole("heading", { name: "Agents" }).waitFor();
+  });
+});
