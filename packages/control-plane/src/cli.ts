@@ -42,24 +42,31 @@ async function serve(args: string[]): Promise<void> {
     consoleDir: values["console-dir"],
     logLevel: values["log-level"],
   });
-  const server = await startServer(config);
+  // Signal handlers go in before anything is printed: whoever reads the URL line may send SIGTERM
+  // at once, and a signal that arrives while starting still closes the server cleanly.
+  const starting = startServer(config);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    starting
+      .then((server) => {
+        server.app.log.info({ signal }, "shutting down");
+        return server.close();
+      })
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+  const server = await starting;
   server.app.log.info({ url: server.url, db: config.db }, `outpost-server listening on ${server.url}`);
   process.stdout.write(`Outpost is up at ${server.url}\n`);
   if (server.bootstrapToken) {
     process.stdout.write(`Bootstrap admin token (shown once, keep it safe):\n${server.bootstrapToken}\n`);
   }
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    server.app.log.info({ signal }, "shutting down");
-    server.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
 }
 
 function tokenCreate(args: string[]): void {
@@ -113,8 +120,9 @@ export async function main(argv: string[]): Promise<void> {
     else if (e.code?.startsWith("ERR_PARSE_ARGS")) line = e.message;
     else if (e.code?.startsWith("SQLITE")) line = `cannot use the database: ${e.message}`;
     else line = e.message;
-    process.stderr.write(`outpost-server: ${line}\n`);
-    if (err instanceof UsageError || e.code?.startsWith("ERR_PARSE_ARGS")) process.stderr.write(`${USAGE}\n`);
+    // One line, always (issue 2): usage mistakes point at --help rather than print the whole usage.
+    const hint = err instanceof UsageError || e.code?.startsWith("ERR_PARSE_ARGS") ? " (see outpost-server --help)" : "";
+    process.stderr.write(`outpost-server: ${line.split("\n")[0]}${hint}\n`);
     process.exit(1);
   }
 }

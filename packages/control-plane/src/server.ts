@@ -23,7 +23,6 @@ export function makeDeps(config: ServerConfig, db: Db, log = pino({ level: confi
 
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const db = openDb(config.db);
-  const bootstrapToken = bootstrapIfEmpty(db);
   const deps = makeDeps({ ...config, consoleDir: config.consoleDir ?? DEFAULT_CONSOLE_DIR }, db);
   const app = await buildApp(deps);
   let address: string;
@@ -34,6 +33,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     db.$client.close();
     throw err;
   }
+  // Only once listening: a start that fails (port taken) must not use up the one-time bootstrap
+  // token, or the first successful start would have none to print.
+  const bootstrapToken = bootstrapIfEmpty(db);
   const url = address.replace("[::1]", "127.0.0.1");
   let closing: Promise<void> | null = null;
   const close = () =>

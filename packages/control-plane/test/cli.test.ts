@@ -1,0 +1,291 @@
+/**
+ * Issue 2 §2: the built `outpost-server` as real processes. The test command builds first
+ * (`pnpm build`), so dist/ is current. Nothing here waits on a clock: each step waits for a line
+ * the process prints or for its exit.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+
+const BIN = fileURLToPath(new URL("../bin/outpost-server.js", import.meta.url));
+
+let dir: string;
+const running: ChildProcess[] = [];
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "outpost-cli-"));
+});
+afterEach(async () => {
+  for (const p of running.splice(0)) {
+    if (p.exitCode === null && p.signalCode === null) {
+      const gone = new Promise((r) => p.once("exit", r));
+      p.kill("SIGKILL");
+      await gone;
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+type Proc = {
+  proc: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  /** Resolves with the first match of `re` in stdout (now or later); rejects if the process exits first. */
+  waitFor: (re: RegExp) => Promise<RegExpMatchArray>;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+};
+
+function run(args: string[], env: Record<string, string> = {}): Proc {
+  const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("OUTPOST_")));
+  const proc = spawn(process.execPath, [BIN, ...args], {
+    env: { ...cleanEnv, OUTPOST_CONSOLE_DIR: "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  running.push(proc);
+  let out = "";
+  let err = "";
+  const waiters: { re: RegExp; resolve: (m: RegExpMatchArray) => void; reject: (e: Error) => void }[] = [];
+  const check = () => {
+    for (const w of [...waiters]) {
+      const m = out.match(w.re);
+      if (m) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(m);
+      }
+    }
+  };
+  proc.stdout!.on("data", (d: Buffer) => {
+    out += d.toString();
+    check();
+  });
+  proc.stderr!.on("data", (d: Buffer) => {
+    err += d.toString();
+  });
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    proc.on("close", (code, signal) => {
+      for (const w of waiters.splice(0)) w.reject(new Error(`exited (${code}) before printing ${w.re}; stdout: ${out}; stderr: ${err}`));
+      resolve({ code, signal });
+    });
+  });
+  return {
+    proc,
+    stdout: () => out,
+    stderr: () => err,
+    exit,
+    waitFor: (re) =>
+      new Promise((resolve, reject) => {
+        const m = out.match(re);
+        if (m) return resolve(m);
+        if (proc.exitCode !== null) return reject(new Error(`already exited; stdout: ${out}; stderr: ${err}`));
+        waiters.push({ re, resolve, reject });
+      }),
+  };
+}
+
+const URL_LINE = /^Outpost is up at (http:\/\/\S+)$/m;
+const TOKEN_LINE = /^(opat_[0-9A-Za-z]+)$/m;
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+async function api(url: string, path: string, token?: string, init: RequestInit = {}) {
+  const res = await fetch(`${url}${path}`, { ...init, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(init.body ? { "content-type": "application/json" } : {}) } });
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+/** Exactly one non-empty line on stderr. */
+function oneLine(text: string): string {
+  const lines = text.split("\n").filter((l) => l.trim() !== "");
+  expect(lines, text).toHaveLength(1);
+  return lines[0]!;
+}
+
+describe("outpost-server serve", () => {
+  it("logs its URL and, on the first start only, a bootstrap admin token; the API answers; SIGTERM exits 0", async () => {
+    const db = join(dir, "data", "outpost.db");
+    const first = run(["serve", "--port", "0", "--db", db]);
+    const url = (await first.waitFor(URL_LINE))[1]!;
+    const token = (await first.waitFor(TOKEN_LINE))[1]!;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(url).not.toMatch(/:0$/);
+    const me = await api(url, "/api/v1/me", token);
+    expect(me.status).toBe(200);
+    expect(me.body.details.user.name).toBe("admin");
+    expect(me.body.details.orgs.map((m: any) => m.org.slug)).toEqual(["default"]);
+    expect(me.body.details.token.scopes).toEqual(["admin"]);
+    expect((await api(url, "/api/v1/agents")).status).toBe(401);
+    expect((await api(url, "/healthz")).status).toBe(200);
+    first.proc.kill("SIGTERM");
+    expect(await first.exit).toEqual({ code: 0, signal: null });
+    expect(first.stderr()).toBe("");
+    expect(existsSync(db)).toBe(true);
+
+    // Second start on the same database: no new token, and the old one still works.
+    const second = run(["serve", "--port", "0", "--db", db]);
+    const url2 = (await second.waitFor(URL_LINE))[1]!;
+    expect((await api(url2, "/api/v1/me", token)).status).toBe(200);
+    second.proc.kill("SIGINT");
+    expect(await second.exit).toEqual({ code: 0, signal: null });
+    expect(second.stdout()).not.toMatch(TOKEN_LINE);
+    expect(second.stdout()).not.toMatch(/bootstrap/i);
+  });
+
+  it("exits 0 on SIGINT and keeps the database usable (WAL)", async () => {
+    const db = join(dir, "o.db");
+    const p = run(["serve", "--port", "0", "--db", db]);
+    const url = (await p.waitFor(URL_LINE))[1]!;
+    const token = (await p.waitFor(TOKEN_LINE))[1]!;
+    const pool = await api(url, "/api/v1/pools", token, { method: "POST", body: JSON.stringify({ name: "kept" }) });
+    expect(pool.status).toBe(201);
+    p.proc.kill("SIGINT");
+    expect(await p.exit).toEqual({ code: 0, signal: null });
+    const again = run(["serve", "--port", "0", "--db", db]);
+    const url2 = (await again.waitFor(URL_LINE))[1]!;
+    const pools = await api(url2, "/api/v1/pools", token);
+    expect(pools.body.details.map((x: any) => x.name)).toEqual(["kept"]);
+    again.proc.kill("SIGTERM");
+    expect((await again.exit).code).toBe(0);
+  });
+
+  it("honours OUTPOST_PORT and OUTPOST_DB; flags win over env", async () => {
+    const port = await freePort();
+    const db = join(dir, "env", "from-env.db");
+    const p = run(["serve"], { OUTPOST_PORT: String(port), OUTPOST_DB: db, OUTPOST_HOST: "127.0.0.1" });
+    const url = (await p.waitFor(URL_LINE))[1]!;
+    expect(url).toBe(`http://127.0.0.1:${port}`);
+    expect(existsSync(db)).toBe(true);
+    p.proc.kill("SIGTERM");
+    expect((await p.exit).code).toBe(0);
+
+    const flagged = run(["serve", "--port", "0", "--db", join(dir, "flag.db")], { OUTPOST_PORT: String(port), OUTPOST_DB: db });
+    const url2 = (await flagged.waitFor(URL_LINE))[1]!;
+    expect(url2).not.toBe(`http://127.0.0.1:${port}`);
+    expect(existsSync(join(dir, "flag.db"))).toBe(true);
+    flagged.proc.kill("SIGTERM");
+    expect((await flagged.exit).code).toBe(0);
+  });
+
+  it("refuses a taken port with one clear line and exit 1, and the next good start still prints the bootstrap token", async () => {
+    const blocker: Server = createServer();
+    await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", r));
+    const port = (blocker.address() as { port: number }).port;
+    const db = join(dir, "taken.db");
+    try {
+      const p = run(["serve", "--port", String(port), "--db", db]);
+      expect((await p.exit).code).toBe(1);
+      const line = oneLine(p.stderr());
+      expect(line).toMatch(/^outpost-server: .*port/i);
+      expect(line).toContain(String(port));
+      expect(p.stdout()).not.toMatch(URL_LINE);
+    } finally {
+      await new Promise((r) => blocker.close(r));
+    }
+    const good = run(["serve", "--port", "0", "--db", db]);
+    const token = (await good.waitFor(TOKEN_LINE))[1]!;
+    const url = (await good.waitFor(URL_LINE))[1]!;
+    expect((await api(url, "/api/v1/me", token)).status).toBe(200);
+    good.proc.kill("SIGTERM");
+    expect((await good.exit).code).toBe(0);
+  });
+
+  it("refuses a bad flag or a bad value with one line and exit 1", async () => {
+    for (const args of [
+      ["serve", "--bogus"],
+      ["serve", "--port", "notaport", "--db", join(dir, "x.db")],
+      ["serve", "--port", "70000", "--db", join(dir, "x.db")],
+      ["serve", "extra-positional"],
+      ["frobnicate"],
+    ]) {
+      const p = run(args);
+      const { code } = await p.exit;
+      expect(code, args.join(" ")).toBe(1);
+      const line = oneLine(p.stderr());
+      expect(line, args.join(" ")).toMatch(/^outpost-server: \S/);
+    }
+    const bad = run(["serve", "--port", "notaport", "--db", join(dir, "x.db")]);
+    await bad.exit;
+    expect(bad.stderr()).toContain("notaport");
+  });
+
+  it("refuses an unusable database path with one line and exit 1", async () => {
+    const garbage = join(dir, "garbage.db");
+    writeFileSync(garbage, "this is not a sqlite database, just text that is long enough to have a header".repeat(20));
+    const aDir = join(dir, "a-directory");
+    mkdirSync(aDir);
+    const aFile = join(dir, "plain-file");
+    writeFileSync(aFile, "x");
+    for (const db of [garbage, aDir, join(aFile, "under-a-file.db")]) {
+      const p = run(["serve", "--port", "0", "--db", db]);
+      const { code } = await p.exit;
+      expect(code, db).toBe(1);
+      const line = oneLine(p.stderr());
+      expect(line, db).toMatch(/^outpost-server: /);
+      expect(p.stdout()).not.toMatch(URL_LINE);
+    }
+  });
+});
+
+describe("outpost-server token create", () => {
+  it("--admin prints exactly one PAT on stdout, which acts as admin", async () => {
+    const db = join(dir, "t.db");
+    const p = run(["token", "create", "--admin", "--name", "x", "--db", db]);
+    expect((await p.exit).code).toBe(0);
+    expect(p.stdout()).toMatch(/^opat_[0-9A-Za-z]{36,}\n$/);
+    expect(p.stderr()).toBe("");
+    const token = p.stdout().trim();
+
+    const server = run(["serve", "--port", "0", "--db", db]);
+    const url = (await server.waitFor(URL_LINE))[1]!;
+    const me = await api(url, "/api/v1/me", token);
+    expect(me.body.details).toMatchObject({ user: { name: "admin" }, token: { name: "x", scopes: ["admin"] } });
+    expect((await api(url, "/api/v1/orgs", token, { method: "POST", body: JSON.stringify({ slug: "made-by-cli" }) })).status).toBe(201);
+    server.proc.kill("SIGTERM");
+    expect((await server.exit).code).toBe(0);
+  });
+
+  it("--user creates the user and org, and the token holds only the scopes asked for", async () => {
+    const db = join(dir, "u.db");
+    const p = run(["token", "create", "--user", "bob", "--org", "acme", "--scopes", "read", "--name", "x", "--db", db]);
+    expect((await p.exit).code).toBe(0);
+    expect(p.stdout()).toMatch(/^opat_[0-9A-Za-z]{36,}\n$/);
+    const token = p.stdout().trim();
+
+    const server = run(["serve", "--port", "0", "--db", db]);
+    const url = (await server.waitFor(URL_LINE))[1]!;
+    const me = await api(url, "/api/v1/me", token);
+    expect(me.status).toBe(200);
+    expect(me.body.details.user.name).toBe("bob");
+    expect(me.body.details.orgs.map((m: any) => m.org.slug)).toEqual(["acme"]);
+    expect(me.body.details.token.scopes).toEqual(["read"]);
+    expect((await api(url, "/api/v1/agents", token)).status).toBe(200);
+    const write = await api(url, "/api/v1/pools", token, { method: "POST", body: JSON.stringify({ name: "p" }) });
+    expect(write.status).toBe(403);
+    expect(write.body.code).toBe("forbidden");
+    const register = await api(url, "/api/v1/agent", token, { method: "POST", body: JSON.stringify({ name: "a", hostname: "h", os: { platform: "linux" }, version: "1" }) });
+    expect(register.status).toBe(403);
+    server.proc.kill("SIGTERM");
+    expect((await server.exit).code).toBe(0);
+  });
+
+  it("refuses bad usage with one line and exit 1, printing no token", async () => {
+    for (const args of [
+      ["token", "create", "--name", "x", "--db", join(dir, "b.db")],
+      ["token", "create", "--admin", "--db", join(dir, "b.db")],
+      ["token", "create", "--user", "bob", "--scopes", "root", "--name", "x", "--db", join(dir, "b.db")],
+      ["token", "create", "--admin", "--name", "x", "--nope"],
+    ]) {
+      const p = run(args);
+      expect((await p.exit).code, args.join(" ")).toBe(1);
+      expect(p.stdout(), args.join(" ")).toBe("");
+      oneLine(p.stderr());
+    }
+  });
+});
