@@ -1,0 +1,111 @@
+/**
+ * A real outpost-agent process (packages/daemon) registers with a token, connects over its
+ * WebSocket session and runs a job in a real container on dockerd; the console shows it all live:
+ * the agent appearing and going Idle, then the run's logs, steps, status and report.
+ * Needs a Docker engine and busybox-static (scripts/test-image.sh); skipped without one unless CI is set.
+ */
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser } from "playwright-core";
+import { launchBrowser, openConsole, screenshot, type ConsolePage } from "./support/browser.js";
+import { startServer, type Server } from "./support/server.js";
+
+const AGENT_BIN = fileURLToPath(new URL("../../daemon/bin/outpost-agent.js", import.meta.url));
+const TEST_IMAGE_SCRIPT = fileURLToPath(new URL("../../../scripts/test-image.sh", import.meta.url));
+const IMAGE = "outpost-test/busybox:1";
+
+function dockerUp(): boolean {
+  try {
+    execFileSync("docker", ["info"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const engine = dockerUp();
+if (!engine && process.env.CI) throw new Error("CI is set but no Docker engine is reachable; the real-agent browser suite must not skip in CI");
+
+const STEP = (name: string, status: string) => `echo '::outpost::step {"name":"${name}","status":"${status}"}'`;
+
+describe.skipIf(!engine)("A real outpost-agent in the console", () => {
+  let s: Server;
+  let browser: Browser;
+  let c: ConsolePage;
+  let agent: ChildProcess | null = null;
+  let agentOutput = "";
+  let dataDir: string;
+
+  beforeAll(async () => {
+    execFileSync("bash", [TEST_IMAGE_SCRIPT], { env: { ...process.env, OUTPOST_TEST_IMAGE: IMAGE }, stdio: "ignore" });
+    s = await startServer();
+    await s.call("POST", "/modules", {
+      name: "release",
+      version: "1.0.0",
+      image: IMAGE,
+      functions: [
+        {
+          name: "ship",
+          display_name: "Ship a release",
+          command: ["sh", "-c", [STEP("build", "running"), 'echo "building $(cat "$OUTPOST_INPUTS")"', STEP("build", "completed"), STEP("publish", "running"), "echo published", STEP("publish", "completed"), `printf '# Shipped\\n\\nAll **3** artifacts published.\\n' > "$OUTPOST_OUTPUT_DIR/report.md"`].join("; ")],
+          input_schema: { type: "object", properties: { tag: { type: "string" } } },
+        },
+      ],
+    });
+    dataDir = mkdtempSync(join(tmpdir(), "outpost-console-agent-"));
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    if (agent && agent.exitCode === null) {
+      const exited = new Promise((resolve) => agent!.once("exit", resolve));
+      agent.kill("SIGTERM");
+      await exited;
+    }
+    await c?.context.close();
+    await browser?.close();
+    await s?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("shows the agent arrive and go Idle, then follows its job live to a Completed run with a report", async () => {
+    c = await openConsole(browser, s.baseUrl, { token: s.adminToken });
+    const { page } = c;
+    await page.goto("/agents");
+    await page.getByText("No agents yet.").waitFor();
+
+    const registerToken = (await s.call("POST", "/tokens", { name: "real agent", scopes: ["agents:register", "read"] })).token;
+    agent = spawn(process.execPath, [AGENT_BIN, "run", "--url", s.baseUrl, "--token", registerToken, "--name", "real-agent", "--data-dir", dataDir, "--module", "release@1.0.0"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    agent.stdout!.on("data", (d: Buffer) => (agentOutput += d.toString()));
+    agent.stderr!.on("data", (d: Buffer) => (agentOutput += d.toString()));
+
+    // Appears without a reload (agent.updated on the change feed), then connects: Idle.
+    const row = page.locator("tbody tr", { has: page.getByRole("button", { name: "Open details of real-agent" }) });
+    try {
+      await row.locator(".badge", { hasText: "Idle" }).waitFor({ timeout: 20_000 });
+    } catch (err) {
+      throw new Error(`${String(err)}\nagent output:\n${agentOutput.slice(-3000)}`);
+    }
+    await row.getByRole("button", { name: "Module release" }).waitFor();
+    const agentId = (await row.getAttribute("data-agent-id"))!;
+
+    await page.getByRole("link", { name: "Runs" }).click();
+    await page.getByText("No runs yet.").waitFor();
+    const job = await s.call("POST", "/jobs", { module: "release", function: "ship", inputs: { tag: "v1.2.3" }, agent_id: agentId, trigger_source: "manual" });
+    const runRow = page.locator(`.runs-table tbody tr[data-run-id="${job.id}"]`);
+    await runRow.getByRole("button", { name: /Open run/ }).click();
+    const run = page.locator(".run-detail");
+    await run.locator(".run-detail-head .badge", { hasText: "Completed" }).waitFor({ timeout: 30_000 });
+    await run.getByLabel("Run logs").getByText('building {"tag":"v1.2.3"}').waitFor();
+    await run.getByLabel("Run logs").getByText("published").waitFor();
+    await run.getByText("2 of 2 done").waitFor();
+    await run.locator(".report").getByRole("heading", { name: "Shipped" }).waitFor();
+    await runRow.locator(".badge", { hasText: "Completed" }).waitFor();
+    await screenshot(page, "run-real-agent");
+    expect(c.errors()).toEqual([]);
+  });
+});
