@@ -202,7 +202,32 @@ async function throughput(task: Extract<ClientTask, { kind: "throughput" }>): Pr
   return { kind: "throughput", completed: done, seconds: (t1 - t0) / 1000 };
 }
 
-const tasks = { echo, latency, submit, throughput } as const;
+/** The main thread submits; each assign's arrival time goes back to it once that job has finished. */
+async function serviceLatency(task: Extract<ClientTask, { kind: "serviceLatency" }>): Promise<ClientResult> {
+  const agents = await connectAll(task.httpUrl, task.credentials, 1);
+  const welcomed = waitWelcome(agents);
+  for (const a of agents) a.hello();
+  await welcomed;
+  let assignedAt = 0;
+  let done = 0;
+  const all = new Promise<void>((resolve) => {
+    for (const a of agents) {
+      a.onFrame = (f) => {
+        if (f.type === "assign") assignedAt = nowMs();
+      };
+      a.onFinishedAck = () => {
+        parentPort!.postMessage({ assignedAt });
+        if (++done === task.n) resolve();
+      };
+    }
+  });
+  parentPort!.postMessage({ ready: true });
+  await all;
+  await Promise.all(agents.map((a) => a.close()));
+  return { kind: "serviceLatency", n: done };
+}
+
+const tasks = { echo, latency, submit, serviceLatency, throughput } as const;
 
 parentPort!.on("message", (task: ClientTask) => {
   (tasks[task.kind] as (t: ClientTask) => Promise<ClientResult>)(task).then(

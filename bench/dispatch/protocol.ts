@@ -5,12 +5,15 @@ export type ClientTask =
   | { kind: "echo"; url: string; warmup: number; n: number }
   | { kind: "latency"; httpUrl: string; token: string; credentials: string[]; warmup: number; n: number }
   | { kind: "submit"; httpUrl: string; token: string; n: number; concurrency: number }
+  /** Agents idle; the main thread creates each job through the jobs service, the worker posts `{ assignedAt }` per job. */
+  | { kind: "serviceLatency"; httpUrl: string; credentials: string[]; n: number }
   | { kind: "throughput"; httpUrl: string; credentials: string[]; slots: number; expected: number };
 
 export type ClientResult =
   | { kind: "echo"; rtt: Summary }
   | { kind: "latency"; assign: Summary; httpReply: Summary }
   | { kind: "submit"; n: number; seconds: number }
+  | { kind: "serviceLatency"; n: number }
   | { kind: "throughput"; completed: number; seconds: number };
 
 /** The job every bench submission creates: the sample module's no-op function. */

@@ -4,6 +4,9 @@
  * app (makeTestApp: a SQLite file in a temp dir, the real migrations) listening on 127.0.0.1:0;
  * the agents, the HTTP submitter and the echo client run in a worker thread (client.ts).
  *
+ * Latency is measured twice: through the REST API over HTTP (the whole path a user sees) and
+ * through the jobs service in-process (createJob plus its change event: the dispatch path alone).
+ *
  *   pnpm bench:dispatch [--jobs 20000] [--agents 4] [--slots 8] [--latency 2000] [--json out.json]
  */
 import { writeFileSync } from "node:fs";
@@ -14,6 +17,9 @@ import { makeTestApp, sampleModule, sampleRegistration, type TestApp } from "../
 import { rawLifecycleLoop, startEchoServer } from "./baselines.js";
 import type { ClientResult, ClientTask } from "./protocol.js";
 import { MODULE } from "./protocol.js";
+import { CreateJobBody } from "@outpost/shared";
+import { createJob } from "../../packages/control-plane/src/modules/jobs/jobs.service.js";
+import { nowMs, summarize, type Summary } from "./stats.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -33,9 +39,13 @@ const LATENCY_AGENTS = 4;
 const worker = new Worker(new URL("./client-entry.mjs", import.meta.url));
 function ask<K extends ClientTask["kind"]>(task: Extract<ClientTask, { kind: K }>): Promise<Extract<ClientResult, { kind: K }>> {
   return new Promise((resolve, reject) => {
-    worker.once("message", (m: { ok: true; result: Extract<ClientResult, { kind: K }> } | { ok: false; error: string }) =>
-      m.ok ? resolve(m.result) : reject(new Error(m.error)),
-    );
+    const done = (m: { ok?: boolean; result?: Extract<ClientResult, { kind: K }>; error?: string }) => {
+      if (m.ok === undefined) return; // a progress message (serviceLatency)
+      worker.off("message", done);
+      if (m.ok) resolve(m.result!);
+      else reject(new Error(m.error));
+    };
+    worker.on("message", done);
     worker.postMessage(task);
   });
 }
@@ -44,6 +54,42 @@ async function register(t: TestApp, name: string): Promise<string> {
   const r = await t.api("POST", "/api/v1/agent", { body: sampleRegistration({ name, hostname: `${name}.bench`, modules: [MODULE] }) });
   if (r.status !== 201) throw new Error(`register ${name}: HTTP ${r.status} ${JSON.stringify(r.body)}`);
   return r.body.credential as string;
+}
+
+/**
+ * Submit-to-assign through the jobs service (createJob + the change event, exactly what the REST
+ * handler does after auth and body parsing), so the figure is the dispatch path without HTTP.
+ */
+async function serviceLatency(t: TestApp, httpUrl: string, credentials: string[], warmup: number, n: number): Promise<Summary> {
+  const total = warmup + n;
+  const assigned: number[] = [];
+  let wake: (() => void) | null = null;
+  let ready!: () => void;
+  const readyP = new Promise<void>((r) => (ready = r));
+  const onMessage = (m: { ready?: boolean; assignedAt?: number }) => {
+    if (m.ready) ready();
+    if (m.assignedAt !== undefined) {
+      assigned.push(m.assignedAt);
+      wake?.();
+    }
+  };
+  worker.on("message", onMessage);
+  const result = ask<"serviceLatency">({ kind: "serviceLatency", httpUrl, credentials, n: total });
+  await readyP;
+  const orgId = t.deps.db.$client.prepare("select id from orgs limit 1").pluck().get() as string;
+  const body = { ...CreateJobBody.parse({ module: "hello", function: "greet", inputs: { who: "bench" } }), triggered_by: "bench" };
+  const samples: number[] = [];
+  for (let i = 0; i < total; i++) {
+    const got = new Promise<void>((r) => (wake = r));
+    const t0 = nowMs();
+    const row = createJob(t.deps.db, orgId, [orgId], body, new Date().toISOString());
+    t.deps.events.publish({ type: "job.updated", id: row.id, org_id: row.orgId });
+    await got;
+    if (i >= warmup) samples.push(assigned[i]! - t0);
+  }
+  worker.off("message", onMessage);
+  await result;
+  return summarize(samples);
 }
 
 async function until(what: string, fn: () => boolean, timeoutMs = 10_000): Promise<void> {
@@ -79,6 +125,8 @@ async function main() {
 
   const lat = await ask<"latency">({ kind: "latency", httpUrl, token: t.adminToken, credentials: latencyCreds, warmup: 200, n: LATENCY_N });
   await until("latency agents offline", () => connected() === 0 && t.app.hub.size === 0);
+  const svc = await serviceLatency(t, httpUrl, latencyCreds, 200, LATENCY_N);
+  await until("latency agents offline", () => connected() === 0 && t.app.hub.size === 0);
 
   const sub = await ask<"submit">({ kind: "submit", httpUrl, token: t.adminToken, n: JOBS, concurrency: 32 });
   const pending = scalar("select count(*) from jobs where status = 'pending'");
@@ -87,7 +135,7 @@ async function main() {
   const tp = await ask<"throughput">({ kind: "throughput", httpUrl, credentials: throughputCreds, slots: SLOTS, expected: JOBS });
   const completed = scalar("select count(*) from jobs where status = 'completed'");
   const attempts = scalar("select count(*) from job_attempts where outcome = 'completed'");
-  const expectDone = JOBS + LATENCY_N + 200;
+  const expectDone = JOBS + 2 * (LATENCY_N + 200);
   if (completed !== expectDone || attempts !== expectDone) throw new Error(`persisted: ${completed} completed jobs, ${attempts} completed attempts; expected ${expectDone}`);
   await t.close();
   await worker.terminate();
@@ -95,8 +143,10 @@ async function main() {
   const rawRate = raw.n / raw.seconds;
   const ourRate = tp.completed / tp.seconds;
   const rows = [
-    ["submit -> assign p50", ms(lat.assign.p50), ms(echo.rtt.p50), `${(lat.assign.p50 / echo.rtt.p50).toFixed(2)}x`],
-    ["submit -> assign p99", ms(lat.assign.p99), ms(echo.rtt.p99), `${(lat.assign.p99 / echo.rtt.p99).toFixed(2)}x`],
+    ["REST submit -> assign p50", ms(lat.assign.p50), ms(echo.rtt.p50), `${(lat.assign.p50 / echo.rtt.p50).toFixed(2)}x`],
+    ["REST submit -> assign p99", ms(lat.assign.p99), ms(echo.rtt.p99), `${(lat.assign.p99 / echo.rtt.p99).toFixed(2)}x`],
+    ["jobs service -> assign p50", ms(svc.p50), ms(echo.rtt.p50), `${(svc.p50 / echo.rtt.p50).toFixed(2)}x`],
+    ["jobs service -> assign p99", ms(svc.p99), ms(echo.rtt.p99), `${(svc.p99 / echo.rtt.p99).toFixed(2)}x`],
     ["submit HTTP reply p50 / p99", `${ms(lat.httpReply.p50)} / ${ms(lat.httpReply.p99)}`, "", ""],
     ["no-op jobs, whole lifecycle", rate(ourRate), rate(rawRate), `${(ourRate / rawRate).toFixed(2)}x`],
     ["submission (HTTP, 32 in flight)", rate(sub.n / sub.seconds), "", ""],
@@ -107,7 +157,7 @@ async function main() {
   console.log("| measure | Outpost | baseline | ratio |\n|---|---|---|---|");
   for (const r of rows) console.log(`| ${r.join(" | ")} |`);
   console.log(`\nbaseline latency: one ws round trip + one SQLite commit; baseline rate: raw better-sqlite3 loop of the lifecycle's writes`);
-  const result = { at: new Date().toISOString(), machine, jobs: JOBS, agents: AGENTS, slots: SLOTS, echo: echo.rtt, latency: lat, submit: sub, throughput: tp, raw };
+  const result = { at: new Date().toISOString(), machine, jobs: JOBS, agents: AGENTS, slots: SLOTS, echo: echo.rtt, latency: lat, serviceLatency: svc, submit: sub, throughput: tp, raw };
   if (args.json) writeFileSync(args.json, JSON.stringify(result, null, 2));
 }
 

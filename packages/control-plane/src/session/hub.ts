@@ -194,6 +194,12 @@ export class AgentHub {
       this.inbox = [];
       this.inBatch(() => {
         for (const [s, f] of batch) this.handle(s, f);
+        // Slots these frames freed are filled in the same commit rather than one more.
+        if (this.dispatchScheduled) {
+          this.dispatchScheduled = false;
+          const ready = this.readySessions();
+          if (ready.length) this.claimFor(ready);
+        }
       });
     });
   }
@@ -361,6 +367,7 @@ export class AgentHub {
     if (this.dispatchScheduled) return;
     this.dispatchScheduled = true;
     setImmediate(() => {
+      if (!this.dispatchScheduled) return; // already done inside a frame batch
       this.dispatchScheduled = false;
       this.dispatch();
     });
@@ -368,9 +375,13 @@ export class AgentHub {
 
   /** Offers pending jobs to sessions with free slots, round-robin, until nothing more is claimed. */
   dispatch(): void {
-    const ready = [...this.sessions.values()].filter((s) => s.said && s.freeSlots > 0 && !s.congested);
+    const ready = this.readySessions();
     if (!ready.length) return;
     this.inBatch(() => this.claimFor(ready));
+  }
+
+  private readySessions(): Session[] {
+    return [...this.sessions.values()].filter((s) => s.said && s.freeSlots > 0 && !s.congested && !s.closed);
   }
 
   private claimFor(ready: Session[]): void {
