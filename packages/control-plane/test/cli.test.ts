@@ -9,6 +9,7 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 const BIN = fileURLToPath(new URL("../bin/outpost-server.js", import.meta.url));
@@ -127,6 +128,15 @@ describe("outpost-server serve", () => {
     expect(await first.exit).toEqual({ code: 0, signal: null });
     expect(first.stderr()).toBe("");
     expect(existsSync(db)).toBe(true);
+    // Migrations were applied at start, and the file is in WAL mode.
+    const sqlite = new Database(db, { readonly: true });
+    try {
+      expect(sqlite.pragma("journal_mode", { simple: true })).toBe("wal");
+      const applied = sqlite.prepare("select count(*) as n from __drizzle_migrations").get() as { n: number };
+      expect(applied.n).toBeGreaterThan(0);
+    } finally {
+      sqlite.close();
+    }
 
     // Second start on the same database: no new token, and the old one still works.
     const second = run(["serve", "--port", "0", "--db", db]);
