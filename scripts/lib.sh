@@ -34,7 +34,10 @@ ensure_workspace() {
   say "installing workspace dependencies"
   pnpm install --frozen-lockfile --reporter=silent
   say "building"
-  pnpm build >/dev/null
+  local log
+  log="$(mktemp)"
+  pnpm build >"$log" 2>&1 || { cat "$log"; say "build failed"; return 1; }
+  rm -f "$log"
 }
 
 docker_up() { docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }

@@ -12,6 +12,10 @@ say "installing workspace dependencies"
 pnpm install --frozen-lockfile --reporter=silent
 say "build"
 pnpm build
+if docker_up; then
+  say "test image"
+  bash scripts/test-image.sh
+fi
 say "typecheck"
 pnpm typecheck
 say "test"

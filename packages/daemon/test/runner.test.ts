@@ -1,0 +1,153 @@
+/**
+ * JobRunner against the real DockerRuntime, with the session replaced by a frame recorder: the
+ * order of frames per attempt, failure reasons for image and start errors, stale and lease
+ * self-fencing, and step lines.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import Dockerode from "dockerode";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import type { AgentFrame, AssignFrame } from "@outpost/shared";
+import { JobRunner } from "../src/runner.js";
+import { DockerRuntime } from "../src/runtime/docker.js";
+import { describeDocker, ensureTestImage, TEST_IMAGE } from "./support/docker.js";
+import { until } from "./support/processes.js";
+
+const AGENT_ID = `runner-test-${process.pid}`;
+let scratch: string;
+let seq = 0;
+
+function assign(over: Partial<AssignFrame> = {}): AssignFrame {
+  return {
+    type: "assign",
+    job_id: `rj${process.pid}x${seq++}`,
+    attempt: 1,
+    lease_expires_at: new Date(Date.now() + 60_000).toISOString(),
+    module: "m",
+    version: "1.0.0",
+    function: "f",
+    image: TEST_IMAGE,
+    command: ["sh", "-c", "echo hi"],
+    inputs: {},
+    limits: { cpus: "0.5", mem_limit: "64m", pids_limit: 64 },
+    timeout_s: null,
+    cancel_grace_s: 1,
+    ...over,
+  };
+}
+
+function makeRunner(opts: { slots?: number } = {}) {
+  const sent: AgentFrame[] = [];
+  const runner = new JobRunner({
+    runtime: new DockerRuntime({ scratchDir: scratch }),
+    agentId: AGENT_ID,
+    slots: opts.slots ?? 2,
+    modules: [{ name: "m", version: "1.0.0" }],
+    log: pino({ level: "silent" }),
+    send: (f) => (sent.push(f), true),
+    congested: () => false,
+  });
+  runner.resync(60);
+  const of = (jobId: string) => sent.filter((f) => "job_id" in f && f.job_id === jobId);
+  const finished = (jobId: string) => until(`finished ${jobId}`, async () => of(jobId).find((f) => f.type === "finished") as Extract<AgentFrame, { type: "finished" }> | undefined);
+  return { runner, sent, of, finished };
+}
+
+describeDocker("JobRunner on Docker", () => {
+  beforeAll(async () => {
+    await ensureTestImage();
+    scratch = mkdtempSync(join(tmpdir(), "outpost-runner-"));
+  });
+  afterAll(async () => {
+    const docker = new Dockerode();
+    for (const c of await docker.listContainers({ all: true, filters: { label: [`outpost.agent_id=${AGENT_ID}`] } })) {
+      await docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
+    }
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it("accepts before starting, then started, logs, steps and finished, and removes the container on finished_ack", async () => {
+    const r = makeRunner();
+    const a = assign({ command: ["sh", "-c", `echo one; echo '::outpost::step {"name":"s1","status":"completed"}'; echo two >&2`] });
+    r.runner.handle(a);
+    const fin = await r.finished(a.job_id);
+    expect(fin).toMatchObject({ outcome: "completed", exit_code: 0, reason: null });
+    const types = r.of(a.job_id).map((f) => f.type);
+    expect(types[0]).toBe("accept");
+    expect(types.indexOf("started")).toBeGreaterThan(0);
+    expect(types.indexOf("finished")).toBe(types.length - 1);
+    const chunks = r.of(a.job_id).flatMap((f) => (f.type === "logs" ? f.chunks : []));
+    expect(chunks.map((c) => c.seq)).toEqual(chunks.map((_, i) => i));
+    expect(fin.last_seq).toBe(chunks.length - 1);
+    expect(r.of(a.job_id).some((f) => f.type === "steps" && f.steps[0]?.name === "s1")).toBe(true);
+    const started = r.of(a.job_id).find((f) => f.type === "started") as Extract<AgentFrame, { type: "started" }>;
+    r.runner.handle({ type: "finished_ack", job_id: a.job_id, attempt: 1, status: "completed" });
+    await until("container removed", async () => !(await new Dockerode().listContainers({ all: true, filters: { id: [started.container_id] } })).length);
+    expect(r.runner.size).toBe(0);
+  });
+
+  it("fails with reason image when the image cannot be had, and start when the command is missing", async () => {
+    const r = makeRunner();
+    const noImage = assign({ image: "127.0.0.1:1/outpost/missing:1" });
+    r.runner.handle(noImage);
+    expect(await r.finished(noImage.job_id)).toMatchObject({ outcome: "failed", reason: "image" });
+    const noCmd = assign({ command: ["/no/such/binary"] });
+    r.runner.handle(noCmd);
+    const fin = await r.finished(noCmd.job_id);
+    expect(fin.outcome).toBe("failed");
+    expect(["start", "create"]).toContain(fin.reason);
+  });
+
+  it("rejects a job for a module it does not have, or when its slots are full", async () => {
+    const r = makeRunner({ slots: 1 });
+    const other = assign({ module: "other" });
+    r.runner.handle(other);
+    expect(r.of(other.job_id)).toEqual([expect.objectContaining({ type: "reject" })]);
+    const long = assign({ command: ["sleep", "30"] });
+    r.runner.handle(long);
+    const extra = assign();
+    r.runner.handle(extra);
+    expect(r.of(extra.job_id)).toEqual([expect.objectContaining({ type: "reject", reason: "no free slot" })]);
+    r.runner.handle({ type: "stale", job_id: long.job_id, attempt: 1, message: "not yours" });
+    await until("slot free", async () => r.runner.size === 0);
+  });
+
+  it("stops and forgets a stale attempt without reporting it", async () => {
+    const r = makeRunner();
+    const a = assign({ command: ["sleep", "30"] });
+    r.runner.handle(a);
+    await until("started", async () => r.of(a.job_id).some((f) => f.type === "started"));
+    r.runner.handle({ type: "stale", job_id: a.job_id, attempt: 1, message: "re-queued" });
+    await until("forgotten", async () => r.runner.size === 0);
+    await new Promise((res) => setTimeout(res, 300));
+    expect(r.of(a.job_id).some((f) => f.type === "finished")).toBe(false);
+    await until("container removed", async () => !(await new Dockerode().listContainers({ all: true, filters: { label: [`outpost.job_id=${a.job_id}`] } })).length);
+  });
+
+  it("fences itself when its lease cannot be renewed", async () => {
+    let now = Date.now();
+    const sent: AgentFrame[] = [];
+    const runner = new JobRunner({
+      runtime: new DockerRuntime({ scratchDir: scratch }),
+      agentId: AGENT_ID,
+      slots: 1,
+      modules: [{ name: "m", version: "1.0.0" }],
+      log: pino({ level: "silent" }),
+      send: (f) => (sent.push(f), true),
+      congested: () => false,
+      clock: () => now,
+    });
+    runner.resync(5);
+    const a = assign({ command: ["sleep", "30"] });
+    runner.handle(a);
+    await until("started", async () => sent.some((f) => f.type === "started"));
+    runner.tick();
+    expect(sent.some((f) => f.type === "renew")).toBe(true);
+    now += 6000; // no `renewed` heard for longer than the TTL
+    runner.tick();
+    await until("fenced", async () => runner.size === 0);
+    await until("container removed", async () => !(await new Dockerode().listContainers({ all: true, filters: { label: [`outpost.job_id=${a.job_id}`] } })).length);
+  });
+});
