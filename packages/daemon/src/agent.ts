@@ -73,7 +73,7 @@ export async function startAgent(config: AgentConfig, opts: { log?: Logger; runt
     runtime,
     agentId: cred.agent_id,
     slots: config.slots,
-    modules: config.modules,
+    hasModule: (m) => config.modules.some((x) => x.name === m.name && x.version === m.version),
     log,
     send: (f) => session.send(f),
     congested: () => session.congested,

@@ -56,7 +56,8 @@ export type RunnerOptions = {
   runtime: ContainerRuntime;
   agentId: string;
   slots: number;
-  modules: ModuleRef[];
+  /** Whether this module version is installed here now (the module manager's view). */
+  hasModule: (m: ModuleRef) => boolean;
   log: Logger;
   /** Sends a frame if the session is up; returns false when it is not (the frame is dropped). */
   send: (frame: AgentFrame) => boolean;
@@ -173,7 +174,7 @@ export class JobRunner {
     const key = `${a.job_id}:${a.attempt}`;
     const ref = { job_id: a.job_id, attempt: a.attempt };
     if (this.held.has(key)) return;
-    const installed = this.o.modules.some((m) => m.name === a.module && m.version === a.version);
+    const installed = this.o.hasModule({ name: a.module, version: a.version });
     if (this.draining || this.held.size >= this.o.slots || !installed) {
       const reason = this.draining ? "agent shutting down" : !installed ? `module ${a.module}@${a.version} is not installed here` : "no free slot";
       this.o.send({ type: "reject", ...ref, reason });
