@@ -11,7 +11,7 @@ import fastifyWebsocket from "@fastify/websocket";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import type { Deps } from "./deps.js";
 import { authPlugin } from "./plugins/auth.js";
-import { frameworkErrors, installErrorHandler } from "./plugins/error-handler.js";
+import { clientErrorHandler, frameworkErrors, installErrorHandler } from "./plugins/error-handler.js";
 import { tokenRoutes } from "./modules/tokens/tokens.routes.js";
 import { orgRoutes } from "./modules/orgs/orgs.routes.js";
 import { agentRoutes } from "./modules/agents/agents.routes.js";
@@ -37,6 +37,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { ignoreTrailingSlash: true },
     frameworkErrors,
+    clientErrorHandler,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -12,6 +12,8 @@ export const ERRORS = {
   not_found: { http: 404, message: "Not found." },
   route_not_found: { http: 404, message: "No such route." },
   uri_too_long: { http: 414, message: "A path segment of the URL is too long." },
+  request_timeout: { http: 408, message: "The request took too long to arrive." },
+  headers_too_large: { http: 431, message: "The request headers are too large." },
   conflict: { http: 409, message: "The request conflicts with the current state." },
   payload_too_large: { http: 413, message: "The request body is too large." },
   unsupported_media_type: { http: 415, message: "Send JSON with content-type application/json." },

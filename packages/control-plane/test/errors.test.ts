@@ -3,6 +3,7 @@
  * fuzz over many routes), one 401 body for every authentication failure, and token format checks
  * that refuse before any database lookup.
  */
+import { connect } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { generateSecret } from "../src/lib/secrets.js";
 import { encodeCursor } from "../src/lib/cursor.js";
@@ -115,6 +116,38 @@ describe("the error envelope", () => {
     const res = await raw("POST", "/api/v1/pools", "{bad", { "content-type": "application/json" });
     expect(Object.keys(res.body).sort()).toEqual(["code", "message", "status"]);
     expect(JSON.stringify(res.body)).not.toMatch(/at .*\.js|node_modules|stack/);
+  });
+});
+
+/** Sends raw bytes to a listening server and returns the whole answer (the server closes). */
+function rawHttp(port: number, request: string): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1");
+    let data = "";
+    socket.on("data", (d) => (data += d.toString()));
+    socket.on("error", () => {}); // the server may reset after answering
+    socket.on("close", () => {
+      const m = /^HTTP\/1\.1 (\d{3})[^]*?\r\n\r\n([^]*)$/.exec(data);
+      if (!m) return reject(new Error(`no HTTP answer: ${JSON.stringify(data.slice(0, 200))}`));
+      resolve({ status: Number(m[1]), body: JSON.parse(m[2]!) });
+    });
+    socket.write(request);
+  });
+}
+
+describe("HTTP-level failures on a real listening server", () => {
+  it("answers oversized headers (431) and requests that are not HTTP (400) in the envelope", async () => {
+    await t.app.listen({ port: 0, host: "127.0.0.1" });
+    const port = (t.app.server.address() as { port: number }).port;
+    const huge = await rawHttp(port, `GET /api/v1/agents HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(64 * 1024)}\r\n\r\n`);
+    expectError(huge, 431, "headers_too_large");
+    const garbage = await rawHttp(port, "THIS IS NOT HTTP\r\n\r\n");
+    expectError(garbage, 400, "bad_request");
+    const badHeader = await rawHttp(port, "GET /api/v1/agents HTTP/1.1\r\nHost: x\r\nBad Header Without Colon\r\n\r\n");
+    expectError(badHeader, 400, "bad_request");
+    // The server still serves.
+    const ok = await fetch(`http://127.0.0.1:${port}/api/v1/me`, { headers: { authorization: `Bearer ${t.adminToken}` } });
+    expect(ok.status).toBe(200);
   });
 });
 

@@ -2,6 +2,8 @@
  * Maps every failure to the reference envelope. Bad input is a 4xx naming the field and the value;
  * anything unexpected is logged and answered with a bare 500.
  */
+import { STATUS_CODES } from "node:http";
+import type { Duplex } from "node:stream";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import type { ErrorItem } from "@outpost/shared";
@@ -57,6 +59,29 @@ export function frameworkErrors(err: FastifyError, _req: FastifyRequest, reply: 
   if (err.code === "FST_ERR_BAD_URL") return reply.code(400).send(new ApiError("bad_request", "The URL is malformed (bad percent-encoding).").body());
   reply.log.error({ err }, "router error");
   return reply.code(500).send(new ApiError("internal").body());
+}
+
+/**
+ * HTTP-level failures Node's parser raises before Fastify sees a request (headers over the limit,
+ * a request line that is not HTTP, a client too slow): answered on the raw socket, in the envelope.
+ * Passed as Fastify's `clientErrorHandler` option.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Duplex): void {
+  // A reset connection has nobody left to answer.
+  if (err.code === "ECONNRESET" || socket.destroyed) return;
+  const error =
+    err.code === "ERR_HTTP_REQUEST_TIMEOUT"
+      ? new ApiError("request_timeout")
+      : err.code === "HPE_HEADER_OVERFLOW"
+        ? new ApiError("headers_too_large")
+        : new ApiError("bad_request", "The request is not valid HTTP.");
+  const body = JSON.stringify(error.body());
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${error.http} ${STATUS_CODES[error.http]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
 }
 
 export function installErrorHandler(app: FastifyInstance, { spaFallback = false }: { spaFallback?: boolean } = {}) {
