@@ -249,6 +249,16 @@ describe("All Agents", () => {
     await row("worker-003").locator(".pool-badge", { hasText: "Production" }).waitFor();
     expect((await s.call("GET", `/pools/${d.pools.production}`)).agent_count).toBe(3);
 
+    // A third pool for build-box-01, added elsewhere: its row shows it live behind +1 more.
+    const nightShift = (await s.call<{ id: string; name: string }[]>("GET", "/pools?q=Night")).find((p) => p.name === "Night shift")!;
+    await s.call("POST", `/pools/${nightShift.id}/agents`, { agent_ids: [d.agents.build] });
+    await row("build-box-01").getByRole("button", { name: "1 more pools of build-box-01" }).click();
+    const shownPools = await row("build-box-01").locator("span.pool-badge").allInnerTexts();
+    const morePools = await row("build-box-01").getByRole("dialog", { name: "1 more pools of build-box-01" }).innerText();
+    expect(shownPools).toHaveLength(2);
+    for (const name of ["Night shift", "Production", "Staging"]) expect(shownPools.includes(name) || morePools.includes(name)).toBe(true);
+    await page.keyboard.press("Escape");
+
     await page.getByLabel("Select worker-004").check();
     await bar.getByRole("button", { name: "Clear selection" }).click();
     await bar.waitFor({ state: "detached" });
@@ -293,6 +303,17 @@ describe("All Agents", () => {
     await picker.selectOption("research");
     await page.waitForFunction(() => document.querySelectorAll(".agents-table tbody tr").length === 1);
     expect(await rowNames()).toEqual(["lab-agent"]);
+  });
+
+  it("fits 800 px wide: the table scrolls in its frame, the page does not", async () => {
+    c = await openConsole(browser, s.baseUrl, { token: s.adminToken, width: 800 });
+    page = c.page;
+    await page.goto("/agents");
+    await page.getByRole("button", { name: "Open details of build-box-01" }).waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    await row("gpu-runner").locator("td").nth(2).click();
+    await page.getByRole("region", { name: "Agent details: gpu-runner" }).getByText("Scan cluster").waitFor();
+    await screenshot(page, "agents-800");
   });
 
   it("moves between the tabs with the keyboard and keeps deep links", async () => {

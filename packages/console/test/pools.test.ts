@@ -50,6 +50,7 @@ describe("Agent Pools", () => {
     const pane = page.getByRole("article", { name: /Production/ });
     await pane.getByText("Agents that run release and scan jobs.").waitFor();
     expect(await pane.locator("[data-stat=agents]").innerText()).toBe("2");
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
     expect(await pane.locator("[data-stat=users]").innerText()).toBe("0");
     expect(await pane.locator("[data-stat=unfinished_jobs]").innerText()).toBe("1");
     const scanner = pane.locator("tbody tr", { hasText: "scanner" });
@@ -61,6 +62,9 @@ describe("Agent Pools", () => {
     const panel = page.getByRole("region", { name: "Agent details: gpu-runner" });
     await panel.getByText("Scan cluster").waitFor();
     await panel.getByRole("button", { name: "Close agent details" }).click();
+    await pane.getByRole("button", { name: "Remove gpu-runner from pool" }).click();
+    await pane.getByRole("tab", { name: "Agents (1)" }).waitFor();
+    await pane.getByRole("button", { name: "Open details of gpu-runner" }).waitFor({ state: "detached" });
 
     const me = await s.call("GET", "/me");
     await pane.getByRole("tab", { name: "Users (0)" }).click();
@@ -68,6 +72,9 @@ describe("Agent Pools", () => {
     await pane.getByRole("button", { name: "Add user" }).click();
     await pane.locator("tbody tr", { hasText: me.user.name }).waitFor();
     await pane.getByRole("tab", { name: "Users (1)" }).waitFor();
+    await pane.getByRole("button", { name: `Remove ${me.user.name} from pool` }).click();
+    await pane.getByRole("tab", { name: "Users (0)" }).waitFor();
+    await pane.getByText("No users assigned to this pool.").waitFor();
     await pane.getByLabel("Add user by ID").fill("00000000-0000-0000-0000-000000000000");
     await pane.getByRole("button", { name: "Add user" }).click();
     c.expectErrors(/\b4\d\d\b/);
@@ -129,6 +136,19 @@ describe("Agent Pools", () => {
     await page.getByRole("button", { name: "Sort by Created" }).click(); // oldest first
     await page.waitForFunction(() => document.querySelector(".pools-table tbody .link-btn")?.textContent === "Production");
     expect((await poolNames()).slice(0, 2)).toEqual(["Production", "Staging"]);
+  });
+
+  it("stacks list and detail at 800 px wide, the selected pool first", async () => {
+    c = await openConsole(browser, s.baseUrl, { token: s.adminToken, width: 800 });
+    page = c.page;
+    await page.goto(`/agents/pools/${d.pools.staging}`);
+    await page.getByRole("article", { name: /Staging/ }).getByText("Module coverage").waitFor();
+    const list = (await page.locator(".pools-list").boundingBox())!;
+    const detail = (await page.locator(".pool-detail-pane").boundingBox())!;
+    expect(list.y).toBeGreaterThan(detail.y + detail.height - 1);
+    expect(list.x).toBe(detail.x);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    await screenshot(page, "pools-800");
   });
 
   it("shows the server's message when the token may not change pools", async () => {

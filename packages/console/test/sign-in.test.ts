@@ -72,6 +72,25 @@ describe("Sign in", () => {
     await page.getByRole("heading", { name: "Sign in" }).waitFor();
   });
 
+  it("says so when the server cannot be reached, and offers to try again", async () => {
+    const own = await startServer();
+    c = await openConsole(browser, own.baseUrl, { token: own.adminToken });
+    const { page } = c;
+    await page.goto("/agents");
+    await page.getByText("No agents yet.").waitFor();
+    // The open change feed keeps a connection: app.close() waits for it (see the report), so drop
+    // connections until the server has stopped.
+    const closing = own.close();
+    const drop = setInterval(() => own.t.app.server.closeAllConnections(), 20);
+    await closing.finally(() => clearInterval(drop));
+    c.expectErrors(/ERR_CONNECTION_REFUSED|Failed to load resource|Failed to fetch|EventSource/);
+    await page.getByRole("link", { name: "Runs" }).click();
+    const alert = page.getByRole("alert");
+    await alert.getByText("Cannot reach the Outpost server. Check your connection and try again.").waitFor();
+    await alert.getByRole("button", { name: "Try again" }).waitFor();
+    await screenshot(page, "error-unreachable");
+  });
+
   it("answers an unknown page with a way back", async () => {
     c = await openConsole(browser, s.baseUrl, { token: s.adminToken });
     await c.page.goto("/nowhere");

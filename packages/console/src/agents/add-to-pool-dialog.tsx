@@ -9,13 +9,15 @@ import { plural } from "../components/format";
 
 interface Props {
   count: number;
+  /** The Organization filter, if any: only that org's pools are offered. */
+  org?: string;
   onPick: (pool: Pool) => void;
   onClose: () => void;
 }
 
-export function AddToPoolDialog({ count, onPick, onClose }: Props) {
+export function AddToPoolDialog({ count, org, onPick, onClose }: Props) {
   const { api } = useSession();
-  const pools = useLoad(() => api.list<Pool>("/pools", { archived: "active", sort: "name", limit: 200 }), "pools");
+  const pools = useLoad(() => api.list<Pool>("/pools", { archived: "active", sort: "name", limit: 200, org }), `pools:${org ?? ""}`);
   const [poolId, setPoolId] = useState("");
   const [error, setError] = useState<string | null>(null);
 

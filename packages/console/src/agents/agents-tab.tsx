@@ -64,7 +64,7 @@ export function AgentsTab({ openAgentId, onOpenAgent }: Props) {
   return (
     <section aria-label="All Agents">
       <AgentsFilters filters={filters} onChange={changeFilters} updatedAt={list.updatedAt} refreshing={list.loading && list.items.length > 0} />
-      {selected.size > 0 && <BulkActions selected={[...selected]} onClear={() => setSelected(new Set())} onDone={list.reload} />}
+      {selected.size > 0 && <BulkActions selected={[...selected]} org={filters.org} onClear={() => setSelected(new Set())} onDone={list.reload} />}
       {list.error && <ErrorState message={list.error} onRetry={list.reload} />}
       {list.loading && list.items.length === 0 && !list.error && <Loading label="Loading agents…" />}
       {!list.loading && !list.error && list.items.length === 0 && (

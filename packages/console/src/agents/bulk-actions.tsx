@@ -14,11 +14,13 @@ import { AddToPoolDialog } from "./add-to-pool-dialog";
 
 interface Props {
   selected: string[];
+  /** The Organization filter: a pool created here belongs to it (else to the token's org). */
+  org: string;
   onClear: () => void;
   onDone: () => void;
 }
 
-export function BulkActions({ selected, onClear, onDone }: Props) {
+export function BulkActions({ selected, org, onClear, onDone }: Props) {
   const { api } = useSession();
   const notify = useToast();
   const [dialog, setDialog] = useState<"create" | "add" | null>(null);
@@ -65,6 +67,7 @@ export function BulkActions({ selected, onClear, onDone }: Props) {
       )}
       {dialog === "create" && (
         <PoolDialog
+          org={org || undefined}
           onClose={() => setDialog(null)}
           onSaved={(pool) => {
             notify("success", `Pool “${pool.name}” created.`);
@@ -72,7 +75,7 @@ export function BulkActions({ selected, onClear, onDone }: Props) {
           }}
         />
       )}
-      {dialog === "add" && <AddToPoolDialog count={selected.length} onClose={() => setDialog(null)} onPick={(pool) => void addTo(pool, false)} />}
+      {dialog === "add" && <AddToPoolDialog count={selected.length} org={org || undefined} onClose={() => setDialog(null)} onPick={(pool) => void addTo(pool, false)} />}
     </div>
   );
 }

@@ -2,7 +2,7 @@
  * Modal dialogs on the native <dialog> element: showModal() gives the focus trap, Escape and the
  * inert background for free. `onClose` runs for Escape, the close button and Cancel alike.
  */
-import { useEffect, useRef, type ReactNode } from "react";
+import { useEffect, useId, useRef, type ReactNode } from "react";
 import { CloseIcon } from "./icons";
 
 interface DialogProps {
@@ -15,7 +15,7 @@ interface DialogProps {
 
 export function Dialog({ title, onClose, children, footer, wide }: DialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
-  const titleId = useRef(`dlg-${Math.random().toString(36).slice(2)}`).current;
+  const titleId = useId();
   useEffect(() => {
     const dialog = ref.current;
     if (dialog && !dialog.open) dialog.showModal();

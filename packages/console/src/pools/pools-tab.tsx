@@ -10,7 +10,7 @@ export function PoolsTab({ onOpenAgent }: { onOpenAgent: (id: string) => void })
   const selectedId = decodeURIComponent(location.pathname.split("/")[3] ?? "") || null;
   const select = (id: string | null) => navigate(id ? `/agents/pools/${encodeURIComponent(id)}` : "/agents/pools");
   return (
-    <section className="pools-layout" aria-label="Agent Pools">
+    <section className={`pools-layout${selectedId ? " has-selection" : ""}`} aria-label="Agent Pools">
       <PoolsList selectedId={selectedId} onSelect={select} />
       <div className="pool-detail-pane">
         {selectedId ? (

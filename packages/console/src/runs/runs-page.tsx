@@ -49,7 +49,14 @@ export function RunsPage() {
           <h1 id="runs-title">Runs</h1>
           <p className="updated muted">{list.updatedAt ? `Updated ${list.updatedAt.toLocaleTimeString()}` : ""}</p>
         </div>
-        <RunsFilters filters={filters} onChange={setFilters} />
+        <RunsFilters
+          filters={filters}
+          onChange={(next) => {
+            // Selected runs the new filter hides must not be deleted unseen.
+            setSelected(new Set());
+            setFilters(next);
+          }}
+        />
         {selected.size > 0 && (
           <div className="bulk-bar" role="region" aria-label="Selected runs">
             <strong>{plural(selected.size, "run")} selected</strong>
