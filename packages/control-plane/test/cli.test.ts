@@ -89,14 +89,6 @@ function run(args: string[], env: Record<string, string> = {}): Proc {
 const URL_LINE = /^Outpost is up at (http:\/\/\S+)$/m;
 const TOKEN_LINE = /^(opat_[0-9A-Za-z]+)$/m;
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
 async function api(url: string, path: string, token?: string, init: RequestInit = {}) {
   const res = await fetch(`${url}${path}`, { ...init, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(init.body ? { "content-type": "application/json" } : {}) } });
   return { status: res.status, body: (await res.json()) as any };
@@ -166,21 +158,36 @@ describe("outpost-server serve", () => {
   });
 
   it("honours OUTPOST_PORT and OUTPOST_DB; flags win over env", async () => {
-    const port = await freePort();
-    const db = join(dir, "env", "from-env.db");
-    const p = run(["serve"], { OUTPOST_PORT: String(port), OUTPOST_DB: db, OUTPOST_HOST: "127.0.0.1" });
-    const url = (await p.waitFor(URL_LINE))[1]!;
-    expect(url).toBe(`http://127.0.0.1:${port}`);
-    expect(existsSync(db)).toBe(true);
-    p.proc.kill("SIGTERM");
-    expect((await p.exit).code).toBe(0);
+    // A port we hold open: no race with other processes picking "free" ports.
+    const blocker: Server = createServer();
+    await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", r));
+    const held = (blocker.address() as { port: number }).port;
+    try {
+      const db = join(dir, "env", "from-env.db");
+      // The env port is used: it is taken, so the start fails naming it.
+      const fromEnv = run(["serve"], { OUTPOST_PORT: String(held), OUTPOST_DB: db, OUTPOST_HOST: "127.0.0.1" });
+      expect((await fromEnv.exit).code).toBe(1);
+      expect(oneLine(fromEnv.stderr())).toContain(String(held));
 
-    const flagged = run(["serve", "--port", "0", "--db", join(dir, "flag.db")], { OUTPOST_PORT: String(port), OUTPOST_DB: db });
-    const url2 = (await flagged.waitFor(URL_LINE))[1]!;
-    expect(url2).not.toBe(`http://127.0.0.1:${port}`);
-    expect(existsSync(join(dir, "flag.db"))).toBe(true);
-    flagged.proc.kill("SIGTERM");
-    expect((await flagged.exit).code).toBe(0);
+      // OUTPOST_PORT=0 picks a free port (not the default 7070); OUTPOST_DB is where the data goes.
+      const p = run(["serve"], { OUTPOST_PORT: "0", OUTPOST_DB: db, OUTPOST_HOST: "127.0.0.1" });
+      const url = (await p.waitFor(URL_LINE))[1]!;
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(url).not.toMatch(/:7070$/);
+      expect(existsSync(db)).toBe(true);
+      p.proc.kill("SIGTERM");
+      expect((await p.exit).code).toBe(0);
+
+      // Flags win: --port 0 over the taken env port, --db over OUTPOST_DB.
+      const flagged = run(["serve", "--port", "0", "--db", join(dir, "flag.db")], { OUTPOST_PORT: String(held), OUTPOST_DB: join(dir, "unused.db") });
+      await flagged.waitFor(URL_LINE);
+      expect(existsSync(join(dir, "flag.db"))).toBe(true);
+      expect(existsSync(join(dir, "unused.db"))).toBe(false);
+      flagged.proc.kill("SIGTERM");
+      expect((await flagged.exit).code).toBe(0);
+    } finally {
+      await new Promise((r) => blocker.close(r));
+    }
   });
 
   it("refuses a taken port with one clear line and exit 1, and the next good start still prints the bootstrap token", async () => {
