@@ -62,6 +62,13 @@ describe("publishing", () => {
       await t.api("POST", "/api/v1/modules", { body: sampleModule({ functions: [{ name: "f", display_name: "F", command: ["x"], defaults: { mem_limit: "1q" } }] }) }),
       "functions.0.defaults.mem_limit",
     );
+    const badSchema = { name: "f", display_name: "F", command: ["x"], input_schema: { type: "nonsense" } };
+    const schemaErr = expectFieldError(await t.api("POST", "/api/v1/modules", { body: sampleModule({ functions: [badSchema] }) }), "functions.0.input_schema");
+    expect(schemaErr.message).toContain("JSON Schema");
+    expectFieldError(
+      await t.api("POST", "/api/v1/modules", { body: sampleModule({ functions: [{ ...badSchema, input_schema: { $ref: "#/definitions/missing" } }] }) }),
+      "functions.0.input_schema",
+    );
     const dup = { name: "f", display_name: "F", command: ["x"] };
     expectFieldError(await t.api("POST", "/api/v1/modules", { body: sampleModule({ functions: [dup, dup] }) }), "functions.1.name");
   });

@@ -1,5 +1,6 @@
 /** The module catalog: published module versions (immutable) and their functions. */
 import { and, eq, inArray } from "drizzle-orm";
+import { Ajv } from "ajv";
 import semver from "semver";
 import type { ModuleFunction, ModuleVersion, PublishModuleBody } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
@@ -8,6 +9,9 @@ import { newId } from "../../lib/ids.js";
 import { ApiError } from "../../errors.js";
 
 export type ModuleRow = typeof modules.$inferSelect;
+
+// Only to check that each input_schema compiles at publish time; jobs.service validates inputs.
+const schemaChecker = new Ajv({ allErrors: true, strict: false });
 
 export function toModule(row: ModuleRow): ModuleVersion {
   return {
@@ -40,6 +44,12 @@ export function publishModule(db: Db, orgId: string, body: PublishModuleBody, at
   body.functions.forEach((f, i) => {
     if (names.has(f.name)) throw ApiError.validation([{ path: `functions.${i}.name`, message: `function "${f.name}" appears twice` }]);
     names.add(f.name);
+    // A schema that does not compile would make every job of the function fail to be created.
+    try {
+      schemaChecker.compile(f.input_schema);
+    } catch (err) {
+      throw ApiError.validation([{ path: `functions.${i}.input_schema`, message: `is not a valid JSON Schema: ${(err as Error).message}` }]);
+    }
   });
   const existing = db
     .select()
