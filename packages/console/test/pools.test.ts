@@ -81,6 +81,11 @@ describe("Agent Pools", () => {
     await pane.getByRole("alert").waitFor();
 
     await pane.getByRole("tab", { name: "Jobs" }).click();
+    await pane.getByRole("link", { name: "Open these runs in Runs, with filters" }).click();
+    await page.waitForURL(new RegExp(`/runs\\?pool=${d.pools.production}$`));
+    await page.waitForFunction((id) => (document.getElementById("runs-pool") as HTMLSelectElement | null)?.value === id, d.pools.production);
+    await page.goBack();
+    await pane.getByRole("tab", { name: "Jobs" }).click();
     await pane.getByRole("link", { name: "hello.greet" }).click();
     await page.waitForURL(new RegExp(`/runs/${d.runs.running}$`));
   });

@@ -31,7 +31,7 @@ async function open(path = "/runs", width = 1280) {
   c = await openConsole(browser, s.baseUrl, { token: s.adminToken, width });
   page = c.page;
   await page.goto(path);
-  if (path === "/runs") await page.getByRole("heading", { name: "Runs", exact: true }).waitFor();
+  if (!path.startsWith("/runs/")) await page.getByRole("heading", { name: "Runs", exact: true }).waitFor();
   else await page.locator(".run-detail h2").waitFor();
 }
 const runRows = () => page.locator(".runs-table tbody tr");
@@ -76,6 +76,27 @@ describe("Runs", () => {
     await rowCount(4);
     await page.getByRole("button", { name: "Clear filters" }).click();
     await rowCount(4);
+  });
+
+  it("keeps filters in the URL: a filtered view survives a reload and opening a run; View runs on an agent links here", async () => {
+    await open(`/runs?status=failed`);
+    await rowCount(1);
+    expect(await page.getByLabel("Status").inputValue()).toBe("failed");
+    await page.reload();
+    await runRow(d.runs.failed).getByRole("button", { name: /Open run/ }).click();
+    await page.waitForURL(new RegExp(`/runs/${d.runs.failed}\\?status=failed$`));
+    await detail().getByRole("button", { name: "Close run details" }).click();
+    await page.waitForURL(/\/runs\?status=failed$/);
+    await rowCount(1);
+
+    await page.goto("/agents");
+    await page.getByRole("button", { name: "Open details of gpu-runner" }).click();
+    await page.getByRole("region", { name: "Agent details: gpu-runner" }).getByRole("link", { name: "View runs" }).click();
+    await page.waitForURL(new RegExp(`/runs\\?agent=${d.agents.gpu}$`));
+    await rowCount(1);
+    await runRow(d.runs.completed).waitFor();
+    // The select shows the filter once the agents list it picks from has loaded.
+    await page.waitForFunction((id) => (document.getElementById("runs-agent") as HTMLSelectElement | null)?.value === id, d.agents.gpu);
   });
 
   it("shows a completed run's facts, steps, logs and report inline, with a share link that opens without signing in, and a download", async () => {

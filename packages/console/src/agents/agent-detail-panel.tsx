@@ -1,5 +1,6 @@
 /** The bottom agent detail panel: splitter, header (name, status, OS, version, collapse, close) and three tabs. */
 import { useState } from "react";
+import { Link } from "react-router-dom";
 import { useSession } from "../auth/session";
 import { useChanges } from "../api/events";
 import { useLoad } from "../api/use-paged-list";
@@ -55,6 +56,9 @@ export function AgentDetailPanel({ agentId, onClose }: { agentId: string; onClos
           </span>
         )}
         <span className="spacer" />
+        <Link className="btn btn-small btn-ghost" to={`/runs?agent=${encodeURIComponent(agentId)}`}>
+          View runs
+        </Link>
         <button
           type="button"
           className="icon-btn"

@@ -16,6 +16,9 @@ export function PoolJobsTab({ poolId, version }: { poolId: string; version: numb
   if (list.items.length === 0) return <Empty title="No jobs have targeted this pool." />;
   return (
     <>
+      <p>
+        <Link to={`/runs?pool=${encodeURIComponent(poolId)}`}>Open these runs in Runs, with filters</Link>
+      </p>
       <table className="table compact">
         <thead>
           <tr>

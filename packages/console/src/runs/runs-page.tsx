@@ -1,6 +1,6 @@
 /** /runs and /runs/:id: the filtered runs list, selection and delete, and the selected run's detail. */
 import { useState } from "react";
-import { useNavigate, useParams } from "react-router-dom";
+import { useLocation, useNavigate, useParams, useSearchParams } from "react-router-dom";
 import { useSession } from "../auth/session";
 import { errorText } from "../api/client";
 import { ConfirmDialog } from "../components/dialog";
@@ -11,14 +11,16 @@ import { useToast } from "../components/toast";
 import { RunsFilters } from "./runs-filters";
 import { RunsTable } from "./runs-table";
 import { RunDetail } from "./run-detail";
-import { NO_RUN_FILTERS, useRuns, type RunFilters } from "./use-runs";
+import { filtersFromParams, filtersToParams, NO_RUN_FILTERS, useRuns } from "./use-runs";
 
 export function RunsPage() {
   const { runId } = useParams();
   const navigate = useNavigate();
   const { api } = useSession();
   const notify = useToast();
-  const [filters, setFilters] = useState<RunFilters>(NO_RUN_FILTERS);
+  const { search } = useLocation();
+  const [params, setParams] = useSearchParams();
+  const filters = filtersFromParams(params);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -33,7 +35,7 @@ export function RunsPage() {
       notify("success", `Deleted ${plural(result.deleted.length, "run")} and their reports.`);
       for (const id of result.deleted) list.replaceRow(id, null);
       setSelected(new Set());
-      if (runId && result.deleted.includes(runId)) navigate("/runs");
+      if (runId && result.deleted.includes(runId)) navigate(`/runs${search}`);
     } catch (err) {
       notify("error", `Could not delete the runs: ${errorText(err)}`);
     } finally {
@@ -54,7 +56,7 @@ export function RunsPage() {
           onChange={(next) => {
             // Selected runs the new filter hides must not be deleted unseen.
             setSelected(new Set());
-            setFilters(next);
+            setParams(filtersToParams(next), { replace: true });
           }}
         />
         {selected.size > 0 && (
@@ -77,12 +79,12 @@ export function RunsPage() {
         )}
         {list.items.length > 0 && (
           <TableWrap label="Runs">
-            <RunsTable runs={list.items} selected={selected} onSelect={setSelected} openId={runId ?? null} onOpen={(id) => navigate(`/runs/${id}`)} />
+            <RunsTable runs={list.items} selected={selected} onSelect={setSelected} openId={runId ?? null} onOpen={(id) => navigate(`/runs/${id}${search}`)} />
           </TableWrap>
         )}
         <LoadMore hasMore={Boolean(list.nextCursor)} loading={list.loadingMore} onClick={list.loadMore} />
       </section>
-      {runId && <RunDetail key={runId} runId={runId} onClose={() => navigate("/runs")} />}
+      {runId && <RunDetail key={runId} runId={runId} onClose={() => navigate(`/runs${search}`)} />}
       {confirming && (
         <ConfirmDialog
           title={`Delete ${plural(selected.size, "run")}?`}

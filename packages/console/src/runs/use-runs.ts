@@ -18,6 +18,21 @@ export interface RunFilters {
 
 export const NO_RUN_FILTERS: RunFilters = { status: "", agentId: "", triggerSource: "", poolId: "", from: "", to: "" };
 
+/** Filters live in the URL (?status=&agent=&trigger=&pool=&from=&to=) so a filtered view is a link. */
+const PARAM: Record<keyof RunFilters, string> = { status: "status", agentId: "agent", triggerSource: "trigger", poolId: "pool", from: "from", to: "to" };
+
+export function filtersFromParams(params: URLSearchParams): RunFilters {
+  const out = { ...NO_RUN_FILTERS };
+  for (const key of Object.keys(PARAM) as (keyof RunFilters)[]) out[key] = params.get(PARAM[key]) ?? "";
+  return out;
+}
+
+export function filtersToParams(filters: RunFilters): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const key of Object.keys(PARAM) as (keyof RunFilters)[]) if (filters[key]) params.set(PARAM[key], filters[key]);
+  return params;
+}
+
 export function useRuns(filters: RunFilters) {
   const { api } = useSession();
   const query = {
