@@ -356,3 +356,52 @@ describe("fuzz: bad input never yields a 500", () => {
     expect([...seen.keys()].some((s) => s < 300)).toBe(true);
   });
 });
+
+describe("fuzz: valid requests with one field mutated never yield a 500", () => {
+  it("mutates each field of valid bodies for registration, publishing, jobs, pools, tokens and patches", async () => {
+    await publish(t);
+    const agent = (await registerAgent(t, { modules: [{ name: "hello", version: "1.0.0" }] })).details;
+    const pool = await createPool(t);
+    const rand = rng(7);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+    const WEIRD: unknown[] = ["", " ", "😀".repeat(50), "x".repeat(5000), -1, 0, 1.5, 1e21, -1e21, true, null, [], {}, [null], { a: { b: { c: [] } } },
+      "../", "%", "1.0.0", "^1", ">=0.0.0", "*", "1g", "0.0001", "1024", "2026-02-30T00:00:00Z", "2026-01-01T00:00:00+14:00", agent.id, pool.id, "Idle"];
+    const fixtures: [string, string, Record<string, unknown>][] = [
+      ["POST", "/api/v1/agent", { name: "n", hostname: "h", os: { platform: "linux", distro: "d", release: "r", kernel: "k", arch: "x64" }, version: "1", modules: [{ name: "hello", version: "1.0.0" }], labels: { a: "b" }, slots: 2, cpu_count: 2, memory_bytes: 1024, started_at: "2026-01-01T00:00:00Z" }],
+      ["POST", "/api/v1/modules", { name: "m", version: "1.0.0", image: "img:1", description: "d", functions: [{ name: "f", display_name: "F", command: ["true"], input_schema: { type: "object" }, defaults: { cpus: "1", mem_limit: "64m", pids_limit: 64, timeout_s: 5 } }] }],
+      ["POST", "/api/v1/jobs", { module: "hello", version: "^1", function: "greet", inputs: { who: "x" }, pool_id: pool.id, limits: { cpus: "0.5", mem_limit: "64m", pids_limit: 32 }, timeout_s: 5, max_attempts: 2, priority: 1, trigger_source: "manual", triggered_by: "me" }],
+      ["POST", "/api/v1/pools", { name: "p", description: "d" }],
+      ["PATCH", `/api/v1/pools/${pool.id}`, { name: "p", description: "d" }],
+      ["PATCH", `/api/v1/agents/${agent.id}`, { name: "n", cpus: "1", mem_limit: "1g", pids_limit: 100, labels: { a: "b" }, slots: 1 }],
+      ["POST", `/api/v1/pools/${pool.id}/agents`, { agent_ids: [agent.id] }],
+      ["POST", "/api/v1/tokens", { name: "t", scopes: ["read"], expires_in_days: 1 }],
+      ["POST", "/api/v1/jobs/delete", { ids: ["x"] }],
+      ["POST", "/api/v1/orgs", { slug: "ok-slug", name: "n" }],
+      ["POST", "/api/v1/users", { name: "u", orgs: ["default"] }],
+    ];
+    /** Replaces the value at a random path (top level or one level down) with something odd. */
+    const mutate = (body: Record<string, unknown>): Record<string, unknown> => {
+      const copy = JSON.parse(JSON.stringify(body)) as Record<string, any>;
+      const key = pick(Object.keys(copy));
+      const inner = copy[key];
+      if (inner && typeof inner === "object" && rand() < 0.5) {
+        const target = Array.isArray(inner) ? (inner[0] ?? {}) : inner;
+        if (target && typeof target === "object" && Object.keys(target).length) {
+          target[pick(Object.keys(target))] = pick(WEIRD);
+          if (Array.isArray(inner) && inner.length === 0) inner.push(target);
+          return copy;
+        }
+      }
+      if (rand() < 0.15) delete copy[key];
+      else copy[key] = pick(WEIRD);
+      return copy;
+    };
+    for (let i = 0; i < 400; i++) {
+      const [method, url, body] = pick(fixtures);
+      const sent = mutate(body);
+      const res = await t.api(method, url, { body: sent });
+      expect(res.status, `#${i} ${method} ${url} ${JSON.stringify(sent).slice(0, 300)} -> ${JSON.stringify(res.body).slice(0, 300)}`).toBeLessThan(500);
+      if (res.status >= 400) expectError(res, res.status);
+    }
+  });
+});
