@@ -52,11 +52,8 @@ export async function startAgent(config: AgentConfig, opts: { log?: Logger; runt
   });
   log.info({ agent_id: cred.agent_id, url: config.url }, "registered");
 
-  // Nothing is tracked yet, so any container labelled as ours is left from an earlier process.
-  for (const c of await runtime.listOwned(cred.agent_id)) {
-    log.warn({ container: c.containerId, job_id: c.jobId, attempt: c.attempt }, "removing a container left by an earlier run");
-    await runtime.removeContainer(c.containerId);
-  }
+  // Nothing is tracked yet, so any container labelled as ours was started by an earlier process.
+  const leftovers = await runtime.listOwned(cred.agent_id);
 
   let finish!: (reason: string | null) => void;
   const done = new Promise<string | null>((r) => (finish = r));
@@ -64,7 +61,7 @@ export async function startAgent(config: AgentConfig, opts: { log?: Logger; runt
     { url: config.url, credential: cred.credential, log },
     {
       hello: () => ({ version: DAEMON_VERSION, slots: config.slots, modules: config.modules, os: facts.os, running: runner.runningKeys() }),
-      welcome: (w) => runner.resync(w.lease_ttl_s),
+      welcome: (w) => runner.resync(w.lease_ttl_s, w.resume),
       frame: (f) => runner.handle(f),
       fatal: (message) => void stop(message),
     },
@@ -78,6 +75,7 @@ export async function startAgent(config: AgentConfig, opts: { log?: Logger; runt
     send: (f) => session.send(f),
     congested: () => session.congested,
   });
+  runner.adopt(leftovers);
   const ticker = setInterval(() => runner.tick(), 1000);
   session.start();
 
@@ -85,7 +83,7 @@ export async function startAgent(config: AgentConfig, opts: { log?: Logger; runt
   const stop = (reason: string | null = null) =>
     (stopping ??= (async () => {
       clearInterval(ticker);
-      await runner.drain(config.cancelGraceS);
+      await runner.drain(config.drainDeadlineS, config.cancelGraceS);
       await session.stop();
       finish(reason);
     })());

@@ -1,7 +1,8 @@
 /**
  * outpost-agent command line: `run` starts the daemon. Bad settings print one line each and exit
  * 1; a refusal the operator must fix (revoked credential, unknown module) prints what to do and
- * exits 2. SIGTERM and SIGINT stop running containers (with the cancel grace) and exit 0.
+ * exits 2. SIGTERM and SIGINT drain: no new jobs, running ones may finish until the drain
+ * deadline, then they are stopped and reported; exit 0.
  */
 import { ConfigError, loadAgentConfig } from "./config.js";
 import { FatalError } from "./identity.js";
@@ -9,9 +10,9 @@ import { startAgent } from "./agent.js";
 import { DAEMON_VERSION } from "./version.js";
 
 const USAGE = `usage: outpost-agent run --url URL [--token PAT] [--name NAME] [--data-dir DIR] [--slots N]
-                         [--module NAME@VERSION ...] [--config FILE] [--log-level LEVEL] [--cancel-grace S]
+                         [--module NAME@VERSION ...] [--config FILE] [--log-level LEVEL] [--cancel-grace S] [--drain-deadline S]
 env: OUTPOST_URL OUTPOST_TOKEN OUTPOST_NAME OUTPOST_DATA_DIR OUTPOST_SLOTS OUTPOST_MODULES (a,b) OUTPOST_CONFIG
-     OUTPOST_LOG_LEVEL OUTPOST_CANCEL_GRACE_S; flags override env, env overrides the --config JSON file.`;
+     OUTPOST_LOG_LEVEL OUTPOST_CANCEL_GRACE_S OUTPOST_DRAIN_DEADLINE_S; flags override env, env overrides the --config JSON file.`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

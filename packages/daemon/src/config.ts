@@ -31,6 +31,8 @@ export const AgentConfig = z.object({
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** OUTPOST_CANCEL_GRACE_S: SIGTERM to SIGKILL on cancel when the server does not say. */
   cancelGraceS: z.coerce.number().int().min(0).max(3600).default(10),
+  /** OUTPOST_DRAIN_DEADLINE_S: on SIGTERM, how long running jobs may go on before they are stopped. */
+  drainDeadlineS: z.coerce.number().int().min(0).max(86_400).default(60),
 });
 export type AgentConfig = z.infer<typeof AgentConfig>;
 
@@ -44,6 +46,7 @@ const ENV: Record<Key, string> = {
   modules: "OUTPOST_MODULES",
   logLevel: "OUTPOST_LOG_LEVEL",
   cancelGraceS: "OUTPOST_CANCEL_GRACE_S",
+  drainDeadlineS: "OUTPOST_DRAIN_DEADLINE_S",
 };
 const FLAG: Record<string, Key> = {
   "--url": "url",
@@ -54,6 +57,7 @@ const FLAG: Record<string, Key> = {
   "--module": "modules",
   "--log-level": "logLevel",
   "--cancel-grace": "cancelGraceS",
+  "--drain-deadline": "drainDeadlineS",
 };
 
 export class ConfigError extends Error {

@@ -15,22 +15,33 @@ import {
   type AssignFrame,
   type FrameOf,
   type ModuleRef,
+  type ResumePoint,
   type ServerFrame,
 } from "@outpost/shared";
-import { RuntimeError, type ContainerRuntime, type RunningJob } from "./runtime/types.js";
+import { RuntimeError, type ContainerRuntime, type OwnedContainer, type RunningJob } from "./runtime/types.js";
 
 type Finished = FrameOf<AgentFrame, "finished">;
 type Report = FrameOf<AgentFrame, "report">;
-type Chunk = { seq: number; stream: "stdout" | "stderr"; data: string };
+type Stream = "stdout" | "stderr" | "system";
+type Chunk = { seq: number; stream: Stream; data: string };
 
 /** A stdout line of this form is a step update; it stays in the log too. See docs/protocol.md. */
 export const STEP_PREFIX = "::outpost::step ";
 /** Unacknowledged log bytes kept per attempt; past this, output is dropped with a marker. */
 const MAX_BUFFERED_LOG_BYTES = 16 * 1024 * 1024;
 const MAX_CHUNKS_PER_FRAME = 256;
+/** SIGTERM grace for a container of an earlier process whose attempt the server no longer knows. */
+const ADOPTED_STOP_GRACE_S = 5;
 
 type Held = {
-  assign: AssignFrame;
+  jobId: string;
+  attempt: number;
+  /** Null for an attempt adopted from an earlier process (only its container is known). */
+  assign: AssignFrame | null;
+  /** Set while an adopted container waits for welcome's resume point. */
+  adopted: OwnedContainer | null;
+  /** Bytes of each stream the server already has (re-read from docker after a restart). */
+  skip: Record<"stdout" | "stderr", number>;
   key: string;
   phase: "starting" | "running" | "exited";
   job: RunningJob | null;
@@ -48,6 +59,8 @@ type Held = {
   report: Report | null;
   finished: Finished | null;
   cancel: { reason: "cancelled" | "timeout"; graceS: number } | null;
+  /** Set when the agent stops the attempt because it is shutting down: the reported message. */
+  shutdown?: string;
   leaseDeadlineMs: number;
   fenced: boolean;
 };
@@ -84,27 +97,56 @@ export class JobRunner {
 
   /** Attempts still held, for hello: the server renews their leases or answers stale. */
   runningKeys(): { job_id: string; attempt: number }[] {
-    return [...this.held.values()].map((h) => ({ job_id: h.assign.job_id, attempt: h.assign.attempt }));
+    return [...this.held.values()].map((h) => ({ job_id: h.jobId, attempt: h.attempt }));
   }
 
   get size(): number {
     return this.held.size;
   }
 
-  /** After welcome: re-send what the last session may have lost, then announce free slots. */
-  resync(leaseTtlS: number): void {
+  /**
+   * After welcome: start following adopted containers from where the server's log ends, re-send
+   * what the last session may have lost, then announce free slots.
+   */
+  resync(leaseTtlS: number, resume: ResumePoint[] = []): void {
     this.leaseTtlMs = leaseTtlS * 1000;
     const now = this.clock();
+    for (const r of resume) {
+      const h = this.held.get(`${r.job_id}:${r.attempt}`);
+      if (!h?.adopted) continue;
+      const owned = h.adopted;
+      h.adopted = null;
+      h.nextSeq = r.next_seq;
+      h.skip = { stdout: r.stdout_bytes, stderr: r.stderr_bytes };
+      void this.supervise(h, () => this.o.runtime.adopt(owned, (stream, data) => this.output(h, stream, data)));
+    }
     for (const h of this.held.values()) {
       h.leaseDeadlineMs = Math.max(h.leaseDeadlineMs, now + this.leaseTtlMs);
-      const ref = { job_id: h.assign.job_id, attempt: h.assign.attempt };
-      if (h.containerId) this.o.send({ type: "started", ...ref, container_id: h.containerId });
+      if (h.containerId && !h.adopted) this.o.send({ type: "started", job_id: h.jobId, attempt: h.attempt, container_id: h.containerId });
       h.sent = 0;
       h.stepsDirty = h.steps.size > 0;
     }
     this.flush();
     for (const h of this.held.values()) this.sendResult(h);
     this.announce();
+  }
+
+  /**
+   * At start, before the first hello: containers labelled as this agent's are attempts an earlier
+   * process was running (or finished while nobody watched). They are held, listed in hello, and
+   * followed once welcome says where their logs resume; the server answers stale for any it no
+   * longer recognises, and those are stopped and removed.
+   */
+  adopt(owned: OwnedContainer[]): void {
+    for (const c of owned) {
+      if (!c.jobId || !Number.isInteger(c.attempt)) continue;
+      const h = this.newHeld(c.jobId, c.attempt, null);
+      h.adopted = c;
+      h.containerId = c.containerId;
+      h.phase = "running";
+      this.held.set(h.key, h);
+      this.o.log.info({ job_id: c.jobId, attempt: c.attempt, container: c.containerId, running: c.running }, "re-attaching to a container left by an earlier run");
+    }
   }
 
   announce(): void {
@@ -129,8 +171,11 @@ export class JobRunner {
         void h.job?.stop(frame.grace_s);
         return;
       }
-      case "stale":
-        return void this.fence(`${frame.job_id}:${frame.attempt}`, frame.message);
+      case "stale": {
+        // An adopted container the server no longer recognises gets a short SIGTERM grace first.
+        const key = `${frame.job_id}:${frame.attempt}`;
+        return void this.fence(key, frame.message, this.held.get(key)?.adopted ? ADOPTED_STOP_GRACE_S : 0);
+      }
       case "logs_ack": {
         const h = this.held.get(`${frame.job_id}:${frame.attempt}`);
         if (!h) return;
@@ -164,25 +209,35 @@ export class JobRunner {
     if (this.held.size) this.o.send({ type: "renew", leases: this.runningKeys() });
   }
 
-  /** Stops taking work; stops every container (grace seconds) and resolves when all are gone. */
-  async drain(graceS: number): Promise<void> {
+  /**
+   * SIGTERM: takes no new work, lets running attempts finish until deadlineS, then stops the rest
+   * (SIGTERM, graceS, SIGKILL) and reports them failed. Resolves when every result is acknowledged
+   * or ackWaitMs after the last one was sent.
+   */
+  async drain(deadlineS: number, graceS: number, ackWaitMs = 5000): Promise<void> {
     this.draining = true;
-    await Promise.all([...this.held.entries()].map(([key, h]) => this.fence(key, "agent shutting down", graceS)));
+    this.announce();
+    for (const [key, h] of this.held) if (h.adopted) await this.fence(key, "agent shutting down before re-attaching");
+    const idle = () => (this.held.size ? new Promise<void>((r) => this.idleWaiters.push(r)) : Promise.resolve());
+    const timer = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+    await Promise.race([idle(), timer(deadlineS * 1000)]);
+    for (const h of this.held.values()) {
+      if (h.finished || !h.job) continue;
+      h.shutdown = `the agent shut down and stopped this job after its drain deadline of ${deadlineS} s`;
+      this.o.log.warn({ job_id: h.jobId, attempt: h.attempt }, "drain deadline passed; stopping the job");
+      void h.job.stop(graceS);
+    }
+    await Promise.race([idle(), timer(graceS * 1000 + ackWaitMs)]);
   }
 
-  private async onAssign(a: AssignFrame): Promise<void> {
-    const key = `${a.job_id}:${a.attempt}`;
-    const ref = { job_id: a.job_id, attempt: a.attempt };
-    if (this.held.has(key)) return;
-    const installed = this.o.hasModule({ name: a.module, version: a.version });
-    if (this.draining || this.held.size >= this.o.slots || !installed) {
-      const reason = this.draining ? "agent shutting down" : !installed ? `module ${a.module}@${a.version} is not installed here` : "no free slot";
-      this.o.send({ type: "reject", ...ref, reason });
-      return;
-    }
-    const h: Held = {
-      assign: a,
-      key,
+  private newHeld(jobId: string, attempt: number, assign: AssignFrame | null): Held {
+    return {
+      jobId,
+      attempt,
+      assign,
+      adopted: null,
+      skip: { stdout: 0, stderr: 0 },
+      key: `${jobId}:${attempt}`,
       phase: "starting",
       job: null,
       containerId: null,
@@ -201,15 +256,36 @@ export class JobRunner {
       leaseDeadlineMs: this.clock() + this.leaseTtlMs,
       fenced: false,
     };
+  }
+
+  private onAssign(a: AssignFrame): void {
+    const key = `${a.job_id}:${a.attempt}`;
+    const ref = { job_id: a.job_id, attempt: a.attempt };
+    if (this.held.has(key)) return;
+    const installed = this.o.hasModule({ name: a.module, version: a.version });
+    if (this.draining || this.held.size >= this.o.slots || !installed) {
+      const reason = this.draining ? "agent shutting down" : !installed ? `module ${a.module}@${a.version} is not installed here` : "no free slot";
+      this.o.send({ type: "reject", ...ref, reason });
+      return;
+    }
+    const h = this.newHeld(a.job_id, a.attempt, a);
     this.held.set(key, h);
     // Accept before anything is created: a refused accept (stale) fences before the container exists.
     this.o.send({ type: "accept", ...ref });
     this.o.log.info({ job_id: a.job_id, attempt: a.attempt, image: a.image }, "running job");
-    try {
-      h.job = await this.o.runtime.start(
+    void this.supervise(h, () =>
+      this.o.runtime.start(
         { jobId: a.job_id, attempt: a.attempt, agentId: this.o.agentId, image: a.image, command: a.command, inputs: a.inputs, limits: a.limits },
         (stream, data) => this.output(h, stream, data),
-      );
+      ),
+    );
+  }
+
+  /** Starts (or re-attaches to) the attempt's container, waits for it, and reports the result. */
+  private async supervise(h: Held, launch: () => Promise<RunningJob>): Promise<void> {
+    const ref = { job_id: h.jobId, attempt: h.attempt };
+    try {
+      h.job = await launch();
     } catch (err) {
       const reason = err instanceof RuntimeError ? err.reason : "create";
       return this.finish(h, { outcome: "failed", exit_code: null, reason, message: (err as Error).message });
@@ -233,10 +309,13 @@ export class JobRunner {
       h.report = { type: "report", ...ref, ...(outputs.reportJson !== undefined ? { json: outputs.reportJson } : {}), ...(outputs.reportMarkdown !== undefined ? { markdown: outputs.reportMarkdown } : {}) };
     }
     if (outputs.error) this.note(h, `outpost-agent: report not kept: ${outputs.error}`);
-    if (h.cancel) {
+    const memLimit = h.assign ? ` of ${h.assign.limits.mem_limit}` : "";
+    if (h.shutdown) {
+      this.finish(h, { outcome: "failed", exit_code: exit.exitCode, reason: "agent_lost", message: h.shutdown });
+    } else if (h.cancel) {
       this.finish(h, { outcome: "cancelled", exit_code: exit.exitCode, reason: "cancelled", message: h.cancel.reason === "timeout" ? "stopped: the job timed out" : "stopped on request" });
     } else if (exit.oomKilled) {
-      this.finish(h, { outcome: "failed", exit_code: exit.exitCode, reason: "oom_killed", message: `killed by the kernel: over its memory limit of ${a.limits.mem_limit}` });
+      this.finish(h, { outcome: "failed", exit_code: exit.exitCode, reason: "oom_killed", message: `killed by the kernel: over its memory limit${memLimit}` });
     } else if (exit.exitCode === 0) {
       this.finish(h, { outcome: "completed", exit_code: 0, reason: null, message: null });
     } else {
@@ -248,8 +327,8 @@ export class JobRunner {
     if (h.fenced) return;
     h.phase = "exited";
     this.flush();
-    h.finished = { type: "finished", job_id: h.assign.job_id, attempt: h.assign.attempt, ...r, last_seq: h.nextSeq - 1 };
-    this.o.log.info({ job_id: h.assign.job_id, attempt: h.assign.attempt, outcome: r.outcome, reason: r.reason }, "job finished");
+    h.finished = { type: "finished", job_id: h.jobId, attempt: h.attempt, ...r, last_seq: h.nextSeq - 1 };
+    this.o.log.info({ job_id: h.jobId, attempt: h.attempt, outcome: r.outcome, reason: r.reason }, "job finished");
     this.sendResult(h);
   }
 
@@ -275,8 +354,10 @@ export class JobRunner {
     this.held.delete(key);
     this.o.log.warn({ key, why }, "stopping an attempt that is no longer ours");
     try {
-      await h.job?.stop(graceS);
-      await h.job?.remove();
+      // An adopted container not yet followed has no handle: take one just to stop and remove it.
+      const job = h.job ?? (h.adopted ? await this.o.runtime.adopt(h.adopted, () => {}) : null);
+      await job?.stop(graceS);
+      await job?.remove();
     } catch (err) {
       this.o.log.warn({ err, key }, "could not stop the container");
     }
@@ -287,17 +368,24 @@ export class JobRunner {
   // ---- output ----
 
   private output(h: Held, stream: "stdout" | "stderr", data: Buffer): void {
+    if (h.skip[stream] > 0) {
+      // Re-read after a restart: the server already has these bytes.
+      const n = Math.min(h.skip[stream], data.length);
+      h.skip[stream] -= n;
+      data = data.subarray(n);
+      if (!data.length) return;
+    }
     const text = h.decoders[stream].write(data);
     if (text) this.append(h, stream, text);
   }
 
-  private append(h: Held, stream: "stdout" | "stderr", text: string): void {
+  private append(h: Held, stream: Stream, text: string): void {
     if (stream === "stdout") this.scanSteps(h, text);
     if (h.dropped) return;
     if (h.bufferedBytes + text.length > MAX_BUFFERED_LOG_BYTES) {
       h.dropped = true;
-      text = "\n[outpost-agent: the server is not keeping up; further output of this attempt was dropped]\n";
-      stream = "stderr";
+      text = "[outpost-agent: the server is not keeping up; further output of this attempt was dropped]\n";
+      stream = "system";
     }
     for (let i = 0; i < text.length; i += MAX_LOG_CHUNK_BYTES / 4) {
       const data = text.slice(i, i + MAX_LOG_CHUNK_BYTES / 4); // <= 4 bytes per UTF-16 unit in UTF-8 worst case
@@ -308,7 +396,7 @@ export class JobRunner {
   }
 
   private note(h: Held, line: string): void {
-    this.append(h, "stderr", `${line}\n`);
+    this.append(h, "system", `${line}\n`);
   }
 
   private scanSteps(h: Held, text: string): void {
@@ -354,7 +442,7 @@ export class JobRunner {
   /** Sends unsent chunks and dirty steps for every attempt, respecting socket backpressure. */
   flush(): void {
     for (const h of this.held.values()) {
-      const ref = { job_id: h.assign.job_id, attempt: h.assign.attempt };
+      const ref = { job_id: h.jobId, attempt: h.attempt };
       while (h.sent < h.unacked.length) {
         if (this.o.congested()) return void setTimeout(() => this.scheduleFlush(), 20);
         const batch: Chunk[] = [];

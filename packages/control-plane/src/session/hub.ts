@@ -23,6 +23,7 @@ import {
   PROTOCOL_VERSION,
   parseFrame,
   type FrameOf,
+  type ResumePoint,
   type ServerFrame,
 } from "@outpost/shared";
 import type { Deps } from "../deps.js";
@@ -33,7 +34,7 @@ import { syncModules } from "../modules/agents/agents.service.js";
 import { claimNextJob, releaseClaim } from "../modules/dispatch/claim.js";
 import { finishAttempt, liveAttempt, markStarted, renewLease, type AttemptRef } from "../modules/dispatch/attempts.js";
 import { declareLost, enforceTimeouts, expireLeases } from "../modules/dispatch/leases.js";
-import { appendLogs, recordReport, recordSteps } from "../modules/dispatch/outputs.js";
+import { appendLogs, logResumePoint, recordReport, recordSteps } from "../modules/dispatch/outputs.js";
 import type { ChangeEvent } from "../modules/events/event-bus.js";
 import { markAllDisconnected, markConnected, markDisconnected, touchLastSeen } from "./presence.js";
 
@@ -261,9 +262,11 @@ export class AgentHub {
       db.update(agents).set({ slots: f.slots, version: f.version, updatedAt: at }).where(eq(agents.id, s.agentId)).run();
       // Attempts the agent still holds get a fresh lease; live ones it no longer holds are lost now.
       const held = new Set(f.running.map((r) => `${r.job_id}:${r.attempt}`));
+      const resume: ResumePoint[] = [];
       for (const r of f.running) {
         const renewed = renewLease(db, this.ref(s, r), at, this.leaseMs);
         if (renewed.status === "stale") this.stale(s, r);
+        else resume.push({ job_id: r.job_id, attempt: r.attempt, ...logResumePoint(db, r.job_id, r.attempt) });
       }
       const live = db.select({ id: jobs.id, attempt: jobs.attempt, status: jobs.status }).from(jobs).where(eq(jobs.agentId, s.agentId)).all();
       for (const j of live) {
@@ -282,6 +285,7 @@ export class AgentHub {
         lease_ttl_s: this.deps.config.leaseTtlS,
         max_frame_bytes: MAX_FRAME_BYTES,
         server_time: at,
+        resume,
       });
       this.agentChanged(s);
       this.scheduleDispatch();

@@ -166,6 +166,15 @@ export class DockerRuntime implements ContainerRuntime {
     return new DockerJob(container, dir, drained, cutStream, this.reportCapBytes);
   }
 
+  async adopt(owned: OwnedContainer, sink: OutputSink): Promise<RunningJob> {
+    const container = this.docker.getContainer(owned.containerId);
+    // follow: what the log driver kept so far, then live output until the container exits.
+    const stream = (await container.logs({ follow: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream & { destroy?: () => void };
+    const { drained, cutStream } = this.demux(stream, sink);
+    const dir = path.join(this.scratchDir, `${owned.jobId}-${owned.attempt}`);
+    return new DockerJob(container, dir, drained, cutStream, this.reportCapBytes);
+  }
+
   async listOwned(agentId: string): Promise<OwnedContainer[]> {
     const list = await this.docker.listContainers({
       all: true,
@@ -261,13 +270,14 @@ export class DockerRuntime implements ContainerRuntime {
    * Attaches before start so no early output is lost. Demuxes into two synchronous writers, so
    * chunks reach the sink in the order docker framed them, across stdout and stderr.
    */
-  private async attach(
-    container: Dockerode.Container,
-    sink: OutputSink,
-  ): Promise<{ drained: Promise<void>; cutStream: () => void }> {
+  private async attach(container: Dockerode.Container, sink: OutputSink): Promise<{ drained: Promise<void>; cutStream: () => void }> {
     const stream = (await container.attach({ stream: true, stdout: true, stderr: true })) as NodeJS.ReadableStream & {
       destroy?: () => void;
     };
+    return this.demux(stream, sink);
+  }
+
+  private demux(stream: NodeJS.ReadableStream & { destroy?: () => void }, sink: OutputSink): { drained: Promise<void>; cutStream: () => void } {
     const writer = (name: "stdout" | "stderr") =>
       new Writable({
         write(chunk: Buffer, _enc, done) {

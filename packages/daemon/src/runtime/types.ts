@@ -60,6 +60,11 @@ export interface ContainerRuntime {
   ensureImage(image: string): Promise<void>;
   /** Creates and starts the job's container, streaming its output to sink; RuntimeError on failure. */
   start(spec: JobSpec, sink: OutputSink): Promise<RunningJob>;
+  /**
+   * Re-attaches to a container of ours left by an earlier process (running or exited): its whole
+   * output so far, then live output, reaches the sink in order, per stream.
+   */
+  adopt(owned: OwnedContainer, sink: OutputSink): Promise<RunningJob>;
   /** Containers labelled as this agent's, running or not. */
   listOwned(agentId: string): Promise<OwnedContainer[]>;
   /** Force-removes a container by id (for reaping). */

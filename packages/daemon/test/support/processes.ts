@@ -83,3 +83,24 @@ export function apiClient(url: string, token: string) {
     return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
   };
 }
+
+export type ServerProc = { proc: Proc; url: string; token: string; api: ReturnType<typeof apiClient> };
+
+/** Starts outpost-server on dbFile; the token is the bootstrap one (first start) or `token`. */
+export async function startServer(dbFile: string, args: string[] = [], token?: string): Promise<ServerProc> {
+  const proc = startProc(SERVER_BIN, ["serve", "--db", dbFile, "--log-level", "warn", ...(args.includes("--port") ? [] : ["--port", "0"]), ...args]);
+  const url = (await proc.waitFor(/Outpost is up at (\S+)/))[1]!;
+  const tok = token ?? (await proc.waitFor(/Bootstrap admin token[^\n]*\n(opat_\S+)/))[1]!;
+  return { proc, url, token: tok, api: apiClient(url, tok) };
+}
+
+/** A free TCP port on 127.0.0.1 (for a server that must come back on the same address). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}

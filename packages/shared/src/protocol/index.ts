@@ -65,7 +65,8 @@ export const RenewFrame = z.object({ type: z.literal("renew"), leases: z.array(A
 
 export const LogChunkFrame = z.object({
   seq: z.number().int().min(0),
-  stream: z.enum(["stdout", "stderr"]),
+  /** `system`: the agent's own notes about the attempt (not the container's output). */
+  stream: z.enum(["stdout", "stderr", "system"]),
   data: z.string().max(MAX_LOG_CHUNK_BYTES * 2),
 });
 export const LogsFrame = z.object({ type: z.literal("logs"), ...AttemptRef, chunks: z.array(LogChunkFrame).min(1).max(256) });
@@ -96,6 +97,22 @@ export const FinishedFrame = z.object({
   last_seq: z.number().int().min(-1).default(-1),
 });
 
+/** Which module request a progress or result frame answers: the server's request_id, echoed. */
+const ModuleRequestRef = { request_id: z.string().min(1).max(64), name: ModuleRef.shape.name, version: ModuleRef.shape.version };
+
+/** Pull progress of a module request; the agent sends at most 2 a second per request. */
+export const ModuleProgressFrame = z.object({ type: z.literal("module_progress"), ...ModuleRequestRef, message: z.string().max(1000) });
+
+/** A module request is over: the module is (or is no longer) installed, or nothing changed. */
+export const ModuleResultFrame = z.object({
+  type: z.literal("module_result"),
+  ...ModuleRequestRef,
+  action: z.enum(["install", "remove"]),
+  outcome: z.enum(["succeeded", "failed"]),
+  /** On failure, the registry's or Docker's own message. */
+  message: z.string().max(4000),
+});
+
 export const AgentFrame = z.discriminatedUnion("type", [
   HelloFrame,
   ReadyFrame,
@@ -107,10 +124,20 @@ export const AgentFrame = z.discriminatedUnion("type", [
   StepsFrame,
   ReportFrame,
   FinishedFrame,
+  ModuleProgressFrame,
+  ModuleResultFrame,
 ]);
 export type AgentFrame = z.infer<typeof AgentFrame>;
 
 // ---- server to agent ----
+
+export const ResumePoint = z.object({
+  ...AttemptRef,
+  next_seq: z.number().int().min(0),
+  stdout_bytes: z.number().int().min(0),
+  stderr_bytes: z.number().int().min(0),
+});
+export type ResumePoint = z.infer<typeof ResumePoint>;
 
 export const WelcomeFrame = z.object({
   type: z.literal("welcome"),
@@ -120,6 +147,11 @@ export const WelcomeFrame = z.object({
   lease_ttl_s: z.number().positive(),
   max_frame_bytes: z.number().int(),
   server_time: z.string(),
+  /**
+   * For each attempt in hello.running that is still live: where its stored log ends, so an agent
+   * that restarted and re-attached to the container resumes without a gap or a duplicate.
+   */
+  resume: z.array(ResumePoint).default([]),
 });
 
 export const AssignFrame = z.object({
@@ -166,6 +198,18 @@ export const ErrorFrame = z.object({
   frame_type: z.string().nullable().default(null),
 });
 
+/**
+ * Install (pull the image, then record the module) or remove a module version on this agent. An
+ * install of a name the agent already has replaces that version (an update).
+ */
+export const ModuleFrame = z.object({
+  type: z.literal("module"),
+  action: z.enum(["install", "remove"]),
+  ...ModuleRequestRef,
+  image: z.string().min(1).max(512),
+});
+export type ModuleFrame = z.infer<typeof ModuleFrame>;
+
 export const ServerFrame = z.discriminatedUnion("type", [
   WelcomeFrame,
   AssignFrame,
@@ -175,6 +219,7 @@ export const ServerFrame = z.discriminatedUnion("type", [
   LogsAckFrame,
   FinishedAckFrame,
   ErrorFrame,
+  ModuleFrame,
 ]);
 export type ServerFrame = z.infer<typeof ServerFrame>;
 

@@ -12,7 +12,7 @@ import { currentAttempt, type AttemptRef } from "./attempts.js";
 export const DEFAULT_LOG_CAP_BYTES = 10 * 1024 * 1024;
 export const REPORT_CAP_BYTES = 256 * 1024;
 
-export type IncomingChunk = { seq: number; stream: "stdout" | "stderr"; data: string };
+export type IncomingChunk = { seq: number; stream: "stdout" | "stderr" | "system"; data: string };
 
 /**
  * Stores the chunks of a live attempt. Returns the highest seq now stored (what the agent may
@@ -89,3 +89,19 @@ export function recordReport(db: Db, ref: AttemptRef, report: { json?: unknown; 
   });
 }
 
+
+/**
+ * Where an attempt's stored log ends: the next seq, and the UTF-8 bytes of container output stored
+ * per stream. Chunks arrive in order on one socket, so what is stored is a prefix of what was sent.
+ */
+export function logResumePoint(db: Db, jobId: string, attempt: number): { next_seq: number; stdout_bytes: number; stderr_bytes: number } {
+  const row = db.$client
+    .prepare(
+      `select coalesce(max(seq), -1) + 1 as next_seq,
+              coalesce(sum(case when stream = 'stdout' then length(cast(data as blob)) end), 0) as stdout_bytes,
+              coalesce(sum(case when stream = 'stderr' then length(cast(data as blob)) end), 0) as stderr_bytes
+         from job_logs where job_id = ? and attempt = ?`,
+    )
+    .get(jobId, attempt) as { next_seq: number; stdout_bytes: number; stderr_bytes: number };
+  return row;
+}
