@@ -1,7 +1,7 @@
 /** All Agents: columns, badges, filters, search, sort, paging, the detail panel, row and bulk actions, Generate Token, live updates. */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { launchBrowser, openConsole, screenshot, type ConsolePage } from "./support/browser.js";
+import { launchBrowser, openConsole, screenshot, unlabelledControls, type ConsolePage } from "./support/browser.js";
 import { registerAgent, startServer, type Server } from "./support/server.js";
 import { FLEET_SIZE, seed, type Seed } from "./support/seed.js";
 
@@ -181,6 +181,7 @@ describe("All Agents", () => {
     expect(head).toContain("Debian GNU/Linux 12");
     expect(head).toContain("v0.1.0");
     expect(await panel.locator(".module-card").count()).toBe(4);
+    expect(await unlabelledControls(page)).toEqual([]);
     await screenshot(page, "agent-detail");
 
     await panel.getByRole("tab", { name: "Modules History" }).click();
@@ -276,6 +277,7 @@ describe("All Agents", () => {
     await shown.getByText("This token is shown only once.").waitFor();
     const token = await shown.getByLabel("Token “berlin edge agents”").inputValue();
     expect(token).toMatch(/^opat_/);
+    expect(await unlabelledControls(page)).toEqual([]);
     await screenshot(page, "generate-token");
     await shown.getByRole("button", { name: "Copy token" }).click();
     await shown.waitFor({ state: "detached" });

@@ -1,7 +1,7 @@
 /** Agent Pools: list controls, create/edit/archive/restore, the detail pane's tabs, and server errors shown in the dialog. */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { launchBrowser, openConsole, screenshot, type ConsolePage } from "./support/browser.js";
+import { launchBrowser, openConsole, screenshot, unlabelledControls, type ConsolePage } from "./support/browser.js";
 import { startServer, type Server } from "./support/server.js";
 import { seed, type Seed } from "./support/seed.js";
 
@@ -55,6 +55,7 @@ describe("Agent Pools", () => {
     expect(await pane.locator("[data-stat=unfinished_jobs]").innerText()).toBe("1");
     const scanner = pane.locator("tbody tr", { hasText: "scanner" });
     expect(await scanner.locator("td").allInnerTexts()).toEqual(["scanner", "2.1.0", "2 of 2", "2"]);
+    expect(await unlabelledControls(page)).toEqual([]);
     await screenshot(page, "pools");
 
     await pane.getByRole("tab", { name: "Agents (2)" }).click();
@@ -92,6 +93,9 @@ describe("Agent Pools", () => {
 
   it("creates a pool with New Pool, finds it with Search pools…, edits it, archives and restores it", async () => {
     await open();
+    await page.getByRole("button", { name: "New Pool" }).click();
+    await page.keyboard.press("Escape"); // dialogs close on Escape
+    await page.getByRole("dialog", { name: "Create Agent Pool" }).waitFor({ state: "detached" });
     await page.getByRole("button", { name: "New Pool" }).click();
     const create = page.getByRole("dialog", { name: "Create Agent Pool" });
     await create.getByRole("button", { name: "Create" }).click();

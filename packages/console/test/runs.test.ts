@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { launchBrowser, openConsole, screenshot, type ConsolePage } from "./support/browser.js";
+import { launchBrowser, openConsole, screenshot, unlabelledControls, type ConsolePage } from "./support/browser.js";
 import { startServer, type Server } from "./support/server.js";
 import { seed, type Seed } from "./support/seed.js";
 
@@ -113,6 +113,7 @@ describe("Runs", () => {
     const report = run.locator(".report");
     await report.getByRole("heading", { name: "Cluster scan" }).waitFor();
     await report.getByRole("cell", { name: "payments" }).waitFor();
+    expect(await unlabelledControls(page)).toEqual([]);
     await screenshot(page, "run-completed");
 
     const [download] = await Promise.all([page.waitForEvent("download"), run.getByRole("button", { name: "Download" }).click()]);

@@ -1,7 +1,7 @@
 /** Signing in with a pasted token, staying signed in for the tab, signing out, and bad or revoked tokens. */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
-import { launchBrowser, openConsole, screenshot, type ConsolePage } from "./support/browser.js";
+import { launchBrowser, openConsole, screenshot, unlabelledControls, type ConsolePage } from "./support/browser.js";
 import { startServer, type Server } from "./support/server.js";
 
 let s: Server;
@@ -42,6 +42,7 @@ describe("Sign in", () => {
     const { page } = c;
     await page.goto("/runs");
     await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    expect(await unlabelledControls(page)).toEqual([]);
     await screenshot(page, "sign-in");
     await page.getByLabel("Access token").fill(s.adminToken);
     await page.getByRole("button", { name: "Sign in" }).click();

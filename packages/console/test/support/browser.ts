@@ -57,3 +57,26 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage: false });
 }
+
+/**
+ * Controls on the page without an accessible name (no text, aria-label, aria-labelledby, title or
+ * <label>): each is described by its tag and a bit of its HTML, so a failure says which one.
+ */
+export async function unlabelledControls(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const out: string[] = [];
+    for (const el of Array.from(document.querySelectorAll<HTMLElement>("button, a[href], input, select, textarea, [role=tab], [role=menuitem], [role=separator][tabindex]"))) {
+      if (el.closest("[hidden], [aria-hidden=true]") || el.offsetParent === null) continue;
+      const labelledBy = el.getAttribute("aria-labelledby");
+      const labels = (el as HTMLInputElement).labels;
+      const named =
+        Boolean(el.getAttribute("aria-label")?.trim()) ||
+        Boolean(labelledBy && labelledBy.split(" ").some((id) => document.getElementById(id)?.textContent?.trim())) ||
+        Boolean(labels && Array.from(labels).some((l) => l.textContent?.trim())) ||
+        (!["INPUT", "SELECT", "TEXTAREA"].includes(el.tagName) && Boolean(el.textContent?.trim())) ||
+        Boolean(el.getAttribute("title")?.trim());
+      if (!named) out.push(el.outerHTML.slice(0, 120));
+    }
+    return out;
+  });
+}
