@@ -339,6 +339,9 @@ export class AgentHub {
       if (r === "too_large") s.send({ type: "error", code: "report_too_large", message: "the report is over the size cap and was not kept", frame_type: "report" });
       this.jobChanged(s, f.job_id);
     },
+    // Module installs on hosts (issue 4) land with their own handlers; until then they are ignored.
+    module_progress: () => {},
+    module_result: () => {},
     finished: (s, f) => {
       const status = finishAttempt(
         this.deps.db,
