@@ -204,6 +204,11 @@ describeDocker("outpost-server and outpost-agent as processes", () => {
     const unknown = startProc(AGENT_BIN, ["run", "--url", url, "--token", token, "--data-dir", join(dir, "delta"), "--module", "e2e@9.9.9"]);
     expect(await unknown.exited).toBe(2);
     expect(unknown.output()).toMatch(/e2e@9\.9\.9.*not in the catalog/);
+
+    expect((await api("POST", "/api/v1/modules", { ...MODULE, name: "noimage", image: "outpost-test/absent:1" })).status).toBe(201);
+    const noImage = startProc(AGENT_BIN, ["run", "--url", url, "--token", token, "--data-dir", join(dir, "echo"), "--module", "noimage@1.0.0"]);
+    expect(await noImage.exited).toBe(2);
+    expect(noImage.output()).toMatch(/noimage@1\.0\.0.*outpost-test\/absent:1 is not present/);
   });
 
   it("keeps serving after an agent sends garbage", async () => {

@@ -315,3 +315,33 @@ describe("liveness and leases", () => {
     expect((await getJob(e, jobId)).status).toBe("running");
   });
 });
+
+describe("log followers", () => {
+  it("see each chunk as it is stored over SSE, and an end event when the job finishes", async () => {
+    const e = await setup();
+    const a = await connect(e, (await e.register("a1")).credential);
+    const jobId = await createJob(e);
+    await a.next("assign");
+    const ref = { job_id: jobId, attempt: 1 };
+    a.send({ type: "started", ...ref, container_id: "c" });
+    const res = await fetch(`${e.url}/api/v1/jobs/${jobId}/logs?follow=1`, { headers: { authorization: `Bearer ${e.t.adminToken}` } });
+    expect(res.headers.get("content-type")).toContain("text/event-stream");
+    const reader = res.body!.getReader();
+    let text = "";
+    const readUntil = async (needle: string) => {
+      while (!text.includes(needle)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`stream ended before ${needle}; got ${text}`);
+        text += new TextDecoder().decode(value);
+      }
+    };
+    a.send({ type: "logs", ...ref, chunks: [{ seq: 0, stream: "stdout", data: "first line\n" }] });
+    await readUntil("first line");
+    a.send({ type: "logs", ...ref, chunks: [{ seq: 1, stream: "stdout", data: "second line\n" }] });
+    await readUntil("second line");
+    a.send({ type: "finished", ...ref, outcome: "completed", exit_code: 0, reason: null, message: null });
+    await readUntil("event: end");
+    expect(text.indexOf("first line")).toBeLessThan(text.indexOf("second line"));
+    await reader.cancel();
+  });
+});

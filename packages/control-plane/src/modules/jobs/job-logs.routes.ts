@@ -56,6 +56,7 @@ export async function jobLogRoutes(fastify: FastifyInstance, { deps }: { deps: D
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive", "x-accel-buffering": "no" });
+      res.flushHeaders(); // a follower of a quiet job must not wait for the first chunk to see the stream open
       let closed = false;
       const flush = () => {
         if (closed) return;

@@ -1,0 +1,50 @@
+/** outpost-agent settings and reconnect backoff: pure functions, no processes. */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadAgentConfig } from "../src/config.js";
+import { fullJitter } from "../src/session.js";
+
+describe("loadAgentConfig", () => {
+  it("takes flags over env over the config file, with defaults", () => {
+    const dir = mkdtempSync(join(tmpdir(), "outpost-cfg-"));
+    const file = join(dir, "agent.json");
+    writeFileSync(file, JSON.stringify({ url: "http://file:1", slots: 3, name: "from-file", modules: ["a@1.0.0"] }));
+    const c = loadAgentConfig(["--config", file, "--name", "from-flag", "--module", "b@2.0.0", "--module=c@3.0.0"], { OUTPOST_URL: "http://env:2/", OUTPOST_SLOTS: "4" });
+    expect(c).toMatchObject({ url: "http://env:2", slots: 4, name: "from-flag", dataDir: "./data/agent", cancelGraceS: 10, drainDeadlineS: 60 });
+    expect(c.modules).toEqual([{ name: "b", version: "2.0.0" }, { name: "c", version: "3.0.0" }]);
+  });
+
+  it("reports every bad value on its own line, naming where it came from and the value", () => {
+    let err: ConfigError | undefined;
+    try {
+      loadAgentConfig(["--slots", "0", "--module", "x", "--bogus", "1"], { OUTPOST_URL: "ftp://nope" });
+    } catch (e) {
+      err = e as ConfigError;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err!.problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^--bogus: unknown option/),
+        expect.stringMatching(/^OUTPOST_URL="ftp:\/\/nope": /),
+        expect.stringMatching(/^--slots="0": /),
+        expect.stringMatching(/^--module="x": must be NAME@VERSION/),
+      ]),
+    );
+  });
+
+  it("requires a URL", () => {
+    expect(() => loadAgentConfig([], {})).toThrow(/url.*required|OUTPOST_URL|--url/i);
+  });
+});
+
+describe("fullJitter", () => {
+  it("stays within [0, min(cap, base * 2^n))", () => {
+    const b = { baseMs: 500, capMs: 30_000 };
+    expect(fullJitter(0, b, () => 0.999)).toBeLessThan(500);
+    expect(fullJitter(3, b, () => 0.999)).toBeLessThan(4000);
+    expect(fullJitter(20, b, () => 0.999)).toBeLessThan(30_000);
+    expect(fullJitter(20, b, () => 0)).toBe(0);
+  });
+});
