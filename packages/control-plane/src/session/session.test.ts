@@ -345,3 +345,17 @@ describe("log followers", () => {
     await reader.cancel();
   });
 });
+
+describe("closing the server", () => {
+  it("ends open change feeds and log followers instead of waiting on them", async () => {
+    const e = await setup();
+    const jobId = await createJob(e);
+    const headers = { authorization: `Bearer ${e.t.adminToken}` };
+    const feed = await fetch(`${e.url}/api/v1/events`, { headers });
+    const follow = await fetch(`${e.url}/api/v1/jobs/${jobId}/logs?follow=1`, { headers });
+    const ended = Promise.all([feed.text(), follow.text()]);
+    await e.t.app.close();
+    const [feedText] = await ended;
+    expect(feedText).toContain(": connected");
+  });
+});

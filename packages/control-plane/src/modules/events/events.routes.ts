@@ -10,6 +10,11 @@ import type { Deps } from "../../deps.js";
 const KEEPALIVE_MS = 15_000;
 
 export async function eventRoutes(app: FastifyInstance, { deps }: { deps: Deps }) {
+  // Open streams end when the server closes, so SIGTERM never waits on a console tab.
+  const open = new Set<() => void>();
+  app.addHook("preClose", async () => {
+    for (const end of [...open]) end();
+  });
   app.get("/api/v1/events", { schema: { hide: true } }, (req, reply) => {
     const query = req.query as { token?: string };
     const principal = authenticate(deps, bearerOf(req.headers.authorization) ?? query.token ?? null);
@@ -32,11 +37,13 @@ export async function eventRoutes(app: FastifyInstance, { deps }: { deps: Deps }
     const close = () => {
       clearInterval(keepalive);
       unsubscribe();
+      open.delete(end);
     };
-    req.raw.on("close", close);
-    app.addHook("onClose", async () => {
+    const end = () => {
       close();
       res.end();
-    });
+    };
+    open.add(end);
+    req.raw.on("close", close);
   });
 }

@@ -37,6 +37,11 @@ function chunksAfter(db: Db, jobId: string, attempt: number, seq: number, limit:
 export async function jobLogRoutes(fastify: FastifyInstance, { deps }: { deps: Deps }) {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { db } = deps;
+  // Open followers end when the server closes, so SIGTERM never waits on them.
+  const open = new Set<() => void>();
+  fastify.addHook("preClose", async () => {
+    for (const end of [...open]) end();
+  });
 
   app.get(
     "/api/v1/jobs/:id/logs",
@@ -80,7 +85,13 @@ export async function jobLogRoutes(fastify: FastifyInstance, { deps }: { deps: D
         closed = true;
         clearInterval(keepalive);
         unsubscribe();
+        open.delete(end);
       };
+      const end = () => {
+        stop();
+        res.end();
+      };
+      open.add(end);
       req.raw.on("close", stop);
       flush();
     },
