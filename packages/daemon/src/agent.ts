@@ -13,6 +13,7 @@ import { DockerRuntime } from "./runtime/docker.js";
 import type { ContainerRuntime } from "./runtime/types.js";
 import { JobRunner } from "./runner.js";
 import { AgentSession } from "./session.js";
+import { StateFile } from "./state-file.js";
 import { DAEMON_VERSION } from "./version.js";
 
 export type RunningAgent = { agentId: string; stop: () => Promise<void>; done: Promise<string | null> };
@@ -64,6 +65,7 @@ export async function startAgent(config: AgentConfig, opts: { log?: Logger; runt
       welcome: (w) => runner.resync(w.lease_ttl_s, w.resume),
       frame: (f) => runner.handle(f),
       fatal: (message) => void stop(message),
+      onState: (connected) => state.update({ connected }),
     },
   );
   const runner: JobRunner = new JobRunner({
@@ -76,7 +78,13 @@ export async function startAgent(config: AgentConfig, opts: { log?: Logger; runt
     congested: () => session.congested,
   });
   runner.adopt(leftovers);
-  const ticker = setInterval(() => runner.tick(), 1000);
+  // For `outpost-agent status`; the running list is refreshed with the tick.
+  const state = new StateFile(config.dataDir, (err) => log.warn({ err: err.message }, "cannot write the state file"));
+  state.update({ agent_id: cred.agent_id, url: config.url, version: DAEMON_VERSION, pid: process.pid, since: startedAt, connected: false, running: [] });
+  const ticker = setInterval(() => {
+    runner.tick();
+    state.update({ running: runner.runningKeys() });
+  }, 1000);
   session.start();
 
   let stopping: Promise<void> | null = null;
@@ -85,6 +93,8 @@ export async function startAgent(config: AgentConfig, opts: { log?: Logger; runt
       clearInterval(ticker);
       await runner.drain(config.drainDeadlineS, config.cancelGraceS);
       await session.stop();
+      state.update({ connected: false, running: runner.runningKeys() });
+      state.flush();
       finish(reason);
     })());
   return { agentId: cred.agent_id, stop: () => stop(null), done };

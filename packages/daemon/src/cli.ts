@@ -3,14 +3,23 @@
  * 1; a refusal the operator must fix (revoked credential, unknown module) prints what to do and
  * exits 2. SIGTERM and SIGINT drain: no new jobs, running ones may finish until the drain
  * deadline, then they are stopped and reported; exit 0.
+ * `install`/`uninstall` (service.ts) set it up as a systemd service; `status` (status.ts) reads
+ * what the running daemon last wrote to its data dir.
  */
 import { ConfigError, loadAgentConfig } from "./config.js";
 import { FatalError } from "./identity.js";
 import { startAgent } from "./agent.js";
 import { DAEMON_VERSION } from "./version.js";
+import { CONFIG_PATH, install, SERVICE_DATA_DIR, uninstall, UNIT_PATH } from "./service.js";
+import { status } from "./status.js";
 
 const USAGE = `usage: outpost-agent run --url URL [--token PAT] [--name NAME] [--data-dir DIR] [--slots N]
                          [--module NAME@VERSION ...] [--config FILE] [--log-level LEVEL] [--cancel-grace S] [--drain-deadline S]
+       outpost-agent install --url URL --token PAT [run flags but --config] [--root DIR] [--no-start]
+                         writes ${CONFIG_PATH} (mode 0600) and ${UNIT_PATH}, enables and starts it;
+                         --data-dir defaults to ${SERVICE_DATA_DIR}; --root DIR writes under DIR and starts nothing
+       outpost-agent uninstall [--root DIR] [--no-start] [--purge]   (keeps the data dir unless --purge)
+       outpost-agent status [--config FILE | --data-dir DIR]   exit 0 running and connected, 2 not connected, 3 not running
 env: OUTPOST_URL OUTPOST_TOKEN OUTPOST_NAME OUTPOST_DATA_DIR OUTPOST_SLOTS OUTPOST_MODULES (a,b) OUTPOST_CONFIG
      OUTPOST_LOG_LEVEL OUTPOST_CANCEL_GRACE_S OUTPOST_DRAIN_DEADLINE_S; flags override env, env overrides the --config JSON file.`;
 
@@ -20,6 +29,10 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${DAEMON_VERSION}\n`);
     return 0;
   }
+  const io = { out: (l: string) => void process.stdout.write(`${l}\n`), err: (l: string) => void process.stderr.write(`${l}\n`) };
+  if (command === "install") return install(rest, io);
+  if (command === "uninstall") return uninstall(rest, io);
+  if (command === "status") return status(rest, io);
   if (command !== "run") {
     process.stderr.write(command && command !== "--help" && command !== "help" ? `outpost-agent: unknown command "${command}"\n${USAGE}\n` : `${USAGE}\n`);
     return command === "--help" || command === "help" ? 0 : 1;

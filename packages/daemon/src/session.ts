@@ -36,6 +36,8 @@ export type SessionHandlers = {
   welcome: (w: FrameOf<ServerFrame, "welcome">) => void;
   frame: (f: ServerFrame) => void;
   fatal: (message: string) => void;
+  /** Told when the session is up (after welcome) and when it drops. */
+  onState?: (connected: boolean) => void;
 };
 
 const FATAL_CLOSES: Record<number, string> = {
@@ -129,6 +131,7 @@ export class AgentSession {
         this.armWatchdog();
         this.opts.log.info({ agent_id: f.agent_id }, "session open");
         this.on.welcome(f);
+        this.on.onState?.(true);
       } else if (f.type === "error") {
         this.opts.log.warn({ code: f.code, frame_type: f.frame_type }, f.message);
       } else {
@@ -138,6 +141,7 @@ export class AgentSession {
     ws.on("error", (err) => this.opts.log.debug({ err: err.message }, "session socket error"));
     ws.on("close", (code, reason) => {
       if (this.ws !== ws) return;
+      if (this.welcomed) this.on.onState?.(false);
       this.welcomed = false;
       if (this.watchdog) clearInterval(this.watchdog);
       fatal ??= FATAL_CLOSES[code] ?? null;

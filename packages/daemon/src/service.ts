@@ -1,0 +1,240 @@
+/**
+ * `outpost-agent install` and `uninstall`: outpost-agent as a systemd service. install writes the
+ * run settings to /etc/outpost/agent.json (mode 0600: it holds the PAT) in the format `run
+ * --config` reads, and a unit that runs `run --config` on that file after Docker; then, where
+ * systemd is running, enables and (re)starts it. uninstall stops and removes both and keeps the
+ * data dir (the agent's credential, so a later install is the same agent) unless --purge.
+ *
+ * `--root DIR` puts every file under DIR (packaging, tests) and never touches systemd. All
+ * systemctl calls go through systemctl() below; nothing else here talks to the running system.
+ */
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, rmdirSync, writeFileSync } from "node:fs";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ConfigError, loadAgentConfig, type AgentConfig } from "./config.js";
+import { CREDENTIAL_FILE } from "./identity.js";
+
+export const UNIT_NAME = "outpost-agent.service";
+export const CONFIG_PATH = "/etc/outpost/agent.json";
+export const UNIT_PATH = `/etc/systemd/system/${UNIT_NAME}`;
+export const SERVICE_DATA_DIR = "/var/lib/outpost-agent";
+/** Seconds systemd waits after SIGTERM beyond the drain and cancel grace before it kills. */
+const STOP_MARGIN_S = 30;
+
+export const AGENT_BIN = fileURLToPath(new URL("../bin/outpost-agent.js", import.meta.url));
+
+type Out = { out: (line: string) => void; err: (line: string) => void };
+
+/** A path on the target system, placed under root. */
+const under = (root: string, path: string) => join(root, path);
+
+/** systemd is the init here: the check systemd's own sd_booted() makes, plus systemctl on PATH. */
+export function systemdRunning(): boolean {
+  if (!existsSync("/run/systemd/system")) return false;
+  return (process.env.PATH ?? "").split(":").some((dir) => dir && existsSync(join(dir, "systemctl")));
+}
+
+/** The only call into systemd. */
+function systemctl(args: string[]): { ok: boolean; output: string } {
+  const r = spawnSync("systemctl", args, { encoding: "utf8" });
+  return { ok: r.status === 0, output: `${r.stdout ?? ""}${r.stderr ?? ""}${r.error ? r.error.message : ""}`.trim() };
+}
+
+type ServiceFlags = { root: string; start: boolean; purge: boolean; rest: string[]; problems: string[] };
+
+/** Takes --root DIR, --no-start and (when allowed) --purge out of argv; the rest are run flags. */
+function serviceFlags(argv: string[], allowPurge: boolean): ServiceFlags {
+  const f: ServiceFlags = { root: "/", start: true, purge: false, rest: [], problems: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--no-start") f.start = false;
+    else if (arg === "--purge" && allowPurge) f.purge = true;
+    else if (arg === "--root" || arg.startsWith("--root=")) {
+      const value = arg === "--root" ? argv[++i] : arg.slice("--root=".length);
+      if (!value || value.startsWith("--")) f.problems.push("--root: needs a value");
+      else f.root = resolve(value);
+    } else f.rest.push(arg);
+  }
+  return f;
+}
+
+/** The config file's JSON: loadAgentConfig's keys, modules back in NAME@VERSION form. */
+function configJson(config: AgentConfig): string {
+  const file: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(config)) {
+    if (v === undefined) continue;
+    file[k] = k === "modules" ? config.modules.map((m) => `${m.name}@${m.version}`) : v;
+  }
+  return `${JSON.stringify(file, null, 2)}\n`;
+}
+
+/** systemd splits ExecStart on spaces; quote what needs it. */
+const quoteArg = (s: string) => (/[\s"'\\]/.test(s) ? `"${s.replace(/(["\\])/g, "\\$1")}"` : s);
+
+export function unitFile(config: AgentConfig, paths: { node: string; bin: string; config: string }): string {
+  const drainS = (config as Partial<Record<"drainDeadlineS", number>>).drainDeadlineS ?? 60;
+  const stopS = drainS + config.cancelGraceS + STOP_MARGIN_S;
+  return `# Written by \`outpost-agent install\`; \`outpost-agent uninstall\` removes it.
+[Unit]
+Description=Outpost agent (runs Outpost jobs in Docker containers)
+After=network-online.target docker.service
+Wants=network-online.target docker.service
+
+[Service]
+Type=simple
+ExecStart=${[paths.node, paths.bin, "run", "--config", paths.config].map(quoteArg).join(" ")}
+Restart=on-failure
+RestartSec=5
+# 1: bad settings, 2: refused by the server (revoked credential, unknown module); a restart cannot fix either.
+RestartPreventExitStatus=1 2
+# SIGTERM drains: running jobs may finish for the drain deadline, then are stopped with the cancel grace.
+KillSignal=SIGTERM
+KillMode=mixed
+TimeoutStopSec=${stopS}
+
+[Install]
+WantedBy=multi-user.target
+`;
+}
+
+/** Writes atomically with the given mode, creating parent directories. */
+function writeFile(path: string, text: string, mode: number): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+  const tmp = `${path}.tmp`;
+  writeFileSync(tmp, text, { mode });
+  chmodSync(tmp, mode);
+  renameSync(tmp, path);
+}
+
+/** `outpost-agent install`: 0 done, 1 bad flags or files not writable, 2 systemd refused to start it. */
+export function install(argv: string[], io: Out): number {
+  const f = serviceFlags(argv, false);
+  const problems = [...f.problems];
+  for (const a of f.rest) if (a === "--config" || a.startsWith("--config=")) problems.push(`${a}: install writes the config; pass run flags instead`);
+  const runFlags = f.rest.filter((a) => !(a === "--config" || a.startsWith("--config=")));
+  const hasDataDir = runFlags.some((a) => a === "--data-dir" || a.startsWith("--data-dir="));
+  let config: AgentConfig | null = null;
+  try {
+    // Flags only (the installer's own OUTPOST_* settings are not the service's), except the token,
+    // which may come from OUTPOST_TOKEN to keep it out of the process list.
+    config = loadAgentConfig([...runFlags, ...(hasDataDir ? [] : ["--data-dir", SERVICE_DATA_DIR])], { OUTPOST_TOKEN: process.env.OUTPOST_TOKEN });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(...err.problems);
+  }
+  if (config && !isAbsolute(config.dataDir)) problems.push(`--data-dir=${JSON.stringify(config.dataDir)}: must be an absolute path for a service`);
+  if (config && !config.token && !existsSync(join(under(f.root, config.dataDir), CREDENTIAL_FILE))) {
+    problems.push(`--token: is required (a PAT with the agents:register scope) until ${join(config.dataDir, CREDENTIAL_FILE)} exists`);
+  }
+  if (problems.length || !config) {
+    for (const p of problems) io.err(`outpost-agent: ${p}`);
+    return 1;
+  }
+
+  const configFile = under(f.root, CONFIG_PATH);
+  const unitPath = under(f.root, UNIT_PATH);
+  const dataDir = under(f.root, config.dataDir);
+  const bin = realpathSync(AGENT_BIN);
+  try {
+    writeFile(configFile, configJson(config), 0o600);
+    writeFile(unitPath, unitFile(config, { node: process.execPath, bin, config: CONFIG_PATH }), 0o644);
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    io.err(`outpost-agent: ${e.message}${e.code === "EACCES" || e.code === "EPERM" ? " (run install as root, or use --root DIR)" : ""}`);
+    return 1;
+  }
+  io.out(`wrote ${configFile} (mode 0600: it holds the token)`);
+  io.out(`wrote ${unitPath}`);
+  io.out(`data dir ${dataDir} (the agent's credential and job scratch space)`);
+  const byHand = `${quoteArg(process.execPath)} ${quoteArg(bin)} run --config ${configFile}`;
+  return startService(f, io, byHand);
+}
+
+function startService(f: ServiceFlags, io: Out, byHand: string): number {
+  if (!f.start) {
+    io.out(`not started (--no-start); to start it: systemctl daemon-reload && systemctl enable --now ${UNIT_NAME}`);
+    return 0;
+  }
+  if (f.root !== "/") {
+    io.out(`not started: the files are under --root ${f.root}, not on this system`);
+    return 0;
+  }
+  if (!systemdRunning()) {
+    io.out("systemd is not running here (no /run/systemd/system or no systemctl): nothing was enabled or started");
+    io.out(`start the agent by hand: ${byHand}`);
+    return 0;
+  }
+  for (const args of [["daemon-reload"], ["enable", UNIT_NAME], ["restart", UNIT_NAME]]) {
+    const r = systemctl(args);
+    if (!r.ok) {
+      io.err(`outpost-agent: systemctl ${args.join(" ")} failed${r.output ? `: ${r.output}` : ""}`);
+      return 2;
+    }
+  }
+  io.out(`enabled and started ${UNIT_NAME}`);
+  io.out(`logs: journalctl -u outpost-agent -f    state: outpost-agent status --config ${CONFIG_PATH}`);
+  return 0;
+}
+
+/** `outpost-agent uninstall`: 0 done (also when nothing was installed), 1 bad flags or a file that cannot be removed, 2 systemd refused. */
+export function uninstall(argv: string[], io: Out): number {
+  const f = serviceFlags(argv, true);
+  const problems = [...f.problems, ...f.rest.map((a) => `${a}: unknown option (uninstall takes --root DIR, --no-start, --purge)`)];
+  if (problems.length) {
+    for (const p of problems) io.err(`outpost-agent: ${p}`);
+    return 1;
+  }
+  const configFile = under(f.root, CONFIG_PATH);
+  const unitPath = under(f.root, UNIT_PATH);
+  let dataDir = SERVICE_DATA_DIR;
+  try {
+    const file = JSON.parse(readFileSync(configFile, "utf8")) as { dataDir?: unknown };
+    if (typeof file.dataDir === "string" && isAbsolute(file.dataDir)) dataDir = file.dataDir;
+  } catch {
+    // No config (or not ours to parse): the default data dir is the one install uses.
+  }
+
+  if (f.start && f.root === "/" && systemdRunning() && existsSync(unitPath)) {
+    const r = systemctl(["disable", "--now", UNIT_NAME]);
+    if (!r.ok) {
+      io.err(`outpost-agent: systemctl disable --now ${UNIT_NAME} failed${r.output ? `: ${r.output}` : ""}`);
+      return 2;
+    }
+    io.out(`stopped and disabled ${UNIT_NAME}`);
+  }
+  let removed = 0;
+  try {
+    for (const path of [unitPath, configFile]) {
+      if (!existsSync(path)) continue;
+      rmSync(path);
+      removed++;
+      io.out(`removed ${path}`);
+    }
+    const etcOutpost = dirname(configFile);
+    if (existsSync(etcOutpost)) {
+      try {
+        rmdirSync(etcOutpost);
+      } catch {
+        // Not empty: someone else's files; leave them.
+      }
+    }
+  } catch (err) {
+    io.err(`outpost-agent: ${(err as Error).message}`);
+    return 1;
+  }
+  if (removed && f.start && f.root === "/" && systemdRunning()) systemctl(["daemon-reload"]);
+  if (!removed) io.out(`nothing to remove: no ${unitPath} or ${configFile}`);
+
+  const dataOnDisk = under(f.root, dataDir);
+  if (existsSync(dataOnDisk)) {
+    if (f.purge) {
+      rmSync(dataOnDisk, { recursive: true, force: true });
+      io.out(`removed ${dataOnDisk} (--purge)`);
+    } else {
+      io.out(`kept ${dataOnDisk}: it holds the agent's credential, so installing again is the same agent; --purge removes it`);
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,202 @@
+/**
+ * install / uninstall / status through the built bin as a real process, with files under a
+ * temporary --root. This machine runs no systemd, so the systemctl path (enable, restart,
+ * disable) is not exercised here; --no-start keeps the tests from depending on that anyway.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { loadAgentConfig } from "../src/config.js";
+import { readStateFile, StateFile } from "../src/state-file.js";
+import { AGENT_BIN } from "./support/processes.js";
+
+const TOKEN = "opat_0123456789abcdef0123456789abcdef";
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), "outpost-service-"));
+  dirs.push(d);
+  return d;
+}
+
+/** Runs the built bin to completion; the environment carries no OUTPOST_* settings. */
+function agent(args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("OUTPOST_")));
+  const r = spawnSync(process.execPath, [AGENT_BIN, ...args], { encoding: "utf8", env, timeout: 20_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const INSTALL = ["--no-start", "--url", "http://127.0.0.1:1", "--token", TOKEN, "--name", "n", "--slots", "2", "--module", "a@1.0.0"];
+
+describe("outpost-agent install", () => {
+  it("writes a mode 0600 config that run --config reads, and a unit that runs it after docker", () => {
+    const root = tempDir();
+    const r = agent(["install", "--root", root, ...INSTALL]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const configFile = join(root, "etc/outpost/agent.json");
+    const unitFile = join(root, "etc/systemd/system/outpost-agent.service");
+    expect(r.stdout).toContain(`wrote ${configFile}`);
+    expect(r.stdout).toContain(`wrote ${unitFile}`);
+    expect(r.stdout).toContain("not started (--no-start)");
+
+    expect(statSync(configFile).mode & 0o777).toBe(0o600);
+    const file = JSON.parse(readFileSync(configFile, "utf8")) as Record<string, unknown>;
+    expect(file).toMatchObject({ url: "http://127.0.0.1:1", token: TOKEN, name: "n", slots: 2, modules: ["a@1.0.0"], dataDir: "/var/lib/outpost-agent" });
+    expect(loadAgentConfig(["--config", configFile], {})).toMatchObject({
+      url: "http://127.0.0.1:1",
+      token: TOKEN,
+      name: "n",
+      slots: 2,
+      modules: [{ name: "a", version: "1.0.0" }],
+      dataDir: "/var/lib/outpost-agent",
+    });
+    expect(statSync(join(root, "var/lib/outpost-agent")).isDirectory()).toBe(true);
+
+    const unit = readFileSync(unitFile, "utf8");
+    expect(unit).toMatch(/^Restart=on-failure$/m);
+    expect(unit).toMatch(/^After=.*\bdocker\.service\b/m);
+    expect(unit).toMatch(/^Wants=.*\bdocker\.service\b/m);
+    expect(unit).toMatch(/^KillSignal=SIGTERM$/m);
+    expect(unit).toMatch(/^WantedBy=multi-user.target$/m);
+    expect(unit).toContain(`\nExecStart=${process.execPath} ${realpathSync(AGENT_BIN)} run --config /etc/outpost/agent.json\n`);
+    // The drain (60 s default) and the cancel grace (10 s) fit before systemd kills.
+    expect(Number(unit.match(/^TimeoutStopSec=(\d+)$/m)![1])).toBeGreaterThan(70);
+  });
+
+  it("refuses bad flags with one line each and exit 1, writing nothing", () => {
+    const root = tempDir();
+    const r = agent(["install", "--root", root, "--no-start", "--url", "ftp://x", "--slots", "0", "--module", "Bad", "--data-dir", "rel/dir", "--bogus"]);
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trim().split("\n");
+    expect(lines).toEqual([
+      "outpost-agent: --bogus: unknown option (see outpost-agent --help)",
+      expect.stringMatching(/^outpost-agent: --url="ftp:\/\/x": must be an http\(s\) URL/),
+      expect.stringMatching(/^outpost-agent: --slots="0": /),
+      expect.stringMatching(/^outpost-agent: --module="Bad": must be NAME@VERSION/),
+    ]);
+    expect(existsSync(join(root, "etc"))).toBe(false);
+
+    const noToken = agent(["install", "--root", root, "--no-start", "--url", "http://127.0.0.1:1", "--data-dir", "rel/dir"]);
+    expect(noToken.code).toBe(1);
+    expect(noToken.stderr.trim().split("\n")).toEqual([
+      'outpost-agent: --data-dir="rel/dir": must be an absolute path for a service',
+      "outpost-agent: --token: is required (a PAT with the agents:register scope) until rel/dir/credential.json exists",
+    ]);
+    expect(agent(["install", "--root"]).stderr).toBe("outpost-agent: --root: needs a value\noutpost-agent: url=null: is required\n");
+  });
+
+  it("uninstall removes the unit and config and keeps the data dir; install works again after it", () => {
+    const root = tempDir();
+    expect(agent(["install", "--root", root, ...INSTALL]).code).toBe(0);
+    const data = join(root, "var/lib/outpost-agent");
+    writeFileSync(join(data, "credential.json"), "{}");
+
+    const u = agent(["uninstall", "--root", root, "--no-start"]);
+    expect(u.stderr).toBe("");
+    expect(u.code).toBe(0);
+    expect(existsSync(join(root, "etc/systemd/system/outpost-agent.service"))).toBe(false);
+    expect(existsSync(join(root, "etc/outpost/agent.json"))).toBe(false);
+    expect(existsSync(join(root, "etc/outpost"))).toBe(false);
+    expect(readFileSync(join(data, "credential.json"), "utf8")).toBe("{}");
+    expect(u.stdout).toContain(`kept ${data}`);
+
+    // With the credential kept, a reinstall needs no token.
+    const again = agent(["install", "--root", root, "--no-start", "--url", "http://127.0.0.1:1"]);
+    expect(again.stderr).toBe("");
+    expect(again.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(root, "etc/outpost/agent.json"), "utf8"))).not.toHaveProperty("token");
+    expect(existsSync(join(root, "etc/systemd/system/outpost-agent.service"))).toBe(true);
+
+    const purge = agent(["uninstall", "--root", root, "--no-start", "--purge"]);
+    expect(purge.code).toBe(0);
+    expect(existsSync(data)).toBe(false);
+    expect(agent(["uninstall", "--root", root, "--no-start"]).stdout).toContain("nothing to remove");
+    expect(agent(["uninstall", "--root", root, "--what"]).code).toBe(1);
+  });
+});
+
+describe("outpost-agent status", () => {
+  const state = (pid: number, over: Record<string, unknown> = {}) => ({
+    connected: true,
+    agent_id: "agt_123",
+    url: "http://127.0.0.1:7070",
+    version: "0.1.0",
+    pid,
+    since: new Date(Date.now() - 90_000).toISOString(),
+    running: [{ job_id: "job_a", attempt: 2, container_id: "c0ffee0123456789abcdef", started_at: new Date().toISOString() }],
+    updated_at: new Date().toISOString(),
+    ...over,
+  });
+
+  it("shows a live, connected agent with its jobs and exits 0", () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "state.json"), JSON.stringify(state(process.pid)));
+    const r = agent(["status", "--data-dir", dir]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("outpost-agent: running, connected");
+    expect(r.stdout).toMatch(/agent id\s+agt_123/);
+    expect(r.stdout).toMatch(/version\s+0\.1\.0/);
+    expect(r.stdout).toMatch(/jobs\s+1 running/);
+    expect(r.stdout).toMatch(/job_a {2}attempt 2 {2}container c0ffee012345/);
+  });
+
+  it("says not connected (exit 2) while the live agent reconnects", () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "state.json"), JSON.stringify(state(process.pid, { connected: false, running: [] })));
+    const r = agent(["status", "--data-dir", dir]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain("running, not connected");
+  });
+
+  it("reads a dead pid's file as not running and exits 3", async () => {
+    const child = spawn(process.execPath, ["-e", ""]);
+    const pid = child.pid!;
+    await new Promise((r) => child.on("exit", r));
+    const dir = tempDir();
+    writeFileSync(join(dir, "state.json"), JSON.stringify(state(pid)));
+    const r = agent(["status", "--data-dir", dir]);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toContain(`not running (pid ${pid} has exited`);
+    expect(r.stdout).toMatch(/agent id\s+agt_123/);
+  });
+
+  it("finds the data dir through --config and says not running when there is no state file", () => {
+    const dir = tempDir();
+    const data = join(dir, "data");
+    mkdirSync(data);
+    writeFileSync(join(dir, "agent.json"), JSON.stringify({ url: "http://127.0.0.1:1", dataDir: data }));
+    const r = agent(["status", "--config", join(dir, "agent.json")]);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toContain(`not running (no state.json in ${data})`);
+    expect(agent(["status", "--data-dir"]).stderr).toBe("outpost-agent: --data-dir: needs a value\n");
+  });
+});
+
+describe("StateFile", () => {
+  it("writes the first update at once, coalesces a burst into one later write, and never leaves a tmp file", async () => {
+    const dir = tempDir();
+    const file = new StateFile(join(dir, "data"));
+    file.update({ agent_id: "agt_1", url: "http://x", version: "0.1.0", connected: false });
+    expect(readStateFile(join(dir, "data"))).toMatchObject({ agent_id: "agt_1", connected: false, pid: process.pid, running: [] });
+    for (let i = 0; i < 50; i++) file.update({ connected: i % 2 === 0, running: [{ job_id: "job_a", attempt: 1 }] });
+    // Still the first write: the burst is within the throttle interval.
+    expect(readStateFile(join(dir, "data"))!.connected).toBe(false);
+    await new Promise((r) => setTimeout(r, 400));
+    const after = readStateFile(join(dir, "data"))!;
+    expect(after).toMatchObject({ connected: false, running: [{ job_id: "job_a", attempt: 1, container_id: null }] });
+    const startedAt = after.running[0]!.started_at;
+    // An attempt keeps the time it was first reported.
+    file.update({ connected: true, running: [{ job_id: "job_a", attempt: 1 }] });
+    file.flush();
+    expect(readStateFile(join(dir, "data"))!.running[0]!.started_at).toBe(startedAt);
+    expect(readStateFile(join(dir, "data"))!.connected).toBe(true);
+    expect(readStateFile(join(dir, "nothing"))).toBeNull();
+    expect(spawnSync("ls", [join(dir, "data")], { encoding: "utf8" }).stdout.trim()).toBe("state.json");
+  });
+});
