@@ -1,7 +1,8 @@
 /**
  * install / uninstall / status through the built bin as a real process, with files under a
  * temporary --root. This machine runs no systemd, so the systemctl path (enable, restart,
- * disable) is not exercised here; --no-start keeps the tests from depending on that anyway.
+ * disable) is not exercised here; --no-start keeps the tests from depending on that anyway. The
+ * last suite runs the agent from the installed config against a real outpost-server (needs dockerd).
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -10,7 +11,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadAgentConfig } from "../src/config.js";
 import { readStateFile, StateFile } from "../src/state-file.js";
-import { AGENT_BIN } from "./support/processes.js";
+import { describeDocker } from "./support/docker.js";
+import { AGENT_BIN, startProc, startServer, until } from "./support/processes.js";
 
 const TOKEN = "opat_0123456789abcdef0123456789abcdef";
 const dirs: string[] = [];
@@ -198,5 +200,39 @@ describe("StateFile", () => {
     expect(readStateFile(join(dir, "data"))!.connected).toBe(true);
     expect(readStateFile(join(dir, "nothing"))).toBeNull();
     expect(spawnSync("ls", [join(dir, "data")], { encoding: "utf8" }).stdout.trim()).toBe("state.json");
+  });
+});
+
+describeDocker("an installed agent, run by hand", () => {
+  it("runs from the config install wrote and status follows it: connected while it runs, not running after SIGTERM", async () => {
+    const root = tempDir();
+    const server = await startServer(join(root, "outpost.db"));
+    try {
+      const data = join(root, "data");
+      const i = agent(["install", "--root", root, "--no-start", "--url", server.url, "--token", server.token, "--name", "svc", "--data-dir", data]);
+      expect(i.stderr).toBe("");
+      const configFile = join(root, "etc/outpost/agent.json");
+      const run = startProc(AGENT_BIN, ["run", "--config", configFile], { OUTPOST_LOG_LEVEL: "info" });
+      try {
+        await run.waitFor(/session open/);
+        const up = await until("status to say connected", async () => {
+          const r = agent(["status", "--config", configFile]);
+          return r.code === 0 ? r : null;
+        }, 10_000);
+        const agentId = JSON.parse(readFileSync(join(data, "credential.json"), "utf8")).agent_id as string;
+        expect(up.stdout).toContain("running, connected");
+        expect(up.stdout).toContain(agentId);
+        expect(up.stdout).toMatch(/jobs\s+0 running/);
+        expect(readStateFile(data)).toMatchObject({ connected: true, agent_id: agentId, url: server.url, pid: run.child.pid });
+      } finally {
+        expect(await run.kill("SIGTERM")).toBe(0);
+      }
+      const down = agent(["status", "--config", configFile]);
+      expect(down.code).toBe(3);
+      expect(down.stdout).toContain("not running");
+      expect(readStateFile(data)).toMatchObject({ connected: false, running: [] });
+    } finally {
+      await server.proc.kill("SIGTERM");
+    }
   });
 });
