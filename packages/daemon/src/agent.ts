@@ -12,6 +12,7 @@ import { hostFacts } from "./system-info.js";
 import { DockerRuntime } from "./runtime/docker.js";
 import type { ContainerRuntime } from "./runtime/types.js";
 import { JobRunner } from "./runner.js";
+import { ModuleManager } from "./modules.js";
 import { AgentSession } from "./session.js";
 import { StateFile } from "./state-file.js";
 import { DAEMON_VERSION } from "./version.js";
@@ -33,6 +34,8 @@ export async function startAgent(config: AgentConfig, opts: { log?: Logger; runt
     }
   }
 
+  // Modules the server installed earlier (modules.json) plus the flags; install/remove requests go here.
+  const modules = await ModuleManager.load({ dataDir: config.dataDir, runtime, log, flags: config.modules, send: (f) => session.send(f) });
   const facts = await hostFacts();
   const cred = await register({
     url: config.url,
@@ -43,7 +46,7 @@ export async function startAgent(config: AgentConfig, opts: { log?: Logger; runt
       hostname: facts.hostname,
       os: facts.os,
       version: DAEMON_VERSION,
-      modules: config.modules,
+      modules: modules.list(),
       labels: {},
       slots: config.slots,
       cpu_count: facts.cpu_count,
@@ -61,9 +64,9 @@ export async function startAgent(config: AgentConfig, opts: { log?: Logger; runt
   const session: AgentSession = new AgentSession(
     { url: config.url, credential: cred.credential, log },
     {
-      hello: () => ({ version: DAEMON_VERSION, slots: config.slots, modules: config.modules, os: facts.os, running: runner.runningKeys() }),
-      welcome: (w) => runner.resync(w.lease_ttl_s, w.resume),
-      frame: (f) => runner.handle(f),
+      hello: () => ({ version: DAEMON_VERSION, slots: config.slots, modules: modules.list(), os: facts.os, running: runner.runningKeys() }),
+      welcome: (w) => (runner.resync(w.lease_ttl_s, w.resume), modules.resend()),
+      frame: (f) => (f.type === "module" ? modules.handle(f) : runner.handle(f)),
       fatal: (message) => void stop(message),
       onState: (connected) => state.update({ connected }),
     },
@@ -72,7 +75,7 @@ export async function startAgent(config: AgentConfig, opts: { log?: Logger; runt
     runtime,
     agentId: cred.agent_id,
     slots: config.slots,
-    hasModule: (m) => config.modules.some((x) => x.name === m.name && x.version === m.version),
+    hasModule: (m) => modules.has(m),
     log,
     send: (f) => session.send(f),
     congested: () => session.congested,

@@ -6,5 +6,6 @@ export * from "./api/orgs.js";
 export * from "./api/agents.js";
 export * from "./api/pools.js";
 export * from "./api/modules.js";
+export * from "./api/agent-modules.js";
 export * from "./api/jobs.js";
 export * from "./protocol/index.js";

@@ -31,6 +31,7 @@ import { prepared, tx } from "../db/client.js";
 import { agents, jobs } from "../db/schema.js";
 import { nowIso } from "../lib/time.js";
 import { syncModules } from "../modules/agents/agents.service.js";
+import { recordModuleProgress, recordModuleResult } from "../modules/agents/agent-modules.js";
 import { claimNextJob, releaseClaim } from "../modules/dispatch/claim.js";
 import { finishAttempt, liveAttempt, markStarted, renewLease, type AttemptRef } from "../modules/dispatch/attempts.js";
 import { declareLost, enforceTimeouts, expireLeases } from "../modules/dispatch/leases.js";
@@ -339,9 +340,14 @@ export class AgentHub {
       if (r === "too_large") s.send({ type: "error", code: "report_too_large", message: "the report is over the size cap and was not kept", frame_type: "report" });
       this.jobChanged(s, f.job_id);
     },
-    // Module installs on hosts (issue 4) land with their own handlers; until then they are ignored.
-    module_progress: () => {},
-    module_result: () => {},
+    module_progress: (s, f) => {
+      if (recordModuleProgress(this.deps.db, s.agentId, f, this.now())) this.agentChanged(s);
+    },
+    module_result: (s, f) => {
+      if (!recordModuleResult(this.deps.db, s.agentId, f, this.now())) return;
+      this.agentChanged(s);
+      this.scheduleDispatch(); // it may now have the module a pending job needs
+    },
     finished: (s, f) => {
       const status = finishAttempt(
         this.deps.db,
@@ -355,6 +361,14 @@ export class AgentHub {
       this.agentChanged(s);
     },
   };
+
+  /** Hands a `module` request to the agent's live session; false when it has none (docs/protocol.md). */
+  sendModule(agentId: string, frame: FrameOf<ServerFrame, "module">): boolean {
+    const s = this.sessions.get(agentId);
+    if (!s || !s.said || s.closed || s.ws.readyState !== s.ws.OPEN) return false;
+    s.send(frame satisfies ServerFrame);
+    return true;
+  }
 
   /** The agent says it no longer holds a live attempt (it restarted): lost now, re-queued or failed. */
   private forgotten(s: Session, jobId: string, attempt: number, at: string): void {

@@ -23,6 +23,7 @@ import {
   type JobSpec,
   type OutputSink,
   type OwnedContainer,
+  type PullProgress,
   type RunningJob,
 } from "./types.js";
 
@@ -116,6 +117,27 @@ export class DockerRuntime implements ContainerRuntime {
     } catch (err) {
       if (err instanceof RuntimeError) throw err;
       throw new RuntimeError("image", `image ${image} is not present and could not be pulled: ${dockerMessage(err)}`);
+    }
+  }
+
+  async pullImage(image: string, onProgress: (p: PullProgress) => void): Promise<void> {
+    try {
+      const stream = await this.docker.pull(image);
+      const events = await new Promise<Array<{ error?: string; errorDetail?: { message?: string } }>>((resolve, reject) => {
+        this.docker.modem.followProgress(
+          stream,
+          (err: Error | null, out: Array<{ error?: string }>) => (err ? reject(err) : resolve(out)),
+          (e: { status?: string; id?: string; progress?: string }) => {
+            if (typeof e?.status === "string") onProgress({ status: e.status, ...(e.id ? { id: e.id } : {}), ...(e.progress ? { progress: e.progress } : {}) });
+          },
+        );
+      });
+      // A failed pull can end the stream cleanly, with the registry's error as its last event.
+      const failed = events.find((e) => typeof e?.error === "string");
+      if (failed) throw new Error(failed.errorDetail?.message ?? failed.error);
+      if (!(await this.hasImage(image))) throw new Error("pull finished but the image is still missing");
+    } catch (err) {
+      throw new RuntimeError("image", `pulling ${image} failed: ${dockerMessage(err)}`);
     }
   }
 

@@ -51,6 +51,9 @@ export interface RunningJob {
   remove(): Promise<void>;
 }
 
+/** One progress event of a pull, as dockerd sends it ("Downloading", "abc123", "[=>  ] 1MB/4MB"). */
+export type PullProgress = { status: string; id?: string; progress?: string };
+
 export type OwnedContainer = { containerId: string; jobId: string; attempt: number; running: boolean; createdAt: string };
 
 export interface ContainerRuntime {
@@ -58,6 +61,11 @@ export interface ContainerRuntime {
   hasImage(image: string): Promise<boolean>;
   /** Pulls the image when it is missing; RuntimeError("image") when that fails. */
   ensureImage(image: string): Promise<void>;
+  /**
+   * Pulls the image from its registry even when present (a tag may have moved), passing Docker's
+   * progress events on; RuntimeError("image") carrying the registry's message when the pull fails.
+   */
+  pullImage(image: string, onProgress: (p: PullProgress) => void): Promise<void>;
   /** Creates and starts the job's container, streaming its output to sink; RuntimeError on failure. */
   start(spec: JobSpec, sink: OutputSink): Promise<RunningJob>;
   /**

@@ -8,7 +8,9 @@ import {
   AgentModulesResponse,
   AgentResponse,
   HistoryQuery,
+  InstallModuleBody,
   ModuleHistoryResponse,
+  ModuleRequestResponse,
   OkDetails,
   RegisterAgentBody,
   RegisterAgentResponse,
@@ -25,6 +27,7 @@ import type { Deps } from "../../deps.js";
 import { getAgentOr404, listAgents, toAgent } from "./agents.repo.js";
 import { createAgent, reregisterAgent, setArchived, updateAgent } from "./agents.service.js";
 import { agentModulesWithFunctions } from "../catalog/catalog.repo.js";
+import { requestInstall, requestRemove } from "./agent-modules.js";
 
 const Params = z.object({ id: z.string().min(1).max(64) });
 
@@ -172,4 +175,30 @@ export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: De
     const row = getAgentOr404(db, userOf(req).orgIds, req.params.id);
     return { status: "success" as const, details: agentModulesWithFunctions(db, row.orgId, row.id), next_cursor: null };
   });
+
+  // Module requests: 202, the agent pulls in the background; the outcome lands in module-history.
+  app.post(
+    "/api/v1/agents/:id/modules",
+    { onRequest: app.auth("agents:write"), schema: { tags: ["agents"], params: Params, body: InstallModuleBody, response: { 202: ModuleRequestResponse } } },
+    async (req, reply) => {
+      const row = getAgentOr404(db, userOf(req).orgIds, req.params.id);
+      const details = requestInstall(db, fastify.hub, row, req.body, nowIso(deps.clock));
+      changed(row.id, row.orgId);
+      return reply.code(202).send({ status: "success" as const, details });
+    },
+  );
+
+  app.delete(
+    "/api/v1/agents/:id/modules/:name",
+    {
+      onRequest: app.auth("agents:write"),
+      schema: { tags: ["agents"], params: Params.extend({ name: z.string().min(1).max(100) }), response: { 202: ModuleRequestResponse } },
+    },
+    async (req, reply) => {
+      const row = getAgentOr404(db, userOf(req).orgIds, req.params.id);
+      const details = requestRemove(db, fastify.hub, row, req.params.name, nowIso(deps.clock));
+      changed(row.id, row.orgId);
+      return reply.code(202).send({ status: "success" as const, details });
+    },
+  );
 }

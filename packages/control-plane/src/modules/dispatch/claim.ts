@@ -34,7 +34,7 @@ export function activeJobCount(db: Db, agentId: string): number {
   return prepared(db, `select count(*) from "jobs" where "agent_id" = ? and "status" in (${ACTIVE_IN})`).pluck().get(agentId) as number;
 }
 
-type AgentRow = { id: string; orgId: string; connected: number; archived: number; paused: number; slots: number; cpus: string; memLimit: string; pidsLimit: number };
+type AgentRow = { id: string; orgId: string; status: string; connected: number; archived: number; paused: number; slots: number; cpus: string; memLimit: string; pidsLimit: number };
 type CandidateRow = {
   id: string;
   orgId: string;
@@ -75,15 +75,16 @@ function findModule(db: Db, orgId: string, name: string, version: string): { ima
 
 /**
  * Claims at most one job for the agent. Preconditions checked here: the agent exists, is
- * connected, not retired, not paused and has a free slot. Returns what to send the agent.
+ * connected, not retired, not paused, not updating a module and has a free slot. Returns what to send the agent.
  */
 export function claimNextJob(db: Db, agentId: string, at: string, leaseMs: number): Assignment | null {
   return tx(db, () => {
     const agent = prepared(
       db,
-      `select "id", "org_id" as orgId, "connected", "archived", "paused", "slots", "cpus", "mem_limit" as memLimit, "pids_limit" as pidsLimit from "agents" where "id" = ?`,
+      `select "id", "org_id" as orgId, "status", "connected", "archived", "paused", "slots", "cpus", "mem_limit" as memLimit, "pids_limit" as pidsLimit from "agents" where "id" = ?`,
     ).get(agentId) as AgentRow | undefined;
-    if (!agent || !agent.connected || agent.archived || agent.paused) return null;
+    // An agent pulling or removing a module takes nothing until that is over (agents/agent-modules.ts).
+    if (!agent || !agent.connected || agent.archived || agent.paused || agent.status === "UpdatingModule") return null;
     if (activeJobCount(db, agent.id) >= agent.slots) return null;
     const job = nextCandidate(db, agent);
     if (!job) return null;

@@ -44,6 +44,8 @@ export function waitingReason(db: Db, job: PendingJob): string {
   if (!candidates.length) return `No agent with ${job.module}@${job.version} is connected.`;
   candidates = candidates.filter((a) => !a.paused);
   if (!candidates.length) return "Every eligible agent is paused.";
+  candidates = candidates.filter((a) => a.status !== "UpdatingModule");
+  if (!candidates.length) return "Every eligible agent is updating a module.";
   const busy = new Map(
     db
       .select({ id: jobs.agentId, n: sql<number>`count(*)` })

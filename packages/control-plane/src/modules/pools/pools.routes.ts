@@ -9,10 +9,12 @@ import {
   AgentListResponse,
   CreatePoolBody,
   Id,
+  InstallModuleBody,
   OkDetails,
   PoolListQuery,
   PoolListResponse,
   PoolMembershipResult,
+  PoolModuleRequestsResponse,
   PoolOverviewResponse,
   PoolResponse,
   PoolUserListResponse,
@@ -29,6 +31,7 @@ import { nowIso } from "../../lib/time.js";
 import type { Deps } from "../../deps.js";
 import { addPoolMembers, poolOverview, toPool, toPools } from "./pools.repo.js";
 import { listAgents } from "../agents/agents.repo.js";
+import { requestInstallOnPool } from "../agents/agent-modules.js";
 import { sql } from "drizzle-orm";
 
 const Params = z.object({ id: Id });
@@ -187,4 +190,16 @@ export async function poolRoutes(fastify: FastifyInstance, { deps }: { deps: Dep
   app.get("/api/v1/pools/:id/overview", { onRequest: app.auth("read"), schema: { tags: ["pools"], params: Params, response: { 200: PoolOverviewResponse } } }, async (req) => {
     return { status: "success" as const, details: poolOverview(db, getPool(userOf(req), req.params.id)) };
   });
+
+  // The agent module request to each agent of the pool; those that cannot take it now are `skipped`.
+  app.post(
+    "/api/v1/pools/:id/modules",
+    { onRequest: app.auth("agents:write"), schema: { tags: ["pools"], params: Params, body: InstallModuleBody, response: { 202: PoolModuleRequestsResponse } } },
+    async (req, reply) => {
+      const pool = getPool(userOf(req), req.params.id);
+      const details = requestInstallOnPool(db, fastify.hub, pool, req.body, nowIso(deps.clock));
+      for (const r of details.requested) deps.events.publish({ type: "agent.updated", id: r.agent_id, org_id: pool.orgId });
+      return reply.code(202).send({ status: "success" as const, details });
+    },
+  );
 }
