@@ -86,7 +86,7 @@ export async function startAgent(config: AgentConfig, opts: { log?: Logger; runt
   state.update({ agent_id: cred.agent_id, url: config.url, version: DAEMON_VERSION, pid: process.pid, since: startedAt, connected: false, running: [] });
   const ticker = setInterval(() => {
     runner.tick();
-    state.update({ running: runner.runningKeys() });
+    state.update({ running: runner.runningDetails() });
   }, 1000);
   session.start();
 
@@ -96,7 +96,7 @@ export async function startAgent(config: AgentConfig, opts: { log?: Logger; runt
       clearInterval(ticker);
       await runner.drain(config.drainDeadlineS, config.cancelGraceS);
       await session.stop();
-      state.update({ connected: false, running: runner.runningKeys() });
+      state.update({ connected: false, running: runner.runningDetails() });
       state.flush();
       finish(reason);
     })());

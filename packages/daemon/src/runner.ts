@@ -59,6 +59,8 @@ type Held = {
   report: Report | null;
   finished: Finished | null;
   cancel: { reason: "cancelled" | "timeout"; graceS: number } | null;
+  /** When this process saw the container running (for `outpost-agent status`). */
+  startedAt?: string;
   /** Set when the agent stops the attempt because it is shutting down: the reported message. */
   shutdown?: string;
   leaseDeadlineMs: number;
@@ -98,6 +100,11 @@ export class JobRunner {
   /** Attempts still held, for hello: the server renews their leases or answers stale. */
   runningKeys(): { job_id: string; attempt: number }[] {
     return [...this.held.values()].map((h) => ({ job_id: h.jobId, attempt: h.attempt }));
+  }
+
+  /** Held attempts with their container and when it started, for the state file. */
+  runningDetails(): { job_id: string; attempt: number; container_id: string | null; started_at?: string }[] {
+    return [...this.held.values()].map((h) => ({ job_id: h.jobId, attempt: h.attempt, container_id: h.containerId, ...(h.startedAt ? { started_at: h.startedAt } : {}) }));
   }
 
   get size(): number {
@@ -293,6 +300,7 @@ export class JobRunner {
     h.containerId = h.job.containerId;
     if (h.fenced) return void h.job.stop(0).then(() => h.job!.remove());
     h.phase = "running";
+    h.startedAt ??= new Date(this.clock()).toISOString();
     this.o.send({ type: "started", ...ref, container_id: h.containerId });
     if (h.cancel) void h.job.stop(h.cancel.graceS);
     let exit;
