@@ -9,8 +9,8 @@
  *
  *   pnpm bench:dispatch [--jobs 20000] [--agents 4] [--slots 8] [--latency 2000] [--json out.json]
  */
-import { writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { statfsSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
 import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
 import { makeTestApp, sampleModule, sampleRegistration, type TestApp } from "../../packages/control-plane/src/test-support/test-app.js";
@@ -100,6 +100,13 @@ async function until(what: string, fn: () => boolean, timeoutMs = 10_000): Promi
   }
 }
 
+/** Where the temp databases live: on a disk, checkpoints fsync; on tmpfs they cost nothing. */
+function tmpFilesystem(): string {
+  const names: Record<number, string> = { 0xef53: "ext4", 0x01021994: "tmpfs", 0x58465342: "xfs", 0x9123683e: "btrfs", 0x794c7630: "overlayfs" };
+  const type = statfsSync(tmpdir()).type;
+  return `${tmpdir()} (${names[type] ?? `fs type 0x${type.toString(16)}`})`;
+}
+
 const ms = (v: number) => `${v.toFixed(3)} ms`;
 const rate = (v: number) => `${Math.round(v).toLocaleString("en-US")} /s`;
 
@@ -153,11 +160,12 @@ async function main() {
   ];
   const machine = `${cpus().length} x ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${process.platform} ${process.arch}`;
   console.log(`\nbench/dispatch  ${new Date().toISOString()}\n${machine}`);
+  console.log(`databases in ${tmpFilesystem()}, the app's pragmas (db/client.ts) for the server and both baselines`);
   console.log(`jobs ${JOBS}, throughput agents ${AGENTS} x ${SLOTS} slots, latency samples ${LATENCY_N} (${LATENCY_AGENTS} idle agents)\n`);
   console.log("| measure | Outpost | baseline | ratio |\n|---|---|---|---|");
   for (const r of rows) console.log(`| ${r.join(" | ")} |`);
   console.log(`\nbaseline latency: one ws round trip + one SQLite commit; baseline rate: raw better-sqlite3 loop of the lifecycle's writes`);
-  const result = { at: new Date().toISOString(), machine, jobs: JOBS, agents: AGENTS, slots: SLOTS, echo: echo.rtt, latency: lat, serviceLatency: svc, submit: sub, throughput: tp, raw };
+  const result = { at: new Date().toISOString(), machine, tmp: tmpFilesystem(), jobs: JOBS, agents: AGENTS, slots: SLOTS, echo: echo.rtt, latency: lat, serviceLatency: svc, submit: sub, throughput: tp, raw };
   if (args.json) writeFileSync(args.json, JSON.stringify(result, null, 2));
 }
 

@@ -1,10 +1,22 @@
 /**
  * Opens the SQLite database: pragmas for a single-writer server (WAL, foreign keys, a busy
  * timeout), then applies the committed drizzle-kit migrations.
+ *
+ * Checkpoints run off the event loop. With synchronous = NORMAL a commit writes the WAL without
+ * fsync; the fsyncs happen at checkpoints. SQLite's automatic checkpoint runs inside whichever
+ * commit crosses 1000 WAL pages, so on a disk every few hundred commits stalled the server for a
+ * checkpoint's fsyncs (tens of ms under load; docs/performance.md). For a file database one worker
+ * thread per process checkpoints every open database (PASSIVE: never blocks the writer) every
+ * CHECKPOINT_EVERY_MS, and the server's own automatic checkpoint only remains as a bound on the
+ * WAL's size (WAL_BOUND_PAGES) for sustained writing, where the worker never quite catches up and
+ * the log could not restart. Durability is what synchronous = NORMAL gives, with the window
+ * bounded in time as well as in pages.
  */
 import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+import { createRequire } from "node:module";
+import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 import Database from "better-sqlite3";
 import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
@@ -24,7 +36,64 @@ export function openDb(path: string): Db {
   sqlite.pragma("busy_timeout = 5000");
   const db = drizzle(sqlite, { schema }) as Db;
   migrate(db, { migrationsFolder: MIGRATIONS });
+  if (path !== ":memory:" && !path.startsWith("file:")) checkpointInBackground(sqlite, resolve(path));
   return db;
+}
+
+/** How often the checkpointer copies committed WAL pages into the database file (and fsyncs). */
+export const CHECKPOINT_EVERY_MS = 200;
+/** The server's connection checkpoints itself past this many WAL pages (about 40 MB). */
+const WAL_BOUND_PAGES = 10_000;
+
+// CommonJS, evaluated in the worker: one connection per open database that only ever runs PASSIVE
+// checkpoints; closed after the server's own connection, so that last close checkpoints the rest.
+const CHECKPOINTER = `
+const { parentPort, workerData } = require("node:worker_threads");
+const Database = require(workerData.driver);
+const open = new Map();
+parentPort.on("message", (m) => {
+  if (m.open !== undefined) {
+    try { const d = new Database(m.path); d.pragma("busy_timeout = 1000"); open.set(m.open, d); } catch {}
+  } else if (m.close !== undefined) {
+    const d = open.get(m.close);
+    open.delete(m.close);
+    try { d && d.close(); } catch {}
+  }
+});
+setInterval(() => {
+  for (const d of open.values()) try { d.pragma("wal_checkpoint(PASSIVE)"); } catch {}
+}, workerData.every);
+`;
+
+let checkpointer: Worker | null = null;
+let nextDbKey = 0;
+const checkpointed = new Set<Database.Database>();
+
+function checkpointInBackground(sqlite: Database.Database, path: string): void {
+  if (!checkpointer) {
+    const driver = createRequire(import.meta.url).resolve("better-sqlite3");
+    checkpointer = new Worker(CHECKPOINTER, { eval: true, workerData: { driver, every: CHECKPOINT_EVERY_MS } });
+    checkpointer.unref();
+    // Should the worker die, every database goes back to SQLite's own automatic checkpoints.
+    checkpointer.on("error", () => {
+      checkpointer = null;
+      for (const c of checkpointed) if (c.open) c.pragma("wal_autocheckpoint = 1000");
+      checkpointed.clear();
+    });
+  }
+  const worker = checkpointer;
+  const key = nextDbKey++;
+  sqlite.pragma(`wal_autocheckpoint = ${WAL_BOUND_PAGES}`);
+  sqlite.pragma("journal_size_limit = 67108864");
+  worker.postMessage({ open: key, path });
+  checkpointed.add(sqlite);
+  const close = sqlite.close.bind(sqlite);
+  sqlite.close = () => {
+    const r = close();
+    checkpointed.delete(sqlite);
+    worker.postMessage({ close: key });
+    return r;
+  };
 }
 
 /**

@@ -5,9 +5,8 @@
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
-import { and, eq, isNull } from "drizzle-orm";
 import type { TokenScope } from "@outpost/shared";
-import { agents, memberships, tokens, users } from "../db/schema.js";
+import { prepared } from "../db/client.js";
 import { ApiError, UNAUTHORIZED } from "../errors.js";
 import { digestSecret, isWellFormedSecret, secretKindOf } from "../lib/secrets.js";
 import type { Deps } from "../deps.js";
@@ -44,48 +43,59 @@ export function bearerOf(header: string | undefined): string | null {
   return m ? m[1]! : null;
 }
 
-/** Resolves a bearer secret to a principal, or null. Never throws for a bad secret. */
+type TokenRow = {
+  id: string;
+  orgId: string | null;
+  name: string;
+  scopes: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+  userId: string;
+  userName: string;
+  isAdmin: number;
+};
+
+/**
+ * Resolves a bearer secret to a principal, or null. Never throws for a bad secret. Nothing is
+ * cached: a revoked token, a removed membership or a deleted user takes effect on the next
+ * request. Plain prepared SQL, since every API request comes through here.
+ */
 export function authenticate(deps: Deps, secret: string | null): Principal | null {
   if (!secret) return null;
   const kind = secretKindOf(secret);
+  const { db } = deps;
   if (kind === "agent") {
     if (!isWellFormedSecret("agent", secret)) return null;
-    const row = deps.db
-      .select({ id: agents.id, orgId: agents.orgId })
-      .from(agents)
-      .where(and(eq(agents.credentialDigest, digestSecret(deps.installSecret, secret)), isNull(agents.credentialRevokedAt)))
-      .get();
+    const row = prepared(db, `select "id", "org_id" as orgId from "agents" where "credential_digest" = ? and "credential_revoked_at" is null`).get(
+      digestSecret(deps.installSecret, secret),
+    ) as { id: string; orgId: string } | undefined;
     return row ? { kind: "agent", agentId: row.id, orgId: row.orgId } : null;
   }
   if (kind !== "pat" || !isWellFormedSecret("pat", secret)) return null;
-  const row = deps.db
-    .select({ token: tokens, user: users })
-    .from(tokens)
-    .innerJoin(users, eq(users.id, tokens.userId))
-    .where(eq(tokens.digest, digestSecret(deps.installSecret, secret)))
-    .get();
-  if (!row || row.token.revokedAt) return null;
+  const row = prepared(
+    db,
+    `select t."id", t."org_id" as orgId, t."name", t."scopes", t."expires_at" as expiresAt, t."revoked_at" as revokedAt, t."last_used_at" as lastUsedAt,
+            u."id" as userId, u."name" as userName, u."is_admin" as isAdmin
+       from "tokens" t join "users" u on u."id" = t."user_id"
+      where t."digest" = ?`,
+  ).get(digestSecret(deps.installSecret, secret)) as TokenRow | undefined;
+  if (!row || row.revokedAt) return null;
   const now = deps.clock();
-  if (row.token.expiresAt && Date.parse(row.token.expiresAt) <= now) return null;
-  if (!row.token.lastUsedAt || now - Date.parse(row.token.lastUsedAt) > LAST_USED_EVERY_MS) {
-    deps.db.update(tokens).set({ lastUsedAt: new Date(now).toISOString() }).where(eq(tokens.id, row.token.id)).run();
+  if (row.expiresAt && Date.parse(row.expiresAt) <= now) return null;
+  if (!row.lastUsedAt || now - Date.parse(row.lastUsedAt) > LAST_USED_EVERY_MS) {
+    prepared(db, `update "tokens" set "last_used_at" = ? where "id" = ?`).run(new Date(now).toISOString(), row.id);
   }
-  const orgIds = deps.db
-    .select({ orgId: memberships.orgId })
-    .from(memberships)
-    .where(eq(memberships.userId, row.user.id))
-    .orderBy(memberships.insertedAt, memberships.orgId)
-    .all()
-    .map((m) => m.orgId);
-  const restricted = row.token.orgId;
+  const orgIds = prepared(db, `select "org_id" from "memberships" where "user_id" = ? order by "inserted_at", "org_id"`).pluck().all(row.userId) as string[];
+  const restricted = row.orgId;
   return {
     kind: "user",
-    userId: row.user.id,
-    userName: row.user.name,
-    isAdmin: row.user.isAdmin,
-    tokenId: row.token.id,
-    tokenName: row.token.name,
-    scopes: row.token.scopes as TokenScope[],
+    userId: row.userId,
+    userName: row.userName,
+    isAdmin: Boolean(row.isAdmin),
+    tokenId: row.id,
+    tokenName: row.name,
+    scopes: JSON.parse(row.scopes) as TokenScope[],
     restrictedOrgId: restricted,
     orgIds: restricted ? orgIds.filter((id) => id === restricted) : orgIds,
   };

@@ -32,8 +32,8 @@ import { agents, jobs } from "../db/schema.js";
 import { nowIso } from "../lib/time.js";
 import { syncModules } from "../modules/agents/agents.service.js";
 import { recordModuleProgress, recordModuleResult } from "../modules/agents/agent-modules.js";
-import { claimNextJob, releaseClaim } from "../modules/dispatch/claim.js";
-import { finishAttempt, liveAttempt, markStarted, renewLease, type AttemptRef } from "../modules/dispatch/attempts.js";
+import { claimFor, loadClaimant, releaseClaim, type Claimant } from "../modules/dispatch/claim.js";
+import { finishAttempt, liveAttempt, renewLease, startAttempt, type AttemptRef } from "../modules/dispatch/attempts.js";
 import { declareLost, enforceTimeouts, expireLeases } from "../modules/dispatch/leases.js";
 import { appendLogs, logResumePoint, recordReport, recordSteps } from "../modules/dispatch/outputs.js";
 import type { ChangeEvent } from "../modules/events/event-bus.js";
@@ -85,15 +85,45 @@ export class Session {
     this.ws.send(text);
   }
 
+  /** The socket under the WebSocket (ws keeps it as _socket): writes are held until uncork. */
+  private get socket(): { cork(): void; uncork(): void } | undefined {
+    return (this.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+  }
+
+  cork(): void {
+    this.socket?.cork();
+  }
+
+  uncork(): void {
+    this.socket?.uncork();
+  }
+
   get congested(): boolean {
     return this.ws.bufferedAmount > SEND_HIGH_WATER;
   }
+}
+
+/**
+ * Sends a committed batch's frames, each session's socket corked across its frames so a batch
+ * leaves as one write per socket rather than one per frame.
+ */
+function flush(out: [Session, string][]): void {
+  const corked = new Set<Session>();
+  for (const [s, text] of out) {
+    if (!corked.has(s)) {
+      corked.add(s);
+      s.cork();
+    }
+    s.write(text);
+  }
+  for (const s of corked) s.uncork();
 }
 
 export class AgentHub {
   private readonly sessions = new Map<string, Session>();
   private readonly startedAtMs: number;
   private dispatchScheduled = false;
+  private claimSoon = false;
   private inbox: [Session, AgentMessage][] = [];
   private inboxScheduled = false;
   private readonly outbox: Outbox = { frames: null };
@@ -222,7 +252,7 @@ export class AgentHub {
     } finally {
       this.outbox.frames = null;
     }
-    if (committed) for (const [s, text] of out) s.write(text);
+    if (committed) flush(out);
   }
 
   /** One frame, in its own savepoint: a handler that throws undoes only its own writes. */
@@ -306,8 +336,9 @@ export class AgentHub {
       }
     },
     started: (s, f) => {
-      if (markStarted(this.deps.db, this.ref(s, f), this.now(), this.leaseMs) === "stale") return this.stale(s, f);
-      this.jobChanged(s, f.job_id);
+      const status = startAttempt(this.deps.db, this.ref(s, f), this.now(), this.leaseMs);
+      if (status === "stale") return this.stale(s, f);
+      this.jobChanged(s, f.job_id, status);
       this.agentChanged(s);
     },
     renew: (s, f) => {
@@ -340,14 +371,6 @@ export class AgentHub {
       if (r === "too_large") s.send({ type: "error", code: "report_too_large", message: "the report is over the size cap and was not kept", frame_type: "report" });
       this.jobChanged(s, f.job_id);
     },
-    module_progress: (s, f) => {
-      if (recordModuleProgress(this.deps.db, s.agentId, f, this.now())) this.agentChanged(s);
-    },
-    module_result: (s, f) => {
-      if (!recordModuleResult(this.deps.db, s.agentId, f, this.now())) return;
-      this.agentChanged(s);
-      this.scheduleDispatch(); // it may now have the module a pending job needs
-    },
     finished: (s, f) => {
       const status = finishAttempt(
         this.deps.db,
@@ -359,6 +382,14 @@ export class AgentHub {
       s.send({ type: "finished_ack", job_id: f.job_id, attempt: f.attempt, status });
       this.jobChanged(s, f.job_id, status);
       this.agentChanged(s);
+    },
+    module_progress: (s, f) => {
+      if (recordModuleProgress(this.deps.db, s.agentId, f, this.now())) this.agentChanged(s);
+    },
+    module_result: (s, f) => {
+      if (!recordModuleResult(this.deps.db, s.agentId, f, this.now())) return;
+      this.agentChanged(s);
+      this.scheduleDispatch(); // it may now have the module a pending job needs
     },
   };
 
@@ -394,6 +425,24 @@ export class AgentHub {
     });
   }
 
+  /**
+   * A job became pending outside the session layer (created, re-queued by an operator): one job
+   * is claimed and its assign sent in this same turn of the event loop (a microtask, so the event
+   * that announced the job reaches every subscriber first; its own commit), and the full pass
+   * still follows on the next tick as before.
+   */
+  private jobPending(): void {
+    this.scheduleDispatch();
+    if (this.claimSoon) return;
+    this.claimSoon = true;
+    queueMicrotask(() => {
+      this.claimSoon = false;
+      if (this.stopped || this.outbox.frames || this.deps.db.$client.inTransaction) return;
+      const ready = this.readySessions();
+      if (ready.length) this.inBatch(() => this.claimFor(ready, 1));
+    });
+  }
+
   /** Offers pending jobs to sessions with free slots, round-robin, until nothing more is claimed. */
   dispatch(): void {
     const ready = this.readySessions();
@@ -405,16 +454,24 @@ export class AgentHub {
     return [...this.sessions.values()].filter((s) => s.said && s.freeSlots > 0 && !s.congested && !s.closed);
   }
 
-  private claimFor(ready: Session[]): void {
+  /**
+   * Round-robin over the ready sessions, one job per session per round, until a round claims
+   * nothing (or `max` jobs are claimed). Each agent is read once per pass (loadClaimant).
+   */
+  private claimFor(ready: Session[], max = Infinity): void {
     const start = this.rotate++ % ready.length;
     const order = [...ready.slice(start), ...ready.slice(0, start)];
+    const claimants = new Map<Session, Claimant | null>();
+    let claimed = 0;
     let claimedAny = true;
-    while (claimedAny) {
+    while (claimedAny && claimed < max) {
       claimedAny = false;
       for (const s of order) {
         if (s.freeSlots <= 0 || s.closed) continue;
-        const at = this.now();
-        const a = claimNextJob(this.deps.db, s.agentId, at, this.leaseMs);
+        let c = claimants.get(s);
+        if (c === undefined) claimants.set(s, (c = loadClaimant(this.deps.db, s.agentId)));
+        if (!c) continue;
+        const a = claimFor(this.deps.db, c, this.now(), this.leaseMs);
         if (!a) continue;
         claimedAny = true;
         s.freeSlots -= 1;
@@ -422,6 +479,7 @@ export class AgentHub {
         s.send({ type: "assign", job_id, attempt, ...rest, cancel_grace_s: CANCEL_GRACE_S });
         this.jobChanged(s, job_id, "claimed");
         this.agentChanged(s);
+        if (++claimed >= max) break;
       }
     }
   }
@@ -457,7 +515,7 @@ export class AgentHub {
   private onChange(e: ChangeEvent): void {
     if (e.type === "job.updated") {
       if (e.status === undefined) this.onJobStatus(e.id);
-      else if (e.status === "pending") this.scheduleDispatch();
+      else if (e.status === "pending") this.jobPending();
     } else if (e.type === "agent.updated" && !e.fromSession) {
       this.checkRetired(e.id);
       this.scheduleDispatch();
@@ -477,9 +535,11 @@ export class AgentHub {
 
   /** A job changed outside the session layer (REST: created, cancelled, timed out). */
   private onJobStatus(jobId: string): void {
-    const job = this.deps.db.select({ status: jobs.status, agentId: jobs.agentId, attempt: jobs.attempt, orgId: jobs.orgId }).from(jobs).where(eq(jobs.id, jobId)).get();
+    const job = prepared(this.deps.db, `select "status", "agent_id" as agentId, "attempt", "org_id" as orgId from "jobs" where "id" = ?`).get(jobId) as
+      | { status: string; agentId: string | null; attempt: number; orgId: string }
+      | undefined;
     if (!job) return;
-    if (job.status === "pending") this.scheduleDispatch();
+    if (job.status === "pending") this.jobPending();
     if (job.status === "cancelling" && job.agentId) {
       const s = this.sessions.get(job.agentId);
       if (s) this.sendCancel(s, jobId, job.attempt);

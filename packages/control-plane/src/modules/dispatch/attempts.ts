@@ -37,15 +37,24 @@ export function liveAttempt(db: Db, ref: AttemptRef): { id: string; status: JobS
 
 /** claimed -> running once the container started. Renews the lease. */
 export function markStarted(db: Db, ref: AttemptRef, at: string, leaseMs: number): "ok" | "stale" {
+  return startAttempt(db, ref, at, leaseMs) === "stale" ? "stale" : "ok";
+}
+
+/**
+ * markStarted, returning the job's status afterwards (running, or cancelling when a cancel came
+ * first), so the caller can announce it without reading the row again.
+ */
+export function startAttempt(db: Db, ref: AttemptRef, at: string, leaseMs: number): JobStatus | "stale" {
   return tx(db, () => {
     const job = liveAttempt(db, ref);
     if (!job) return "stale";
+    let status = job.status;
     if (job.status === "claimed") {
-      transitionJob(db, job.id, "running", at, { startedAt: job.startedAt ?? at, leaseExpiresAt: isoPlus(at, leaseMs) }, { attempt: ref.attempt });
+      if (transitionJob(db, job.id, "running", at, { startedAt: job.startedAt ?? at, leaseExpiresAt: isoPlus(at, leaseMs) }, { attempt: ref.attempt })) status = "running";
       prepared(db, `update "job_attempts" set "started_at" = ? where "job_id" = ? and "attempt" = ?`).run(at, job.id, ref.attempt);
     }
     transitionAgent(db, ref.agentId, "ExecutingJob", AGENT_TRANSITION_REASONS.jobStarted, at, job.id);
-    return "ok";
+    return status;
   });
 }
 

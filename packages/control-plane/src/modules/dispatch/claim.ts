@@ -74,53 +74,82 @@ function findModule(db: Db, orgId: string, name: string, version: string): { ima
 }
 
 /**
+ * An agent as one dispatch pass sees it: read once per pass, then kept current by the claims the
+ * pass makes (the pass holds the write lock, so nothing else changes it meanwhile).
+ */
+export type Claimant = { agent: AgentRow; active: number; movedToClaimed: boolean };
+
+/**
+ * Loads the agent for a pass. Preconditions checked here: the agent exists, is connected, not
+ * retired, not paused and not updating a module; null otherwise.
+ */
+export function loadClaimant(db: Db, agentId: string): Claimant | null {
+  const agent = prepared(
+    db,
+    `select "id", "org_id" as orgId, "status", "connected", "archived", "paused", "slots", "cpus", "mem_limit" as memLimit, "pids_limit" as pidsLimit from "agents" where "id" = ?`,
+  ).get(agentId) as AgentRow | undefined;
+  // An agent pulling or removing a module takes nothing until that is over (agents/agent-modules.ts).
+  if (!agent || !agent.connected || agent.archived || agent.paused || agent.status === "UpdatingModule") return null;
+  return { agent, active: activeJobCount(db, agent.id), movedToClaimed: false };
+}
+
+/**
  * Claims at most one job for the agent. Preconditions checked here: the agent exists, is
- * connected, not retired, not paused, not updating a module and has a free slot. Returns what to send the agent.
+ * connected, not retired, not paused and has a free slot. Returns what to send the agent.
  */
 export function claimNextJob(db: Db, agentId: string, at: string, leaseMs: number): Assignment | null {
   return tx(db, () => {
-    const agent = prepared(
-      db,
-      `select "id", "org_id" as orgId, "status", "connected", "archived", "paused", "slots", "cpus", "mem_limit" as memLimit, "pids_limit" as pidsLimit from "agents" where "id" = ?`,
-    ).get(agentId) as AgentRow | undefined;
-    // An agent pulling or removing a module takes nothing until that is over (agents/agent-modules.ts).
-    if (!agent || !agent.connected || agent.archived || agent.paused || agent.status === "UpdatingModule") return null;
-    if (activeJobCount(db, agent.id) >= agent.slots) return null;
-    const job = nextCandidate(db, agent);
-    if (!job) return null;
-    const mod = findModule(db, job.orgId, job.module, job.version);
-    const fn = mod?.functions.find((f) => f.name === job.function);
-    if (!mod || !fn) {
-      transitionJob(db, job.id, "failed", at, { completedAt: at, errorReason: "image", errorMessage: `Module ${job.module}@${job.version} or its function "${job.function}" is no longer in the catalog.` });
-      return null;
-    }
-    const attempt = job.attempt + 1;
-    const leaseExpiresAt = isoPlus(at, leaseMs);
-    const claimed = transitionJob(
-      db,
-      job.id,
-      "claimed",
-      at,
-      { attempt, agentId: agent.id, claimedAt: at, leaseExpiresAt, exitCode: null, errorReason: null, errorMessage: null, errorStep: null },
-      { from: ["pending"], attempt: job.attempt },
-    );
-    if (!claimed) return null;
-    prepared(db, `insert into "job_attempts" ("job_id", "attempt", "agent_id", "claimed_at") values (?, ?, ?, ?)`).run(job.id, attempt, agent.id, at);
-    transitionAgent(db, agent.id, "Claimed", AGENT_TRANSITION_REASONS.jobClaimed, at, job.id);
-    return {
-      job_id: job.id,
-      attempt,
-      lease_expires_at: leaseExpiresAt,
-      module: job.module,
-      version: job.version,
-      function: job.function,
-      image: mod.image,
-      command: fn.command,
-      inputs: JSON.parse(job.inputs) as Record<string, unknown>,
-      limits: effectiveLimits({ cpus: agent.cpus, mem_limit: agent.memLimit, pids_limit: agent.pidsLimit }, fn.defaults, JSON.parse(job.limits) as LimitsOverride),
-      timeout_s: job.timeoutS,
-    };
+    const c = loadClaimant(db, agentId);
+    return c ? claimFor(db, c, at, leaseMs) : null;
   });
+}
+
+/**
+ * Claims at most one job for a claimant loaded in this transaction (loadClaimant). Precondition:
+ * inside the transaction the claimant was loaded in. The agent's move to Claimed is written by the
+ * first claim of the pass only: later ones would be moves to the status it already has (no-ops).
+ */
+export function claimFor(db: Db, c: Claimant, at: string, leaseMs: number): Assignment | null {
+  const { agent } = c;
+  if (c.active >= agent.slots) return null;
+  const job = nextCandidate(db, agent);
+  if (!job) return null;
+  const mod = findModule(db, job.orgId, job.module, job.version);
+  const fn = mod?.functions.find((f) => f.name === job.function);
+  if (!mod || !fn) {
+    transitionJob(db, job.id, "failed", at, { completedAt: at, errorReason: "image", errorMessage: `Module ${job.module}@${job.version} or its function "${job.function}" is no longer in the catalog.` });
+    return null;
+  }
+  const attempt = job.attempt + 1;
+  const leaseExpiresAt = isoPlus(at, leaseMs);
+  const claimed = transitionJob(
+    db,
+    job.id,
+    "claimed",
+    at,
+    { attempt, agentId: agent.id, claimedAt: at, leaseExpiresAt, exitCode: null, errorReason: null, errorMessage: null, errorStep: null },
+    { from: ["pending"], attempt: job.attempt },
+  );
+  if (!claimed) return null;
+  c.active += 1;
+  prepared(db, `insert into "job_attempts" ("job_id", "attempt", "agent_id", "claimed_at") values (?, ?, ?, ?)`).run(job.id, attempt, agent.id, at);
+  if (!c.movedToClaimed) {
+    transitionAgent(db, agent.id, "Claimed", AGENT_TRANSITION_REASONS.jobClaimed, at, job.id);
+    c.movedToClaimed = true;
+  }
+  return {
+    job_id: job.id,
+    attempt,
+    lease_expires_at: leaseExpiresAt,
+    module: job.module,
+    version: job.version,
+    function: job.function,
+    image: mod.image,
+    command: fn.command,
+    inputs: JSON.parse(job.inputs) as Record<string, unknown>,
+    limits: effectiveLimits({ cpus: agent.cpus, mem_limit: agent.memLimit, pids_limit: agent.pidsLimit }, fn.defaults, JSON.parse(job.limits) as LimitsOverride),
+    timeout_s: job.timeoutS,
+  };
 }
 
 /**

@@ -9,8 +9,12 @@ import { waitingReason } from "./waiting-reason.js";
 
 export type JobRow = typeof jobs.$inferSelect;
 
-export function toJobs(db: Db, rows: JobRow[]): Job[] {
-  const ids = rows.map((r) => r.id);
+/**
+ * The API shape of job rows. `fresh` says the rows were inserted just now (POST /api/v1/jobs): they
+ * have no attempts and no report yet, so those two lookups are skipped.
+ */
+export function toJobs(db: Db, rows: JobRow[], fresh = false): Job[] {
+  const ids = fresh ? [] : rows.map((r) => r.id);
   const attempts = ids.length ? db.select().from(jobAttempts).where(inArray(jobAttempts.jobId, ids)).orderBy(jobAttempts.attempt).all() : [];
   const agentIds = [...new Set([...rows.flatMap((r) => [r.agentId, r.targetAgentId]), ...attempts.map((a) => a.agentId)].filter((x): x is string => !!x))];
   const agentNames = new Map(agentIds.length ? db.select({ id: agents.id, name: agents.name }).from(agents).where(inArray(agents.id, agentIds)).all().map((a) => [a.id, a.name]) : []);
@@ -70,6 +74,11 @@ export function toJobs(db: Db, rows: JobRow[]): Job[] {
 
 export function toJob(db: Db, row: JobRow): Job {
   return toJobs(db, [row])[0]!;
+}
+
+/** toJob for a row inserted in this request. Precondition: nothing has claimed it yet. */
+export function toNewJob(db: Db, row: JobRow): Job {
+  return toJobs(db, [row], true)[0]!;
 }
 
 export function getJobOr404(db: Db, orgIds: string[], id: string): JobRow {

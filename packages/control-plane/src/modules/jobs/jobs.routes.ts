@@ -8,7 +8,7 @@ import { userOf } from "../../plugins/auth.js";
 import { assertVisible, orgFilter, targetOrg } from "../../lib/org-scope.js";
 import { nowIso } from "../../lib/time.js";
 import type { Deps } from "../../deps.js";
-import { getJobOr404, listJobs, toJob } from "./jobs.repo.js";
+import { getJobOr404, listJobs, toJob, toNewJob } from "./jobs.repo.js";
 import { cancelJob, createJob, deleteJobs } from "./jobs.service.js";
 
 const Params = z.object({ id: Id });
@@ -22,8 +22,10 @@ export async function jobRoutes(fastify: FastifyInstance, { deps }: { deps: Deps
     const p = userOf(req);
     const orgId = targetOrg(db, p, req.body.org);
     const row = createJob(db, orgId, p.orgIds, { ...req.body, triggered_by: req.body.triggered_by ?? p.userName }, nowIso(deps.clock));
+    // The body is built before the event: the event lets the hub claim the job in this same turn.
+    const details = toNewJob(db, row);
     changed(row.id, row.orgId);
-    return reply.code(201).send({ status: "success" as const, details: toJob(db, row) });
+    return reply.code(201).send({ status: "success" as const, details });
   });
 
   app.get("/api/v1/jobs", { onRequest: app.auth("read"), schema: { tags: ["jobs"], querystring: JobListQuery, response: { 200: JobListResponse } } }, async (req) => {

@@ -3,8 +3,8 @@ import { Ajv, type ValidateFunction } from "ajv";
 import { eq, inArray } from "drizzle-orm";
 import { ACTIVE_JOB_STATUSES, type CreateJobBody, type ErrorItem, type ModuleFunction } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
-import { tx } from "../../db/client.js";
-import { jobs, pools } from "../../db/schema.js";
+import { prepared, tx } from "../../db/client.js";
+import { jobs } from "../../db/schema.js";
 import { ApiError } from "../../errors.js";
 import { newId } from "../../lib/ids.js";
 import { isValidRange, resolveModuleVersion, type ModuleRow } from "../catalog/catalog.repo.js";
@@ -72,11 +72,12 @@ export function createJob(db: Db, orgId: string, visibleOrgIds: string[], body: 
     targetAgentId = agent.id;
   }
   if (body.pool_id) {
-    const pool = db.select().from(pools).where(eq(pools.id, body.pool_id)).get();
+    const pool = prepared(db, `select "org_id" as orgId from "pools" where "id" = ?`).get(body.pool_id) as { orgId: string } | undefined;
     if (!pool || pool.orgId !== orgId) throw ApiError.validation([{ path: "pool_id", message: `no pool "${body.pool_id}" in this org` }]);
   }
   const id = newId();
-  db.insert(jobs)
+  return db
+    .insert(jobs)
     .values({
       id,
       orgId,
@@ -96,8 +97,8 @@ export function createJob(db: Db, orgId: string, visibleOrgIds: string[], body: 
       insertedAt: at,
       updatedAt: at,
     })
-    .run();
-  return db.select().from(jobs).where(eq(jobs.id, id)).get()!;
+    .returning()
+    .get();
 }
 
 /**

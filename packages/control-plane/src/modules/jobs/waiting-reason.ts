@@ -2,43 +2,46 @@
  * Why a pending job has no agent yet ("queued forever" is the complaint users raise most): the
  * first unmet condition among the eligibility rules dispatch applies, in the same order.
  */
-import { and, eq, inArray, sql } from "drizzle-orm";
 import { ACTIVE_JOB_STATUSES } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
-import { agentModules, agents, jobs, poolAgents, pools } from "../../db/schema.js";
+import { prepared } from "../../db/client.js";
 
 type PendingJob = { orgId: string; poolId: string | null; targetAgentId: string | null; module: string; version: string };
+type Candidate = { id: string; status: string; archived: number; connected: number; paused: number; slots: number; hasModule: number; busy: number };
+
+const ACTIVE_IN = ACTIVE_JOB_STATUSES.map((s) => `'${s}'`).join(", ");
+
+/**
+ * The agents that could take the job (org, target agent, pool membership), each with what the
+ * later rules need: the module installed, and its active job count. Plain prepared SQL: every
+ * 201 of POST /api/v1/jobs computes this.
+ */
+const CANDIDATES = `select a."id", a."status", a."archived", a."connected", a."paused", a."slots",
+       exists (select 1 from "agent_modules" m where m.agent_id = a.id and m.name = @module and m.version = @version) as hasModule,
+       (select count(*) from "jobs" j where j.agent_id = a.id and j.status in (${ACTIVE_IN})) as busy
+  from "agents" a
+ where a."org_id" = @org
+   and (@target is null or a."id" = @target)
+   and (@pool is null or exists (select 1 from "pool_agents" pa where pa.agent_id = a.id and pa.pool_id = @pool))`;
 
 export function waitingReason(db: Db, job: PendingJob): string {
   if (job.poolId) {
-    const pool = db.select().from(pools).where(eq(pools.id, job.poolId)).get();
+    const pool = prepared(db, `select "name", "archived" from "pools" where "id" = ?`).get(job.poolId) as { name: string; archived: number } | undefined;
     if (!pool) return "The job's pool was deleted.";
     if (pool.archived) return `Pool "${pool.name}" is archived.`;
   }
-  let candidates = db
-    .select()
-    .from(agents)
-    .where(
-      and(
-        eq(agents.orgId, job.orgId),
-        job.targetAgentId ? eq(agents.id, job.targetAgentId) : undefined,
-        job.poolId ? sql`exists (select 1 from ${poolAgents} pa where pa.agent_id = ${agents.id} and pa.pool_id = ${job.poolId})` : undefined,
-      ),
-    )
-    .all();
+  let candidates = prepared(db, CANDIDATES).all({
+    org: job.orgId,
+    target: job.targetAgentId,
+    pool: job.poolId,
+    module: job.module,
+    version: job.version,
+  }) as Candidate[];
   const scope = job.poolId ? "the pool" : "the organization";
   if (!candidates.length) return job.targetAgentId ? "The target agent no longer exists." : `There is no agent in ${scope}.`;
   candidates = candidates.filter((a) => !a.archived);
   if (!candidates.length) return job.targetAgentId ? "The target agent is retired." : `Every agent in ${scope} is retired.`;
-  const withModule = new Set(
-    db
-      .select({ id: agentModules.agentId })
-      .from(agentModules)
-      .where(and(inArray(agentModules.agentId, candidates.map((a) => a.id)), eq(agentModules.name, job.module), eq(agentModules.version, job.version)))
-      .all()
-      .map((r) => r.id),
-  );
-  candidates = candidates.filter((a) => withModule.has(a.id));
+  candidates = candidates.filter((a) => a.hasModule);
   if (!candidates.length) return `No eligible agent has module ${job.module}@${job.version} installed.`;
   candidates = candidates.filter((a) => a.connected);
   if (!candidates.length) return `No agent with ${job.module}@${job.version} is connected.`;
@@ -46,16 +49,7 @@ export function waitingReason(db: Db, job: PendingJob): string {
   if (!candidates.length) return "Every eligible agent is paused.";
   candidates = candidates.filter((a) => a.status !== "UpdatingModule");
   if (!candidates.length) return "Every eligible agent is updating a module.";
-  const busy = new Map(
-    db
-      .select({ id: jobs.agentId, n: sql<number>`count(*)` })
-      .from(jobs)
-      .where(and(inArray(jobs.agentId, candidates.map((a) => a.id)), inArray(jobs.status, [...ACTIVE_JOB_STATUSES])))
-      .groupBy(jobs.agentId)
-      .all()
-      .map((r) => [r.id, r.n] as const),
-  );
-  if (candidates.every((a) => (busy.get(a.id) ?? 0) >= a.slots)) {
+  if (candidates.every((a) => a.busy >= a.slots)) {
     return `All slots are busy on the ${candidates.length} eligible agent${candidates.length === 1 ? "" : "s"}.`;
   }
   return "Waiting for an eligible agent to take it.";
