@@ -31,7 +31,7 @@ import { prepared, tx } from "../db/client.js";
 import { agents, jobs } from "../db/schema.js";
 import { nowIso } from "../lib/time.js";
 import { syncModules } from "../modules/agents/agents.service.js";
-import { recordModuleProgress, recordModuleResult } from "../modules/agents/agent-modules.js";
+import { recordModuleProgress, recordModuleResult, settleOpenRequests } from "../modules/agents/agent-modules.js";
 import { claimFor, loadClaimant, releaseClaim, type Claimant } from "../modules/dispatch/claim.js";
 import { finishAttempt, liveAttempt, renewLease, startAttempt, type AttemptRef } from "../modules/dispatch/attempts.js";
 import { declareLost, enforceTimeouts, expireLeases } from "../modules/dispatch/leases.js";
@@ -289,6 +289,7 @@ export class AgentHub {
       }
       const at = this.now();
       const { db } = this.deps;
+      settleOpenRequests(db, s.agentId, f.modules, at);
       syncModules(db, s.agentId, f.modules, at);
       db.update(agents).set({ slots: f.slots, version: f.version, updatedAt: at }).where(eq(agents.id, s.agentId)).run();
       // Attempts the agent still holds get a fresh lease; live ones it no longer holds are lost now.

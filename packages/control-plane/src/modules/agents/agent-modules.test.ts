@@ -167,6 +167,26 @@ describe("requesting a module on an agent", () => {
     expect((await t.api("POST", `/api/v1/agents/${a.id}/modules`, { body: { name: "hello", version: "2.0.0" } })).status).toBe(202);
   });
 
+  it("settles a request whose result never came from what the agent reports when it reconnects, once", async () => {
+    await setup();
+    const r = await t.api("POST", "/api/v1/agent", { body: sampleRegistration({ name: "b", hostname: "b.local", modules: [HELLO] }) });
+    const id = r.body.details.id as string;
+    const credential = r.body.credential as string;
+    const first = await connectAgent(url, credential, { modules: [HELLO] });
+    sessions.push(first);
+    expect((await t.api("POST", `/api/v1/agents/${id}/modules`, { body: { name: "hello", version: "2.0.0" } })).status).toBe(202);
+    await first.next("module");
+    first.ws.terminate(); // gone mid-pull; the pull finished while it was away
+    await until("Offline", async () => (await status(id)) === "Offline");
+    const again = await connectAgent(url, credential, { modules: [{ name: "hello", version: "2.0.0" }] });
+    sessions.push(again);
+    const rows = await history(id);
+    expect(rows.at(-1)).toMatchObject({ action: "update", to_version: "2.0.0", outcome: "succeeded" });
+    expect(rows.filter((h: { to_version: string }) => h.to_version === "2.0.0")).toHaveLength(1);
+    expect(await agentModules(id)).toEqual(["hello@2.0.0"]);
+    expect(await status(id)).toBe("Idle");
+  });
+
   it("removes a module: remove frame with the installed version, then the module is gone and the history says remove", async () => {
     await setup();
     const a = await agent("a");

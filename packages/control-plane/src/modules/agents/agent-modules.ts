@@ -219,3 +219,38 @@ export function recordModuleResult(db: Db, agentId: string, f: FrameOf<AgentFram
     return true;
   });
 }
+
+/**
+ * At hello: requests still open are ones whose result the agent never delivered (it restarted or
+ * lost the session mid-pull). What it now reports decides them: the wanted version present (or,
+ * for a remove, the module gone) is success, anything else a failure. Runs before the reported
+ * modules are synced, so the change is recorded once, on the request's own row.
+ */
+export function settleOpenRequests(db: Db, agentId: string, reported: { name: string; version: string }[], at: string): void {
+  const open = db
+    .select()
+    .from(agentModuleHistory)
+    .where(and(eq(agentModuleHistory.agentId, agentId), eq(agentModuleHistory.outcome, "started")))
+    .all();
+  const has = new Map(reported.map((m) => [m.name, m.version]));
+  for (const row of open) {
+    const remove = row.action === "remove";
+    const ok = remove ? !has.has(row.module) : has.get(row.module) === row.toVersion;
+    recordModuleResult(
+      db,
+      agentId,
+      {
+        type: "module_result",
+        request_id: String(row.id),
+        name: row.module,
+        version: row.toVersion ?? row.fromVersion ?? "",
+        action: remove ? "remove" : "install",
+        outcome: ok ? "succeeded" : "failed",
+        message: ok
+          ? "the agent reconnected without reporting the result; the modules it reports show it done"
+          : "the agent reconnected without reporting the result; the modules it reports show it not done",
+      },
+      at,
+    );
+  }
+}
