@@ -34,6 +34,10 @@ export function openDb(path: string): Db {
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
+  // The default page cache is 2 MB; the job tables and their indexes outgrow it quickly, and every
+  // miss is a read syscall on the dispatch path. Temp b-trees (sorts) stay in memory.
+  sqlite.pragma("cache_size = -65536");
+  sqlite.pragma("temp_store = MEMORY");
   const db = drizzle(sqlite, { schema }) as Db;
   migrate(db, { migrationsFolder: MIGRATIONS });
   if (path !== ":memory:" && !path.startsWith("file:")) checkpointInBackground(sqlite, resolve(path));

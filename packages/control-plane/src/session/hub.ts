@@ -132,8 +132,12 @@ export class AgentHub {
   private unsubscribe: (() => void) | null = null;
   private stopped = false;
 
+  /** Runs fn in a savepoint of the batch transaction (built once: better-sqlite3 wraps per call). */
+  private readonly inSavepoint: (fn: () => void) => void;
+
   constructor(private readonly deps: Deps) {
     this.startedAtMs = deps.clock();
+    this.inSavepoint = deps.db.$client.transaction((fn: () => void) => fn());
   }
 
   private get leaseMs() {
@@ -259,7 +263,7 @@ export class AgentHub {
   private handle(session: Session, frame: AgentMessage): void {
     if (!session.said && frame.type !== "hello") return this.refuse(session, frame.type, "the first frame must be hello");
     try {
-      this.deps.db.$client.transaction(() => (this.handlers[frame.type] as Handler<typeof frame.type>)(session, frame as never))();
+      this.inSavepoint(() => (this.handlers[frame.type] as Handler<typeof frame.type>)(session, frame as never));
     } catch (err) {
       this.deps.log.error({ err, agent_id: session.agentId, frame_type: frame.type }, "agent frame handler failed");
       session.send({ type: "error", code: "internal", message: "the server could not handle this frame", frame_type: frame.type });

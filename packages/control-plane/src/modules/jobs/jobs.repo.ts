@@ -1,13 +1,36 @@
 /** Reading jobs: the API shape (attempts, names, waiting reason) and the filtered list. */
-import { and, asc, desc, eq, gte, inArray, lte, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, gte, inArray, lte, or, sql, type SQL } from "drizzle-orm";
 import type { Job, JobListQuery, JobStep, LimitsOverride } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
+import { prepared } from "../../db/client.js";
 import { agents, jobAttempts, jobReports, jobs, pools } from "../../db/schema.js";
 import { afterCursor, encodeCursor } from "../../lib/cursor.js";
 import { ApiError } from "../../errors.js";
 import { waitingReason } from "./waiting-reason.js";
 
 export type JobRow = typeof jobs.$inferSelect;
+export type NewJob = typeof jobs.$inferInsert;
+
+const COLUMNS = getTableColumns(jobs);
+type Column = (typeof COLUMNS)[keyof typeof COLUMNS];
+const COLUMN_LIST = Object.entries(COLUMNS) as [keyof JobRow, Column][];
+
+/**
+ * Inserts one job and returns the stored row (database defaults included), mapped as drizzle maps
+ * it. One prepared `insert ... returning` per column set: every POST /api/v1/jobs runs it.
+ */
+export function insertJob(db: Db, values: NewJob): JobRow {
+  const keys = (Object.keys(values) as (keyof NewJob)[]).filter((k) => values[k] !== undefined);
+  const text = `insert into "jobs" (${keys.map((k) => `"${COLUMNS[k].name}"`).join(", ")}) values (${keys.map(() => "?").join(", ")}) returning *`;
+  const params = keys.map((k) => (values[k] === null ? null : (COLUMNS[k] as Column).mapToDriverValue(values[k] as never)));
+  const raw = prepared(db, text).get(...params) as Record<string, unknown>;
+  const row: Record<string, unknown> = {};
+  for (const [key, column] of COLUMN_LIST) {
+    const v = raw[column.name];
+    row[key] = v === null || v === undefined ? null : column.mapFromDriverValue(v as never);
+  }
+  return row as JobRow;
+}
 
 /**
  * The API shape of job rows. `fresh` says the rows were inserted just now (POST /api/v1/jobs): they

@@ -1,5 +1,6 @@
 /** Creating, cancelling and deleting jobs. Running them is dispatch's business. */
 import { Ajv, type ValidateFunction } from "ajv";
+import semver from "semver";
 import { eq, inArray } from "drizzle-orm";
 import { ACTIVE_JOB_STATUSES, type CreateJobBody, type ErrorItem, type ModuleFunction } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
@@ -7,16 +8,16 @@ import { prepared, tx } from "../../db/client.js";
 import { jobs } from "../../db/schema.js";
 import { ApiError } from "../../errors.js";
 import { newId } from "../../lib/ids.js";
-import { isValidRange, resolveModuleVersion, type ModuleRow } from "../catalog/catalog.repo.js";
+import { isValidRange, type ModuleRow } from "../catalog/catalog.repo.js";
 import { findAgent } from "../agents/agents.repo.js";
-import type { JobRow } from "./jobs.repo.js";
+import { insertJob, type JobRow } from "./jobs.repo.js";
 import { transitionJob } from "./jobs.transitions.js";
 
 // verbose: errors carry the offending value (e.data), which the 422 message names.
 const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
 const validators = new Map<string, ValidateFunction>();
 
-function inputValidator(module: ModuleRow, fn: ModuleFunction): ValidateFunction {
+function inputValidator(module: Pick<ModuleRow, "id" | "name" | "version">, fn: ModuleFunction): ValidateFunction {
   const key = `${module.id}/${fn.name}`;
   let v = validators.get(key);
   if (!v) {
@@ -30,7 +31,7 @@ function inputValidator(module: ModuleRow, fn: ModuleFunction): ValidateFunction
   return v;
 }
 
-export function validateInputs(module: ModuleRow, fn: ModuleFunction, inputs: Record<string, unknown>): void {
+export function validateInputs(module: Pick<ModuleRow, "id" | "name" | "version">, fn: ModuleFunction, inputs: Record<string, unknown>): void {
   const validate = inputValidator(module, fn);
   if (validate(inputs)) return;
   const items: ErrorItem[] = (validate.errors ?? []).map((e) => {
@@ -49,18 +50,36 @@ export function validateInputs(module: ModuleRow, fn: ModuleFunction, inputs: Re
   throw ApiError.validation(items);
 }
 
+/** What creating a job needs of a module version. */
+type ModuleVersion = Pick<ModuleRow, "id" | "name" | "version"> & { functions: ModuleFunction[] };
+
+/**
+ * resolveModuleVersion (catalog.repo) on prepared SQL, with the same rule: the exact version when
+ * published, else the highest version satisfying the range (default: the latest). Only the chosen
+ * version's functions are read and parsed.
+ */
+function resolveModule(db: Db, orgId: string, name: string, spec: string | undefined): ModuleVersion | undefined {
+  const versions = prepared(db, `select "version" from "modules" where "org_id" = ? and "name" = ?`).pluck().all(orgId, name) as string[];
+  const chosen = spec && versions.includes(spec) ? spec : semver.maxSatisfying(versions, spec ?? "*", { includePrerelease: false });
+  if (!chosen) return undefined;
+  const row = prepared(db, `select "id", "name", "version", "functions" from "modules" where "org_id" = ? and "name" = ? and "version" = ?`).get(orgId, name, chosen) as
+    | { id: string; name: string; version: string; functions: string }
+    | undefined;
+  return row && { ...row, functions: JSON.parse(row.functions) as ModuleFunction[] };
+}
+
 export type CreateJobInput = CreateJobBody & { triggered_by: string };
 
 export function createJob(db: Db, orgId: string, visibleOrgIds: string[], body: CreateJobInput, at: string): JobRow {
   if (body.version && !isValidRange(body.version)) {
     throw ApiError.validation([{ path: "version", message: `"${body.version}" is neither a version nor a semver range` }]);
   }
-  const module = resolveModuleVersion(db, orgId, body.module, body.version);
+  const module = resolveModule(db, orgId, body.module, body.version);
   if (!module) {
     const what = body.version ? `${body.module}@${body.version}` : body.module;
     throw ApiError.validation([{ path: body.version ? "version" : "module", message: `no published module matches "${what}"` }]);
   }
-  const fn = (module.functions as ModuleFunction[]).find((f) => f.name === body.function);
+  const fn = module.functions.find((f) => f.name === body.function);
   if (!fn) {
     throw ApiError.validation([{ path: "function", message: `module ${module.name}@${module.version} has no function "${body.function}"` }]);
   }
@@ -75,30 +94,25 @@ export function createJob(db: Db, orgId: string, visibleOrgIds: string[], body: 
     const pool = prepared(db, `select "org_id" as orgId from "pools" where "id" = ?`).get(body.pool_id) as { orgId: string } | undefined;
     if (!pool || pool.orgId !== orgId) throw ApiError.validation([{ path: "pool_id", message: `no pool "${body.pool_id}" in this org` }]);
   }
-  const id = newId();
-  return db
-    .insert(jobs)
-    .values({
-      id,
-      orgId,
-      module: module.name,
-      version: module.version,
-      function: fn.name,
-      inputs: body.inputs,
-      poolId: body.pool_id ?? null,
-      targetAgentId,
-      status: "pending",
-      maxAttempts: body.max_attempts,
-      limits: body.limits ?? {},
-      timeoutS: body.timeout_s ?? fn.defaults.timeout_s ?? null,
-      priority: body.priority,
-      triggerSource: body.trigger_source,
-      triggeredBy: body.triggered_by,
-      insertedAt: at,
-      updatedAt: at,
-    })
-    .returning()
-    .get();
+  return insertJob(db, {
+    id: newId(),
+    orgId,
+    module: module.name,
+    version: module.version,
+    function: fn.name,
+    inputs: body.inputs,
+    poolId: body.pool_id ?? null,
+    targetAgentId,
+    status: "pending",
+    maxAttempts: body.max_attempts,
+    limits: body.limits ?? {},
+    timeoutS: body.timeout_s ?? fn.defaults.timeout_s ?? null,
+    priority: body.priority,
+    triggerSource: body.trigger_source,
+    triggeredBy: body.triggered_by,
+    insertedAt: at,
+    updatedAt: at,
+  });
 }
 
 /**
