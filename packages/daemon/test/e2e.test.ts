@@ -9,7 +9,7 @@ import { join } from "node:path";
 import Dockerode from "dockerode";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeDocker, ensureTestImage, TEST_IMAGE } from "./support/docker.js";
-import { AGENT_BIN, SERVER_BIN, apiClient, startProc, until, type Proc } from "./support/processes.js";
+import { AGENT_BIN, SERVER_BIN, apiClient, startProc, until, type Proc, jobHelpers } from "./support/processes.js";
 
 const STEP = (name: string, status: string) => `echo '::outpost::step {"name":"${name}","status":"${status}"}'`;
 
@@ -70,18 +70,12 @@ function startAgent(name: string, extra: string[] = [], withToken = true): Proc 
   return p;
 }
 
-const job = async (id: string) => (await api("GET", `/api/v1/jobs/${id}`)).body.details;
+const { job, settled, agentNamed } = jobHelpers(() => api);
 const runJob = async (fn: string, over: Record<string, unknown> = {}) => {
   const r = await api("POST", "/api/v1/jobs", { module: "e2e", function: fn, inputs: {}, ...over });
   expect(r.status, JSON.stringify(r.body)).toBe(201);
   return r.body.details.id as string;
 };
-const settled = (id: string, timeoutMs = 60_000) =>
-  until(`job ${id} to end`, async () => {
-    const j = await job(id);
-    return ["completed", "failed", "cancelled"].includes(j.status) ? j : null;
-  }, timeoutMs);
-const agentNamed = async (name: string) => (await api("GET", `/api/v1/agents?q=${name}&search_by=name&archived=all`)).body.details.find((a: { name: string }) => a.name === name);
 
 describeDocker("outpost-server and outpost-agent as processes", () => {
   beforeAll(async () => {

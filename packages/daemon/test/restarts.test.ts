@@ -11,7 +11,7 @@ import { join } from "node:path";
 import Dockerode from "dockerode";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { describeDocker, ensureTestImage, TEST_IMAGE } from "./support/docker.js";
-import { AGENT_BIN, freePort, startProc, startServer, until, type Proc, type ServerProc } from "./support/processes.js";
+import { AGENT_BIN, freePort, startProc, startServer, until, type Proc, type ServerProc, jobHelpers } from "./support/processes.js";
 
 const MODULE = {
   name: "restarts",
@@ -37,20 +37,14 @@ function agent(name: string, extra: string[] = []): Proc {
   return p;
 }
 const api = (method: string, path: string, body?: unknown) => server.api(method, path, body);
-const job = async (id: string) => (await api("GET", `/api/v1/jobs/${id}`)).body.details;
+const { job, settled, agentNamed } = jobHelpers(() => server.api);
 const submit = async (fn: string, over: Record<string, unknown> = {}) => {
   const r = await api("POST", "/api/v1/jobs", { module: "restarts", function: fn, ...over });
   expect(r.status, JSON.stringify(r.body)).toBe(201);
   return r.body.details.id as string;
 };
-const settled = (id: string, timeoutMs = 60_000) =>
-  until(`job ${id} to end`, async () => {
-    const j = await job(id);
-    return ["completed", "failed", "cancelled"].includes(j.status) ? j : null;
-  }, timeoutMs);
 const logText = async (id: string) => ((await api("GET", `/api/v1/jobs/${id}/logs`)).body.details as { stream: string; data: string }[]).filter((l) => l.stream !== "system").map((l) => l.data).join("");
 const containersOf = async (jobId: string) => (await docker.listContainers({ all: true, filters: { label: [`outpost.job_id=${jobId}`] } })).map((c) => c.Id);
-const agentNamed = async (name: string) => (await api("GET", `/api/v1/agents?q=${name}&search_by=name&archived=all`)).body.details.find((a: { name: string }) => a.name === name);
 
 describeDocker("restarts that lose nothing", () => {
   beforeAll(async () => {

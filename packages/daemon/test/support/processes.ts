@@ -104,3 +104,20 @@ export async function freePort(): Promise<number> {
     });
   });
 }
+
+type Api = ReturnType<typeof apiClient>;
+
+/** Job helpers over a REST client: read one, wait for it to end, find an agent by name. */
+export function jobHelpers(api: () => Api) {
+  const job = async (id: string) => (await api()("GET", `/api/v1/jobs/${id}`)).body.details;
+  return {
+    job,
+    settled: (id: string, timeoutMs = 60_000) =>
+      until(`job ${id} to end`, async () => {
+        const j = await job(id);
+        return ["completed", "failed", "cancelled"].includes(j.status) ? j : null;
+      }, timeoutMs),
+    agentNamed: async (name: string) =>
+      (await api()("GET", `/api/v1/agents?q=${name}&search_by=name&archived=all`)).body.details.find((a: { name: string }) => a.name === name),
+  };
+}
