@@ -1,11 +1,12 @@
 /**
  * The agent hub: every live agent session, job dispatch to them, and the server's clocks (session
  * liveness, lease expiry, timeouts). Jobs are pushed: a job becoming pending, an agent announcing
- * free slots or a session opening schedules one dispatch pass, coalesced per tick.
+ * free slots or a session opening schedules one dispatch pass, coalesced per tick; a job created
+ * while a session has a free slot is also claimed and assigned at once, in the same turn.
  *
  * Frames are handled in batches: every frame received in one turn of the event loop (from any
- * session) is queued and handled on the next turn inside one SQLite transaction, each frame in its
- * own savepoint; the dispatch pass is one transaction too. Replies (assign, finished_ack, ...) are
+ * session) is queued and handled on the next turn inside one SQLite transaction, each frame that
+ * writes in its own savepoint; the dispatch pass is one transaction too. Replies (assign, finished_ack, ...) are
  * held until that transaction commits, so nothing is acknowledged that is not stored, and a busy
  * server pays one commit for many frames (docs/performance.md).
  *
@@ -50,6 +51,9 @@ const SEND_HIGH_WATER = 4 * 1024 * 1024;
 export const CANCEL_GRACE_S = 10;
 /** Last-seen writes are coalesced to one per this many ms per agent. */
 const LAST_SEEN_EVERY_MS = 5_000;
+
+/** Frames whose handlers never write: they need no savepoint of their own (nothing to undo). */
+const READ_ONLY_FRAMES: ReadonlySet<AgentMessage["type"]> = new Set(["ready", "accept"]);
 
 /** Frames produced while a batch transaction is open wait here until it commits. */
 type Outbox = { frames: [Session, string][] | null };
@@ -259,11 +263,13 @@ export class AgentHub {
     if (committed) flush(out);
   }
 
-  /** One frame, in its own savepoint: a handler that throws undoes only its own writes. */
+  /** One frame, in its own savepoint when it writes: a handler that throws undoes only its own writes. */
   private handle(session: Session, frame: AgentMessage): void {
     if (!session.said && frame.type !== "hello") return this.refuse(session, frame.type, "the first frame must be hello");
     try {
-      this.inSavepoint(() => (this.handlers[frame.type] as Handler<typeof frame.type>)(session, frame as never));
+      const run = () => (this.handlers[frame.type] as Handler<typeof frame.type>)(session, frame as never);
+      if (READ_ONLY_FRAMES.has(frame.type)) run();
+      else this.inSavepoint(run);
     } catch (err) {
       this.deps.log.error({ err, agent_id: session.agentId, frame_type: frame.type }, "agent frame handler failed");
       session.send({ type: "error", code: "internal", message: "the server could not handle this frame", frame_type: frame.type });

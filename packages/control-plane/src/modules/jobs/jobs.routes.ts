@@ -22,9 +22,12 @@ export async function jobRoutes(fastify: FastifyInstance, { deps }: { deps: Deps
     const p = userOf(req);
     const orgId = targetOrg(db, p, req.body.org);
     const row = createJob(db, orgId, p.orgIds, { ...req.body, triggered_by: req.body.triggered_by ?? p.userName }, nowIso(deps.clock));
-    // The body is built before the event: the event lets the hub claim the job in this same turn.
+    // The body is built before the event (it shows the job as created). The event has the hub
+    // claim the job in a microtask of this turn; yielding once lets that claim and its assign go
+    // out before the 201 is serialised and written, rather than after.
     const details = toNewJob(db, row);
     changed(row.id, row.orgId);
+    await null;
     return reply.code(201).send({ status: "success" as const, details });
   });
 
