@@ -473,6 +473,7 @@ export class AgentHub {
     const start = this.rotate++ % ready.length;
     const order = [...ready.slice(start), ...ready.slice(0, start)];
     const claimants = new Map<Session, Claimant | null>();
+    const at = this.now(); // one pass, one transaction, one time
     let claimed = 0;
     let claimedAny = true;
     while (claimedAny && claimed < max) {
@@ -482,7 +483,7 @@ export class AgentHub {
         let c = claimants.get(s);
         if (c === undefined) claimants.set(s, (c = loadClaimant(this.deps.db, s.agentId)));
         if (!c) continue;
-        const a = claimFor(this.deps.db, c, this.now(), this.leaseMs);
+        const a = claimFor(this.deps.db, c, at, this.leaseMs);
         if (!a) continue;
         claimedAny = true;
         s.freeSlots -= 1;

@@ -65,8 +65,10 @@ function nextCandidate(db: Db, agent: AgentRow): CandidateRow | undefined {
   ).get({ org: agent.orgId, agent: agent.id }) as CandidateRow | undefined;
 }
 
+type CatalogEntry = { image: string; functions: ModuleFunction[] };
+
 /** A module version's image and functions, or null when it is not (or no longer) in the catalog. */
-function findModule(db: Db, orgId: string, name: string, version: string): { image: string; functions: ModuleFunction[] } | null {
+function findModule(db: Db, orgId: string, name: string, version: string): CatalogEntry | null {
   const row = prepared(db, `select "image", "functions" from "modules" where "org_id" = ? and "name" = ? and "version" = ?`).get(orgId, name, version) as
     | { image: string; functions: string }
     | undefined;
@@ -77,7 +79,7 @@ function findModule(db: Db, orgId: string, name: string, version: string): { ima
  * An agent as one dispatch pass sees it: read once per pass, then kept current by the claims the
  * pass makes (the pass holds the write lock, so nothing else changes it meanwhile).
  */
-export type Claimant = { agent: AgentRow; active: number; movedToClaimed: boolean };
+export type Claimant = { agent: AgentRow; active: number; movedToClaimed: boolean; modules: Map<string, CatalogEntry | null> };
 
 /**
  * Loads the agent for a pass. Preconditions checked here: the agent exists, is connected, not
@@ -90,7 +92,7 @@ export function loadClaimant(db: Db, agentId: string): Claimant | null {
   ).get(agentId) as AgentRow | undefined;
   // An agent pulling or removing a module takes nothing until that is over (agents/agent-modules.ts).
   if (!agent || !agent.connected || agent.archived || agent.paused || agent.status === "UpdatingModule") return null;
-  return { agent, active: activeJobCount(db, agent.id), movedToClaimed: false };
+  return { agent, active: activeJobCount(db, agent.id), movedToClaimed: false, modules: new Map() };
 }
 
 /**
@@ -114,7 +116,10 @@ export function claimFor(db: Db, c: Claimant, at: string, leaseMs: number): Assi
   if (c.active >= agent.slots) return null;
   const job = nextCandidate(db, agent);
   if (!job) return null;
-  const mod = findModule(db, job.orgId, job.module, job.version);
+  // Read once per module version per pass (the pass holds the write lock: the catalog cannot change).
+  const key = `${job.module}@${job.version}`;
+  let mod = c.modules.get(key);
+  if (mod === undefined) c.modules.set(key, (mod = findModule(db, job.orgId, job.module, job.version)));
   const fn = mod?.functions.find((f) => f.name === job.function);
   if (!mod || !fn) {
     transitionJob(db, job.id, "failed", at, { completedAt: at, errorReason: "image", errorMessage: `Module ${job.module}@${job.version} or its function "${job.function}" is no longer in the catalog.` });

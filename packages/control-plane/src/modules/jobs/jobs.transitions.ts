@@ -18,6 +18,25 @@ const columns = getTableColumns(jobs);
 type Column = (typeof columns)[keyof typeof columns];
 const sqlQuote = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
+/** The UPDATE for one shape of transition (target, patch keys, guard); null when no status may lead there. */
+const shapes = new Map<string, string | null>();
+
+function updateFor(to: JobStatus, keys: (keyof JobPatch)[], guard: { attempt?: number; from?: JobStatus[] }): string | null {
+  const signature = `${to}|${keys.join(",")}|${guard.from?.join(",") ?? "*"}|${guard.attempt === undefined ? "" : "a"}`;
+  let text = shapes.get(signature);
+  if (text !== undefined) return text;
+  const allowed = jobStatusesLeadingTo(to).filter((s) => !guard.from || guard.from.includes(s));
+  if (!allowed.length) text = null;
+  else {
+    const sets = keys.map((k) => `"${(columns[k] as Column).name}" = ?`);
+    text =
+      `update "jobs" set ${[...sets, `"status" = ?`, `"updated_at" = ?`].join(", ")} where "id" = ? and "status" in (${allowed.map(sqlQuote).join(", ")})` +
+      (guard.attempt === undefined ? "" : ` and "attempt" = ?`);
+  }
+  shapes.set(signature, text);
+  return text;
+}
+
 export function transitionJob(
   db: Db,
   jobId: string,
@@ -26,13 +45,9 @@ export function transitionJob(
   patch: JobPatch = {},
   guard: { attempt?: number; from?: JobStatus[] } = {},
 ): boolean {
-  const allowed = jobStatusesLeadingTo(to).filter((s) => !guard.from || guard.from.includes(s));
-  if (!allowed.length) return false;
   const keys = Object.keys(patch).filter((k) => (patch as Record<string, unknown>)[k] !== undefined) as (keyof JobPatch)[];
-  const sets = keys.map((k) => `"${(columns[k] as Column).name}" = ?`);
-  const text =
-    `update "jobs" set ${[...sets, `"status" = ?`, `"updated_at" = ?`].join(", ")} where "id" = ? and "status" in (${allowed.map(sqlQuote).join(", ")})` +
-    (guard.attempt === undefined ? "" : ` and "attempt" = ?`);
+  const text = updateFor(to, keys, guard);
+  if (!text) return false;
   const params: unknown[] = keys.map((k) => {
     const v = patch[k];
     return v === null ? null : (columns[k] as Column).mapToDriverValue(v as never);
