@@ -57,8 +57,9 @@ async function register(t: TestApp, name: string): Promise<string> {
 }
 
 /**
- * Submit-to-assign through the jobs service (createJob + the change event, exactly what the REST
- * handler does after auth and body parsing), so the figure is the dispatch path without HTTP.
+ * Submit-to-assign through the jobs service (hub.submit(createJob) + the change event, exactly
+ * what the REST handler does after auth and body parsing), so the figure is the dispatch path
+ * without HTTP.
  */
 async function serviceLatency(t: TestApp, httpUrl: string, credentials: string[], warmup: number, n: number): Promise<Summary> {
   const total = warmup + n;
@@ -82,7 +83,8 @@ async function serviceLatency(t: TestApp, httpUrl: string, credentials: string[]
   for (let i = 0; i < total; i++) {
     const got = new Promise<void>((r) => (wake = r));
     const t0 = nowMs();
-    const row = createJob(t.deps.db, orgId, [orgId], body, new Date().toISOString());
+    // What POST /api/v1/jobs does after auth and parsing: insert and claim in one commit, then the event.
+    const row = t.app.hub.submit(() => createJob(t.deps.db, orgId, [orgId], body, new Date().toISOString()));
     t.deps.events.publish({ type: "job.updated", id: row.id, org_id: row.orgId });
     await got;
     if (i >= warmup) samples.push(assigned[i]! - t0);

@@ -68,11 +68,11 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(agentRoutes, { deps });
   await app.register(poolRoutes, { deps });
   await app.register(catalogRoutes, { deps });
-  await app.register(jobRoutes, { deps });
+  const hub = new AgentHub(deps);
+  await app.register(jobRoutes, { deps, hub });
   await app.register(jobLogRoutes, { deps });
   await app.register(jobReportRoutes, { deps });
   await app.register(eventRoutes, { deps });
-  const hub = new AgentHub(deps);
   await app.register(sessionRoutes, { deps, hub });
   app.decorate("hub", hub);
   app.addHook("onReady", async () => hub.start());

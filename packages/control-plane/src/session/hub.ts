@@ -248,7 +248,7 @@ export class AgentHub {
    * Runs fn in one transaction and sends the frames it produced once that commits. If the commit
    * fails, nothing is sent: the agents' own clocks (renew, reconnect) recover.
    */
-  private inBatch(fn: () => void): void {
+  private inBatch(fn: () => void, rethrow = false): void {
     const out: [Session, string][] = [];
     this.outbox.frames = out;
     let committed = false;
@@ -256,11 +256,28 @@ export class AgentHub {
       tx(this.deps.db, fn);
       committed = true;
     } catch (err) {
+      if (rethrow) throw err;
       this.deps.log.error({ err }, "session batch failed; its replies are dropped");
     } finally {
       this.outbox.frames = null;
     }
     if (committed) flush(out);
+  }
+
+  /**
+   * Runs a write that adds a pending job (POST /api/v1/jobs) and, in the same transaction, offers
+   * one job to a ready session: one commit from submit to assign, the assign sent once it is
+   * stored. The write's errors propagate (nothing is committed or sent). Outside a batch only.
+   */
+  submit<T>(write: () => T): T {
+    if (this.stopped || this.outbox.frames || this.deps.db.$client.inTransaction) return write();
+    let result!: T;
+    this.inBatch(() => {
+      result = write();
+      const ready = this.readySessions();
+      if (ready.length) this.claimFor(ready, 1);
+    }, true);
+    return result;
   }
 
   /** One frame, in its own savepoint when it writes: a handler that throws undoes only its own writes. */

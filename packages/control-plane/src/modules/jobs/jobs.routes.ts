@@ -2,18 +2,19 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { eq, inArray } from "drizzle-orm";
 import { z } from "zod";
-import { CreateJobBody, DeleteJobsBody, DeleteJobsResponse, Id, JobListQuery, JobListResponse, JobResponse, OkDetails } from "@outpost/shared";
+import { CreateJobBody, DeleteJobsBody, DeleteJobsResponse, Id, JobListQuery, JobListResponse, JobResponse, OkDetails, type Job } from "@outpost/shared";
 import { jobs, pools } from "../../db/schema.js";
 import { userOf } from "../../plugins/auth.js";
 import { assertVisible, orgFilter, targetOrg } from "../../lib/org-scope.js";
 import { nowIso } from "../../lib/time.js";
 import type { Deps } from "../../deps.js";
+import type { AgentHub } from "../../session/hub.js";
 import { getJobOr404, listJobs, toJob, toNewJob } from "./jobs.repo.js";
 import { cancelJob, createJob, deleteJobs } from "./jobs.service.js";
 
 const Params = z.object({ id: Id });
 
-export async function jobRoutes(fastify: FastifyInstance, { deps }: { deps: Deps }) {
+export async function jobRoutes(fastify: FastifyInstance, { deps, hub }: { deps: Deps; hub: Pick<AgentHub, "submit"> }) {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { db } = deps;
   const changed = (id: string, orgId: string) => deps.events.publish({ type: "job.updated", id, org_id: orgId });
@@ -21,13 +22,15 @@ export async function jobRoutes(fastify: FastifyInstance, { deps }: { deps: Deps
   app.post("/api/v1/jobs", { onRequest: app.auth("jobs:write"), schema: { tags: ["jobs"], body: CreateJobBody, response: { 201: JobResponse } } }, async (req, reply) => {
     const p = userOf(req);
     const orgId = targetOrg(db, p, req.body.org);
-    const row = createJob(db, orgId, p.orgIds, { ...req.body, triggered_by: req.body.triggered_by ?? p.userName }, nowIso(deps.clock));
-    // The body is built before the event (it shows the job as created). The event has the hub
-    // claim the job in a microtask of this turn; yielding once lets that claim and its assign go
-    // out before the 201 is serialised and written, rather than after.
-    const details = toNewJob(db, row);
+    // Insert and claim in one commit (the hub sends the assign once it is stored); the 201 shows
+    // the job as created.
+    let details!: Job;
+    const row = hub.submit(() => {
+      const created = createJob(db, orgId, p.orgIds, { ...req.body, triggered_by: req.body.triggered_by ?? p.userName }, nowIso(deps.clock));
+      details = toNewJob(db, created);
+      return created;
+    });
     changed(row.id, row.orgId);
-    await null;
     return reply.code(201).send({ status: "success" as const, details });
   });
 
