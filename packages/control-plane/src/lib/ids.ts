@@ -1,5 +1,17 @@
-import { randomUUID } from "node:crypto";
+import { randomFillSync } from "node:crypto";
 
+const bytes = Buffer.alloc(16);
+
+/**
+ * A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then random bits. Ids made close in time sort
+ * close together, so inserts land on the right edge of each id index instead of on random pages
+ * (fewer pages written per commit; docs/performance.md).
+ */
 export function newId(): string {
-  return randomUUID();
+  randomFillSync(bytes);
+  bytes.writeUIntBE(Date.now(), 0, 6);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const h = bytes.toString("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
