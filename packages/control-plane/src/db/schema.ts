@@ -221,14 +221,17 @@ export const jobs = sqliteTable(
   },
   (t) => [
     index("jobs_org_inserted").on(t.orgId, t.insertedAt),
-    index("jobs_status_priority").on(t.status, t.priority, t.insertedAt),
     // The dispatch queue: only pending rows, in claim order (priority desc, then oldest), so the
     // next candidate is an index seek however many jobs the table has ever held.
     index("jobs_queue").on(t.orgId, sql`"priority" desc`, t.insertedAt, t.id).where(sql`"status" = 'pending'`),
-    // Live jobs per agent (free-slot checks) without walking the agent's history.
-    index("jobs_agent").on(t.agentId, t.status),
-    index("jobs_target_agent").on(t.targetAgentId),
-    index("jobs_pool").on(t.poolId),
+    // Live attempts by lease end, for the lease and timeout sweeps (queries spell the statuses
+    // literally: a partial index is not used for bound parameters).
+    index("jobs_live").on(t.leaseExpiresAt).where(sql`"status" in ('claimed', 'running', 'cancelling')`),
+    // The rest only hold rows that have the column: a new pending job is written to none of them
+    // ("x = ?" implies "x is not null", so lookups still use them).
+    index("jobs_agent").on(t.agentId, t.status).where(sql`"agent_id" is not null`),
+    index("jobs_target_agent").on(t.targetAgentId).where(sql`"target_agent_id" is not null`),
+    index("jobs_pool").on(t.poolId).where(sql`"pool_id" is not null`),
   ],
 );
 

@@ -4,7 +4,7 @@
  * attempts never overlap); the job is re-queued as a new attempt while attempts remain, else
  * failed with agent_lost. Timeouts run from claim time and are enforced here, not by the agent.
  */
-import { and, eq, inArray, isNotNull, lt, ne, sql } from "drizzle-orm";
+import { and, eq, isNotNull, lt, ne, sql } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
 import { tx } from "../../db/client.js";
 import { jobAttempts, jobs } from "../../db/schema.js";
@@ -27,7 +27,8 @@ export function expireLeases(db: Db, at: string, graceMs: number): SweepResult {
   const expired = db
     .select()
     .from(jobs)
-    .where(and(inArray(jobs.status, ["claimed", "running", "cancelling"]), isNotNull(jobs.leaseExpiresAt), lt(jobs.leaseExpiresAt, cutoff)))
+    // Literal statuses, so the jobs_live partial index serves this sweep.
+    .where(and(sql`${jobs.status} in ('claimed', 'running', 'cancelling')`, isNotNull(jobs.leaseExpiresAt), lt(jobs.leaseExpiresAt, cutoff)))
     .all();
   for (const job of expired) loseAttempt(db, job, at, `Agent lost: no lease renewal for attempt ${job.attempt} since ${job.leaseExpiresAt}.`, out);
   return out;
@@ -76,7 +77,7 @@ export function enforceTimeouts(db: Db, at: string): string[] {
   const live = db
     .select({ id: jobs.id, attempt: jobs.attempt, status: jobs.status, claimedAt: jobs.claimedAt, timeoutS: jobs.timeoutS })
     .from(jobs)
-    .where(and(inArray(jobs.status, ["claimed", "running"]), isNotNull(jobs.timeoutS)))
+    .where(and(sql`${jobs.status} in ('claimed', 'running', 'cancelling')`, sql`${jobs.status} != 'cancelling'`, isNotNull(jobs.timeoutS)))
     .all();
   const nowMs = Date.parse(at);
   const hit: string[] = [];
