@@ -232,6 +232,7 @@ export class AgentHub {
       this.inboxScheduled = false;
       const batch = this.inbox;
       this.inbox = [];
+      if (this.stopped) return; // the server is closing (the database may be closed already)
       this.inBatch(() => {
         for (const [s, f] of batch) this.handle(s, f);
         // Slots these frames freed are filled in the same commit rather than one more.
