@@ -51,9 +51,12 @@ const WAL_BOUND_PAGES = 10_000;
 
 // CommonJS, evaluated in the worker: one connection per open database that only ever runs PASSIVE
 // checkpoints; closed after the server's own connection, so that last close checkpoints the rest.
+// Each close is acknowledged through a shared counter, so the server's close returns only once the
+// worker's connection is closed too (no file of the database is touched after close returns).
 const CHECKPOINTER = `
 const { parentPort, workerData } = require("node:worker_threads");
 const Database = require(workerData.driver);
+const closed = new Int32Array(workerData.closed);
 const open = new Map();
 parentPort.on("message", (m) => {
   if (m.open !== undefined) {
@@ -62,6 +65,8 @@ parentPort.on("message", (m) => {
     const d = open.get(m.close);
     open.delete(m.close);
     try { d && d.close(); } catch {}
+    Atomics.add(closed, 0, 1);
+    Atomics.notify(closed, 0);
   }
 });
 setInterval(() => {
@@ -70,13 +75,19 @@ setInterval(() => {
 `;
 
 let checkpointer: Worker | null = null;
+/** Counts the closes the worker has finished (shared with it). */
+let closedCount: Int32Array | null = null;
+/** How long a close waits for the worker to close its connection to the same database. */
+const CLOSE_WAIT_MS = 5_000;
 let nextDbKey = 0;
 const checkpointed = new Set<Database.Database>();
 
 function checkpointInBackground(sqlite: Database.Database, path: string): void {
   if (!checkpointer) {
     const driver = createRequire(import.meta.url).resolve("better-sqlite3");
-    checkpointer = new Worker(CHECKPOINTER, { eval: true, workerData: { driver, every: CHECKPOINT_EVERY_MS } });
+    const shared = new SharedArrayBuffer(4);
+    closedCount = new Int32Array(shared);
+    checkpointer = new Worker(CHECKPOINTER, { eval: true, workerData: { driver, every: CHECKPOINT_EVERY_MS, closed: shared } });
     checkpointer.unref();
     // Should the worker die, every database goes back to SQLite's own automatic checkpoints.
     checkpointer.on("error", () => {
@@ -86,6 +97,7 @@ function checkpointInBackground(sqlite: Database.Database, path: string): void {
     });
   }
   const worker = checkpointer;
+  const counter = closedCount!;
   const key = nextDbKey++;
   sqlite.pragma(`wal_autocheckpoint = ${WAL_BOUND_PAGES}`);
   sqlite.pragma("journal_size_limit = 67108864");
@@ -94,8 +106,11 @@ function checkpointInBackground(sqlite: Database.Database, path: string): void {
   const close = sqlite.close.bind(sqlite);
   sqlite.close = () => {
     const r = close();
-    checkpointed.delete(sqlite);
+    if (!checkpointed.delete(sqlite)) return r; // closed twice, or the worker died
+    const before = Atomics.load(counter, 0);
     worker.postMessage({ close: key });
+    // Blocks this thread until the worker has closed its connection (a few ms at most).
+    Atomics.wait(counter, 0, before, CLOSE_WAIT_MS);
     return r;
   };
 }
