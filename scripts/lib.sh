@@ -63,3 +63,6 @@ ensure_docker() {
 ensure_busybox() { [ -x /bin/busybox ] && /bin/busybox --list >/dev/null 2>&1 || apt_install busybox-static; }
 
 ensure_chromium() { [ -x /usr/bin/chromium ] || apt_install chromium; }
+
+# Debian's registry, for the module-pull tests (they start their own on a free 127.0.0.1 port).
+ensure_registry() { [ -x /usr/bin/docker-registry ] || apt_install docker-registry; }

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Runs every test: build, typecheck, unit, API, Docker and browser suites.
-# Installs what is missing first (pnpm, Docker Engine, busybox-static, chromium).
+# Installs what is missing first (pnpm, Docker Engine, busybox-static, chromium, docker-registry).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ensure_node_toolchain
 ensure_busybox
 ensure_chromium
+ensure_registry
 ensure_docker || { [ -z "${CI:-}" ] && say "no Docker engine: Docker suites will skip"; [ -z "${CI:-}" ] || exit 1; }
 cd "$ROOT"
 say "installing workspace dependencies"
