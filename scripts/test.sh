@@ -7,7 +7,7 @@ ensure_node_toolchain
 ensure_busybox
 ensure_chromium
 ensure_registry
-ensure_docker || { [ -z "${CI:-}" ] && say "no Docker engine: Docker suites will skip"; [ -z "${CI:-}" ] || exit 1; }
+ensure_docker || { say "no Docker engine could be started: the Docker suites need one"; exit 1; }
 cd "$ROOT"
 say "installing workspace dependencies"
 pnpm install --frozen-lockfile --reporter=silent

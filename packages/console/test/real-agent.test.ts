@@ -2,36 +2,23 @@
  * A real outpost-agent process (packages/daemon) registers with a token, connects over its
  * WebSocket session and runs a job in a real container on dockerd; the console shows it all live:
  * the agent appearing and going Idle, then the run's logs, steps, status and report.
- * Needs a Docker engine and busybox-static (scripts/test-image.sh); skipped without one unless CI is set.
+ * Needs a Docker engine (describeDocker: without one the suite fails, saying so).
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { launchBrowser, openConsole, screenshot, type ConsolePage } from "./support/browser.js";
 import { startServer, type Server } from "./support/server.js";
+import { describeDocker, ensureTestImage, TEST_IMAGE as IMAGE } from "../../daemon/test/support/docker.js";
 
 const AGENT_BIN = fileURLToPath(new URL("../../daemon/bin/outpost-agent.js", import.meta.url));
-const TEST_IMAGE_SCRIPT = fileURLToPath(new URL("../../../scripts/test-image.sh", import.meta.url));
-const IMAGE = "outpost-test/busybox:1";
-
-function dockerUp(): boolean {
-  try {
-    execFileSync("docker", ["info"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const engine = dockerUp();
-if (!engine && process.env.CI) throw new Error("CI is set but no Docker engine is reachable; the real-agent browser suite must not skip in CI");
-
 const STEP = (name: string, status: string) => `echo '::outpost::step {"name":"${name}","status":"${status}"}'`;
 
-describe.skipIf(!engine)("A real outpost-agent in the console", () => {
+describeDocker("A real outpost-agent in the console", () => {
   let s: Server;
   let browser: Browser;
   let c: ConsolePage;
@@ -40,7 +27,7 @@ describe.skipIf(!engine)("A real outpost-agent in the console", () => {
   let dataDir: string;
 
   beforeAll(async () => {
-    execFileSync("bash", [TEST_IMAGE_SCRIPT], { env: { ...process.env, OUTPOST_TEST_IMAGE: IMAGE }, stdio: "ignore" });
+    await ensureTestImage();
     s = await startServer();
     await s.call("POST", "/modules", {
       name: "release",
