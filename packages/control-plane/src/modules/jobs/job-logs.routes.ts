@@ -10,8 +10,7 @@ import { z } from "zod";
 import { Id, JobLogsResponse, isTerminalJobStatus, type JobStatus, type LogChunk } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
 import { jobLogs, jobs } from "../../db/schema.js";
-import { authenticate, bearerOf } from "../../plugins/auth.js";
-import { UNAUTHORIZED } from "../../errors.js";
+import { sseStreams, streamPrincipal } from "../../lib/sse.js";
 import type { Deps } from "../../deps.js";
 import { getJobOr404 } from "./jobs.repo.js";
 
@@ -37,19 +36,13 @@ function chunksAfter(db: Db, jobId: string, attempt: number, seq: number, limit:
 export async function jobLogRoutes(fastify: FastifyInstance, { deps }: { deps: Deps }) {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { db } = deps;
-  // Open followers end when the server closes, so SIGTERM never waits on them.
-  const open = new Set<() => void>();
-  fastify.addHook("preClose", async () => {
-    for (const end of [...open]) end();
-  });
+  const openStream = sseStreams(fastify);
 
   app.get(
     "/api/v1/jobs/:id/logs",
     { schema: { tags: ["jobs"], params: z.object({ id: Id }), querystring: LogQuery, response: { 200: JobLogsResponse } } },
     async (req, reply) => {
-      // EventSource cannot send headers, so a follower may pass its token as ?token=.
-      const principal = authenticate(deps, bearerOf(req.headers.authorization) ?? req.query.token ?? null);
-      if (!principal || principal.kind !== "user") throw UNAUTHORIZED;
+      const principal = streamPrincipal(deps, req, req.query.token);
       const job = getJobOr404(db, principal.orgIds, req.params.id);
       let cursor = { attempt: req.query.after_attempt, seq: req.query.after_seq };
       if (!req.query.follow) {
@@ -58,41 +51,28 @@ export async function jobLogRoutes(fastify: FastifyInstance, { deps }: { deps: D
         const more = chunks.length === req.query.limit && last ? `${last.attempt}:${last.seq}` : null;
         return { status: "success" as const, details: chunks, next_cursor: more };
       }
-      reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive", "x-accel-buffering": "no" });
-      res.flushHeaders(); // a follower of a quiet job must not wait for the first chunk to see the stream open
+      let unsubscribe = () => {};
       let closed = false;
+      const stream = openStream(req, reply, () => {
+        closed = true;
+        unsubscribe();
+      });
       const flush = () => {
         if (closed) return;
         for (let batch = chunksAfter(db, job.id, cursor.attempt, cursor.seq, 1000); batch.length; batch = chunksAfter(db, job.id, cursor.attempt, cursor.seq, 1000)) {
-          for (const c of batch) res.write(`id: ${c.attempt}:${c.seq}\ndata: ${JSON.stringify(c)}\n\n`);
+          for (const c of batch) stream.write(`id: ${c.attempt}:${c.seq}\ndata: ${JSON.stringify(c)}\n\n`);
           const last = batch[batch.length - 1]!;
           cursor = { attempt: last.attempt, seq: last.seq };
         }
         const status = db.select({ status: jobs.status }).from(jobs).where(eq(jobs.id, job.id)).get()?.status;
         if (!status || isTerminalJobStatus(status as JobStatus)) {
-          res.write(`event: end\ndata: ${JSON.stringify({ status: status ?? "deleted" })}\n\n`);
-          stop();
-          res.end();
+          stream.write(`event: end\ndata: ${JSON.stringify({ status: status ?? "deleted" })}\n\n`);
+          stream.end();
         }
       };
-      const unsubscribe = deps.events.subscribe((e) => {
+      unsubscribe = deps.events.subscribe((e) => {
         if (e.id === job.id && (e.type === "job.log" || e.type === "job.updated")) flush();
       });
-      const keepalive = setInterval(() => res.write(": keepalive\n\n"), 15_000);
-      const stop = () => {
-        closed = true;
-        clearInterval(keepalive);
-        unsubscribe();
-        open.delete(end);
-      };
-      const end = () => {
-        stop();
-        res.end();
-      };
-      open.add(end);
-      req.raw.on("close", stop);
       flush();
     },
   );
