@@ -1,37 +1,26 @@
 /** All Agents: columns, badges, filters, search, sort, paging, the detail panel, row and bulk actions, Generate Token, live updates. */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
-import { launchBrowser, openConsole, screenshot, unlabelledControls, type ConsolePage } from "./support/browser.js";
-import { registerAgent, startServer, type Server } from "./support/server.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { screenshot, unlabelledControls, type ConsolePage } from "./support/browser.js";
+import { useConsoleSuite } from "./support/console-suite.js";
+import { registerAgent } from "./support/server.js";
 import { FLEET_SIZE, seed, type Seed } from "./support/seed.js";
 
-let s: Server;
+const suite = useConsoleSuite();
 let d: Seed;
-let browser: Browser;
 let c: ConsolePage;
 let page: Page;
 
 beforeAll(async () => {
-  s = await startServer();
-  d = await seed(s);
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await s?.close();
+  d = await seed(suite.server);
 });
 
 async function open(path = "/agents") {
-  c = await openConsole(browser, s.baseUrl, { token: s.adminToken });
+  c = await suite.open({ token: suite.server.adminToken });
   page = c.page;
   await page.goto(path);
   await page.getByRole("button", { name: "Open details of build-box-01" }).waitFor();
 }
-afterEach(async () => {
-  const errors = c?.errors() ?? [];
-  await c?.context.close();
-  expect(errors).toEqual([]);
-});
 
 const table = () => page.getByRole("region", { name: "Agents" }).getByRole("table");
 const rows = () => table().locator("tbody tr");
@@ -141,7 +130,7 @@ describe("All Agents", () => {
     await dialog.getByRole("button", { name: "Archive Agent" }).click();
     await page.locator(".toast", { hasText: "mac-mini-ci archived." }).waitFor();
     await row("mac-mini-ci").waitFor({ state: "detached" });
-    expect((await s.call("GET", `/agents/${d.agents.mac}`)).archived).toBe(true);
+    expect((await suite.server.call("GET", `/agents/${d.agents.mac}`)).archived).toBe(true);
 
     await page.getByLabel("Archive status").selectOption("archived");
     await row("mac-mini-ci").waitFor();
@@ -150,7 +139,7 @@ describe("All Agents", () => {
     await page.getByRole("menuitem", { name: "Restore Agent" }).click();
     await page.getByRole("dialog", { name: "Restore agent?" }).getByRole("button", { name: "Restore Agent" }).click();
     await page.getByText("No agents match these filters.").waitFor();
-    expect((await s.call("GET", `/agents/${d.agents.mac}`)).archived).toBe(false);
+    expect((await suite.server.call("GET", `/agents/${d.agents.mac}`)).archived).toBe(false);
   });
 
   it("pauses and resumes an agent from the row menu, reachable by keyboard", async () => {
@@ -161,11 +150,11 @@ describe("All Agents", () => {
     await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe("Pause Agent");
     await page.keyboard.press("Enter");
     await row("edge-node-berlin").locator(".tag-paused").waitFor();
-    expect((await s.call("GET", `/agents/${d.agents.edge}`)).paused).toBe(true);
+    expect((await suite.server.call("GET", `/agents/${d.agents.edge}`)).paused).toBe(true);
     await menuButton.click();
     await page.getByRole("menuitem", { name: "Resume Agent" }).click();
     await row("edge-node-berlin").locator(".tag-paused").waitFor({ state: "detached" });
-    expect((await s.call("GET", `/agents/${d.agents.edge}`)).paused).toBe(false);
+    expect((await suite.server.call("GET", `/agents/${d.agents.edge}`)).paused).toBe(false);
   });
 
   it("opens the bottom detail panel on a row click, with tabs, a resizable splitter, collapse and close", async () => {
@@ -219,9 +208,9 @@ describe("All Agents", () => {
     await row("build-box-01").locator(".badge", { hasText: "Execution Success" }).waitFor();
     await panel.locator(".detail-head .badge", { hasText: "Execution Success" }).waitFor();
     // A change made by someone else through the API.
-    await s.call("POST", `/agents/${d.agents.gpu}/pause`);
+    await suite.server.call("POST", `/agents/${d.agents.gpu}/pause`);
     await row("gpu-runner").locator(".tag-paused").waitFor();
-    await s.call("POST", `/agents/${d.agents.gpu}/resume`);
+    await suite.server.call("POST", `/agents/${d.agents.gpu}/resume`);
     await row("gpu-runner").locator(".tag-paused").waitFor({ state: "detached" });
   });
 
@@ -248,11 +237,11 @@ describe("All Agents", () => {
     await add.getByRole("button", { name: "Add to pool" }).click();
     await page.locator(".toast", { hasText: "Added 1 agent to “Production”." }).waitFor();
     await row("worker-003").locator(".pool-badge", { hasText: "Production" }).waitFor();
-    expect((await s.call("GET", `/pools/${d.pools.production}`)).agent_count).toBe(3);
+    expect((await suite.server.call("GET", `/pools/${d.pools.production}`)).agent_count).toBe(3);
 
     // A third pool for build-box-01, added elsewhere: its row shows it live behind +1 more.
-    const nightShift = (await s.call<{ id: string; name: string }[]>("GET", "/pools?q=Night")).find((p) => p.name === "Night shift")!;
-    await s.call("POST", `/pools/${nightShift.id}/agents`, { agent_ids: [d.agents.build] });
+    const nightShift = (await suite.server.call<{ id: string; name: string }[]>("GET", "/pools?q=Night")).find((p) => p.name === "Night shift")!;
+    await suite.server.call("POST", `/pools/${nightShift.id}/agents`, { agent_ids: [d.agents.build] });
     await row("build-box-01").getByRole("button", { name: "1 more pools of build-box-01" }).click();
     const shownPools = await row("build-box-01").locator("span.pool-badge").allInnerTexts();
     const morePools = await row("build-box-01").getByRole("dialog", { name: "1 more pools of build-box-01" }).innerText();
@@ -283,18 +272,18 @@ describe("All Agents", () => {
     await shown.waitFor({ state: "detached" });
     await expect(page.evaluate(() => navigator.clipboard.readText())).resolves.toBe(token);
     // The token is real: an agent can register with it.
-    const id = await registerAgent(s, token, { name: "registered-with-new-token" });
-    expect((await s.call("GET", `/agents/${id}`)).name).toBe("registered-with-new-token");
+    const id = await registerAgent(suite.server, token, { name: "registered-with-new-token" });
+    expect((await suite.server.call("GET", `/agents/${id}`)).name).toBe("registered-with-new-token");
   });
 
   it("offers the Organization picker only to users of several orgs, and filters by it", async () => {
     await open();
     await expect(page.getByLabel("Organization").count()).resolves.toBe(0);
-    const me = await s.call("GET", "/me");
-    const org = await s.call("POST", "/orgs", { slug: "research", name: "Research" });
-    await s.call("POST", `/orgs/${org.id}/members`, { user_id: me.user.id, role: "admin" }).catch(() => undefined);
-    const researchToken = (await s.call("POST", "/tokens", { name: "research agents", scopes: ["agents:register"], org: "research" })).token;
-    await registerAgent(s, researchToken, { name: "lab-agent" });
+    const me = await suite.server.call("GET", "/me");
+    const org = await suite.server.call("POST", "/orgs", { slug: "research", name: "Research" });
+    await suite.server.call("POST", `/orgs/${org.id}/members`, { user_id: me.user.id, role: "admin" }).catch(() => undefined);
+    const researchToken = (await suite.server.call("POST", "/tokens", { name: "research agents", scopes: ["agents:register"], org: "research" })).token;
+    await registerAgent(suite.server, researchToken, { name: "lab-agent" });
     await page.reload();
     const picker = page.getByLabel("Organization");
     await picker.waitFor();
@@ -308,7 +297,7 @@ describe("All Agents", () => {
   });
 
   it("fits 800 px wide: the table scrolls in its frame, the page does not", async () => {
-    c = await openConsole(browser, s.baseUrl, { token: s.adminToken, width: 800 });
+    c = await suite.open({ token: suite.server.adminToken, width: 800 });
     page = c.page;
     await page.goto("/agents");
     await page.getByRole("button", { name: "Open details of build-box-01" }).waitFor();

@@ -1,33 +1,21 @@
 /** Agent Pools: list controls, create/edit/archive/restore, the detail pane's tabs, and server errors shown in the dialog. */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
-import { launchBrowser, openConsole, screenshot, unlabelledControls, type ConsolePage } from "./support/browser.js";
-import { startServer, type Server } from "./support/server.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { screenshot, unlabelledControls, type ConsolePage } from "./support/browser.js";
+import { useConsoleSuite } from "./support/console-suite.js";
 import { seed, type Seed } from "./support/seed.js";
 
-let s: Server;
+const suite = useConsoleSuite();
 let d: Seed;
-let browser: Browser;
 let c: ConsolePage;
 let page: Page;
 
 beforeAll(async () => {
-  s = await startServer();
-  d = await seed(s, { fleet: false });
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await s?.close();
-});
-afterEach(async () => {
-  const errors = c?.errors() ?? [];
-  await c?.context.close();
-  expect(errors).toEqual([]);
+  d = await seed(suite.server, { fleet: false });
 });
 
-async function open(path = "/agents/pools", token = s.adminToken) {
-  c = await openConsole(browser, s.baseUrl, { token });
+async function open(path = "/agents/pools", token = suite.server.adminToken) {
+  c = await suite.open({ token });
   page = c.page;
   await page.goto(path);
   await page.getByRole("button", { name: "New Pool" }).waitFor();
@@ -67,7 +55,7 @@ describe("Agent Pools", () => {
     await pane.getByRole("tab", { name: "Agents (1)" }).waitFor();
     await pane.getByRole("button", { name: "Open details of gpu-runner" }).waitFor({ state: "detached" });
 
-    const me = await s.call("GET", "/me");
+    const me = await suite.server.call("GET", "/me");
     await pane.getByRole("tab", { name: "Users (0)" }).click();
     await pane.getByLabel("Add user by ID").fill(me.user.id);
     await pane.getByRole("button", { name: "Add user" }).click();
@@ -132,14 +120,14 @@ describe("Agent Pools", () => {
   });
 
   it("sorts by Pool Name and Created, and pages with Load more", async () => {
-    for (let i = 1; i <= 24; i++) await s.call("POST", "/pools", { name: `bulk-${String(i).padStart(2, "0")}` });
+    for (let i = 1; i <= 24; i++) await suite.server.call("POST", "/pools", { name: `bulk-${String(i).padStart(2, "0")}` });
     await open();
     await page.getByLabel("Pool status").selectOption("all");
     await countRows(25);
     await page.getByRole("button", { name: "Load more" }).click();
     await page.waitForFunction(() => document.querySelectorAll(".pools-table tbody tr").length > 25);
     await page.getByRole("button", { name: "Sort by Pool Name" }).click(); // descending
-    const [last] = await s.call<{ name: string }[]>("GET", "/pools?archived=all&sort=name&order=desc&limit=1");
+    const [last] = await suite.server.call<{ name: string }[]>("GET", "/pools?archived=all&sort=name&order=desc&limit=1");
     await page.waitForFunction((name) => document.querySelector(".pools-table tbody .link-btn")?.textContent === name, last!.name);
     expect(await page.locator("th", { has: page.getByRole("button", { name: "Sort by Pool Name" }) }).getAttribute("aria-sort")).toBe("descending");
     await page.getByRole("button", { name: "Sort by Created" }).click(); // oldest first
@@ -148,7 +136,7 @@ describe("Agent Pools", () => {
   });
 
   it("stacks list and detail at 800 px wide, the selected pool first", async () => {
-    c = await openConsole(browser, s.baseUrl, { token: s.adminToken, width: 800 });
+    c = await suite.open({ token: suite.server.adminToken, width: 800 });
     page = c.page;
     await page.goto(`/agents/pools/${d.pools.staging}`);
     await page.getByRole("article", { name: /Staging/ }).getByText("Module coverage").waitFor();
@@ -161,7 +149,7 @@ describe("Agent Pools", () => {
   });
 
   it("shows the server's message when the token may not change pools", async () => {
-    const readOnly = (await s.call("POST", "/tokens", { name: "viewer", scopes: ["read"] })).token;
+    const readOnly = (await suite.server.call("POST", "/tokens", { name: "viewer", scopes: ["read"] })).token;
     await open("/agents/pools", readOnly);
     await page.getByRole("button", { name: "New Pool" }).click();
     const create = page.getByRole("dialog", { name: "Create Agent Pool" });

@@ -1,34 +1,22 @@
 /** Runs: the list and its filters, run detail (facts, error step, steps, live logs, report, share, download), cancel, delete, live updates. */
 import { readFileSync } from "node:fs";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
-import { launchBrowser, openConsole, screenshot, unlabelledControls, type ConsolePage } from "./support/browser.js";
-import { startServer, type Server } from "./support/server.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { openConsole, screenshot, unlabelledControls, type ConsolePage } from "./support/browser.js";
+import { useConsoleSuite } from "./support/console-suite.js";
 import { seed, type Seed } from "./support/seed.js";
 
-let s: Server;
+const suite = useConsoleSuite();
 let d: Seed;
-let browser: Browser;
 let c: ConsolePage;
 let page: Page;
 
 beforeAll(async () => {
-  s = await startServer();
-  d = await seed(s, { fleet: false });
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await s?.close();
-});
-afterEach(async () => {
-  const errors = c?.errors() ?? [];
-  await c?.context.close();
-  expect(errors).toEqual([]);
+  d = await seed(suite.server, { fleet: false });
 });
 
 async function open(path = "/runs", width = 1280) {
-  c = await openConsole(browser, s.baseUrl, { token: s.adminToken, width });
+  c = await suite.open({ token: suite.server.adminToken, width });
   page = c.page;
   await page.goto(path);
   if (!path.startsWith("/runs/")) await page.getByRole("heading", { name: "Runs", exact: true }).waitFor();
@@ -122,8 +110,8 @@ describe("Runs", () => {
 
     await run.getByRole("button", { name: "Share link" }).click();
     const url = await run.getByLabel(/Read-only link, expires/).inputValue();
-    expect(url).toMatch(new RegExp(`^${s.baseUrl}/shared/reports/oshr_`));
-    const stranger = await openConsole(browser, s.baseUrl); // no token
+    expect(url).toMatch(new RegExp(`^${suite.server.baseUrl}/shared/reports/oshr_`));
+    const stranger = await openConsole(suite.browser, suite.server.baseUrl); // no token
     await stranger.page.goto(url);
     await stranger.page.getByRole("heading", { name: "Cluster scan" }).waitFor();
     await stranger.page.getByText("read-only link").waitFor();
@@ -175,7 +163,7 @@ describe("Runs", () => {
   it("shows a run created elsewhere without a reload, and cancels a pending run after confirming", async () => {
     await open();
     await rowCount(4);
-    const created = await s.call("POST", "/jobs", { module: "hello", function: "greet", inputs: { who: "later" }, pool_id: d.pools.staging, trigger_source: "manual" });
+    const created = await suite.server.call("POST", "/jobs", { module: "hello", function: "greet", inputs: { who: "later" }, pool_id: d.pools.staging, trigger_source: "manual" });
     await runRow(created.id).waitFor();
     await runRow(created.id).getByRole("button", { name: /Open run/ }).click();
     const run = detail();
@@ -185,7 +173,7 @@ describe("Runs", () => {
     await page.getByRole("dialog", { name: "Cancel this run?" }).getByRole("button", { name: "Cancel run" }).click();
     await run.locator(".run-detail-head .badge", { hasText: "Cancelled" }).waitFor();
     await runRow(created.id).locator(".badge", { hasText: "Cancelled" }).waitFor();
-    expect((await s.call("GET", `/jobs/${created.id}`)).status).toBe("cancelled");
+    expect((await suite.server.call("GET", `/jobs/${created.id}`)).status).toBe("cancelled");
   });
 
   it("deletes the selected runs and their reports after confirming", async () => {
@@ -199,8 +187,8 @@ describe("Runs", () => {
     await page.locator(".toast", { hasText: "Deleted 2 runs and their reports." }).waitFor();
     await runRow(d.runs.completed).waitFor({ state: "detached" });
     await runRow(d.runs.failed).waitFor({ state: "detached" });
-    expect((await s.t.api("GET", `/api/v1/jobs/${d.runs.completed}`)).status).toBe(404);
-    expect((await s.t.api("GET", `/api/v1/jobs/${d.runs.completed}/report`)).status).toBe(404);
+    expect((await suite.server.t.api("GET", `/api/v1/jobs/${d.runs.completed}`)).status).toBe(404);
+    expect((await suite.server.t.api("GET", `/api/v1/jobs/${d.runs.completed}/report`)).status).toBe(404);
   });
 
   it("at 800 px wide, an open run takes the page and Close returns to the list", async () => {

@@ -1,30 +1,14 @@
 /** Signing in with a pasted token, staying signed in for the tab, signing out, and bad or revoked tokens. */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Browser } from "playwright-core";
-import { launchBrowser, openConsole, screenshot, unlabelledControls, type ConsolePage } from "./support/browser.js";
-import { startServer, type Server } from "./support/server.js";
+import { describe, expect, it } from "vitest";
+import { screenshot, unlabelledControls } from "./support/browser.js";
+import { useConsoleSuite } from "./support/console-suite.js";
+import { startServer } from "./support/server.js";
 
-let s: Server;
-let browser: Browser;
-let c: ConsolePage;
-
-beforeAll(async () => {
-  s = await startServer();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await s?.close();
-});
-afterEach(async () => {
-  const errors = c?.errors() ?? [];
-  await c?.context.close();
-  expect(errors).toEqual([]);
-});
+const suite = useConsoleSuite();
 
 describe("Sign in", () => {
   it("refuses a bad token with a clear message", async () => {
-    c = await openConsole(browser, s.baseUrl);
+    const c = await suite.open();
     const { page } = c;
     c.expectErrors(/\b401\b/);
     await page.goto("/agents");
@@ -38,13 +22,13 @@ describe("Sign in", () => {
   });
 
   it("signs in with a token, stays signed in for the tab across reloads and deep links, and signs out", async () => {
-    c = await openConsole(browser, s.baseUrl);
+    const c = await suite.open();
     const { page } = c;
     await page.goto("/runs");
     await page.getByRole("heading", { name: "Sign in" }).waitFor();
     expect(await unlabelledControls(page)).toEqual([]);
     await screenshot(page, "sign-in");
-    await page.getByLabel("Access token").fill(s.adminToken);
+    await page.getByLabel("Access token").fill(suite.server.adminToken);
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("heading", { name: "Runs", exact: true }).waitFor();
     await page.goto("/agents/pools");
@@ -59,15 +43,15 @@ describe("Sign in", () => {
   });
 
   it("ends the session with a message when the token is revoked while signed in", async () => {
-    const created = await s.call("POST", "/tokens", { name: "short-lived", scopes: ["read"] });
-    c = await openConsole(browser, s.baseUrl);
+    const created = await suite.server.call("POST", "/tokens", { name: "short-lived", scopes: ["read"] });
+    const c = await suite.open();
     const { page } = c;
     c.expectErrors(/\b401\b/);
     await page.goto("/agents");
     await page.getByLabel("Access token").fill(created.token);
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("heading", { name: "Agents" }).waitFor();
-    await s.call("DELETE", `/tokens/${created.id}`);
+    await suite.server.call("DELETE", `/tokens/${created.id}`);
     // Navigating makes the console call the API; a live refresh may notice the 401 first and end
     // the session before the click lands, which is just as right.
     await page.getByRole("link", { name: "Runs" }).click({ timeout: 3000 }).catch(() => {});
@@ -77,7 +61,7 @@ describe("Sign in", () => {
 
   it("says so when the server cannot be reached, and offers to try again", async () => {
     const own = await startServer();
-    c = await openConsole(browser, own.baseUrl, { token: own.adminToken });
+    const c = await suite.open({ on: own, token: own.adminToken });
     const { page } = c;
     await page.goto("/agents");
     await page.getByText("No agents yet.").waitFor();
@@ -95,7 +79,7 @@ describe("Sign in", () => {
   });
 
   it("answers an unknown page with a way back", async () => {
-    c = await openConsole(browser, s.baseUrl, { token: s.adminToken });
+    const c = await suite.open({ token: suite.server.adminToken });
     await c.page.goto("/nowhere");
     await c.page.getByRole("heading", { name: "Page not found" }).waitFor();
     await c.page.getByRole("link", { name: "Go to Agents" }).click();

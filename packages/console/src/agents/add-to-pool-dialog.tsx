@@ -3,7 +3,7 @@ import { useState, type FormEvent } from "react";
 import { useSession } from "../auth/session";
 import { useLoad } from "../api/use-paged-list";
 import type { Pool } from "../api/types";
-import { Dialog } from "../components/dialog";
+import { Dialog, DialogFormActions } from "../components/dialog";
 import { ErrorState, Loading } from "../components/states";
 import { plural } from "../components/format";
 
@@ -48,19 +48,7 @@ export function AddToPoolDialog({ count, org, onPick, onClose }: Props) {
               </option>
             ))}
           </select>
-          {error && (
-            <p className="form-error" role="alert">
-              {error}
-            </p>
-          )}
-          <div className="dialog-actions">
-            <button type="button" className="btn" onClick={onClose}>
-              Cancel
-            </button>
-            <button type="submit" className="btn btn-primary">
-              Add to pool
-            </button>
-          </div>
+          <DialogFormActions error={error} submitLabel="Add to pool" onCancel={onClose} />
         </form>
       )}
     </Dialog>

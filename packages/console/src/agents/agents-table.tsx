@@ -4,7 +4,7 @@ import { AgentStatusBadge } from "../components/badge";
 import { CopyButton } from "../components/copy-button";
 import { formatTime } from "../components/format";
 import { RowMenu } from "../components/menu";
-import { isInteractiveClick, SortHeader, type SortState } from "../components/table-parts";
+import { ActionsHeader, isInteractiveClick, SortHeader, type SortState } from "../components/table-parts";
 import { ModuleChips, PoolBadges } from "./module-chips";
 import type { AgentSort } from "./use-agents";
 
@@ -49,9 +49,7 @@ export function AgentsTable({ agents, sort, onSort, selected, onSelect, openAgen
           {header("Last Restarted", "last_restarted_at")}
           <th scope="col">Installed Modules</th>
           <th scope="col">Pools</th>
-          <th scope="col" className="col-actions">
-            <span className="sr-only">Actions</span>
-          </th>
+          <ActionsHeader />
         </tr>
       </thead>
       <tbody>

@@ -3,7 +3,7 @@ import { useState, type FormEvent } from "react";
 import { useSession } from "../auth/session";
 import { errorText } from "../api/client";
 import type { CreatedToken } from "../api/types";
-import { Dialog } from "../components/dialog";
+import { Dialog, DialogFormActions } from "../components/dialog";
 import { copyText } from "../components/copy-button";
 import { useToast } from "../components/toast";
 
@@ -74,19 +74,7 @@ export function GenerateTokenDialog({ onClose }: { onClose: () => void }) {
         <p className="muted">Agents use this personal access token to register with Outpost.</p>
         <label htmlFor="token-name">Token name</label>
         <input id="token-name" value={name} onChange={(e) => setName(e.target.value)} maxLength={100} autoFocus placeholder="e.g. build-farm" />
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="dialog-actions">
-          <button type="button" className="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={busy}>
-            {busy ? "Generating…" : "Generate"}
-          </button>
-        </div>
+        <DialogFormActions error={error} submitLabel={busy ? "Generating…" : "Generate"} busy={busy} onCancel={onClose} />
       </form>
     </Dialog>
   );

@@ -43,6 +43,35 @@ export function Dialog({ title, onClose, children, footer, wide }: DialogProps) 
   );
 }
 
+interface FormActionsProps {
+  /** The form's error, shown as an alert above the buttons. */
+  error: string | null;
+  submitLabel: string;
+  busy?: boolean;
+  onCancel: () => void;
+}
+
+/** The end of a dialog's form: its error, then Cancel and the submit button. */
+export function DialogFormActions({ error, submitLabel, busy, onCancel }: FormActionsProps) {
+  return (
+    <>
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="dialog-actions">
+        <button type="button" className="btn" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" className="btn btn-primary" disabled={busy}>
+          {submitLabel}
+        </button>
+      </div>
+    </>
+  );
+}
+
 interface ConfirmProps {
   title: string;
   message: ReactNode;

@@ -1,4 +1,4 @@
-/** Pieces every table shares: sortable headers (aria-sort), Load more, and a row-click guard. */
+/** Pieces every table shares: sortable headers (aria-sort), the actions column header, Load more, and a row-click guard. */
 import type { MouseEvent, ReactNode } from "react";
 
 export type Order = "asc" | "desc";
@@ -31,6 +31,15 @@ export function SortHeader<K extends string>({ label, column, state, onSort, cla
           {active ? (state.order === "asc" ? "▲" : "▼") : "↕"}
         </span>
       </button>
+    </th>
+  );
+}
+
+/** The header of a row-actions column: no visible text, but a name for screen readers. */
+export function ActionsHeader() {
+  return (
+    <th scope="col" className="col-actions">
+      <span className="sr-only">Actions</span>
     </th>
   );
 }

@@ -1,13 +1,12 @@
 /** The pool's agents: a click opens the same bottom agent panel as All Agents; each can be removed. */
 import { useSession } from "../auth/session";
-import { errorText } from "../api/client";
 import { usePagedList } from "../api/use-paged-list";
 import type { Agent } from "../api/types";
 import { AgentStatusBadge } from "../components/badge";
 import { formatTime } from "../components/format";
 import { Empty, ErrorState, Loading } from "../components/states";
-import { isInteractiveClick, LoadMore } from "../components/table-parts";
-import { useToast } from "../components/toast";
+import { ActionsHeader, isInteractiveClick, LoadMore } from "../components/table-parts";
+import { RemoveFromPoolCell } from "./remove-from-pool";
 
 interface Props {
   poolId: string;
@@ -18,18 +17,7 @@ interface Props {
 
 export function PoolAgentsTab({ poolId, version, onOpenAgent, onChanged }: Props) {
   const { api } = useSession();
-  const notify = useToast();
   const list = usePagedList<Agent>((cursor) => api.list<Agent>(`/pools/${poolId}/agents`, { limit: 50, cursor, archived: "all" }), `${poolId}:${version}`);
-
-  async function remove(agent: Agent) {
-    try {
-      await api.send("DELETE", `/pools/${poolId}/agents/${agent.id}`);
-      notify("success", `${agent.name} removed from the pool.`);
-      onChanged();
-    } catch (err) {
-      notify("error", `Could not remove ${agent.name}: ${errorText(err)}`);
-    }
-  }
 
   if (list.error) return <ErrorState message={list.error} onRetry={list.reload} />;
   if (list.loading && list.items.length === 0) return <Loading label="Loading agents…" />;
@@ -42,9 +30,7 @@ export function PoolAgentsTab({ poolId, version, onOpenAgent, onChanged }: Props
             <th scope="col">Agent</th>
             <th scope="col">Status</th>
             <th scope="col">Last updated</th>
-            <th scope="col" className="col-actions">
-              <span className="sr-only">Actions</span>
-            </th>
+            <ActionsHeader />
           </tr>
         </thead>
         <tbody>
@@ -59,11 +45,7 @@ export function PoolAgentsTab({ poolId, version, onOpenAgent, onChanged }: Props
                 <AgentStatusBadge status={agent.status} />
               </td>
               <td className="nowrap">{formatTime(agent.status_updated_at)}</td>
-              <td className="col-actions">
-                <button type="button" className="btn btn-small btn-ghost" onClick={() => void remove(agent)} aria-label={`Remove ${agent.name} from pool`}>
-                  Remove
-                </button>
-              </td>
+              <RemoveFromPoolCell poolId={poolId} kind="agents" member={agent} onRemoved={onChanged} />
             </tr>
           ))}
         </tbody>

@@ -3,7 +3,7 @@ import { useState, type FormEvent } from "react";
 import { useSession } from "../auth/session";
 import { errorText } from "../api/client";
 import type { Pool } from "../api/types";
-import { Dialog } from "../components/dialog";
+import { Dialog, DialogFormActions } from "../components/dialog";
 
 interface Props {
   pool?: Pool;
@@ -49,19 +49,7 @@ export function PoolDialog({ pool, onSaved, onClose, org }: Props) {
         <input id="pool-name" value={name} required aria-required="true" maxLength={100} onChange={(e) => setName(e.target.value)} autoFocus />
         <label htmlFor="pool-description">Description</label>
         <textarea id="pool-description" value={description} maxLength={2000} rows={3} onChange={(e) => setDescription(e.target.value)} />
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="dialog-actions">
-          <button type="button" className="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={busy}>
-            {busy ? "Saving…" : pool ? "Save" : "Create"}
-          </button>
-        </div>
+        <DialogFormActions error={error} submitLabel={busy ? "Saving…" : pool ? "Save" : "Create"} busy={busy} onCancel={onClose} />
       </form>
     </Dialog>
   );

@@ -9,8 +9,9 @@ import { usePagedList } from "../api/use-paged-list";
 import type { MembershipResult, PoolUser } from "../api/types";
 import { formatTime } from "../components/format";
 import { Empty, ErrorState, Loading } from "../components/states";
-import { LoadMore } from "../components/table-parts";
+import { ActionsHeader, LoadMore } from "../components/table-parts";
 import { useToast } from "../components/toast";
+import { RemoveFromPoolCell } from "./remove-from-pool";
 
 export function PoolUsersTab({ poolId, version, onChanged }: { poolId: string; version: number; onChanged: () => void }) {
   const { api, me } = useSession();
@@ -37,16 +38,6 @@ export function PoolUsersTab({ poolId, version, onChanged }: { poolId: string; v
     }
   }
 
-  async function remove(user: PoolUser) {
-    try {
-      await api.send("DELETE", `/pools/${poolId}/users/${user.id}`);
-      notify("success", `${user.name} removed from the pool.`);
-      onChanged();
-    } catch (err) {
-      notify("error", `Could not remove ${user.name}: ${errorText(err)}`);
-    }
-  }
-
   return (
     <>
       <form className="inline-form" onSubmit={add} noValidate>
@@ -70,9 +61,7 @@ export function PoolUsersTab({ poolId, version, onChanged }: { poolId: string; v
             <tr>
               <th scope="col">User</th>
               <th scope="col">Added</th>
-              <th scope="col" className="col-actions">
-                <span className="sr-only">Actions</span>
-              </th>
+              <ActionsHeader />
             </tr>
           </thead>
           <tbody>
@@ -83,11 +72,7 @@ export function PoolUsersTab({ poolId, version, onChanged }: { poolId: string; v
                   <div className="agent-id mono">{user.id}</div>
                 </td>
                 <td className="nowrap">{formatTime(user.added_at)}</td>
-                <td className="col-actions">
-                  <button type="button" className="btn btn-small btn-ghost" onClick={() => void remove(user)} aria-label={`Remove ${user.name} from pool`}>
-                    Remove
-                  </button>
-                </td>
+                <RemoveFromPoolCell poolId={poolId} kind="users" member={user} onRemoved={onChanged} />
               </tr>
             ))}
           </tbody>

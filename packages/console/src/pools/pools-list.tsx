@@ -7,7 +7,7 @@ import { ConfirmDialog } from "../components/dialog";
 import { formatTime } from "../components/format";
 import { RowMenu } from "../components/menu";
 import { Empty, ErrorState, Loading } from "../components/states";
-import { isInteractiveClick, LoadMore, SortHeader, TableWrap, type SortState } from "../components/table-parts";
+import { ActionsHeader, isInteractiveClick, LoadMore, SortHeader, TableWrap, type SortState } from "../components/table-parts";
 import { useToast } from "../components/toast";
 import { PoolDialog } from "./pool-dialog";
 import { usePools, type PoolSort, type PoolStatusFilter } from "./use-pools";
@@ -73,9 +73,7 @@ export function PoolsList({ selectedId, onSelect }: { selectedId: string | null;
                 <th scope="col" className="num">Agents</th>
                 <th scope="col" className="num">Users</th>
                 <SortHeader label="Created" column="inserted_at" state={sort} onSort={setSort} />
-                <th scope="col" className="col-actions">
-                  <span className="sr-only">Actions</span>
-                </th>
+                <ActionsHeader />
               </tr>
             </thead>
             <tbody>
