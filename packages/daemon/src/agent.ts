@@ -26,9 +26,10 @@ export async function startAgent(config: AgentConfig, opts: { log?: Logger; runt
   const startedAt = new Date().toISOString();
 
   // Modules: in the catalog, and their image here. A module that fails either check stops the start.
-  if (readCredential(config.dataDir) || config.token) {
+  const stored = readCredential(config.dataDir);
+  if (stored || config.token) {
     for (const m of config.modules) {
-      const image = await catalogImage(config, m);
+      const image = await catalogImage({ ...config, stored }, m);
       if (!image) throw new FatalError(`--module ${m.name}@${m.version}: that version is not in the catalog of ${config.url}; publish it first`);
       if (!(await runtime.hasImage(image))) throw new FatalError(`--module ${m.name}@${m.version}: its image ${image} is not present on this host; load or pull it first`);
     }
@@ -41,6 +42,7 @@ export async function startAgent(config: AgentConfig, opts: { log?: Logger; runt
     url: config.url,
     dataDir: config.dataDir,
     token: config.token,
+    stored,
     body: {
       name: config.name ?? facts.hostname,
       hostname: facts.hostname,

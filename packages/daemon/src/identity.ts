@@ -63,11 +63,12 @@ async function call(url: string, init: RequestInit): Promise<{ status: number; b
 }
 
 /**
- * Registers (PAT) or re-registers (credential). Returns the credential to use from now on.
+ * Registers (PAT) or re-registers (`stored`, the credential read from the data dir). Returns the
+ * credential to use from now on.
  * Network trouble throws a plain Error (retry); refusals throw FatalError (stop).
  */
-export async function register(opts: { url: string; dataDir: string; token?: string; body: RegisterAgentBody }): Promise<StoredCredential> {
-  const stored = readCredential(opts.dataDir);
+export async function register(opts: { url: string; dataDir: string; token?: string; stored: StoredCredential | null; body: RegisterAgentBody }): Promise<StoredCredential> {
+  const { stored } = opts;
   const credFile = join(opts.dataDir, CREDENTIAL_FILE);
   if (stored && stored.url !== opts.url) {
     throw new FatalError(`${credFile} belongs to ${stored.url}, not ${opts.url}; use another --data-dir or delete that file to register again`);
@@ -90,8 +91,8 @@ export async function register(opts: { url: string; dataDir: string; token?: str
 }
 
 /** Asks the catalog for a module version with the credential (else the token); its image, or null when it is not there. */
-export async function catalogImage(opts: { url: string; dataDir: string; token?: string }, m: ModuleRef): Promise<string | null> {
-  const stored = readCredential(opts.dataDir);
+export async function catalogImage(opts: { url: string; dataDir: string; token?: string; stored: StoredCredential | null }, m: ModuleRef): Promise<string | null> {
+  const { stored } = opts;
   const secret = stored?.credential ?? opts.token;
   if (!secret) return null;
   const { status, body } = await call(`${opts.url}/api/v1/agent/modules/${encodeURIComponent(m.name)}/${encodeURIComponent(m.version)}`, {

@@ -8,6 +8,7 @@ import { CLOSE, MAX_FRAME_BYTES } from "@outpost/shared";
 import { makeTestApp, sampleModule, sampleRegistration, type TestApp } from "../test-support/test-app.js";
 import { connectAgent, openSession, type ProtoAgent } from "../test-support/agent-client.js";
 import type { ServerConfig } from "../config.js";
+import { until } from "../test-support/until.js";
 
 const HELLO = { name: "hello", version: "1.0.0" };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -43,15 +44,6 @@ const createJob = async (e: Env, over: Record<string, unknown> = {}) => {
 const getJob = async (e: Env, id: string) => (await e.t.api("GET", `/api/v1/jobs/${id}`)).body.details;
 const getAgent = async (e: Env, id: string) => (await e.t.api("GET", `/api/v1/agents/${id}`)).body.details;
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 afterEach(async () => {
   if (!env) return;

@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { makeTestApp, sampleModule, sampleRegistration, type TestApp } from "../../test-support/test-app.js";
 import { connectAgent, type ProtoAgent } from "../../test-support/agent-client.js";
+import { until } from "../../test-support/until.js";
 
 const HELLO = { name: "hello", version: "1.0.0" };
 const V2 = sampleModule({ version: "2.0.0", image: "127.0.0.1:5999/outpost-test/busybox:2" });
@@ -40,15 +41,6 @@ const statuses = async (id: string) => (await t.api("GET", `/api/v1/agents/${id}
 const agentModules = async (id: string) => (await t.api("GET", `/api/v1/agents/${id}/modules`)).body.details.map((m: { name: string; version: string }) => `${m.name}@${m.version}`);
 const status = async (id: string) => (await t.api("GET", `/api/v1/agents/${id}`)).body.details.status;
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 5_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 afterEach(async () => {
   for (const s of sessions.splice(0)) s.ws.terminate();

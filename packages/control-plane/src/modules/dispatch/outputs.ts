@@ -5,7 +5,7 @@
 import { eq, sql } from "drizzle-orm";
 import type { JobStep, StepUpdate } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
-import { tx } from "../../db/client.js";
+import { prepared, tx } from "../../db/client.js";
 import { jobLogs, jobReports, jobs } from "../../db/schema.js";
 import { currentAttempt, type AttemptRef } from "./attempts.js";
 
@@ -95,13 +95,12 @@ export function recordReport(db: Db, ref: AttemptRef, report: { json?: unknown; 
  * per stream. Chunks arrive in order on one socket, so what is stored is a prefix of what was sent.
  */
 export function logResumePoint(db: Db, jobId: string, attempt: number): { next_seq: number; stdout_bytes: number; stderr_bytes: number } {
-  const row = db.$client
-    .prepare(
+  const row = prepared(
+      db,
       `select coalesce(max(seq), -1) + 1 as next_seq,
               coalesce(sum(case when stream = 'stdout' then length(cast(data as blob)) end), 0) as stdout_bytes,
               coalesce(sum(case when stream = 'stderr' then length(cast(data as blob)) end), 0) as stderr_bytes
          from job_logs where job_id = ? and attempt = ?`,
-    )
-    .get(jobId, attempt) as { next_seq: number; stdout_bytes: number; stderr_bytes: number };
+    ).get(jobId, attempt) as { next_seq: number; stdout_bytes: number; stderr_bytes: number };
   return row;
 }
