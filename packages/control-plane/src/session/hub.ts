@@ -2,7 +2,7 @@
  * The agent hub: every live agent session, job dispatch to them, and the server's clocks (session
  * liveness, lease expiry, timeouts). Jobs are pushed: a job becoming pending, an agent announcing
  * free slots or a session opening schedules one dispatch pass, coalesced per tick; a job created
- * while a session has a free slot is also claimed and assigned at once, in the same turn.
+ * over REST while a session has a free slot is claimed in its insert's own commit (submit).
  *
  * Frames are handled in batches: every frame received in one turn of the event loop (from any
  * session) is queued and handled on the next turn inside one SQLite transaction, each frame that
@@ -127,7 +127,6 @@ export class AgentHub {
   private readonly sessions = new Map<string, Session>();
   private readonly startedAtMs: number;
   private dispatchScheduled = false;
-  private claimSoon = false;
   private inbox: [Session, AgentMessage][] = [];
   private inboxScheduled = false;
   private readonly outbox: Outbox = { frames: null };
@@ -454,24 +453,6 @@ export class AgentHub {
     });
   }
 
-  /**
-   * A job became pending outside the session layer (created, re-queued by an operator): one job
-   * is claimed and its assign sent in this same turn of the event loop (a microtask, so the event
-   * that announced the job reaches every subscriber first; its own commit), and the full pass
-   * still follows on the next tick as before.
-   */
-  private jobPending(): void {
-    this.scheduleDispatch();
-    if (this.claimSoon) return;
-    this.claimSoon = true;
-    queueMicrotask(() => {
-      this.claimSoon = false;
-      if (this.stopped || this.outbox.frames || this.deps.db.$client.inTransaction) return;
-      const ready = this.readySessions();
-      if (ready.length) this.inBatch(() => this.claimFor(ready, 1));
-    });
-  }
-
   /** Offers pending jobs to sessions with free slots, round-robin, until nothing more is claimed. */
   dispatch(): void {
     const ready = this.readySessions();
@@ -545,7 +526,7 @@ export class AgentHub {
   private onChange(e: ChangeEvent): void {
     if (e.type === "job.updated") {
       if (e.status === undefined) this.onJobStatus(e.id);
-      else if (e.status === "pending") this.jobPending();
+      else if (e.status === "pending") this.scheduleDispatch();
     } else if (e.type === "agent.updated" && !e.fromSession) {
       this.checkRetired(e.id);
       this.scheduleDispatch();
@@ -569,7 +550,7 @@ export class AgentHub {
       | { status: string; agentId: string | null; attempt: number; orgId: string }
       | undefined;
     if (!job) return;
-    if (job.status === "pending") this.jobPending();
+    if (job.status === "pending") this.scheduleDispatch();
     if (job.status === "cancelling" && job.agentId) {
       const s = this.sessions.get(job.agentId);
       if (s) this.sendCancel(s, jobId, job.attempt);
