@@ -120,6 +120,10 @@ describe("version resolution for jobs", () => {
     expect((await run("~1.2")).body.details.version).toBe("1.2.0");
     expect((await run(">=1.0.0 <2")).body.details.version).toBe("1.10.0");
     expect((await run()).body.details.version).toBe("2.0.0");
+    // A version published later is picked up by the next job (resolution is cached per version list).
+    await publish(t, { version: "2.1.0" });
+    expect((await run()).body.details.version).toBe("2.1.0");
+    expect((await run("^2.0.0")).body.details.version).toBe("2.1.0");
     expect((await run("3.0.0-beta.1")).body.details.version).toBe("3.0.0-beta.1");
     expect(expectFieldError(await run("^4.0.0"), "version").message).toContain("^4.0.0");
     expectFieldError(await run("not a range!"), "version");

@@ -123,8 +123,13 @@ function checkpointInBackground(sqlite: Database.Database, path: string): void {
  */
 export function tx<T>(db: Db, fn: () => T): T {
   if (db.$client.inTransaction) return fn();
-  return db.$client.transaction(fn).immediate();
+  let run = runners.get(db.$client);
+  if (!run) runners.set(db.$client, (run = db.$client.transaction((f: () => unknown) => f())));
+  return run.immediate(fn) as T;
 }
+
+/** One transaction function per connection, built once: better-sqlite3 builds a wrapper per transaction() call. */
+const runners = new WeakMap<Database.Database, Database.Transaction<(f: () => unknown) => unknown>>();
 
 const statements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
 

@@ -168,6 +168,19 @@ describe("dispatch and the attempt lifecycle", () => {
     expect(statuses).toEqual(expect.arrayContaining(["Idle", "Claimed", "ExecutingJob", "ExecutionSuccess"]));
   });
 
+  it("answers POST /api/v1/jobs with the job as stored: claimed when an agent was ready, else pending with a waiting reason", async () => {
+    const e = await setup();
+    const a = await connect(e, (await e.register("a1")).credential);
+    const first = await e.t.api("POST", "/api/v1/jobs", { body: { module: "hello", function: "greet", inputs: { who: "one" } } });
+    expect(first.status).toBe(201);
+    expect(first.body.details).toMatchObject({ status: "claimed", attempt: 1, agent_name: "a1", waiting_reason: null });
+    expect(first.body.details.attempts).toMatchObject([{ attempt: 1, agent_name: "a1", outcome: "running" }]);
+    expect((await a.next("assign")).job_id).toBe(first.body.details.id);
+    const second = await e.t.api("POST", "/api/v1/jobs", { body: { module: "hello", function: "greet", inputs: { who: "two" } } });
+    expect(second.body.details).toMatchObject({ status: "pending", attempt: 0, attempts: [] });
+    expect(second.body.details.waiting_reason).toBeTruthy();
+  });
+
   it("gives one job to exactly one of many agents", async () => {
     const e = await setup();
     const agents = [];

@@ -4,6 +4,7 @@ import { Ajv } from "ajv";
 import semver from "semver";
 import type { ModuleFunction, ModuleVersion, PublishModuleBody } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
+import { prepared } from "../../db/client.js";
 import { agentModules, modules } from "../../db/schema.js";
 import { newId } from "../../lib/ids.js";
 import { ApiError } from "../../errors.js";
@@ -71,13 +72,51 @@ export function moduleVersions(db: Db, orgId: string, name: string): ModuleRow[]
   return db.select().from(modules).where(and(eq(modules.orgId, orgId), eq(modules.name, name))).all();
 }
 
-/** The highest published version matching an exact version or a range (default: the latest). */
-export function resolveModuleVersion(db: Db, orgId: string, name: string, spec: string | undefined): ModuleRow | undefined {
-  const rows = moduleVersions(db, orgId, name);
-  const byVersion = new Map(rows.map((r) => [r.version, r]));
-  if (spec && byVersion.has(spec)) return byVersion.get(spec);
-  const best = semver.maxSatisfying([...byVersion.keys()], spec ?? "*", { includePrerelease: false });
-  return best ? byVersion.get(best) : undefined;
+/** What creating and dispatching a job needs of a published version. */
+export type PublishedVersion = { id: string; name: string; version: string; image: string; functions: ModuleFunction[] };
+
+/**
+ * Published versions by connection and `org name version`. A version is immutable once published
+ * (publishModule never rewrites one), so each is read and parsed once: job creation and every
+ * claim look it up.
+ */
+const published = new WeakMap<Db["$client"], Map<string, PublishedVersion>>();
+
+export function publishedVersion(db: Db, orgId: string, name: string, version: string): PublishedVersion | undefined {
+  let byKey = published.get(db.$client);
+  if (!byKey) published.set(db.$client, (byKey = new Map()));
+  const key = `${orgId} ${name} ${version}`;
+  let entry = byKey.get(key);
+  if (entry) return entry;
+  const row = prepared(db, `select "id", "name", "version", "image", "functions" from "modules" where "org_id" = ? and "name" = ? and "version" = ?`).get(orgId, name, version) as
+    | { id: string; name: string; version: string; image: string; functions: string }
+    | undefined;
+  if (!row) return undefined;
+  byKey.set(key, (entry = { ...row, functions: JSON.parse(row.functions) as ModuleFunction[] }));
+  return entry;
+}
+
+/** Chosen versions by spec and the published versions they were chosen from (a pure function of both). */
+const picks = new Map<string, string | null>();
+const MAX_PICKS = 1024;
+
+/** The exact version when published, else the highest version satisfying the range (default: the latest). */
+function pickVersion(versions: string[], spec: string | undefined): string | null {
+  if (spec && versions.includes(spec)) return spec;
+  const key = `${spec ?? "*"} ${versions.join(" ")}`;
+  let chosen = picks.get(key);
+  if (chosen === undefined) {
+    if (picks.size >= MAX_PICKS) picks.clear();
+    picks.set(key, (chosen = semver.maxSatisfying(versions, spec ?? "*", { includePrerelease: false })));
+  }
+  return chosen;
+}
+
+/** The published version an exact version or a range picks (default: the latest). */
+export function resolveModuleVersion(db: Db, orgId: string, name: string, spec: string | undefined): PublishedVersion | undefined {
+  const versions = prepared(db, `select "version" from "modules" where "org_id" = ? and "name" = ?`).pluck().all(orgId, name) as string[];
+  const chosen = pickVersion(versions, spec);
+  return chosen ? publishedVersion(db, orgId, name, chosen) : undefined;
 }
 
 export function isValidRange(spec: string): boolean {

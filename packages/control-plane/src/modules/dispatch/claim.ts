@@ -12,6 +12,7 @@ import { jobAttempts } from "../../db/schema.js";
 import { isoPlus } from "../../lib/time.js";
 import { transitionAgent } from "../agents/agents.transitions.js";
 import { transitionJob } from "../jobs/jobs.transitions.js";
+import { publishedVersion } from "../catalog/catalog.repo.js";
 import { effectiveLimits } from "./limits.js";
 
 export type Assignment = {
@@ -65,21 +66,11 @@ function nextCandidate(db: Db, agent: AgentRow): CandidateRow | undefined {
   ).get({ org: agent.orgId, agent: agent.id }) as CandidateRow | undefined;
 }
 
-type CatalogEntry = { image: string; functions: ModuleFunction[] };
-
-/** A module version's image and functions, or null when it is not (or no longer) in the catalog. */
-function findModule(db: Db, orgId: string, name: string, version: string): CatalogEntry | null {
-  const row = prepared(db, `select "image", "functions" from "modules" where "org_id" = ? and "name" = ? and "version" = ?`).get(orgId, name, version) as
-    | { image: string; functions: string }
-    | undefined;
-  return row ? { image: row.image, functions: JSON.parse(row.functions) as ModuleFunction[] } : null;
-}
-
 /**
  * An agent as one dispatch pass sees it: read once per pass, then kept current by the claims the
  * pass makes (the pass holds the write lock, so nothing else changes it meanwhile).
  */
-export type Claimant = { agent: AgentRow; active: number; movedToClaimed: boolean; modules: Map<string, CatalogEntry | null> };
+export type Claimant = { agent: AgentRow; active: number; movedToClaimed: boolean };
 
 /**
  * Loads the agent for a pass. Preconditions checked here: the agent exists, is connected, not
@@ -92,7 +83,7 @@ export function loadClaimant(db: Db, agentId: string): Claimant | null {
   ).get(agentId) as AgentRow | undefined;
   // An agent pulling or removing a module takes nothing until that is over (agents/agent-modules.ts).
   if (!agent || !agent.connected || agent.archived || agent.paused || agent.status === "UpdatingModule") return null;
-  return { agent, active: activeJobCount(db, agent.id), movedToClaimed: false, modules: new Map() };
+  return { agent, active: activeJobCount(db, agent.id), movedToClaimed: false };
 }
 
 /**
@@ -116,10 +107,7 @@ export function claimFor(db: Db, c: Claimant, at: string, leaseMs: number): Assi
   if (c.active >= agent.slots) return null;
   const job = nextCandidate(db, agent);
   if (!job) return null;
-  // Read once per module version per pass (the pass holds the write lock: the catalog cannot change).
-  const key = `${job.module}@${job.version}`;
-  let mod = c.modules.get(key);
-  if (mod === undefined) c.modules.set(key, (mod = findModule(db, job.orgId, job.module, job.version)));
+  const mod = publishedVersion(db, job.orgId, job.module, job.version);
   const fn = mod?.functions.find((f) => f.name === job.function);
   if (!mod || !fn) {
     transitionJob(db, job.id, "failed", at, { completedAt: at, errorReason: "image", errorMessage: `Module ${job.module}@${job.version} or its function "${job.function}" is no longer in the catalog.` });

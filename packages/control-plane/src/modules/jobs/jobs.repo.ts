@@ -1,5 +1,5 @@
 /** Reading jobs: the API shape (attempts, names, waiting reason) and the filtered list. */
-import { and, asc, desc, eq, getTableColumns, gte, inArray, lte, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, gte, inArray, is, lte, or, sql, SQL } from "drizzle-orm";
 import type { Job, JobListQuery, JobStep, LimitsOverride } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
 import { prepared } from "../../db/client.js";
@@ -16,28 +16,45 @@ type Column = (typeof COLUMNS)[keyof typeof COLUMNS];
 const COLUMN_LIST = Object.entries(COLUMNS) as [keyof JobRow, Column][];
 
 /**
- * Inserts one job and returns the stored row (database defaults included), mapped as drizzle maps
- * it. One prepared `insert ... returning` per column set: every POST /api/v1/jobs runs it.
+ * What the database fills in for a column an insert leaves out: its default (a copy: JSON defaults
+ * are shared objects), null without one, undefined when only SQL knows (an SQL expression).
+ */
+function columnDefault(column: Column): unknown {
+  if (!column.hasDefault) return null;
+  const value = column.default;
+  if (is(value, SQL)) return undefined;
+  return typeof value === "object" && value !== null ? JSON.parse(JSON.stringify(value)) : value;
+}
+
+const insertTexts = new Map<string, string>();
+
+/**
+ * Inserts one job and returns the stored row, built from the values and the column defaults (every
+ * POST /api/v1/jobs runs this; reading the row back cost more than the insert). Only when a column
+ * left out has an SQL default is the row read back. One prepared insert per column set.
  */
 export function insertJob(db: Db, values: NewJob): JobRow {
   const keys = (Object.keys(values) as (keyof NewJob)[]).filter((k) => values[k] !== undefined);
-  const text = `insert into "jobs" (${keys.map((k) => `"${COLUMNS[k].name}"`).join(", ")}) values (${keys.map(() => "?").join(", ")}) returning *`;
+  const signature = keys.join(",");
+  let text = insertTexts.get(signature);
+  if (!text) {
+    text = `insert into "jobs" (${keys.map((k) => `"${COLUMNS[k].name}"`).join(", ")}) values (${keys.map(() => "?").join(", ")})`;
+    insertTexts.set(signature, text);
+  }
   const params = keys.map((k) => (values[k] === null ? null : (COLUMNS[k] as Column).mapToDriverValue(values[k] as never)));
-  const raw = prepared(db, text).get(...params) as Record<string, unknown>;
+  prepared(db, text).run(...params);
   const row: Record<string, unknown> = {};
   for (const [key, column] of COLUMN_LIST) {
-    const v = raw[column.name];
-    row[key] = v === null || v === undefined ? null : column.mapFromDriverValue(v as never);
+    const value = values[key] !== undefined ? values[key] : columnDefault(column);
+    if (value === undefined) return db.select().from(jobs).where(eq(jobs.id, values.id)).get()!;
+    row[key] = value;
   }
   return row as JobRow;
 }
 
-/**
- * The API shape of job rows. `fresh` says the rows were inserted just now (POST /api/v1/jobs): they
- * have no attempts and no report yet, so those two lookups are skipped.
- */
-export function toJobs(db: Db, rows: JobRow[], fresh = false): Job[] {
-  const ids = fresh ? [] : rows.map((r) => r.id);
+/** The API shape of job rows. */
+export function toJobs(db: Db, rows: JobRow[]): Job[] {
+  const ids = rows.map((r) => r.id);
   const attempts = ids.length ? db.select().from(jobAttempts).where(inArray(jobAttempts.jobId, ids)).orderBy(jobAttempts.attempt).all() : [];
   const agentIds = [...new Set([...rows.flatMap((r) => [r.agentId, r.targetAgentId]), ...attempts.map((a) => a.agentId)].filter((x): x is string => !!x))];
   const agentNames = new Map(agentIds.length ? db.select({ id: agents.id, name: agents.name }).from(agents).where(inArray(agents.id, agentIds)).all().map((a) => [a.id, a.name]) : []);
@@ -99,10 +116,6 @@ export function toJob(db: Db, row: JobRow): Job {
   return toJobs(db, [row])[0]!;
 }
 
-/** toJob for a row inserted in this request. Precondition: nothing has claimed it yet. */
-export function toNewJob(db: Db, row: JobRow): Job {
-  return toJobs(db, [row], true)[0]!;
-}
 
 export function getJobOr404(db: Db, orgIds: string[], id: string): JobRow {
   const row = db.select().from(jobs).where(eq(jobs.id, id)).get();

@@ -2,14 +2,14 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { eq, inArray } from "drizzle-orm";
 import { z } from "zod";
-import { CreateJobBody, DeleteJobsBody, DeleteJobsResponse, Id, JobListQuery, JobListResponse, JobResponse, OkDetails, type Job } from "@outpost/shared";
+import { CreateJobBody, DeleteJobsBody, DeleteJobsResponse, Id, JobListQuery, JobListResponse, JobResponse, OkDetails } from "@outpost/shared";
 import { jobs, pools } from "../../db/schema.js";
 import { userOf } from "../../plugins/auth.js";
 import { assertVisible, orgFilter, targetOrg } from "../../lib/org-scope.js";
 import { nowIso } from "../../lib/time.js";
 import type { Deps } from "../../deps.js";
 import type { AgentHub } from "../../session/hub.js";
-import { getJobOr404, listJobs, toJob, toNewJob } from "./jobs.repo.js";
+import { getJobOr404, listJobs, toJob } from "./jobs.repo.js";
 import { cancelJob, createJob, deleteJobs } from "./jobs.service.js";
 
 const Params = z.object({ id: Id });
@@ -22,16 +22,12 @@ export async function jobRoutes(fastify: FastifyInstance, { deps, hub }: { deps:
   app.post("/api/v1/jobs", { onRequest: app.auth("jobs:write"), schema: { tags: ["jobs"], body: CreateJobBody, response: { 201: JobResponse } } }, async (req, reply) => {
     const p = userOf(req);
     const orgId = targetOrg(db, p, req.body.org);
-    // Insert and claim in one commit (the hub sends the assign once it is stored); the 201 shows
-    // the job as created.
-    let details!: Job;
-    const row = hub.submit(() => {
-      const created = createJob(db, orgId, p.orgIds, { ...req.body, triggered_by: req.body.triggered_by ?? p.userName }, nowIso(deps.clock));
-      details = toNewJob(db, created);
-      return created;
-    });
+    // Insert and claim in one commit; the hub sends the assign once it is stored. The 201 is built
+    // after that (off the dispatch path) and shows the job as stored: pending with its waiting
+    // reason, or already claimed by an agent.
+    const row = hub.submit(() => createJob(db, orgId, p.orgIds, { ...req.body, triggered_by: req.body.triggered_by ?? p.userName }, nowIso(deps.clock)));
     changed(row.id, row.orgId);
-    return reply.code(201).send({ status: "success" as const, details });
+    return reply.code(201).send({ status: "success" as const, details: toJob(db, getJobOr404(db, p.orgIds, row.id)) });
   });
 
   app.get("/api/v1/jobs", { onRequest: app.auth("read"), schema: { tags: ["jobs"], querystring: JobListQuery, response: { 200: JobListResponse } } }, async (req) => {

@@ -1,6 +1,5 @@
 /** Creating, cancelling and deleting jobs. Running them is dispatch's business. */
 import { Ajv, type ValidateFunction } from "ajv";
-import semver from "semver";
 import { eq, inArray } from "drizzle-orm";
 import { ACTIVE_JOB_STATUSES, type CreateJobBody, type ErrorItem, type ModuleFunction } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
@@ -8,7 +7,7 @@ import { prepared, tx } from "../../db/client.js";
 import { jobs } from "../../db/schema.js";
 import { ApiError } from "../../errors.js";
 import { newId } from "../../lib/ids.js";
-import { isValidRange, type ModuleRow } from "../catalog/catalog.repo.js";
+import { isValidRange, resolveModuleVersion, type ModuleRow } from "../catalog/catalog.repo.js";
 import { findAgent } from "../agents/agents.repo.js";
 import { insertJob, type JobRow } from "./jobs.repo.js";
 import { transitionJob } from "./jobs.transitions.js";
@@ -50,31 +49,13 @@ export function validateInputs(module: Pick<ModuleRow, "id" | "name" | "version"
   throw ApiError.validation(items);
 }
 
-/** What creating a job needs of a module version. */
-type ModuleVersion = Pick<ModuleRow, "id" | "name" | "version"> & { functions: ModuleFunction[] };
-
-/**
- * resolveModuleVersion (catalog.repo) on prepared SQL, with the same rule: the exact version when
- * published, else the highest version satisfying the range (default: the latest). Only the chosen
- * version's functions are read and parsed.
- */
-function resolveModule(db: Db, orgId: string, name: string, spec: string | undefined): ModuleVersion | undefined {
-  const versions = prepared(db, `select "version" from "modules" where "org_id" = ? and "name" = ?`).pluck().all(orgId, name) as string[];
-  const chosen = spec && versions.includes(spec) ? spec : semver.maxSatisfying(versions, spec ?? "*", { includePrerelease: false });
-  if (!chosen) return undefined;
-  const row = prepared(db, `select "id", "name", "version", "functions" from "modules" where "org_id" = ? and "name" = ? and "version" = ?`).get(orgId, name, chosen) as
-    | { id: string; name: string; version: string; functions: string }
-    | undefined;
-  return row && { ...row, functions: JSON.parse(row.functions) as ModuleFunction[] };
-}
-
 export type CreateJobInput = CreateJobBody & { triggered_by: string };
 
 export function createJob(db: Db, orgId: string, visibleOrgIds: string[], body: CreateJobInput, at: string): JobRow {
   if (body.version && !isValidRange(body.version)) {
     throw ApiError.validation([{ path: "version", message: `"${body.version}" is neither a version nor a semver range` }]);
   }
-  const module = resolveModule(db, orgId, body.module, body.version);
+  const module = resolveModuleVersion(db, orgId, body.module, body.version);
   if (!module) {
     const what = body.version ? `${body.module}@${body.version}` : body.module;
     throw ApiError.validation([{ path: body.version ? "version" : "module", message: `no published module matches "${what}"` }]);
