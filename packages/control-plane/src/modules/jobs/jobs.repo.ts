@@ -3,7 +3,7 @@ import { and, asc, desc, eq, getTableColumns, gte, inArray, is, lte, or, sql, SQ
 import type { Job, JobListQuery, JobStep, LimitsOverride } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
 import { prepared } from "../../db/client.js";
-import { agents, jobAttempts, jobReports, jobs, pools } from "../../db/schema.js";
+import { jobAttempts, jobs } from "../../db/schema.js";
 import { afterCursor, encodeCursor } from "../../lib/cursor.js";
 import { ApiError } from "../../errors.js";
 import { waitingReason } from "./waiting-reason.js";
@@ -26,6 +26,22 @@ function columnDefault(column: Column): unknown {
   return typeof value === "object" && value !== null ? JSON.parse(JSON.stringify(value)) : value;
 }
 
+/** A `select *` row of jobs mapped as drizzle maps it (JSON columns parsed). */
+function toJobRow(raw: Record<string, unknown>): JobRow {
+  const row: Record<string, unknown> = {};
+  for (const [key, column] of COLUMN_LIST) {
+    const v = raw[column.name];
+    row[key] = v === null || v === undefined ? null : column.mapFromDriverValue(v as never);
+  }
+  return row as JobRow;
+}
+
+/** One job row by id, on a prepared statement (the query builder prepares anew on every call). */
+export function findJob(db: Db, id: string): JobRow | undefined {
+  const raw = prepared(db, `select * from "jobs" where "id" = ?`).get(id) as Record<string, unknown> | undefined;
+  return raw && toJobRow(raw);
+}
+
 const insertTexts = new Map<string, string>();
 
 /**
@@ -46,21 +62,36 @@ export function insertJob(db: Db, values: NewJob): JobRow {
   const row: Record<string, unknown> = {};
   for (const [key, column] of COLUMN_LIST) {
     const value = values[key] !== undefined ? values[key] : columnDefault(column);
-    if (value === undefined) return db.select().from(jobs).where(eq(jobs.id, values.id)).get()!;
+    if (value === undefined) return findJob(db, values.id)!;
     row[key] = value;
   }
   return row as JobRow;
 }
 
-/** The API shape of job rows. */
-export function toJobs(db: Db, rows: JobRow[]): Job[] {
-  const ids = rows.map((r) => r.id);
-  const attempts = ids.length ? db.select().from(jobAttempts).where(inArray(jobAttempts.jobId, ids)).orderBy(jobAttempts.attempt).all() : [];
+// Lookups for a list of jobs: one prepared statement for any number of ids (a JSON array).
+const ATTEMPTS_OF = `select "job_id" as jobId, "attempt", "agent_id" as agentId, "claimed_at" as claimedAt, "started_at" as startedAt, "ended_at" as endedAt,
+  "outcome", "exit_code" as exitCode, "error_reason" as errorReason, "error_message" as errorMessage
+  from "job_attempts" where "job_id" in (select value from json_each(?)) order by "attempt"`;
+const REPORTS_OF = `select "job_id" from "job_reports" where "job_id" in (select value from json_each(?))`;
+type AttemptRow = typeof jobAttempts.$inferSelect;
+
+function namesOf(db: Db, table: "agents" | "pools", ids: string[]): Map<string, string> {
+  if (!ids.length) return new Map();
+  const rows = prepared(db, `select "id", "name" from "${table}" where "id" in (select value from json_each(?))`).all(JSON.stringify(ids)) as { id: string; name: string }[];
+  return new Map(rows.map((r) => [r.id, r.name]));
+}
+
+/**
+ * The API shape of job rows. `fresh` says the rows were inserted just now and are still pending:
+ * they have no attempts and no report yet, so those two lookups are skipped.
+ */
+export function toJobs(db: Db, rows: JobRow[], fresh = false): Job[] {
+  const ids = fresh ? [] : rows.map((r) => r.id);
+  const attempts = ids.length ? (prepared(db, ATTEMPTS_OF).all(JSON.stringify(ids)) as AttemptRow[]) : [];
   const agentIds = [...new Set([...rows.flatMap((r) => [r.agentId, r.targetAgentId]), ...attempts.map((a) => a.agentId)].filter((x): x is string => !!x))];
-  const agentNames = new Map(agentIds.length ? db.select({ id: agents.id, name: agents.name }).from(agents).where(inArray(agents.id, agentIds)).all().map((a) => [a.id, a.name]) : []);
-  const poolIds = [...new Set(rows.map((r) => r.poolId).filter((x): x is string => !!x))];
-  const poolNames = new Map(poolIds.length ? db.select({ id: pools.id, name: pools.name }).from(pools).where(inArray(pools.id, poolIds)).all().map((p) => [p.id, p.name]) : []);
-  const reports = new Set(ids.length ? db.select({ id: jobReports.jobId }).from(jobReports).where(inArray(jobReports.jobId, ids)).all().map((r) => r.id) : []);
+  const agentNames = namesOf(db, "agents", agentIds);
+  const poolNames = namesOf(db, "pools", [...new Set(rows.map((r) => r.poolId).filter((x): x is string => !!x))]);
+  const reports = new Set(ids.length ? (prepared(db, REPORTS_OF).pluck().all(JSON.stringify(ids)) as string[]) : []);
   return rows.map((r) => {
     const agentId = r.agentId ?? r.targetAgentId;
     const end = r.completedAt ? Date.parse(r.completedAt) : null;
@@ -116,9 +147,19 @@ export function toJob(db: Db, row: JobRow): Job {
   return toJobs(db, [row])[0]!;
 }
 
+/**
+ * toJob for a row inserted in this request, as stored now: unchanged and pending (the common
+ * case, with no attempts or report to look up), or already claimed in the insert's commit.
+ */
+export function toStoredJob(db: Db, inserted: JobRow): Job {
+  const status = prepared(db, `select "status" from "jobs" where "id" = ?`).pluck().get(inserted.id) as string | undefined;
+  if (status === inserted.status) return toJobs(db, [inserted], true)[0]!;
+  return toJob(db, findJob(db, inserted.id)!);
+}
+
 
 export function getJobOr404(db: Db, orgIds: string[], id: string): JobRow {
-  const row = db.select().from(jobs).where(eq(jobs.id, id)).get();
+  const row = findJob(db, id);
   if (!row || !orgIds.includes(row.orgId)) throw ApiError.notFound("job", id);
   return row;
 }

@@ -9,7 +9,7 @@ import { assertVisible, orgFilter, targetOrg } from "../../lib/org-scope.js";
 import { nowIso } from "../../lib/time.js";
 import type { Deps } from "../../deps.js";
 import type { AgentHub } from "../../session/hub.js";
-import { getJobOr404, listJobs, toJob } from "./jobs.repo.js";
+import { getJobOr404, listJobs, toJob, toStoredJob } from "./jobs.repo.js";
 import { cancelJob, createJob, deleteJobs } from "./jobs.service.js";
 
 const Params = z.object({ id: Id });
@@ -27,7 +27,7 @@ export async function jobRoutes(fastify: FastifyInstance, { deps, hub }: { deps:
     // reason, or already claimed by an agent.
     const row = hub.submit(() => createJob(db, orgId, p.orgIds, { ...req.body, triggered_by: req.body.triggered_by ?? p.userName }, nowIso(deps.clock)));
     changed(row.id, row.orgId);
-    return reply.code(201).send({ status: "success" as const, details: toJob(db, getJobOr404(db, p.orgIds, row.id)) });
+    return reply.code(201).send({ status: "success" as const, details: toStoredJob(db, row) });
   });
 
   app.get("/api/v1/jobs", { onRequest: app.auth("read"), schema: { tags: ["jobs"], querystring: JobListQuery, response: { 200: JobListResponse } } }, async (req) => {
