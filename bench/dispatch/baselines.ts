@@ -34,6 +34,7 @@ export async function startEchoServer(): Promise<EchoServer> {
   return {
     url: `ws://127.0.0.1:${port}`,
     close: async () => {
+      for (const c of wss.clients) c.terminate();
       await new Promise((r) => wss.close(r));
       db.$client.close();
       rmSync(dir, { recursive: true, force: true });

@@ -1,10 +1,10 @@
 /**
  * The bench's client side, run in a worker thread so the server keeps the main thread (and a core)
- * to itself: lean protocol agents over real `ws`, a keep-alive HTTP submitter and the echo client
+ * to itself: lean protocol agents over real `ws`, raw keep-alive HTTP submitters and the echo client
  * of the baseline. Frames are JSON.parse'd without zod: the agents trust the server under test, so
  * the client's own cost stays small.
  */
-import { Agent as HttpAgent, request } from "node:http";
+import { connect, type Socket } from "node:net";
 import { parentPort } from "node:worker_threads";
 import WebSocket from "ws";
 import { PROTOCOL_VERSION, SESSION_PATH, SUBPROTOCOL } from "@outpost/shared";
@@ -13,22 +13,67 @@ import { nowMs, summarize } from "./stats.js";
 
 type Frame = { type: string; job_id?: string; attempt?: number; status?: string };
 
-const http = new HttpAgent({ keepAlive: true, maxSockets: 64 });
+/**
+ * POST /api/v1/jobs over one kept-alive socket, like wrk or autocannon: the request bytes are
+ * built once and the response is read just far enough to know its status and length, so the
+ * client's own cost (Node's http client spends ~50 us per request) stays out of the figures.
+ * One request in flight per submitter.
+ */
+class Submitter {
+  private buffered = Buffer.alloc(0);
+  private waiting: { resolve: (status: number) => void; reject: (err: Error) => void } | null = null;
 
-/** POST /api/v1/jobs over a kept-alive socket; resolves with the status code. */
-function submitJob(httpUrl: string, token: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      `${httpUrl}/api/v1/jobs`,
-      { method: "POST", agent: http, headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "content-length": Buffer.byteLength(JOB_BODY) } },
-      (res) => {
-        res.resume();
-        res.on("end", () => (res.statusCode === 201 ? resolve(201) : reject(new Error(`POST /api/v1/jobs: HTTP ${res.statusCode}`))));
-      },
-    );
-    req.on("error", reject);
-    req.end(JOB_BODY);
-  });
+  private constructor(
+    private readonly socket: Socket,
+    private readonly request: Buffer,
+  ) {
+    socket.on("data", (chunk) => this.receive(chunk));
+    socket.on("error", (err) => this.waiting?.reject(err));
+  }
+
+  static open(httpUrl: string, token: string): Promise<Submitter> {
+    const url = new URL(httpUrl);
+    const head = [
+      "POST /api/v1/jobs HTTP/1.1",
+      `Host: ${url.host}`,
+      `Authorization: Bearer ${token}`,
+      "Content-Type: application/json",
+      `Content-Length: ${Buffer.byteLength(JOB_BODY)}`,
+      "Connection: keep-alive",
+    ];
+    const request = Buffer.from(`${head.join("\r\n")}\r\n\r\n${JOB_BODY}`);
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host: url.hostname, port: Number(url.port), noDelay: true }, () => resolve(new Submitter(socket, request)));
+      socket.once("error", reject);
+    });
+  }
+
+  /** Resolves with 201 once the whole response is in; rejects on any other status. */
+  submit(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.waiting = { resolve, reject };
+      this.socket.write(this.request);
+    });
+  }
+
+  private receive(chunk: Buffer): void {
+    this.buffered = this.buffered.length ? Buffer.concat([this.buffered, chunk]) : chunk;
+    const end = this.buffered.indexOf("\r\n\r\n");
+    if (end < 0 || !this.waiting) return;
+    const head = this.buffered.subarray(0, end).toString("latin1");
+    const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
+    if (this.buffered.length < end + 4 + length) return;
+    this.buffered = this.buffered.subarray(end + 4 + length);
+    const status = Number(head.slice(9, 12));
+    const { resolve, reject } = this.waiting;
+    this.waiting = null;
+    if (status === 201) resolve(status);
+    else reject(new Error(`POST /api/v1/jobs: HTTP ${status}`));
+  }
+
+  close(): void {
+    this.socket.end();
+  }
 }
 
 /**
@@ -116,22 +161,44 @@ function waitWelcome(agents: LeanAgent[]): Promise<void> {
   ).then(() => undefined);
 }
 
-/** Baseline (a): one round trip to the echo server, which commits one insert before it answers. */
-async function echo(task: Extract<ClientTask, { kind: "echo" }>): Promise<ClientResult> {
-  const ws = new WebSocket(task.url, { perMessageDeflate: false });
-  await new Promise((r) => ws.once("open", r));
-  const rtts: number[] = [];
-  let pending: ((v: unknown) => void) | null = null;
-  ws.on("message", () => pending?.(null));
-  for (let i = 0; i < task.warmup + task.n; i++) {
-    const t0 = nowMs();
-    await new Promise((r) => {
-      pending = r;
-      ws.send(JSON.stringify({ type: "ping", seq: i }));
-    });
-    if (i >= task.warmup) rtts.push(nowMs() - t0);
+/** Baseline (a): round trips to the echo server, which commits one insert before it answers. */
+class EchoClient {
+  private pending: (() => void) | null = null;
+  private seq = 0;
+  private constructor(private readonly ws: WebSocket) {
+    ws.on("message", () => this.pending?.());
   }
-  ws.close();
+
+  static async open(url: string): Promise<EchoClient> {
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    await new Promise((r) => ws.once("open", r));
+    return new EchoClient(ws);
+  }
+
+  /** One round trip, in milliseconds. */
+  async once(): Promise<number> {
+    const t0 = nowMs();
+    await new Promise<void>((r) => {
+      this.pending = r;
+      this.ws.send(JSON.stringify({ type: "ping", seq: this.seq++ }));
+    });
+    return nowMs() - t0;
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
+
+/** Baseline (a) in a tight loop: one round trip after another. */
+async function echo(task: Extract<ClientTask, { kind: "echo" }>): Promise<ClientResult> {
+  const client = await EchoClient.open(task.url);
+  const rtts: number[] = [];
+  for (let i = 0; i < task.warmup + task.n; i++) {
+    const rtt = await client.once();
+    if (i >= task.warmup) rtts.push(rtt);
+  }
+  client.close();
   return { kind: "echo", rtt: summarize(rtts) };
 }
 
@@ -141,9 +208,13 @@ async function latency(task: Extract<ClientTask, { kind: "latency" }>): Promise<
   const welcomed = waitWelcome(agents);
   for (const a of agents) a.hello();
   await welcomed;
+  const echoClient = await EchoClient.open(task.echoUrl);
+  const submitter = await Submitter.open(task.httpUrl, task.token);
   const assignMs: number[] = [];
   const replyMs: number[] = [];
+  const echoMs: number[] = [];
   for (let i = 0; i < task.warmup + task.n; i++) {
+    const rtt = await echoClient.once(); // the baseline, in the same cadence as the submissions
     let t0 = 0;
     const assigned = new Promise<number>((resolve) => {
       for (const a of agents) {
@@ -156,31 +227,37 @@ async function latency(task: Extract<ClientTask, { kind: "latency" }>): Promise<
       for (const a of agents) a.onFinishedAck = resolve;
     });
     t0 = nowMs();
-    await submitJob(task.httpUrl, task.token);
+    await submitter.submit();
     const replied = nowMs();
     const at = await assigned;
     await acked; // the job ran to the end: every agent is idle again before the next submission
     if (i >= task.warmup) {
       assignMs.push(at - t0);
       replyMs.push(replied - t0);
+      echoMs.push(rtt);
     }
   }
+  echoClient.close();
+  submitter.close();
   await Promise.all(agents.map((a) => a.close()));
-  return { kind: "latency", assign: summarize(assignMs), httpReply: summarize(replyMs) };
+  return { kind: "latency", assign: summarize(assignMs), httpReply: summarize(replyMs), echo: summarize(echoMs) };
 }
 
 /** Bulk submission over HTTP with `concurrency` requests in flight. */
 async function submit(task: Extract<ClientTask, { kind: "submit" }>): Promise<ClientResult> {
+  const submitters = await Promise.all(Array.from({ length: task.concurrency }, () => Submitter.open(task.httpUrl, task.token)));
   let next = 0;
   const t0 = nowMs();
-  const lane = async () => {
+  const lane = async (s: Submitter) => {
     while (next < task.n) {
       next++;
-      await submitJob(task.httpUrl, task.token);
+      await s.submit();
     }
   };
-  await Promise.all(Array.from({ length: task.concurrency }, lane));
-  return { kind: "submit", n: task.n, seconds: (nowMs() - t0) / 1000 };
+  await Promise.all(submitters.map(lane));
+  const seconds = (nowMs() - t0) / 1000;
+  for (const s of submitters) s.close();
+  return { kind: "submit", n: task.n, seconds };
 }
 
 /** Agents connect and drain the queue; done when `expected` results are acknowledged. */
@@ -202,8 +279,17 @@ async function throughput(task: Extract<ClientTask, { kind: "throughput" }>): Pr
   return { kind: "throughput", completed: done, seconds: (t1 - t0) / 1000 };
 }
 
-/** The main thread submits; each assign's arrival time goes back to it once that job has finished. */
+/**
+ * The main thread submits; each assign's arrival time goes back to it once that job has finished.
+ * Before each submission the main thread asks for one echo round trip (`{ echoOnce: true }`), so
+ * the baseline is sampled in the same cadence, interleaved.
+ */
 async function serviceLatency(task: Extract<ClientTask, { kind: "serviceLatency" }>): Promise<ClientResult> {
+  const echoClient = await EchoClient.open(task.echoUrl);
+  const onEcho = (m: { echoOnce?: boolean }) => {
+    if (m.echoOnce) void echoClient.once().then((rtt) => parentPort!.postMessage({ echoRtt: rtt }));
+  };
+  parentPort!.on("message", onEcho);
   const agents = await connectAll(task.httpUrl, task.credentials, 1);
   const welcomed = waitWelcome(agents);
   for (const a of agents) a.hello();
@@ -223,13 +309,16 @@ async function serviceLatency(task: Extract<ClientTask, { kind: "serviceLatency"
   });
   parentPort!.postMessage({ ready: true });
   await all;
+  parentPort!.off("message", onEcho);
+  echoClient.close();
   await Promise.all(agents.map((a) => a.close()));
   return { kind: "serviceLatency", n: done };
 }
 
 const tasks = { echo, latency, submit, serviceLatency, throughput } as const;
 
-parentPort!.on("message", (task: ClientTask) => {
+parentPort!.on("message", (task: ClientTask | { echoOnce: true }) => {
+  if (!("kind" in task)) return; // serviceLatency's echo requests
   (tasks[task.kind] as (t: ClientTask) => Promise<ClientResult>)(task).then(
     (r) => parentPort!.postMessage({ ok: true, result: r }),
     (err: Error) => parentPort!.postMessage({ ok: false, error: err.stack ?? String(err) }),

@@ -3,15 +3,19 @@ import type { Summary } from "./stats.js";
 
 export type ClientTask =
   | { kind: "echo"; url: string; warmup: number; n: number }
-  | { kind: "latency"; httpUrl: string; token: string; credentials: string[]; warmup: number; n: number }
+  /** REST submissions one at a time, each after one echo round trip (the interleaved baseline). */
+  | { kind: "latency"; httpUrl: string; echoUrl: string; token: string; credentials: string[]; warmup: number; n: number }
   | { kind: "submit"; httpUrl: string; token: string; n: number; concurrency: number }
-  /** Agents idle; the main thread creates each job through the jobs service, the worker posts `{ assignedAt }` per job. */
-  | { kind: "serviceLatency"; httpUrl: string; credentials: string[]; n: number }
+  /**
+   * Agents idle; the main thread creates each job through the jobs service, the worker posts
+   * `{ assignedAt }` per job, and `{ echoRtt }` for each `{ echoOnce: true }` the main thread sends.
+   */
+  | { kind: "serviceLatency"; httpUrl: string; echoUrl: string; credentials: string[]; n: number }
   | { kind: "throughput"; httpUrl: string; credentials: string[]; slots: number; expected: number };
 
 export type ClientResult =
   | { kind: "echo"; rtt: Summary }
-  | { kind: "latency"; assign: Summary; httpReply: Summary }
+  | { kind: "latency"; assign: Summary; httpReply: Summary; echo: Summary }
   | { kind: "submit"; n: number; seconds: number }
   | { kind: "serviceLatency"; n: number }
   | { kind: "throughput"; completed: number; seconds: number };
