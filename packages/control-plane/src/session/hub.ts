@@ -33,7 +33,7 @@ import { agents, jobs } from "../db/schema.js";
 import { nowIso } from "../lib/time.js";
 import { syncModules } from "../modules/agents/agents.service.js";
 import { recordModuleProgress, recordModuleResult, settleOpenRequests } from "../modules/agents/agent-modules.js";
-import { claimFor, loadClaimant, releaseClaim, type Claimant } from "../modules/dispatch/claim.js";
+import { claimFor, loadClaimant, markClaimed, releaseClaim, type Claimant } from "../modules/dispatch/claim.js";
 import { finishAttempt, liveAttempt, renewLease, startAttempt, type AttemptRef } from "../modules/dispatch/attempts.js";
 import { declareLost, enforceTimeouts, expireLeases } from "../modules/dispatch/leases.js";
 import { appendLogs, logResumePoint, recordReport, recordSteps } from "../modules/dispatch/outputs.js";
@@ -57,6 +57,9 @@ const READ_ONLY_FRAMES: ReadonlySet<AgentMessage["type"]> = new Set(["ready", "a
 
 /** Frames produced while a batch transaction is open wait here until it commits. */
 type Outbox = { frames: [Session, string][] | null };
+
+/** An agent that took its first job of a dispatch pass: its move to Claimed, due after the commit. */
+type ClaimedMove = { session: Session; jobId: string; at: string };
 
 export class Session {
   lastReceivedMs: number;
@@ -130,6 +133,8 @@ export class AgentHub {
   private inbox: [Session, AgentMessage][] = [];
   private inboxScheduled = false;
   private readonly outbox: Outbox = { frames: null };
+  /** The open batch's agent moves to Claimed (claimFor), written by inBatch after its commit. */
+  private claimedMoves: ClaimedMove[] | null = null;
   private rotate = 0;
   private timers: NodeJS.Timeout[] = [];
   private unsubscribe: (() => void) | null = null;
@@ -250,7 +255,9 @@ export class AgentHub {
    */
   private inBatch(fn: () => void, rethrow = false): void {
     const out: [Session, string][] = [];
+    const moves: ClaimedMove[] = [];
     this.outbox.frames = out;
+    this.claimedMoves = moves;
     let committed = false;
     try {
       tx(this.deps.db, fn);
@@ -260,8 +267,28 @@ export class AgentHub {
       this.deps.log.error({ err }, "session batch failed; its replies are dropped");
     } finally {
       this.outbox.frames = null;
+      this.claimedMoves = null;
     }
-    if (committed) flush(out);
+    if (!committed) return;
+    flush(out);
+    if (moves.length) this.markClaimed(moves);
+  }
+
+  /**
+   * The agents' moves to Claimed for the claims just committed, in one more commit after the
+   * assigns have left: the claim itself (the job's compare-and-set and its attempt row) is what
+   * makes an assign safe to send; the agent's status is bookkeeping and stays off that path. This
+   * runs before anything else can (same tick), so no frame of these agents is handled before it.
+   */
+  private markClaimed(moves: ClaimedMove[]): void {
+    try {
+      tx(this.deps.db, () => {
+        for (const m of moves) markClaimed(this.deps.db, m.session.agentId, m.jobId, m.at);
+      });
+    } catch (err) {
+      this.deps.log.error({ err }, "recording agents as Claimed failed");
+    }
+    for (const m of moves) this.agentChanged(m.session);
   }
 
   /**
@@ -467,11 +494,13 @@ export class AgentHub {
   /**
    * Round-robin over the ready sessions, one job per session per round, until a round claims
    * nothing (or `max` jobs are claimed). Each agent is read once per pass (loadClaimant).
+   * Precondition: inside inBatch, which sends the assigns and then records the agents as Claimed.
    */
   private claimFor(ready: Session[], max = Infinity): void {
     const start = this.rotate++ % ready.length;
     const order = [...ready.slice(start), ...ready.slice(0, start)];
     const claimants = new Map<Session, Claimant | null>();
+    const moved = new Set<Session>();
     const at = this.now(); // one pass, one transaction, one time
     let claimed = 0;
     let claimedAny = true;
@@ -489,7 +518,10 @@ export class AgentHub {
         const { job_id, attempt, ...rest } = a;
         s.send({ type: "assign", job_id, attempt, ...rest, cancel_grace_s: CANCEL_GRACE_S });
         this.jobChanged(s, job_id, "claimed");
-        this.agentChanged(s);
+        if (!moved.has(s)) {
+          moved.add(s);
+          this.claimedMoves!.push({ session: s, jobId: job_id, at });
+        }
         if (++claimed >= max) break;
       }
     }

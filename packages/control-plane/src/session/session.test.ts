@@ -164,8 +164,24 @@ describe("dispatch and the attempt lifecycle", () => {
     expect(logs.map((l: { data: string }) => l.data)).toEqual(["hello\n", "warn\n"]);
     const report = (await e.t.api("GET", `/api/v1/jobs/${jobId}/report`)).body.details;
     expect(report.json).toEqual({ passed: 3 });
-    const statuses = (await e.t.api("GET", `/api/v1/agents/${agentId}/status-history`)).body.details.map((h: { to: string }) => h.to);
-    expect(statuses).toEqual(expect.arrayContaining(["Idle", "Claimed", "ExecutingJob", "ExecutionSuccess"]));
+    const history = (await e.t.api("GET", `/api/v1/agents/${agentId}/status-history?order=asc`)).body.details as { from: string; to: string; job_id: string | null; at: string }[];
+    expect(history.map((h) => h.to)).toEqual(expect.arrayContaining(["Idle", "Claimed", "ExecutingJob", "ExecutionSuccess"]));
+    // The move to Claimed is written just after the claim's commit, stamped with the claim's time.
+    const claimed = history.filter((h) => h.to === "Claimed");
+    expect(claimed).toHaveLength(1);
+    expect(claimed[0]).toMatchObject({ from: "Idle", job_id: jobId, at: job.attempts[0].claimed_at });
+  });
+
+  it("records one move to Claimed per agent when a pass gives it several jobs", async () => {
+    const e = await setup();
+    const { id: agentId, credential } = await e.register("a1");
+    const ids = [await createJob(e), await createJob(e), await createJob(e)];
+    const a = await connect(e, credential, { slots: 3 });
+    const assigned = [await a.next("assign"), await a.next("assign"), await a.next("assign")].map((f) => f.job_id);
+    expect(assigned.sort()).toEqual([...ids].sort());
+    await until("Claimed", async () => (await getAgent(e, agentId)).status === "Claimed");
+    const history = (await e.t.api("GET", `/api/v1/agents/${agentId}/status-history`)).body.details as { to: string }[];
+    expect(history.filter((h) => h.to === "Claimed")).toHaveLength(1);
   });
 
   it("answers POST /api/v1/jobs with the job as stored: claimed when an agent was ready, else pending with a waiting reason", async () => {

@@ -70,7 +70,7 @@ function nextCandidate(db: Db, agent: AgentRow): CandidateRow | undefined {
  * An agent as one dispatch pass sees it: read once per pass, then kept current by the claims the
  * pass makes (the pass holds the write lock, so nothing else changes it meanwhile).
  */
-export type Claimant = { agent: AgentRow; active: number; movedToClaimed: boolean };
+export type Claimant = { agent: AgentRow; active: number };
 
 /**
  * Loads the agent for a pass. Preconditions checked here: the agent exists, is connected, not
@@ -83,7 +83,7 @@ export function loadClaimant(db: Db, agentId: string): Claimant | null {
   ).get(agentId) as AgentRow | undefined;
   // An agent pulling or removing a module takes nothing until that is over (agents/agent-modules.ts).
   if (!agent || !agent.connected || agent.archived || agent.paused || agent.status === "UpdatingModule") return null;
-  return { agent, active: activeJobCount(db, agent.id), movedToClaimed: false };
+  return { agent, active: activeJobCount(db, agent.id) };
 }
 
 /**
@@ -93,14 +93,25 @@ export function loadClaimant(db: Db, agentId: string): Claimant | null {
 export function claimNextJob(db: Db, agentId: string, at: string, leaseMs: number): Assignment | null {
   return tx(db, () => {
     const c = loadClaimant(db, agentId);
-    return c ? claimFor(db, c, at, leaseMs) : null;
+    const a = c ? claimFor(db, c, at, leaseMs) : null;
+    if (a) markClaimed(db, agentId, a.job_id, at);
+    return a;
   });
 }
 
 /**
- * Claims at most one job for a claimant loaded in this transaction (loadClaimant). Precondition:
- * inside the transaction the claimant was loaded in. The agent's move to Claimed is written by the
- * first claim of the pass only: later ones would be moves to the status it already has (no-ops).
+ * The agent's move to Claimed for a job it was just given, with its history row; a no-op when it
+ * is Claimed already. Not part of claimFor: the session hub writes it right after the claims'
+ * commit and the assigns (session/hub.ts), so the dispatch commit carries only the job's writes.
+ */
+export function markClaimed(db: Db, agentId: string, jobId: string, at: string): void {
+  transitionAgent(db, agentId, "Claimed", AGENT_TRANSITION_REASONS.jobClaimed, at, jobId);
+}
+
+/**
+ * Claims at most one job for a claimant loaded in this transaction (loadClaimant): the job's
+ * compare-and-set and its attempt row. Precondition: inside the transaction the claimant was loaded
+ * in. The agent's status is the caller's (markClaimed).
  */
 export function claimFor(db: Db, c: Claimant, at: string, leaseMs: number): Assignment | null {
   const { agent } = c;
@@ -126,10 +137,6 @@ export function claimFor(db: Db, c: Claimant, at: string, leaseMs: number): Assi
   if (!claimed) return null;
   c.active += 1;
   prepared(db, `insert into "job_attempts" ("job_id", "attempt", "agent_id", "claimed_at") values (?, ?, ?, ?)`).run(job.id, attempt, agent.id, at);
-  if (!c.movedToClaimed) {
-    transitionAgent(db, agent.id, "Claimed", AGENT_TRANSITION_REASONS.jobClaimed, at, job.id);
-    c.movedToClaimed = true;
-  }
   return {
     job_id: job.id,
     attempt,
