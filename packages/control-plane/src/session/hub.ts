@@ -133,7 +133,7 @@ export class AgentHub {
   private inbox: [Session, AgentMessage][] = [];
   private inboxScheduled = false;
   private readonly outbox: Outbox = { frames: null };
-  /** The open batch's agent moves to Claimed (claimFor), written by inBatch after its commit. */
+  /** The open batch's agent moves to Claimed when they are due after its commit (inBatch's claimedAfter). */
   private claimedMoves: ClaimedMove[] | null = null;
   private rotate = 0;
   private timers: NodeJS.Timeout[] = [];
@@ -251,13 +251,16 @@ export class AgentHub {
 
   /**
    * Runs fn in one transaction and sends the frames it produced once that commits. If the commit
-   * fails, nothing is sent: the agents' own clocks (renew, reconnect) recover.
+   * fails, nothing is sent: the agents' own clocks (renew, reconnect) recover. With
+   * `claimedAfter`, the agents that claims move to Claimed are written in a second commit once the
+   * frames have left (submit: the assign waits for the job's writes only); otherwise in the same
+   * one (a frame batch pays one commit for all of it).
    */
-  private inBatch(fn: () => void, rethrow = false): void {
+  private inBatch(fn: () => void, { rethrow = false, claimedAfter = false } = {}): void {
     const out: [Session, string][] = [];
     const moves: ClaimedMove[] = [];
     this.outbox.frames = out;
-    this.claimedMoves = moves;
+    this.claimedMoves = claimedAfter ? moves : null;
     let committed = false;
     try {
       tx(this.deps.db, fn);
@@ -299,11 +302,14 @@ export class AgentHub {
   submit<T>(write: () => T): T {
     if (this.stopped || this.outbox.frames || this.deps.db.$client.inTransaction) return write();
     let result!: T;
-    this.inBatch(() => {
-      result = write();
-      const ready = this.readySessions();
-      if (ready.length) this.claimFor(ready, 1);
-    }, true);
+    this.inBatch(
+      () => {
+        result = write();
+        const ready = this.readySessions();
+        if (ready.length) this.claimFor(ready, 1);
+      },
+      { rethrow: true, claimedAfter: true },
+    );
     return result;
   }
 
@@ -494,7 +500,8 @@ export class AgentHub {
   /**
    * Round-robin over the ready sessions, one job per session per round, until a round claims
    * nothing (or `max` jobs are claimed). Each agent is read once per pass (loadClaimant).
-   * Precondition: inside inBatch, which sends the assigns and then records the agents as Claimed.
+   * Each agent's move to Claimed is written once per pass: in the pass's commit, or right after it
+   * (inBatch's claimedAfter). Precondition: inside inBatch.
    */
   private claimFor(ready: Session[], max = Infinity): void {
     const start = this.rotate++ % ready.length;
@@ -520,7 +527,11 @@ export class AgentHub {
         this.jobChanged(s, job_id, "claimed");
         if (!moved.has(s)) {
           moved.add(s);
-          this.claimedMoves!.push({ session: s, jobId: job_id, at });
+          if (this.claimedMoves) this.claimedMoves.push({ session: s, jobId: job_id, at });
+          else {
+            markClaimed(this.deps.db, s.agentId, job_id, at);
+            this.agentChanged(s);
+          }
         }
         if (++claimed >= max) break;
       }
