@@ -76,7 +76,7 @@ export function moduleVersions(db: Db, orgId: string, name: string): ModuleRow[]
 export type PublishedVersion = { id: string; name: string; version: string; image: string; functions: ModuleFunction[] };
 
 /**
- * Published versions by connection and `org name version`. A version is immutable once published
+ * Published versions by connection and (org, name, version). A version is immutable once published
  * (publishModule never rewrites one), so each is read and parsed once: job creation and every
  * claim look it up.
  */
@@ -85,7 +85,7 @@ const published = new WeakMap<Db["$client"], Map<string, PublishedVersion>>();
 export function publishedVersion(db: Db, orgId: string, name: string, version: string): PublishedVersion | undefined {
   let byKey = published.get(db.$client);
   if (!byKey) published.set(db.$client, (byKey = new Map()));
-  const key = `${orgId} ${name} ${version}`;
+  const key = `${orgId}\0${name}\0${version}`;
   let entry = byKey.get(key);
   if (entry) return entry;
   const row = prepared(db, `select "id", "name", "version", "image", "functions" from "modules" where "org_id" = ? and "name" = ? and "version" = ?`).get(orgId, name, version) as
@@ -103,7 +103,8 @@ const MAX_PICKS = 1024;
 /** The exact version when published, else the highest version satisfying the range (default: the latest). */
 function pickVersion(versions: string[], spec: string | undefined): string | null {
   if (spec && versions.includes(spec)) return spec;
-  const key = `${spec ?? "*"} ${versions.join(" ")}`;
+  // NUL cannot occur in a spec that got here (createJob refuses an invalid range) nor in a version.
+  const key = `${spec ?? "*"}\0${versions.join(",")}`;
   let chosen = picks.get(key);
   if (chosen === undefined) {
     if (picks.size >= MAX_PICKS) picks.clear();

@@ -5,7 +5,7 @@
  * `pending`, so two agents can never hold the same attempt.
  */
 import { and, eq } from "drizzle-orm";
-import { ACTIVE_JOB_STATUSES, AGENT_TRANSITION_REASONS, type Limits, type LimitsOverride, type ModuleFunction } from "@outpost/shared";
+import { ACTIVE_JOB_STATUSES, AGENT_TRANSITION_REASONS, type Limits, type LimitsOverride } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
 import { prepared, tx } from "../../db/client.js";
 import { jobAttempts } from "../../db/schema.js";

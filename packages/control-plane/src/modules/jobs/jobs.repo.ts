@@ -157,7 +157,6 @@ export function toStoredJob(db: Db, inserted: JobRow): Job {
   return toJob(db, findJob(db, inserted.id)!);
 }
 
-
 export function getJobOr404(db: Db, orgIds: string[], id: string): JobRow {
   const row = findJob(db, id);
   if (!row || !orgIds.includes(row.orgId)) throw ApiError.notFound("job", id);
