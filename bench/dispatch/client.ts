@@ -14,45 +14,42 @@ import { nowMs, summarize } from "./stats.js";
 type Frame = { type: string; job_id?: string; attempt?: number; status?: string };
 
 /**
- * POST /api/v1/jobs over one kept-alive socket, like wrk or autocannon: the request bytes are
- * built once and the response is read just far enough to know its status and length, so the
- * client's own cost (Node's http client spends ~50 us per request) stays out of the figures.
- * One request in flight per submitter.
+ * HTTP/1.1 over one kept-alive socket, like wrk or autocannon: each request's bytes are built once
+ * and a response is read just far enough to know its status and length, so the client's own cost
+ * (Node's http client spends ~50 us per request) stays out of the figures. One request in flight.
  */
-class Submitter {
+class RawHttp {
   private buffered = Buffer.alloc(0);
-  private waiting: { resolve: (status: number) => void; reject: (err: Error) => void } | null = null;
+  private waiting: { expect: number; what: string; resolve: () => void; reject: (err: Error) => void } | null = null;
 
   private constructor(
     private readonly socket: Socket,
-    private readonly request: Buffer,
+    readonly host: string,
   ) {
     socket.on("data", (chunk) => this.receive(chunk));
     socket.on("error", (err) => this.waiting?.reject(err));
   }
 
-  static open(httpUrl: string, token: string): Promise<Submitter> {
+  static open(httpUrl: string): Promise<RawHttp> {
     const url = new URL(httpUrl);
-    const head = [
-      "POST /api/v1/jobs HTTP/1.1",
-      `Host: ${url.host}`,
-      `Authorization: Bearer ${token}`,
-      "Content-Type: application/json",
-      `Content-Length: ${Buffer.byteLength(JOB_BODY)}`,
-      "Connection: keep-alive",
-    ];
-    const request = Buffer.from(`${head.join("\r\n")}\r\n\r\n${JOB_BODY}`);
     return new Promise((resolve, reject) => {
-      const socket = connect({ host: url.hostname, port: Number(url.port), noDelay: true }, () => resolve(new Submitter(socket, request)));
+      const socket = connect({ host: url.hostname, port: Number(url.port), noDelay: true }, () => resolve(new RawHttp(socket, url.host)));
       socket.once("error", reject);
     });
   }
 
-  /** Resolves with 201 once the whole response is in; rejects on any other status. */
-  submit(): Promise<number> {
+  /** The bytes of one request, to send as often as needed. */
+  build(method: string, path: string, headers: Record<string, string> = {}, body = ""): Buffer {
+    const head = [`${method} ${path} HTTP/1.1`, `Host: ${this.host}`, "Connection: keep-alive", ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+    if (body) head.push(`Content-Length: ${Buffer.byteLength(body)}`);
+    return Buffer.from(`${head.join("\r\n")}\r\n\r\n${body}`);
+  }
+
+  /** Resolves once the whole response is in; rejects on a status other than `expect`. */
+  send(request: Buffer, expect: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.waiting = { resolve, reject };
-      this.socket.write(this.request);
+      this.waiting = { expect, what: request.subarray(0, request.indexOf("\r\n")).toString(), resolve, reject };
+      this.socket.write(request);
     });
   }
 
@@ -65,15 +62,20 @@ class Submitter {
     if (this.buffered.length < end + 4 + length) return;
     this.buffered = this.buffered.subarray(end + 4 + length);
     const status = Number(head.slice(9, 12));
-    const { resolve, reject } = this.waiting;
+    const { expect, what, resolve, reject } = this.waiting;
     this.waiting = null;
-    if (status === 201) resolve(status);
-    else reject(new Error(`POST /api/v1/jobs: HTTP ${status}`));
+    if (status === expect) resolve();
+    else reject(new Error(`${what}: HTTP ${status}`));
   }
 
   close(): void {
     this.socket.end();
   }
+}
+
+/** POST /api/v1/jobs with the bench's job body, as bytes for RawHttp. */
+function createJobRequest(http: RawHttp, token: string): Buffer {
+  return http.build("POST", "/api/v1/jobs", { Authorization: `Bearer ${token}`, "Content-Type": "application/json" }, JOB_BODY);
 }
 
 /**
@@ -209,12 +211,18 @@ async function latency(task: Extract<ClientTask, { kind: "latency" }>): Promise<
   for (const a of agents) a.hello();
   await welcomed;
   const echoClient = await EchoClient.open(task.echoUrl);
-  const submitter = await Submitter.open(task.httpUrl, task.token);
+  const http = await RawHttp.open(task.httpUrl);
+  const post = createJobRequest(http, task.token);
+  const health = http.build("GET", "/healthz");
   const assignMs: number[] = [];
   const replyMs: number[] = [];
   const echoMs: number[] = [];
+  const healthMs: number[] = [];
   for (let i = 0; i < task.warmup + task.n; i++) {
     const rtt = await echoClient.once(); // the baseline, in the same cadence as the submissions
+    const h0 = nowMs();
+    await http.send(health, 200); // what one HTTP exchange with this server costs, for reference
+    const healthRtt = nowMs() - h0;
     let t0 = 0;
     const assigned = new Promise<number>((resolve) => {
       for (const a of agents) {
@@ -227,7 +235,7 @@ async function latency(task: Extract<ClientTask, { kind: "latency" }>): Promise<
       for (const a of agents) a.onFinishedAck = resolve;
     });
     t0 = nowMs();
-    await submitter.submit();
+    await http.send(post, 201);
     const replied = nowMs();
     const at = await assigned;
     await acked; // the job ran to the end: every agent is idle again before the next submission
@@ -235,28 +243,30 @@ async function latency(task: Extract<ClientTask, { kind: "latency" }>): Promise<
       assignMs.push(at - t0);
       replyMs.push(replied - t0);
       echoMs.push(rtt);
+      healthMs.push(healthRtt);
     }
   }
   echoClient.close();
-  submitter.close();
+  http.close();
   await Promise.all(agents.map((a) => a.close()));
-  return { kind: "latency", assign: summarize(assignMs), httpReply: summarize(replyMs), echo: summarize(echoMs) };
+  return { kind: "latency", assign: summarize(assignMs), httpReply: summarize(replyMs), echo: summarize(echoMs), health: summarize(healthMs) };
 }
 
 /** Bulk submission over HTTP with `concurrency` requests in flight. */
 async function submit(task: Extract<ClientTask, { kind: "submit" }>): Promise<ClientResult> {
-  const submitters = await Promise.all(Array.from({ length: task.concurrency }, () => Submitter.open(task.httpUrl, task.token)));
+  const lanes = await Promise.all(Array.from({ length: task.concurrency }, () => RawHttp.open(task.httpUrl)));
   let next = 0;
   const t0 = nowMs();
-  const lane = async (s: Submitter) => {
+  const lane = async (http: RawHttp) => {
+    const post = createJobRequest(http, task.token);
     while (next < task.n) {
       next++;
-      await s.submit();
+      await http.send(post, 201);
     }
   };
-  await Promise.all(submitters.map(lane));
+  await Promise.all(lanes.map(lane));
   const seconds = (nowMs() - t0) / 1000;
-  for (const s of submitters) s.close();
+  for (const http of lanes) http.close();
   return { kind: "submit", n: task.n, seconds };
 }
 

@@ -15,7 +15,8 @@ export type ClientTask =
 
 export type ClientResult =
   | { kind: "echo"; rtt: Summary }
-  | { kind: "latency"; assign: Summary; httpReply: Summary; echo: Summary }
+  /** `health`: GET /healthz round trips on the same socket, one before each submission. */
+  | { kind: "latency"; assign: Summary; httpReply: Summary; echo: Summary; health: Summary }
   | { kind: "submit"; n: number; seconds: number }
   | { kind: "serviceLatency"; n: number }
   | { kind: "throughput"; completed: number; seconds: number };

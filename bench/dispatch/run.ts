@@ -177,6 +177,7 @@ async function main() {
     latencyRow("jobs service -> assign p99", svc.assign.p99, svc.echo.p99, echo.rtt.p99),
     latencyRow("REST submit -> assign p50", lat.assign.p50, lat.echo.p50, echo.rtt.p50),
     latencyRow("REST submit -> assign p99", lat.assign.p99, lat.echo.p99, echo.rtt.p99),
+    ["HTTP round trip, GET /healthz, interleaved p50 / p99 (reference for REST)", `${ms(lat.health.p50)} / ${ms(lat.health.p99)}`, "", "", "", ""],
     ["jobs service: submit() returns (commit, send, agent bookkeeping) p50 / p99", `${ms(svc.submitReturns.p50)} / ${ms(svc.submitReturns.p99)}`, "", "", "", ""],
     ["submit HTTP reply p50 / p99", `${ms(lat.httpReply.p50)} / ${ms(lat.httpReply.p99)}`, "", "", "", ""],
     ["no-op jobs, whole lifecycle", rate(ourRate), rate(rawRate), `${(ourRate / rawRate).toFixed(2)}x`, "", ""],
