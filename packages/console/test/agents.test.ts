@@ -47,7 +47,9 @@ describe("All Agents", () => {
 
     // Agent id under the name, with a copy control.
     const build = row("build-box-01");
-    await expect(build.locator(".agent-id").innerText()).resolves.toContain(d.agents.build);
+    // Shown by the random tail of its UUIDv7 (agents registered together share the time prefix).
+    await expect(build.locator(".agent-id").innerText()).resolves.toContain(`…${d.agents.build.slice(-12)}`);
+    await expect(build.locator(".agent-id span").getAttribute("title")).resolves.toBe(d.agents.build);
     await build.getByRole("button", { name: "Copy agent ID of build-box-01" }).click();
     await expect(page.evaluate(() => navigator.clipboard.readText())).resolves.toBe(d.agents.build);
     await expect(page.locator(".detail-panel").count()).resolves.toBe(0); // the copy click did not open the row

@@ -8,6 +8,15 @@ import { ActionsHeader, isInteractiveClick, SortHeader, type SortState } from ".
 import { ModuleChips, PoolBadges } from "./module-chips";
 import type { AgentSort } from "./use-agents";
 
+/**
+ * The tail of an agent's UUID: its ids are UUIDv7, whose first groups are the registration time
+ * (agents registered together share them) and whose last group is random. The whole id is in the
+ * title and the copy button.
+ */
+function shortId(id: string): string {
+  return `…${id.slice(-12)}`;
+}
+
 interface Props {
   agents: Agent[];
   sort: SortState<AgentSort>;
@@ -73,7 +82,7 @@ export function AgentsTable({ agents, sort, onSort, selected, onSelect, openAgen
               {agent.archived && <span className="tag">Archived</span>}
               {agent.paused && !agent.archived && <span className="tag tag-paused">Paused</span>}
               <div className="agent-id mono">
-                <span>{agent.id}</span>
+                <span title={agent.id}>{shortId(agent.id)}</span>
                 <CopyButton text={agent.id} label={`Copy agent ID of ${agent.name}`} />
               </div>
             </td>
