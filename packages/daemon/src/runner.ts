@@ -27,6 +27,8 @@ type Chunk = { seq: number; stream: Stream; data: string };
 
 /** A stdout line of this form is a step update; it stays in the log too. See docs/protocol.md. */
 export const STEP_PREFIX = "::outpost::step ";
+/** A longer unfinished stdout line is not kept for step parsing. */
+const MAX_STEP_LINE = 8192;
 /** Unacknowledged log bytes kept per attempt; past this, output is dropped with a marker. */
 const MAX_BUFFERED_LOG_BYTES = 16 * 1024 * 1024;
 const MAX_CHUNKS_PER_FRAME = 256;
@@ -377,9 +379,11 @@ export class JobRunner {
 
   private output(h: Held, stream: "stdout" | "stderr", data: Buffer): void {
     if (h.skip[stream] > 0) {
-      // Re-read after a restart: the server already has these bytes.
+      // Re-read after a restart: the server already has these bytes. The stdout line they end in
+      // may be a step line whose rest is still to come, so its start seeds the step scanner.
       const n = Math.min(h.skip[stream], data.length);
       h.skip[stream] -= n;
+      if (stream === "stdout") this.carryLineStart(h, data.subarray(0, n));
       data = data.subarray(n);
       if (!data.length) return;
     }
@@ -407,10 +411,17 @@ export class JobRunner {
     this.append(h, "system", `${line}\n`);
   }
 
+  /** Skipped stdout bytes: keep what follows their last newline as the start of the current line. */
+  private carryLineStart(h: Held, skipped: Buffer): void {
+    const nl = skipped.lastIndexOf(0x0a);
+    const start = (nl < 0 ? h.partialLine : "") + skipped.subarray(nl + 1).toString("utf8");
+    h.partialLine = start.length > MAX_STEP_LINE ? "" : start;
+  }
+
   private scanSteps(h: Held, text: string): void {
     const lines = (h.partialLine + text).split("\n");
     h.partialLine = lines.pop() ?? "";
-    if (h.partialLine.length > 8192) h.partialLine = "";
+    if (h.partialLine.length > MAX_STEP_LINE) h.partialLine = "";
     for (const line of lines) this.stepLine(h, line);
   }
 

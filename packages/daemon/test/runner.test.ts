@@ -38,7 +38,7 @@ function assign(over: Partial<AssignFrame> = {}): AssignFrame {
   };
 }
 
-function makeRunner(opts: { slots?: number } = {}) {
+function makeRunner(opts: { slots?: number; resync?: boolean } = {}) {
   const sent: AgentFrame[] = [];
   const runner = new JobRunner({
     runtime: new DockerRuntime({ scratchDir: scratch }),
@@ -49,7 +49,7 @@ function makeRunner(opts: { slots?: number } = {}) {
     send: (f) => (sent.push(f), true),
     congested: () => false,
   });
-  runner.resync(60);
+  if (opts.resync !== false) runner.resync(60);
   const of = (jobId: string) => sent.filter((f) => "job_id" in f && f.job_id === jobId);
   const finished = (jobId: string) => until(`finished ${jobId}`, async () => of(jobId).find((f) => f.type === "finished") as Extract<AgentFrame, { type: "finished" }> | undefined);
   return { runner, sent, of, finished };
@@ -124,6 +124,28 @@ describeDocker("JobRunner on Docker", () => {
     await new Promise((res) => setTimeout(res, 300));
     expect(r.of(a.job_id).some((f) => f.type === "finished")).toBe(false);
     await until("container removed", async () => !(await new Dockerode().listContainers({ all: true, filters: { label: [`outpost.job_id=${a.job_id}`] } })).length);
+  });
+
+  it("completes a step line that the resume point of a restart cut in two", async () => {
+    const first = makeRunner();
+    const half = '::outpost::step {"name":"build",';
+    const a = assign({ command: ["sh", "-c", `printf '%s' '${half}'; sleep 1; echo '"status":"completed"}'; sleep 30`] });
+    first.runner.handle(a);
+    const logged = () => first.of(a.job_id).flatMap((f) => (f.type === "logs" ? f.chunks.map((c) => c.data) : [])).join("");
+    await until("the first half logged", async () => logged().includes(half));
+    // Another agent process adopts the container; the server's log ends after the first half.
+    const owned = (await new DockerRuntime({ scratchDir: scratch }).listOwned(AGENT_ID)).filter((c) => c.jobId === a.job_id);
+    expect(owned).toHaveLength(1);
+    const second = makeRunner({ resync: false });
+    second.runner.adopt(owned);
+    second.runner.resync(60, [{ job_id: a.job_id, attempt: 1, next_seq: 1, stdout_bytes: Buffer.byteLength(half), stderr_bytes: 0 }]);
+    const steps = await until("the step, completed", async () =>
+      second.of(a.job_id).find((f) => f.type === "steps" && f.steps.some((st) => st.name === "build" && st.status === "completed")),
+    );
+    expect(steps).toBeTruthy();
+    // The log goes on from the resume point: the first half is not sent again.
+    const resent = second.of(a.job_id).flatMap((f) => (f.type === "logs" ? f.chunks.map((c) => c.data) : [])).join("");
+    expect(resent.startsWith('"status":"completed"}')).toBe(true);
   });
 
   it("fences itself when its lease cannot be renewed", async () => {
