@@ -197,6 +197,11 @@ async function main() {
       "rate baseline (b): raw better-sqlite3 loop of the lifecycle's writes.",
     ].join("\n"),
   );
+  const latencyRatio = svc.assign.p50 / svc.echo.p50;
+  const verdict = (ok: boolean) => (ok ? "met" : "NOT met");
+  console.log(`\ntargets (issue 3):`);
+  console.log(`  submit-to-assign p50 within 2x of baseline (a): jobs service ${ratio(svc.assign.p50, svc.echo.p50)} of the interleaved baseline, ${verdict(latencyRatio <= 2)}`);
+  console.log(`  >= 10,000 no-op jobs/s through the whole lifecycle: ${rate(ourRate)}, ${verdict(ourRate >= 10_000)}`);
   const result = { at: new Date().toISOString(), machine, tmp: tmpFilesystem(), jobs: JOBS, agents: AGENTS, slots: SLOTS, echoTightLoop: echo.rtt, latency: lat, serviceLatency: svc, submit: sub, throughput: tp, raw };
   if (args.json) writeFileSync(args.json, JSON.stringify(result, null, 2));
 }
