@@ -14,21 +14,19 @@ import {
   publish,
   registerAgent,
   sampleRegistration,
+  tickingClock,
   UNAUTHORIZED_BODY,
   type TestApp,
 } from "./support.js";
 
 let t: TestApp;
-let now = Date.parse("2026-01-01T00:00:00.000Z");
 beforeEach(async () => {
   t = await makeTestApp();
-  now = Date.parse("2026-01-01T00:00:00.000Z");
-  // A clock that moves one second per read: distinct, ordered timestamps without waiting.
-  t.deps.clock = () => (now += 1000);
+  tickingClock(t);
 });
 afterEach(async () => t.close());
 
-const iso = () => new Date((now += 1000)).toISOString();
+const iso = () => new Date(t.deps.clock()).toISOString();
 const SLUG = /^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$/;
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 

@@ -11,15 +11,14 @@ import {
   makeTestApp,
   publish,
   registerAgent,
+  tickingClock,
   type TestApp,
 } from "./support.js";
 
 let t: TestApp;
-let now = 0;
 beforeEach(async () => {
   t = await makeTestApp();
-  now = Date.parse("2026-01-01T00:00:00.000Z");
-  t.deps.clock = () => (now += 1000);
+  tickingClock(t);
 });
 afterEach(async () => t.close());
 

@@ -8,6 +8,12 @@ import { sampleModule, sampleRegistration, type TestApp } from "../src/test-supp
 
 export { makeTestApp, sampleModule, sampleRegistration, type TestApp } from "../src/test-support/test-app.js";
 
+/** A clock that moves one second per read from 2026-01-01: distinct, ordered timestamps without waiting. */
+export function tickingClock(t: TestApp): void {
+  let now = Date.parse("2026-01-01T00:00:00.000Z");
+  t.deps.clock = () => (now += 1000);
+}
+
 export const UNAUTHORIZED_BODY = { status: "error", code: "unauthorized", message: "Missing, invalid, expired or revoked token." };
 
 /** Asserts the reference error envelope and the status; returns the body for further checks. */

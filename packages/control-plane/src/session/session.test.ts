@@ -309,7 +309,8 @@ describe("liveness and leases", () => {
     expect(job.attempts.map((x: { outcome: string }) => x.outcome)).toEqual(["lost", "completed"]);
   });
 
-  it("treats an attempt the agent no longer holds at hello as lost at once", async () => {
+  /** An agent that started a job and then dropped its connection without a word. */
+  async function runningThenGone() {
     const e = await setup();
     const { credential } = await e.register("a1");
     const a = await connect(e, credential);
@@ -318,19 +319,17 @@ describe("liveness and leases", () => {
     a.send({ type: "started", job_id: jobId, attempt: 1, container_id: "c" });
     await until("running", async () => (await getJob(e, jobId)).status === "running");
     a.ws.terminate();
+    return { e, credential, jobId };
+  }
+
+  it("treats an attempt the agent no longer holds at hello as lost at once", async () => {
+    const { e, credential, jobId } = await runningThenGone();
     const again = await connect(e, credential, { running: [] });
     expect((await again.next("assign")).attempt).toBe(2);
   });
 
   it("renews the lease of an attempt the agent still holds at hello", async () => {
-    const e = await setup();
-    const { credential } = await e.register("a1");
-    const a = await connect(e, credential);
-    const jobId = await createJob(e);
-    await a.next("assign");
-    a.send({ type: "started", job_id: jobId, attempt: 1, container_id: "c" });
-    await until("running", async () => (await getJob(e, jobId)).status === "running");
-    a.ws.terminate();
+    const { e, credential, jobId } = await runningThenGone();
     const again = await connect(e, credential, { running: [{ job_id: jobId, attempt: 1 }, { job_id: "nope", attempt: 1 }] });
     expect((await again.next("stale")).job_id).toBe("nope");
     expect((await getJob(e, jobId)).status).toBe("running");
