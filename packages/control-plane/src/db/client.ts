@@ -45,7 +45,7 @@ export function openDb(path: string): Db {
 }
 
 /** How often the checkpointer copies committed WAL pages into the database file (and fsyncs). */
-export const CHECKPOINT_EVERY_MS = 200;
+const CHECKPOINT_EVERY_MS = 200;
 /** The server's connection checkpoints itself past this many WAL pages (about 40 MB). */
 const WAL_BOUND_PAGES = 10_000;
 
@@ -123,13 +123,30 @@ function checkpointInBackground(sqlite: Database.Database, path: string): void {
  */
 export function tx<T>(db: Db, fn: () => T): T {
   if (db.$client.inTransaction) return fn();
-  let run = runners.get(db.$client);
-  if (!run) runners.set(db.$client, (run = db.$client.transaction((f: () => unknown) => f())));
-  return run.immediate(fn) as T;
+  return runner(db).immediate(fn) as T;
+}
+
+/**
+ * Runs fn in a savepoint of the open transaction: a throw undoes only fn's writes (and rethrows).
+ * Precondition: inside tx.
+ */
+export function savepoint(db: Db, fn: () => void): void {
+  runner(db)(fn);
 }
 
 /** One transaction function per connection, built once: better-sqlite3 builds a wrapper per transaction() call. */
 const runners = new WeakMap<Database.Database, Database.Transaction<(f: () => unknown) => unknown>>();
+
+function runner(db: Db): Database.Transaction<(f: () => unknown) => unknown> {
+  let run = runners.get(db.$client);
+  if (!run) runners.set(db.$client, (run = db.$client.transaction((f: () => unknown) => f())));
+  return run;
+}
+
+/** String literals for an `in (...)` term, quoted. Literals, not parameters: a partial index needs them. */
+export function sqlList(values: readonly string[]): string {
+  return values.map((v) => `'${v.replace(/'/g, "''")}'`).join(", ");
+}
 
 const statements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
 

@@ -28,14 +28,14 @@ import {
   type ServerFrame,
 } from "@outpost/shared";
 import type { Deps } from "../deps.js";
-import { prepared, tx } from "../db/client.js";
-import { agents, jobs } from "../db/schema.js";
+import { prepared, savepoint, tx } from "../db/client.js";
+import { agents } from "../db/schema.js";
 import { nowIso } from "../lib/time.js";
 import { syncModules } from "../modules/agents/agents.service.js";
 import { recordModuleProgress, recordModuleResult, settleOpenRequests } from "../modules/agents/agent-modules.js";
 import { claimFor, loadClaimant, markClaimed, releaseClaim, type Claimant } from "../modules/dispatch/claim.js";
 import { finishAttempt, liveAttempt, renewLease, startAttempt, type AttemptRef } from "../modules/dispatch/attempts.js";
-import { declareLost, enforceTimeouts, expireLeases } from "../modules/dispatch/leases.js";
+import { declareForgotten, enforceTimeouts, expireLeases } from "../modules/dispatch/leases.js";
 import { appendLogs, logResumePoint, recordReport, recordSteps } from "../modules/dispatch/outputs.js";
 import type { ChangeEvent } from "../modules/events/event-bus.js";
 import { markAllDisconnected, markConnected, markDisconnected, touchLastSeen } from "./presence.js";
@@ -48,7 +48,7 @@ export const SILENT_AFTER_PINGS = 3;
 /** Stop assigning to a session whose socket has this much unsent data (backpressure). */
 const SEND_HIGH_WATER = 4 * 1024 * 1024;
 /** How long an agent gets between SIGTERM and SIGKILL on cancel. */
-export const CANCEL_GRACE_S = 10;
+const CANCEL_GRACE_S = 10;
 /** Last-seen writes are coalesced to one per this many ms per agent. */
 const LAST_SEEN_EVERY_MS = 5_000;
 
@@ -140,12 +140,8 @@ export class AgentHub {
   private unsubscribe: (() => void) | null = null;
   private stopped = false;
 
-  /** Runs fn in a savepoint of the batch transaction (built once: better-sqlite3 wraps per call). */
-  private readonly inSavepoint: (fn: () => void) => void;
-
   constructor(private readonly deps: Deps) {
     this.startedAtMs = deps.clock();
-    this.inSavepoint = deps.db.$client.transaction((fn: () => void) => fn());
   }
 
   private get leaseMs() {
@@ -187,8 +183,8 @@ export class AgentHub {
   /** A WebSocket authenticated as this agent has opened. */
   attach(ws: WebSocket, agentId: string, orgId: string): void {
     if (this.stopped) return void ws.close(CLOSE.goingAway, "server shutting down");
-    const agent = this.deps.db.select({ archived: agents.archived }).from(agents).where(eq(agents.id, agentId)).get();
-    if (!agent || agent.archived) {
+    const archived = this.archivedOf(agentId);
+    if (archived === undefined || archived) {
       ws.close(CLOSE.retired, "this agent is retired; reinstate it or register a new one");
       return;
     }
@@ -226,7 +222,6 @@ export class AgentHub {
   private receive(session: Session, data: Buffer, isBinary: boolean): void {
     this.heard(session);
     if (isBinary) return this.refuse(session, null, "binary frames are not part of the protocol");
-    if (data.length > MAX_FRAME_BYTES) return session.ws.close(CLOSE.tooBig, "frame too large");
     const parsed = parseFrame(AgentFrame, data.toString("utf8"));
     if (!parsed.ok) return this.refuse(session, parsed.type, parsed.message);
     this.inbox.push([session, parsed.frame]);
@@ -319,7 +314,7 @@ export class AgentHub {
     try {
       const run = () => (this.handlers[frame.type] as Handler<typeof frame.type>)(session, frame as never);
       if (READ_ONLY_FRAMES.has(frame.type)) run();
-      else this.inSavepoint(run);
+      else savepoint(this.deps.db, run);
     } catch (err) {
       this.deps.log.error({ err, agent_id: session.agentId, frame_type: frame.type }, "agent frame handler failed");
       session.send({ type: "error", code: "internal", message: "the server could not handle this frame", frame_type: frame.type });
@@ -360,12 +355,7 @@ export class AgentHub {
         if (renewed.status === "stale") this.stale(s, r);
         else resume.push({ job_id: r.job_id, attempt: r.attempt, ...logResumePoint(db, r.job_id, r.attempt) });
       }
-      const live = db.select({ id: jobs.id, attempt: jobs.attempt, status: jobs.status }).from(jobs).where(eq(jobs.agentId, s.agentId)).all();
-      for (const j of live) {
-        if ((j.status === "claimed" || j.status === "running" || j.status === "cancelling") && !held.has(`${j.id}:${j.attempt}`)) {
-          this.forgotten(s, j.id, j.attempt, at);
-        }
-      }
+      for (const id of declareForgotten(db, s.agentId, held, at).lost) this.jobChanged(s, id);
       markConnected(db, s.agentId, at);
       s.said = true;
       s.freeSlots = Math.max(0, f.slots - f.running.length);
@@ -412,7 +402,7 @@ export class AgentHub {
           continue;
         }
         leases.push({ ...l, lease_expires_at: r.leaseExpiresAt });
-        if (r.cancel) this.sendCancel(s, l.job_id, l.attempt);
+        if (r.cancel) this.sendCancel(s, l.job_id, l.attempt, r.errorReason);
       }
       s.send({ type: "renewed", leases });
     },
@@ -462,15 +452,9 @@ export class AgentHub {
     return true;
   }
 
-  /** The agent says it no longer holds a live attempt (it restarted): lost now, re-queued or failed. */
-  private forgotten(s: Session, jobId: string, attempt: number, at: string): void {
-    const out = declareLost(this.deps.db, jobId, attempt, s.agentId, at);
-    for (const id of out.lost) this.publishJob(id);
-  }
-
-  private sendCancel(s: Session, jobId: string, attempt: number): void {
-    const job = this.deps.db.select({ errorReason: jobs.errorReason }).from(jobs).where(eq(jobs.id, jobId)).get();
-    s.send({ type: "cancel", job_id: jobId, attempt, reason: job?.errorReason === "timeout" ? "timeout" : "cancelled", grace_s: CANCEL_GRACE_S });
+  /** Tells the agent to stop an attempt: `errorReason` is the job's (timeout when the server's clock asked). */
+  private sendCancel(s: Session, jobId: string, attempt: number, errorReason: string | null): void {
+    s.send({ type: "cancel", job_id: jobId, attempt, reason: errorReason === "timeout" ? "timeout" : "cancelled", grace_s: CANCEL_GRACE_S });
   }
 
   // ---- dispatch ----
@@ -582,28 +566,34 @@ export class AgentHub {
   private checkRetired(agentId: string): void {
     const s = this.sessions.get(agentId);
     if (!s) return;
-    const row = this.deps.db.select({ archived: agents.archived }).from(agents).where(eq(agents.id, agentId)).get();
-    if (!row) s.ws.close(CLOSE.unauthorized, "this agent was deleted");
-    else if (row.archived) s.ws.close(CLOSE.retired, "this agent was retired");
+    const archived = this.archivedOf(agentId);
+    if (archived === undefined) s.ws.close(CLOSE.unauthorized, "this agent was deleted");
+    else if (archived) s.ws.close(CLOSE.retired, "this agent was retired");
   }
 
   /** A job changed outside the session layer (REST: created, cancelled, timed out). */
   private onJobStatus(jobId: string): void {
-    const job = prepared(this.deps.db, `select "status", "agent_id" as agentId, "attempt", "org_id" as orgId from "jobs" where "id" = ?`).get(jobId) as
-      | { status: string; agentId: string | null; attempt: number; orgId: string }
-      | undefined;
+    const job = prepared(
+      this.deps.db,
+      `select "status", "agent_id" as agentId, "attempt", "org_id" as orgId, "error_reason" as errorReason from "jobs" where "id" = ?`,
+    ).get(jobId) as { status: string; agentId: string | null; attempt: number; orgId: string; errorReason: string | null } | undefined;
     if (!job) return;
     if (job.status === "pending") this.scheduleDispatch();
     if (job.status === "cancelling" && job.agentId) {
       const s = this.sessions.get(job.agentId);
-      if (s) this.sendCancel(s, jobId, job.attempt);
+      if (s) this.sendCancel(s, jobId, job.attempt, job.errorReason);
       this.deps.events.publish({ type: "job.updated", id: jobId, org_id: job.orgId, status: job.status });
     }
   }
 
   private publishJob(jobId: string): void {
-    const job = this.deps.db.select({ orgId: jobs.orgId, status: jobs.status }).from(jobs).where(eq(jobs.id, jobId)).get();
+    const job = prepared(this.deps.db, `select "org_id" as orgId, "status" from "jobs" where "id" = ?`).get(jobId) as { orgId: string; status: string } | undefined;
     if (job) this.deps.events.publish({ type: "job.updated", id: jobId, org_id: job.orgId, status: job.status });
+  }
+
+  /** Whether the agent is retired (1), not (0), or gone (undefined). */
+  private archivedOf(agentId: string): number | undefined {
+    return prepared(this.deps.db, `select "archived" from "agents" where "id" = ?`).pluck().get(agentId) as number | undefined;
   }
 
   private jobChanged(s: Session, jobId: string, status?: string): void {

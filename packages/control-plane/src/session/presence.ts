@@ -28,10 +28,12 @@ export function markDisconnected(db: Db, agentId: string, at: string, silent: bo
   });
 }
 
-/** At server start no session is live: every agent still marked connected is Offline. */
+/** At server start no session is live: every agent still marked connected is Offline (one commit). */
 export function markAllDisconnected(db: Db, at: string): void {
-  const stale = db.select({ id: agents.id }).from(agents).where(eq(agents.connected, true)).all();
-  for (const a of stale) markDisconnected(db, a.id, at, false);
+  tx(db, () => {
+    const stale = db.select({ id: agents.id }).from(agents).where(eq(agents.connected, true)).all();
+    for (const a of stale) markDisconnected(db, a.id, at, false);
+  });
 }
 
 export function touchLastSeen(db: Db, agentId: string, at: string): void {

@@ -27,7 +27,7 @@ import { tx } from "../../db/client.js";
 import { agentModuleHistory, agentModules, agents, poolAgents, type pools } from "../../db/schema.js";
 import { ApiError } from "../../errors.js";
 import { activeJobCount } from "../dispatch/claim.js";
-import { moduleVersions, type ModuleRow } from "../catalog/catalog.repo.js";
+import { moduleVersions, publishedVersion, type PublishedVersion } from "../catalog/catalog.repo.js";
 import type { AgentRow } from "./agents.repo.js";
 import { transitionAgent } from "./agents.transitions.js";
 
@@ -47,15 +47,13 @@ class Refused extends Error {
 }
 
 /** The catalog entry for name@version in the org, or a 422 naming the field and the value. */
-export function catalogVersion(db: Db, orgId: string, name: string, version: string): ModuleRow {
+function catalogVersion(db: Db, orgId: string, name: string, version: string): PublishedVersion {
+  const found = publishedVersion(db, orgId, name, version);
+  if (found) return found;
   const rows = moduleVersions(db, orgId, name);
   if (!rows.length) throw ApiError.validation([{ path: "name", message: `module "${name}" is not in the catalog of this organization` }]);
-  const row = rows.find((r) => r.version === version);
-  if (!row) {
-    const known = rows.map((r) => r.version).join(", ");
-    throw ApiError.validation([{ path: "version", message: `version "${version}" of module "${name}" is not in the catalog (published: ${known})` }]);
-  }
-  return row;
+  const known = rows.map((r) => r.version).join(", ");
+  throw ApiError.validation([{ path: "version", message: `version "${version}" of module "${name}" is not in the catalog (published: ${known})` }]);
 }
 
 const installedVersion = (db: Db, agentId: string, name: string) =>
@@ -79,7 +77,7 @@ function startRequest(
   if (want.action === "remove" && current === null) throw new Refused("not_installed", `${label} does not have module "${want.name}".`);
   const active = activeJobCount(db, agent.id);
   if (active > 0) throw new Refused("busy", `${label} is running ${active} job${active === 1 ? "" : "s"}; pause it, let them finish, then ask again.`);
-  const image = want.action === "install" ? want.image : (moduleVersions(db, agent.orgId, want.name).find((r) => r.version === current)?.image ?? "");
+  const image = want.action === "install" ? want.image : (publishedVersion(db, agent.orgId, want.name, current!)?.image ?? "");
   const action = want.action === "remove" ? "remove" : current === null ? "install" : "update";
   const toVersion = want.action === "install" ? want.version : null;
   return tx(db, () => {

@@ -1,17 +1,15 @@
 /**
- * Agent status changes. Each is one guarded write: the UPDATE only matches when the current status
- * may lead to the target (AGENT_TRANSITIONS in packages/shared), and a history row is written in the
- * same transaction. Zero rows changed means the move was illegal or lost a race: nothing is written.
+ * Agent status changes. Each is one guarded write: the move must be allowed from the current status
+ * (AGENT_TRANSITIONS in packages/shared), the UPDATE matches only while the status is still the one
+ * read, and a history row is written in the same transaction. An illegal move writes nothing.
  * Plain SQL on cached prepared statements: dispatch moves an agent up to three times per job.
  */
-import { agentStatusesLeadingTo, type AgentStatus } from "@outpost/shared";
+import { canTransitionAgent, type AgentStatus } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
 import { prepared, tx } from "../../db/client.js";
 import { agentStatusHistory } from "../../db/schema.js";
 
 export type AgentTransition = { from: AgentStatus; to: AgentStatus; at: string };
-
-const sqlQuote = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /**
  * Precondition: none beyond the table. A move to the status the agent already has is a no-op
@@ -28,12 +26,15 @@ export function transitionAgent(
   return tx(db, () => {
     const from = prepared(db, `select "status" from "agents" where "id" = ?`).pluck().get(agentId) as AgentStatus | undefined;
     if (from === undefined || from === to) return null;
-    const leading = agentStatusesLeadingTo(to);
-    if (!leading.includes(from)) return null;
-    const changed = prepared(
-      db,
-      `update "agents" set "status" = ?, "status_updated_at" = ?, "updated_at" = ? where "id" = ? and "status" = ? and "status" in (${leading.map(sqlQuote).join(", ")})`,
-    ).run(to, at, at, agentId, from).changes;
+    if (!canTransitionAgent(from, to)) return null;
+    // The write lock is held since the read, so "status = from" is the whole guard.
+    const changed = prepared(db, `update "agents" set "status" = ?, "status_updated_at" = ?, "updated_at" = ? where "id" = ? and "status" = ?`).run(
+      to,
+      at,
+      at,
+      agentId,
+      from,
+    ).changes;
     if (changed === 0) return null;
     prepared(db, `insert into "agent_status_history" ("agent_id", "from_status", "to_status", "reason", "job_id", "at") values (?, ?, ?, ?, ?, ?)`).run(
       agentId,

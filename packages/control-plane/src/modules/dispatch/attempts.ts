@@ -3,36 +3,34 @@
  * agent): a message about an attempt that is no longer current returns "stale" and changes
  * nothing, and the agent is told to stop that container.
  */
-import { and, eq, inArray } from "drizzle-orm";
-import { ACTIVE_JOB_STATUSES, AGENT_TRANSITION_REASONS, type AgentStatus, type JobErrorReason, type JobStatus } from "@outpost/shared";
+import { AGENT_TRANSITION_REASONS, type AgentStatus, type JobErrorReason, type JobStatus } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
 import { prepared, tx } from "../../db/client.js";
-import { jobs } from "../../db/schema.js";
 import { isoPlus } from "../../lib/time.js";
 import { transitionAgent } from "../agents/agents.transitions.js";
 import { transitionJob } from "../jobs/jobs.transitions.js";
-import { activeJobCount } from "./claim.js";
+import { ACTIVE_IN, activeJobCount } from "./claim.js";
 
 export type AttemptRef = { jobId: string; attempt: number; agentId: string };
 
-/** The job row when (job, attempt, agent) is the live attempt, else undefined. */
-export function currentAttempt(db: Db, ref: AttemptRef) {
-  return db
-    .select()
-    .from(jobs)
-    .where(and(eq(jobs.id, ref.jobId), eq(jobs.attempt, ref.attempt), eq(jobs.agentId, ref.agentId), inArray(jobs.status, [...ACTIVE_JOB_STATUSES])))
-    .get();
-}
 
-const ACTIVE_IN = ACTIVE_JOB_STATUSES.map((s) => `'${s}'`).join(", ");
+/** The fields of a live attempt its frames need (`steps` as stored JSON), or undefined when (job, attempt, agent) is not live. */
+export type LiveAttempt = {
+  id: string;
+  status: JobStatus;
+  startedAt: string | null;
+  errorReason: string | null;
+  errorMessage: string | null;
+  logBytes: number;
+  steps: string;
+};
 
-/** The fields of a live attempt the lifecycle needs, or undefined when (job, attempt, agent) is not live. */
-export function liveAttempt(db: Db, ref: AttemptRef): { id: string; status: JobStatus; startedAt: string | null; errorReason: string | null; errorMessage: string | null } | undefined {
+export function liveAttempt(db: Db, ref: AttemptRef): LiveAttempt | undefined {
   return prepared(
     db,
-    `select "id", "status", "started_at" as startedAt, "error_reason" as errorReason, "error_message" as errorMessage
+    `select "id", "status", "started_at" as startedAt, "error_reason" as errorReason, "error_message" as errorMessage, "log_bytes" as logBytes, "steps"
        from "jobs" where "id" = ? and "attempt" = ? and "agent_id" = ? and "status" in (${ACTIVE_IN})`,
-  ).get(ref.jobId, ref.attempt, ref.agentId) as never;
+  ).get(ref.jobId, ref.attempt, ref.agentId) as LiveAttempt | undefined;
 }
 
 /** claimed -> running once the container started. Renews the lease. */
@@ -58,13 +56,18 @@ export function startAttempt(db: Db, ref: AttemptRef, at: string, leaseMs: numbe
   });
 }
 
-/** Extends the lease of a live attempt. */
-export function renewLease(db: Db, ref: AttemptRef, at: string, leaseMs: number): { status: "ok"; leaseExpiresAt: string; cancel: boolean } | { status: "stale" } {
+/** Extends the lease of a live attempt; `cancel` when it is being stopped, with the job's error reason (timeout or cancelled). */
+export function renewLease(
+  db: Db,
+  ref: AttemptRef,
+  at: string,
+  leaseMs: number,
+): { status: "ok"; leaseExpiresAt: string; cancel: boolean; errorReason: string | null } | { status: "stale" } {
   const job = liveAttempt(db, ref);
   if (!job) return { status: "stale" };
   const leaseExpiresAt = isoPlus(at, leaseMs);
   prepared(db, `update "jobs" set "lease_expires_at" = ? where "id" = ? and "attempt" = ?`).run(leaseExpiresAt, job.id, ref.attempt);
-  return { status: "ok", leaseExpiresAt, cancel: job.status === "cancelling" };
+  return { status: "ok", leaseExpiresAt, cancel: job.status === "cancelling", errorReason: job.errorReason };
 }
 
 export type AttemptResult = {

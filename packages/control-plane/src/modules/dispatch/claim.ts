@@ -7,7 +7,7 @@
 import { and, eq } from "drizzle-orm";
 import { ACTIVE_JOB_STATUSES, AGENT_TRANSITION_REASONS, type Limits, type LimitsOverride } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
-import { prepared, tx } from "../../db/client.js";
+import { prepared, sqlList, tx } from "../../db/client.js";
 import { jobAttempts } from "../../db/schema.js";
 import { isoPlus } from "../../lib/time.js";
 import { transitionAgent } from "../agents/agents.transitions.js";
@@ -29,7 +29,8 @@ export type Assignment = {
   timeout_s: number | null;
 };
 
-const ACTIVE_IN = ACTIVE_JOB_STATUSES.map((s) => `'${s}'`).join(", ");
+/** The live job statuses as SQL literals (partial indexes such as jobs_live need literals). */
+export const ACTIVE_IN = sqlList(ACTIVE_JOB_STATUSES);
 
 export function activeJobCount(db: Db, agentId: string): number {
   return prepared(db, `select count(*) from "jobs" where "agent_id" = ? and "status" in (${ACTIVE_IN})`).pluck().get(agentId) as number;

@@ -35,13 +35,19 @@ export function expireLeases(db: Db, at: string, graceMs: number): SweepResult {
 }
 
 /**
- * The agent reconnected without this attempt (it restarted and no longer holds it): lost now, no
- * need to wait for the lease. Returns what happened to the job.
+ * The agent said hello without these of its live attempts (it restarted and no longer holds them):
+ * each is lost now, no need to wait for the lease. `held` has `job_id:attempt` keys.
  */
-export function declareLost(db: Db, jobId: string, attempt: number, agentId: string, at: string): SweepResult {
+export function declareForgotten(db: Db, agentId: string, held: ReadonlySet<string>, at: string): SweepResult {
   const out: SweepResult = { lost: [], requeued: [], failed: [], timedOut: [] };
-  const job = db.select().from(jobs).where(and(eq(jobs.id, jobId), eq(jobs.attempt, attempt), eq(jobs.agentId, agentId))).get();
-  if (job) loseAttempt(db, job, at, `Agent lost: the agent reconnected without attempt ${attempt}.`, out);
+  const live = db
+    .select()
+    .from(jobs)
+    .where(and(eq(jobs.agentId, agentId), sql`${jobs.status} in ('claimed', 'running', 'cancelling')`))
+    .all();
+  for (const job of live) {
+    if (!held.has(`${job.id}:${job.attempt}`)) loseAttempt(db, job, at, `Agent lost: the agent reconnected without attempt ${job.attempt}.`, out);
+  }
   return out;
 }
 

@@ -2,12 +2,12 @@
  * What a running attempt produces: log chunks (deduplicated by (job, attempt, seq), capped per job
  * with one truncation marker while the job runs on), step progress and the report.
  */
-import { eq, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { JobStep, StepUpdate } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
 import { prepared, tx } from "../../db/client.js";
-import { jobLogs, jobReports, jobs } from "../../db/schema.js";
-import { currentAttempt, type AttemptRef } from "./attempts.js";
+import { jobReports } from "../../db/schema.js";
+import { liveAttempt, type AttemptRef } from "./attempts.js";
 
 export const DEFAULT_LOG_CAP_BYTES = 10 * 1024 * 1024;
 export const REPORT_CAP_BYTES = 256 * 1024;
@@ -21,8 +21,9 @@ export type IncomingChunk = { seq: number; stream: "stdout" | "stderr" | "system
  */
 export function appendLogs(db: Db, ref: AttemptRef, chunks: IncomingChunk[], at: string, capBytes = DEFAULT_LOG_CAP_BYTES): { acked: number; stored: number } | "stale" {
   return tx(db, () => {
-    const job = currentAttempt(db, ref);
+    const job = liveAttempt(db, ref);
     if (!job) return "stale";
+    const insert = prepared(db, `insert into "job_logs" ("job_id", "attempt", "seq", "stream", "data", "at") values (?, ?, ?, ?, ?, ?) on conflict do nothing`);
     let bytes = job.logBytes;
     let stored = 0;
     const truncated = () => bytes > capBytes;
@@ -31,17 +32,16 @@ export function appendLogs(db: Db, ref: AttemptRef, chunks: IncomingChunk[], at:
       const size = Buffer.byteLength(c.data, "utf8");
       if (bytes + size > capBytes) {
         const marker = `[outpost] log truncated: this job's output passed ${capBytes} bytes; the job keeps running.\n`;
-        db.insert(jobLogs).values({ jobId: job.id, attempt: ref.attempt, seq: c.seq, stream: "system", data: marker, at }).onConflictDoNothing().run();
+        insert.run(job.id, ref.attempt, c.seq, "system", marker, at);
         bytes = capBytes + 1;
         break;
       }
-      const res = db.insert(jobLogs).values({ jobId: job.id, attempt: ref.attempt, seq: c.seq, stream: c.stream, data: c.data, at }).onConflictDoNothing().run();
-      if (res.changes) {
+      if (insert.run(job.id, ref.attempt, c.seq, c.stream, c.data, at).changes) {
         bytes += size;
         stored++;
       }
     }
-    if (bytes !== job.logBytes) db.update(jobs).set({ logBytes: bytes }).where(eq(jobs.id, job.id)).run();
+    if (bytes !== job.logBytes) prepared(db, `update "jobs" set "log_bytes" = ? where "id" = ?`).run(bytes, job.id);
     const acked = chunks.reduce((m, c) => Math.max(m, c.seq), -1);
     return { acked, stored };
   });
@@ -53,9 +53,9 @@ export function appendLogs(db: Db, ref: AttemptRef, chunks: IncomingChunk[], at:
  */
 export function recordSteps(db: Db, ref: AttemptRef, updates: StepUpdate[], at: string): "ok" | "stale" {
   return tx(db, () => {
-    const job = currentAttempt(db, ref);
+    const job = liveAttempt(db, ref);
     if (!job) return "stale";
-    const current = (job.steps as JobStep[]).slice();
+    const current = JSON.parse(job.steps) as JobStep[];
     for (const u of updates) {
       const i = current.findIndex((c) => c.name === u.name);
       const old = i >= 0 ? current[i]! : { name: u.name, status: "pending" as const, started_at: null, ended_at: null, output: null };
@@ -70,7 +70,7 @@ export function recordSteps(db: Db, ref: AttemptRef, updates: StepUpdate[], at: 
       if (i >= 0) current[i] = next;
       else current.push(next);
     }
-    db.update(jobs).set({ steps: current }).where(eq(jobs.id, job.id)).run();
+    prepared(db, `update "jobs" set "steps" = ? where "id" = ?`).run(JSON.stringify(current), job.id);
     return "ok";
   });
 }
@@ -80,7 +80,7 @@ export function recordReport(db: Db, ref: AttemptRef, report: { json?: unknown; 
   const markdown = report.markdown ?? null;
   if ((json?.length ?? 0) + Buffer.byteLength(markdown ?? "", "utf8") > REPORT_CAP_BYTES) return "too_large";
   return tx(db, () => {
-    if (!currentAttempt(db, ref)) return "stale";
+    if (!liveAttempt(db, ref)) return "stale";
     db.insert(jobReports)
       .values({ jobId: ref.jobId, json, markdown, updatedAt: at })
       .onConflictDoUpdate({ target: jobReports.jobId, set: { json: sql`coalesce(excluded.json, ${jobReports.json})`, markdown: sql`coalesce(excluded.markdown, ${jobReports.markdown})`, updatedAt: at } })

@@ -9,14 +9,13 @@
 import { getTableColumns } from "drizzle-orm";
 import { jobStatusesLeadingTo, type JobStatus } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
-import { prepared } from "../../db/client.js";
+import { prepared, sqlList } from "../../db/client.js";
 import { jobs } from "../../db/schema.js";
 
 export type JobPatch = Partial<Omit<typeof jobs.$inferInsert, "id" | "orgId" | "status">>;
 
 const columns = getTableColumns(jobs);
 type Column = (typeof columns)[keyof typeof columns];
-const sqlQuote = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /** The UPDATE for one shape of transition (target, patch keys, guard); null when no status may lead there. */
 const shapes = new Map<string, string | null>();
@@ -30,7 +29,7 @@ function updateFor(to: JobStatus, keys: (keyof JobPatch)[], guard: { attempt?: n
   else {
     const sets = keys.map((k) => `"${(columns[k] as Column).name}" = ?`);
     text =
-      `update "jobs" set ${[...sets, `"status" = ?`, `"updated_at" = ?`].join(", ")} where "id" = ? and "status" in (${allowed.map(sqlQuote).join(", ")})` +
+      `update "jobs" set ${[...sets, `"status" = ?`, `"updated_at" = ?`].join(", ")} where "id" = ? and "status" in (${sqlList(allowed)})` +
       (guard.attempt === undefined ? "" : ` and "attempt" = ?`);
   }
   shapes.set(signature, text);

@@ -2,14 +2,13 @@
  * Why a pending job has no agent yet ("queued forever" is the complaint users raise most): the
  * first unmet condition among the eligibility rules dispatch applies, in the same order.
  */
-import { ACTIVE_JOB_STATUSES } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
 import { prepared } from "../../db/client.js";
+import { ACTIVE_IN } from "../dispatch/claim.js";
 
 type PendingJob = { orgId: string; poolId: string | null; targetAgentId: string | null; module: string; version: string };
 type Candidate = { id: string; status: string; archived: number; connected: number; paused: number; slots: number; hasModule: number; busy: number };
 
-const ACTIVE_IN = ACTIVE_JOB_STATUSES.map((s) => `'${s}'`).join(", ");
 
 /**
  * The agents that could take the job (org, target agent, pool membership), each with what the
