@@ -59,6 +59,8 @@ const FLAG: Record<string, Key> = {
   "--cancel-grace": "cancelGraceS",
   "--drain-deadline": "drainDeadlineS",
 };
+/** Each key's flag, for naming where a bad value came from. */
+const FLAG_OF = Object.fromEntries(Object.entries(FLAG).map(([flag, key]) => [key, flag])) as Record<Key, string>;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -111,7 +113,7 @@ export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv = process
     const f = flags[key];
     if (f) {
       raw[key] = key === "modules" ? f : f[f.length - 1];
-      source[key] = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace("modules", "module")}`;
+      source[key] = FLAG_OF[key];
     }
   }
   const parsed = AgentConfig.safeParse(raw);

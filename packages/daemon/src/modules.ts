@@ -58,13 +58,13 @@ export class ModuleManager {
     const m = new ModuleManager(o);
     const file = join(o.dataDir, MODULES_FILE);
     if (!existsSync(file)) return m;
-    const parsed = ModulesFile.safeParse(JSON.parse(readFileSync(file, "utf8")));
-    if (!parsed.success) {
-      o.log.warn({ file, error: parsed.error.issues[0]?.message }, "modules.json is not valid; ignoring it");
+    const parsed = parseModulesFile(readFileSync(file, "utf8"));
+    if ("error" in parsed) {
+      o.log.warn({ file, error: parsed.error }, "modules.json is not valid; ignoring it");
       return m;
     }
     let dropped = false;
-    for (const entry of parsed.data.modules) {
+    for (const entry of parsed.modules) {
       if (await o.runtime.hasImage(entry.image)) m.installed.set(entry.name, entry);
       else {
         dropped = true;
@@ -166,6 +166,18 @@ export class ModuleManager {
     writeFileSync(`${file}.tmp`, body + "\n", { mode: 0o600 });
     renameSync(`${file}.tmp`, file);
   }
+}
+
+/** modules.json's entries, or why it cannot be used: not JSON (a retry would only read it again) or not the expected shape. */
+function parseModulesFile(text: string): { modules: InstalledModule[] } | { error: string | undefined } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+  const parsed = ModulesFile.safeParse(json);
+  return parsed.success ? { modules: parsed.data.modules } : { error: parsed.error.issues[0]?.message };
 }
 
 /** "a1b2c3: Downloading [==>   ] 1.2MB/4MB", or the bare status for image-level events. */

@@ -34,6 +34,19 @@ describe("loadAgentConfig", () => {
     );
   });
 
+  it("names a bad value's source by its flag, as typed", () => {
+    let err: ConfigError | undefined;
+    try {
+      loadAgentConfig(["--drain-deadline", "soon", "--cancel-grace=-1"], { OUTPOST_URL: "http://x:1" });
+    } catch (e) {
+      err = e as ConfigError;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err!.problems).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^--drain-deadline="soon": /), expect.stringMatching(/^--cancel-grace="-1": /)]),
+    );
+  });
+
   it("requires a URL", () => {
     expect(() => loadAgentConfig([], {})).toThrow(/url.*required|OUTPOST_URL|--url/i);
   });

@@ -4,18 +4,20 @@
  * outpost-server and outpost-agent as processes. Install pulls from the registry (UpdatingModule,
  * then Idle, history succeeded, a job runs); a missing tag ends UpdateFailed with the registry's
  * message; remove forgets the module. modules.json survives a restart. ModuleManager is also run
- * on its own against the registry, to see the frames it sends and its progress throttle.
+ * on its own against the registry, to see the frames it sends and its progress throttle; and, with
+ * no Docker, on a modules.json it cannot use.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Dockerode from "dockerode";
 import pino from "pino";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AgentFrame } from "@outpost/shared";
 import { ModuleManager } from "../src/modules.js";
 import { DockerRuntime } from "../src/runtime/docker.js";
+import type { ContainerRuntime } from "../src/runtime/types.js";
 import { describeDocker, ensureTestImage, TEST_IMAGE } from "./support/docker.js";
 import { AGENT_BIN, freePort, startProc, startServer, until, type Proc, type ServerProc } from "./support/processes.js";
 
@@ -203,5 +205,27 @@ describeDocker("modules on hosts, pulled from a real registry", () => {
     link.up = true;
     offline.m.resend();
     expect(offline.frames).toMatchObject([{ type: "module_result", request_id: "7", outcome: "succeeded" }]);
+  });
+});
+
+describe("ModuleManager.load on a modules.json it cannot use", () => {
+  it("warns and ignores a file that is not JSON or not the expected shape, keeping the flags", async () => {
+    const root = mkdtempSync(join(tmpdir(), "outpost-modules-file-"));
+    // Every image is present: only the file's contents decide.
+    const runtime = { hasImage: async () => true } as unknown as ContainerRuntime;
+    try {
+      for (const [name, text] of [["not-json", "{ not json"], ["wrong-shape", JSON.stringify({ modules: [{ name: "x" }] })]]) {
+        const dataDir = join(root, name!);
+        mkdirSync(dataDir);
+        writeFileSync(join(dataDir, "modules.json"), text!);
+        const lines: string[] = [];
+        const log = pino({ level: "warn" }, { write: (l: string) => void lines.push(l) });
+        const m = await ModuleManager.load({ dataDir, runtime, log, flags: [{ name: "flag", version: "1.0.0" }], send: () => true });
+        expect(m.list(), name).toEqual([{ name: "flag", version: "1.0.0" }]);
+        expect(lines.map((l) => JSON.parse(l).msg), name).toEqual(["modules.json is not valid; ignoring it"]);
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
