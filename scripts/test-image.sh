@@ -37,9 +37,4 @@ outpost_test_image() {
   echo "built test image $image with docker import"
 }
 
-if [ "${BASH_SOURCE[0]}" = "$0" ]; then
-  outpost_test_image
-  exit $?
-else
-  outpost_test_image
-fi
+outpost_test_image

@@ -11,6 +11,7 @@ import { FatalError } from "./identity.js";
 import { startAgent } from "./agent.js";
 import { DAEMON_VERSION } from "./version.js";
 import { CONFIG_PATH, install, SERVICE_DATA_DIR, uninstall, UNIT_PATH } from "./service.js";
+import { DEFAULT_BACKOFF } from "./session.js";
 import { status } from "./status.js";
 
 const USAGE = `usage: outpost-agent run --url URL [--token PAT] [--name NAME] [--data-dir DIR] [--slots N]
@@ -56,7 +57,7 @@ export async function main(argv: string[]): Promise<number> {
         return 2;
       }
       // The server may not be up yet: retry the start, as the session would.
-      const delay = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
+      const delay = Math.min(DEFAULT_BACKOFF.capMs, DEFAULT_BACKOFF.baseMs * 2 ** Math.min(attempt, 6));
       process.stderr.write(`outpost-agent: ${(err as Error).message}; retrying in ${Math.round(delay / 1000)} s\n`);
       await new Promise((r) => setTimeout(r, delay));
     }

@@ -4,15 +4,26 @@
  */
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { ModuleRef } from "@outpost/shared";
+import { ModuleName, SemverString, type ModuleRef } from "@outpost/shared";
 
+const MODULE_SPEC_MESSAGE = "must be NAME@VERSION, such as hello@1.0.0";
+
+/** NAME@VERSION, split at the last "@"; both parts checked with the shared ModuleRef schemas. */
 const ModuleSpec = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9._-]{0,99}@\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/, "must be NAME@VERSION, such as hello@1.0.0")
+  .superRefine((s, ctx) => {
+    const at = s.lastIndexOf("@");
+    if (at < 0 || !ModuleName.safeParse(s.slice(0, at)).success || !SemverString.safeParse(s.slice(at + 1)).success) {
+      ctx.addIssue({ code: "custom", message: MODULE_SPEC_MESSAGE });
+    }
+  })
   .transform((s): ModuleRef => {
     const at = s.lastIndexOf("@");
     return { name: s.slice(0, at), version: s.slice(at + 1) };
   });
+
+/** Where run keeps its credential and job scratch dirs unless told otherwise. */
+export const DEFAULT_DATA_DIR = "./data/agent";
 
 export const AgentConfig = z.object({
   /** OUTPOST_URL: the control plane, e.g. http://127.0.0.1:7070 */
@@ -22,7 +33,7 @@ export const AgentConfig = z.object({
   /** OUTPOST_NAME: shown in the console; default the hostname. */
   name: z.string().trim().min(1).max(100).optional(),
   /** OUTPOST_DATA_DIR: credential, job scratch dirs. */
-  dataDir: z.string().min(1).default("./data/agent"),
+  dataDir: z.string().min(1).default(DEFAULT_DATA_DIR),
   /** OUTPOST_SLOTS: jobs run at once. */
   slots: z.coerce.number().int().min(1).max(64).default(1),
   /** OUTPOST_MODULES (comma separated) or --module, repeatable: NAME@VERSION this host has. */
@@ -68,27 +79,46 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parses `run` flags (after the command word): --flag value or --flag=value; --config FILE. */
-export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): AgentConfig {
+/**
+ * Splits argv into `--flag value` / `--flag=value` pairs, in order. A name not in `known` is an
+ * unknown option (`hint` says what is accepted); a flag without a value (none, or the next flag;
+ * also "" when emptyIsMissing) needs one. Either is a problem, one line each.
+ */
+export function splitFlags(
+  argv: string[],
+  known: readonly string[],
+  hint: string,
+  opts: { emptyIsMissing?: boolean } = {},
+): { values: { name: string; value: string }[]; problems: string[] } {
+  const values: { name: string; value: string }[] = [];
   const problems: string[] = [];
-  const raw: Record<string, unknown> = {};
-  const source: Record<string, string> = {};
-  const flags: Partial<Record<Key, string[]>> = {};
-  let configFile = env.OUTPOST_CONFIG;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const eq = arg.indexOf("=");
     const name = eq > 0 ? arg.slice(0, eq) : arg;
     const value = eq > 0 ? arg.slice(eq + 1) : argv[i + 1];
-    if (name !== "--config" && !(name in FLAG)) {
-      problems.push(`${arg}: unknown option (see outpost-agent --help)`);
+    if (!known.includes(name)) {
+      problems.push(`${arg}: unknown option (${hint})`);
       continue;
     }
-    if (value === undefined || (eq < 0 && value.startsWith("--"))) {
+    if (value === undefined || (opts.emptyIsMissing && value === "") || (eq < 0 && value.startsWith("--"))) {
       problems.push(`${name}: needs a value`);
       continue;
     }
     if (eq < 0) i++;
+    values.push({ name, value });
+  }
+  return { values, problems };
+}
+
+/** Parses `run` flags (after the command word): --flag value or --flag=value; --config FILE. */
+export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): AgentConfig {
+  const { values, problems } = splitFlags(argv, ["--config", ...Object.keys(FLAG)], "see outpost-agent --help");
+  const raw: Record<string, unknown> = {};
+  const source: Record<string, string> = {};
+  const flags: Partial<Record<Key, string[]>> = {};
+  let configFile = env.OUTPOST_CONFIG;
+  for (const { name, value } of values) {
     if (name === "--config") configFile = value;
     else (flags[FLAG[name]!] ??= []).push(value);
   }

@@ -3,9 +3,10 @@
  * then the agent's own credential (kept in the data dir, mode 0600) on every later start, which
  * the server counts as a restart. Module checks against the catalog also live here.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ModuleRef, RegisterAgentBody } from "@outpost/shared";
+import { writeFileAtomic } from "./fs.js";
 
 export const CREDENTIAL_FILE = "credential.json";
 
@@ -25,12 +26,7 @@ export function readCredential(dataDir: string): StoredCredential | null {
 }
 
 export function writeCredential(dataDir: string, cred: StoredCredential): void {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const file = join(dataDir, CREDENTIAL_FILE);
-  const tmp = `${file}.tmp`;
-  writeFileSync(tmp, JSON.stringify(cred, null, 2), { mode: 0o600 });
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, file);
+  writeFileAtomic(join(dataDir, CREDENTIAL_FILE), JSON.stringify(cred, null, 2), { mode: 0o600, exactMode: true, dirMode: 0o700 });
 }
 
 /** What to do when the server answers 401 to the stored credential or to the token. */

@@ -10,11 +10,12 @@
  * `module_result`; a result that cannot be sent (session down) is kept and sent after the next
  * `welcome`.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { z } from "zod";
 import { ModuleRef, type AgentFrame, type ModuleFrame } from "@outpost/shared";
+import { writeFileAtomic } from "./fs.js";
 import type { ContainerRuntime, PullProgress } from "./runtime/types.js";
 
 export const MODULES_FILE = "modules.json";
@@ -161,10 +162,8 @@ export class ModuleManager {
 
   /** Written to a temporary file and renamed, so a crash never leaves half a file. */
   private save(): void {
-    const file = join(this.o.dataDir, MODULES_FILE);
     const body = JSON.stringify({ modules: [...this.installed.values()] } satisfies z.infer<typeof ModulesFile>, null, 2);
-    writeFileSync(`${file}.tmp`, body + "\n", { mode: 0o600 });
-    renameSync(`${file}.tmp`, file);
+    writeFileAtomic(join(this.o.dataDir, MODULES_FILE), body + "\n", { mode: 0o600 });
   }
 }
 

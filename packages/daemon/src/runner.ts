@@ -35,6 +35,9 @@ const MAX_CHUNKS_PER_FRAME = 256;
 /** SIGTERM grace for a container of an earlier process whose attempt the server no longer knows. */
 const ADOPTED_STOP_GRACE_S = 5;
 
+/** How held attempts are keyed. */
+const keyOf = (jobId: string, attempt: number): string => `${jobId}:${attempt}`;
+
 type Held = {
   jobId: string;
   attempt: number;
@@ -44,8 +47,6 @@ type Held = {
   adopted: OwnedContainer | null;
   /** Bytes of each stream the server already has (re-read from docker after a restart). */
   skip: Record<"stdout" | "stderr", number>;
-  key: string;
-  phase: "starting" | "running" | "exited";
   job: RunningJob | null;
   containerId: string | null;
   nextSeq: number;
@@ -121,7 +122,7 @@ export class JobRunner {
     this.leaseTtlMs = leaseTtlS * 1000;
     const now = this.clock();
     for (const r of resume) {
-      const h = this.held.get(`${r.job_id}:${r.attempt}`);
+      const h = this.held.get(keyOf(r.job_id, r.attempt));
       if (!h?.adopted) continue;
       const owned = h.adopted;
       h.adopted = null;
@@ -152,8 +153,7 @@ export class JobRunner {
       const h = this.newHeld(c.jobId, c.attempt, null);
       h.adopted = c;
       h.containerId = c.containerId;
-      h.phase = "running";
-      this.held.set(h.key, h);
+      this.held.set(keyOf(c.jobId, c.attempt), h);
       this.o.log.info({ job_id: c.jobId, attempt: c.attempt, container: c.containerId, running: c.running }, "re-attaching to a container left by an earlier run");
     }
   }
@@ -168,12 +168,12 @@ export class JobRunner {
         return void this.onAssign(frame);
       case "renewed":
         for (const l of frame.leases) {
-          const h = this.held.get(`${l.job_id}:${l.attempt}`);
+          const h = this.held.get(keyOf(l.job_id, l.attempt));
           if (h) h.leaseDeadlineMs = this.clock() + this.leaseTtlMs;
         }
         return;
       case "cancel": {
-        const h = this.held.get(`${frame.job_id}:${frame.attempt}`);
+        const h = this.held.get(keyOf(frame.job_id, frame.attempt));
         if (!h || h.cancel) return;
         h.cancel = { reason: frame.reason, graceS: frame.grace_s };
         this.o.log.info({ job_id: frame.job_id, attempt: frame.attempt, reason: frame.reason }, "stopping the job's container");
@@ -182,11 +182,11 @@ export class JobRunner {
       }
       case "stale": {
         // An adopted container the server no longer recognises gets a short SIGTERM grace first.
-        const key = `${frame.job_id}:${frame.attempt}`;
+        const key = keyOf(frame.job_id, frame.attempt);
         return void this.fence(key, frame.message, this.held.get(key)?.adopted ? ADOPTED_STOP_GRACE_S : 0);
       }
       case "logs_ack": {
-        const h = this.held.get(`${frame.job_id}:${frame.attempt}`);
+        const h = this.held.get(keyOf(frame.job_id, frame.attempt));
         if (!h) return;
         let n = 0;
         while (n < h.unacked.length && h.unacked[n]!.seq <= frame.acked_seq) {
@@ -198,7 +198,7 @@ export class JobRunner {
         return;
       }
       case "finished_ack": {
-        const key = `${frame.job_id}:${frame.attempt}`;
+        const key = keyOf(frame.job_id, frame.attempt);
         const h = this.held.get(key);
         if (!h) return;
         this.release(key, h);
@@ -246,8 +246,6 @@ export class JobRunner {
       assign,
       adopted: null,
       skip: { stdout: 0, stderr: 0 },
-      key: `${jobId}:${attempt}`,
-      phase: "starting",
       job: null,
       containerId: null,
       nextSeq: 0,
@@ -268,7 +266,7 @@ export class JobRunner {
   }
 
   private onAssign(a: AssignFrame): void {
-    const key = `${a.job_id}:${a.attempt}`;
+    const key = keyOf(a.job_id, a.attempt);
     const ref = { job_id: a.job_id, attempt: a.attempt };
     if (this.held.has(key)) return;
     const installed = this.o.hasModule({ name: a.module, version: a.version });
@@ -301,7 +299,6 @@ export class JobRunner {
     }
     h.containerId = h.job.containerId;
     if (h.fenced) return void h.job.stop(0).then(() => h.job!.remove());
-    h.phase = "running";
     h.startedAt ??= new Date(this.clock()).toISOString();
     this.o.send({ type: "started", ...ref, container_id: h.containerId });
     if (h.cancel) void h.job.stop(h.cancel.graceS);
@@ -312,7 +309,6 @@ export class JobRunner {
       return this.finish(h, { outcome: "failed", exit_code: null, reason: "internal", message: `lost track of the container: ${(err as Error).message}` });
     }
     if (h.fenced) return;
-    h.phase = "exited";
     this.endLine(h);
     const outputs = await h.job.outputs().catch((err: Error) => ({ error: err.message }) as { reportJson?: unknown; reportMarkdown?: string; error?: string });
     if (outputs.reportJson !== undefined || outputs.reportMarkdown !== undefined) {
@@ -335,7 +331,6 @@ export class JobRunner {
 
   private finish(h: Held, r: Omit<Finished, "type" | "job_id" | "attempt" | "last_seq">): void {
     if (h.fenced) return;
-    h.phase = "exited";
     this.flush();
     h.finished = { type: "finished", job_id: h.jobId, attempt: h.attempt, ...r, last_seq: h.nextSeq - 1 };
     this.o.log.info({ job_id: h.jobId, attempt: h.attempt, outcome: r.outcome, reason: r.reason }, "job finished");
@@ -353,7 +348,7 @@ export class JobRunner {
     this.held.delete(key);
     void h.job?.remove().catch((err: Error) => this.o.log.warn({ err, key }, "could not remove the container"));
     this.announce();
-    if (!this.held.size) for (const w of this.idleWaiters.splice(0)) w();
+    this.wakeIfIdle();
   }
 
   /** Stops and forgets an attempt without reporting it: it is not ours any more. */
@@ -372,6 +367,11 @@ export class JobRunner {
       this.o.log.warn({ err, key }, "could not stop the container");
     }
     if (!this.draining) this.announce();
+    this.wakeIfIdle();
+  }
+
+  /** Once nothing is held, resolves whoever drain() left waiting for that. */
+  private wakeIfIdle(): void {
     if (!this.held.size) for (const w of this.idleWaiters.splice(0)) w();
   }
 

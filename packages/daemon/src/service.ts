@@ -9,10 +9,11 @@
  * systemctl calls go through systemctl() below; nothing else here talks to the running system.
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, rmdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, rmdirSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ConfigError, loadAgentConfig, type AgentConfig } from "./config.js";
+import { writeFileAtomic } from "./fs.js";
 import { CREDENTIAL_FILE } from "./identity.js";
 
 export const UNIT_NAME = "outpost-agent.service";
@@ -73,8 +74,7 @@ function configJson(config: AgentConfig): string {
 const quoteArg = (s: string) => (/[\s"'\\]/.test(s) ? `"${s.replace(/(["\\])/g, "\\$1")}"` : s);
 
 export function unitFile(config: AgentConfig, paths: { node: string; bin: string; config: string }): string {
-  const drainS = (config as Partial<Record<"drainDeadlineS", number>>).drainDeadlineS ?? 60;
-  const stopS = drainS + config.cancelGraceS + STOP_MARGIN_S;
+  const stopS = config.drainDeadlineS + config.cancelGraceS + STOP_MARGIN_S;
   return `# Written by \`outpost-agent install\`; \`outpost-agent uninstall\` removes it.
 [Unit]
 Description=Outpost agent (runs Outpost jobs in Docker containers)
@@ -98,13 +98,9 @@ WantedBy=multi-user.target
 `;
 }
 
-/** Writes atomically with the given mode, creating parent directories. */
+/** Writes atomically with exactly the given mode, creating parent directories. */
 function writeFile(path: string, text: string, mode: number): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
-  const tmp = `${path}.tmp`;
-  writeFileSync(tmp, text, { mode });
-  chmodSync(tmp, mode);
-  renameSync(tmp, path);
+  writeFileAtomic(path, text, { mode, exactMode: true, dirMode: 0o755 });
 }
 
 /** `outpost-agent install`: 0 done, 1 bad flags or files not writable, 2 systemd refused to start it. */

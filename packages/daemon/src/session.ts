@@ -18,9 +18,9 @@ import {
   type FrameOf,
   type ModuleRef,
   type HostOs,
+  SILENT_AFTER_PINGS,
 } from "@outpost/shared";
 
-const SILENT_AFTER_PINGS = 3;
 const SEND_HIGH_WATER = 4 * 1024 * 1024;
 
 export type Backoff = { baseMs: number; capMs: number };
@@ -61,10 +61,6 @@ export class AgentSession {
     private readonly opts: { url: string; credential: string; log: Logger; backoff?: Backoff },
     private readonly on: SessionHandlers,
   ) {}
-
-  get connected(): boolean {
-    return this.welcomed && this.ws?.readyState === WebSocket.OPEN;
-  }
 
   get congested(): boolean {
     return (this.ws?.bufferedAmount ?? 0) > SEND_HIGH_WATER;

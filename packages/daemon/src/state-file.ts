@@ -5,8 +5,9 @@
  * later write. An unchanged state is rewritten only every REFRESH_MS, so updated_at stays fresh
  * enough for a reader to tell a live daemon from a pid that was reused after a crash.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { writeFileAtomic } from "./fs.js";
 
 export const STATE_FILE = "state.json";
 const MIN_INTERVAL_MS = 250;
@@ -87,11 +88,8 @@ export class StateFile {
     const body = JSON.stringify(this.state);
     if (!force && body === this.lastWritten && Date.now() - this.lastWriteMs < REFRESH_MS) return;
     const text = `${JSON.stringify({ ...this.state, updated_at: new Date().toISOString() } satisfies AgentState, null, 2)}\n`;
-    const tmp = `${this.path}.${process.pid}.tmp`;
     try {
-      mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
-      writeFileSync(tmp, text, { mode: 0o644 });
-      renameSync(tmp, this.path);
+      writeFileAtomic(this.path, text, { mode: 0o644, dirMode: 0o700 });
       this.lastWritten = body;
       this.lastWriteMs = Date.now();
       this.failed = false;

@@ -5,7 +5,7 @@
  * also 2 running but not connected to the server, 1 bad flags or an unreadable file.
  */
 import { existsSync } from "node:fs";
-import { ConfigError, loadAgentConfig } from "./config.js";
+import { ConfigError, DEFAULT_DATA_DIR, loadAgentConfig, splitFlags } from "./config.js";
 import { readCredential } from "./identity.js";
 import { CONFIG_PATH } from "./service.js";
 import { readStateFile, STATE_FILE, type AgentState } from "./state-file.js";
@@ -39,27 +39,14 @@ function ago(iso: string, now: number): string {
 function dataDirOf(argv: string[], env: NodeJS.ProcessEnv): { dataDir?: string; problems: string[] } {
   let dataDir: string | undefined;
   let config: string | undefined;
-  const problems: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const eq = arg.indexOf("=");
-    const name = eq > 0 ? arg.slice(0, eq) : arg;
-    const value = eq > 0 ? arg.slice(eq + 1) : argv[i + 1];
-    if (name !== "--data-dir" && name !== "--config") {
-      problems.push(`${arg}: unknown option (status takes --config FILE or --data-dir DIR)`);
-      continue;
-    }
-    if (value === undefined || value === "" || (eq < 0 && value.startsWith("--"))) {
-      problems.push(`${name}: needs a value`);
-      continue;
-    }
-    if (eq < 0) i++;
+  const { values, problems } = splitFlags(argv, ["--data-dir", "--config"], "status takes --config FILE or --data-dir DIR", { emptyIsMissing: true });
+  for (const { name, value } of values) {
     if (name === "--data-dir") dataDir = value;
     else config = value;
   }
   if (problems.length || dataDir) return { dataDir, problems };
   config ??= env.OUTPOST_CONFIG ?? (existsSync(CONFIG_PATH) ? CONFIG_PATH : undefined);
-  if (!config) return { dataDir: env.OUTPOST_DATA_DIR || "./data/agent", problems };
+  if (!config) return { dataDir: env.OUTPOST_DATA_DIR || DEFAULT_DATA_DIR, problems };
   try {
     return { dataDir: loadAgentConfig(["--config", config], {}).dataDir, problems };
   } catch (err) {

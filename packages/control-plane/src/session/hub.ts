@@ -22,6 +22,7 @@ import {
   MAX_BAD_FRAMES,
   MAX_FRAME_BYTES,
   PROTOCOL_VERSION,
+  SILENT_AFTER_PINGS,
   parseFrame,
   type FrameOf,
   type ResumePoint,
@@ -43,8 +44,6 @@ import { markAllDisconnected, markConnected, markDisconnected, touchLastSeen } f
 type AgentMessage = AgentFrame;
 type Handler<T extends AgentMessage["type"]> = (s: Session, f: FrameOf<AgentMessage, T>) => void;
 
-/** Silent for this many heartbeats (by the server's clock) -> Unknown. 3 x 10 s = 30 s by default. */
-export const SILENT_AFTER_PINGS = 3;
 /** Stop assigning to a session whose socket has this much unsent data (backpressure). */
 const SEND_HIGH_WATER = 4 * 1024 * 1024;
 /** How long an agent gets between SIGTERM and SIGKILL on cancel. */

@@ -104,41 +104,36 @@ export class DockerRuntime implements ContainerRuntime {
   async ensureImage(image: string): Promise<void> {
     try {
       if (await this.hasImage(image)) return;
-      const stream = await this.docker.pull(image);
-      const events = await new Promise<Array<{ error?: string }>>((resolve, reject) => {
-        this.docker.modem.followProgress(stream, (err: Error | null, out: Array<{ error?: string }>) =>
-          err ? reject(err) : resolve(out),
-        );
-      });
-      // A failed pull can still end the stream cleanly, with the failure as its last event.
-      const failed = events.find((e) => typeof e?.error === "string");
-      if (failed) throw new Error(failed.error);
-      if (!(await this.hasImage(image))) throw new Error("pull finished but the image is still missing");
+      await this.pull(image);
     } catch (err) {
-      if (err instanceof RuntimeError) throw err;
       throw new RuntimeError("image", `image ${image} is not present and could not be pulled: ${dockerMessage(err)}`);
     }
   }
 
   async pullImage(image: string, onProgress: (p: PullProgress) => void): Promise<void> {
     try {
-      const stream = await this.docker.pull(image);
-      const events = await new Promise<Array<{ error?: string; errorDetail?: { message?: string } }>>((resolve, reject) => {
-        this.docker.modem.followProgress(
-          stream,
-          (err: Error | null, out: Array<{ error?: string }>) => (err ? reject(err) : resolve(out)),
-          (e: { status?: string; id?: string; progress?: string }) => {
-            if (typeof e?.status === "string") onProgress({ status: e.status, ...(e.id ? { id: e.id } : {}), ...(e.progress ? { progress: e.progress } : {}) });
-          },
-        );
-      });
-      // A failed pull can end the stream cleanly, with the registry's error as its last event.
-      const failed = events.find((e) => typeof e?.error === "string");
-      if (failed) throw new Error(failed.errorDetail?.message ?? failed.error);
-      if (!(await this.hasImage(image))) throw new Error("pull finished but the image is still missing");
+      await this.pull(image, onProgress);
     } catch (err) {
       throw new RuntimeError("image", `pulling ${image} failed: ${dockerMessage(err)}`);
     }
+  }
+
+  /** Pulls image to the end of docker's progress stream; throws (a plain Error) unless it is then present. */
+  private async pull(image: string, onProgress?: (p: PullProgress) => void): Promise<void> {
+    const stream = await this.docker.pull(image);
+    const events = await new Promise<Array<{ error?: string; errorDetail?: { message?: string } }>>((resolve, reject) => {
+      this.docker.modem.followProgress(
+        stream,
+        (err: Error | null, out: Array<{ error?: string }>) => (err ? reject(err) : resolve(out)),
+        (e: { status?: string; id?: string; progress?: string }) => {
+          if (onProgress && typeof e?.status === "string") onProgress({ status: e.status, ...(e.id ? { id: e.id } : {}), ...(e.progress ? { progress: e.progress } : {}) });
+        },
+      );
+    });
+    // A failed pull can end the stream cleanly, with the registry's error as its last event.
+    const failed = events.find((e) => typeof e?.error === "string");
+    if (failed) throw new Error(failed.errorDetail?.message ?? failed.error);
+    if (!(await this.hasImage(image))) throw new Error("pull finished but the image is still missing");
   }
 
   async start(spec: JobSpec, sink: OutputSink): Promise<RunningJob> {
@@ -149,7 +144,7 @@ export class DockerRuntime implements ContainerRuntime {
     if (badEnv.length > 0) throw new RuntimeError("create", `env keys must start with OUTPOST_: ${badEnv.join(", ")}`);
 
     await this.ensureImage(spec.image);
-    const dir = this.attemptDir(spec);
+    const dir = this.attemptDir(spec.jobId, spec.attempt);
     try {
       await this.prepareScratch(dir, spec.inputs);
     } catch (err) {
@@ -193,7 +188,7 @@ export class DockerRuntime implements ContainerRuntime {
     // follow: what the log driver kept so far, then live output until the container exits.
     const stream = (await container.logs({ follow: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream & { destroy?: () => void };
     const { drained, cutStream } = this.demux(stream, sink);
-    const dir = path.join(this.scratchDir, `${owned.jobId}-${owned.attempt}`);
+    const dir = this.attemptDir(owned.jobId, owned.attempt);
     return new DockerJob(container, dir, drained, cutStream, this.reportCapBytes);
   }
 
@@ -215,8 +210,9 @@ export class DockerRuntime implements ContainerRuntime {
     await this.docker.getContainer(containerId).remove({ force: true, v: true }).catch(ignoreStatus(404, 409));
   }
 
-  private attemptDir(spec: JobSpec): string {
-    return path.join(this.scratchDir, `${spec.jobId}-${spec.attempt}`);
+  /** `<scratchDir>/<jobId>-<attempt>`: the attempt's in/ and out/ dirs. */
+  private attemptDir(jobId: string, attempt: number): string {
+    return path.join(this.scratchDir, `${jobId}-${attempt}`);
   }
 
   /** in/ is root-owned and world-readable; out/ must be writable by the job's (non-root) user. */

@@ -16,6 +16,11 @@ export const SESSION_PATH = "/api/v1/agent/session" as const;
 
 /** Largest frame either side accepts; a larger one closes the session with 1009. */
 export const MAX_FRAME_BYTES = 1024 * 1024;
+/**
+ * A peer silent for this many heartbeats is presumed gone: the server marks the agent Unknown and
+ * closes the session; the agent redials (docs/protocol.md, "Heartbeat and liveness").
+ */
+export const SILENT_AFTER_PINGS = 3;
 /** Largest log chunk payload the agent sends (bytes of data per chunk). */
 export const MAX_LOG_CHUNK_BYTES = 64 * 1024;
 /** Malformed frames tolerated per session before a policy close. */
