@@ -4,7 +4,7 @@ import { useSession } from "../auth/session";
 import { errorText } from "../api/client";
 import type { Agent } from "../api/types";
 import { ConfirmDialog } from "../components/dialog";
-import { Empty, ErrorState, Loading } from "../components/states";
+import { ListStates } from "../components/states";
 import { LoadMore, TableWrap, type SortState } from "../components/table-parts";
 import { useToast } from "../components/toast";
 import { AgentsFilters } from "./agents-filters";
@@ -65,13 +65,9 @@ export function AgentsTab({ openAgentId, onOpenAgent }: Props) {
     <section aria-label="All Agents">
       <AgentsFilters filters={filters} onChange={changeFilters} updatedAt={list.updatedAt} refreshing={list.loading && list.items.length > 0} />
       {selected.size > 0 && <BulkActions selected={[...selected]} org={filters.org} onClear={() => setSelected(new Set())} onDone={list.reload} />}
-      {list.error && <ErrorState message={list.error} onRetry={list.reload} />}
-      {list.loading && list.items.length === 0 && !list.error && <Loading label="Loading agents…" />}
-      {!list.loading && !list.error && list.items.length === 0 && (
-        <Empty title={filtered ? "No agents match these filters." : "No agents yet."}>
-          {filtered ? "Change the search or filters to see more." : "Generate a token and start an agent with it to see it here."}
-        </Empty>
-      )}
+      <ListStates list={list} loadingLabel="Loading agents…" emptyTitle={filtered ? "No agents match these filters." : "No agents yet."}>
+        {filtered ? "Change the search or filters to see more." : "Generate a token and start an agent with it to see it here."}
+      </ListStates>
       {list.items.length > 0 && (
         <TableWrap label="Agents">
           <AgentsTable

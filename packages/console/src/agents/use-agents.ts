@@ -2,13 +2,14 @@
  * The All Agents list: filters -> GET /agents, pushed agent changes patched into the rows, and,
  * while a search is active, further pages fetched by themselves so matches beyond page one show.
  */
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect } from "react";
 import { useSession } from "../auth/session";
-import { ApiError } from "../api/client";
+import { isNotFound } from "../api/client";
 import { useChanges } from "../api/events";
 import { usePagedList } from "../api/use-paged-list";
 import type { Agent } from "../api/types";
 import type { SortState } from "../components/table-parts";
+import { useDebouncedSearch } from "../components/use-debounced-search";
 
 export type AgentSort = "name" | "status" | "status_updated_at" | "version" | "host_os" | "last_restarted_at";
 export type SearchBy = "name" | "module";
@@ -37,12 +38,7 @@ function matches(agent: Agent, filters: AgentFilters): boolean {
 
 export function useAgents(filters: AgentFilters, sort: SortState<AgentSort>) {
   const { api } = useSession();
-  const [q, setQ] = useState(filters.q);
-  // Debounced so typing does not send one request per key.
-  useEffect(() => {
-    const timer = setTimeout(() => setQ(filters.q.trim()), 250);
-    return () => clearTimeout(timer);
-  }, [filters.q]);
+  const q = useDebouncedSearch(filters.q);
 
   const query = {
     limit: PAGE_SIZE,
@@ -72,7 +68,7 @@ export function useAgents(filters: AgentFilters, sort: SortState<AgentSort>) {
         }
         replaceRow(id, matches(agent, filters) ? agent : null);
       } catch (err) {
-        if (err instanceof ApiError && err.httpStatus === 404) replaceRow(id, null);
+        if (isNotFound(err)) replaceRow(id, null);
       }
     },
     [api, items, filters, replaceRow, reload],

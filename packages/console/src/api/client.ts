@@ -119,6 +119,11 @@ export async function fetchMe<T>(token: string): Promise<T> {
   return json.details;
 }
 
+/** True for the server's 404: the thing asked about no longer exists (or never did). */
+export function isNotFound(err: unknown): boolean {
+  return err instanceof ApiError && err.httpStatus === 404;
+}
+
 export function errorText(err: unknown): string {
   if (err instanceof ApiError) return err.describe();
   return err instanceof Error ? err.message : String(err);

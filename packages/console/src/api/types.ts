@@ -2,7 +2,6 @@
 import type {
   AgentModuleFunctions as AgentModuleFunctionsSchema,
   CreatedToken as CreatedTokenSchema,
-  InstalledModule as InstalledModuleSchema,
   Me as MeSchema,
   ModuleHistoryEntry as ModuleHistoryEntrySchema,
   PoolOverview as PoolOverviewSchema,
@@ -18,7 +17,6 @@ type Out<T extends { _zod: { output: unknown } }> = T["_zod"]["output"];
 
 export type Me = Out<typeof MeSchema>;
 export type CreatedToken = Out<typeof CreatedTokenSchema>;
-export type InstalledModule = Out<typeof InstalledModuleSchema>;
 export type StatusHistoryEntry = Out<typeof StatusHistoryEntrySchema>;
 export type ModuleHistoryEntry = Out<typeof ModuleHistoryEntrySchema>;
 export type AgentModuleFunctions = Out<typeof AgentModuleFunctionsSchema>;

@@ -36,7 +36,6 @@ export function describeSignInError(err: unknown): string {
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [token, setToken] = useState<string | null>(() => sessionStorage.getItem(STORAGE_KEY));
   const [me, setMe] = useState<Me | null>(null);
-  const [restoring, setRestoring] = useState(token !== null);
   const [notice, setNotice] = useState<string | null>(null);
 
   const signOut = useCallback(() => {
@@ -57,14 +56,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     if (!token || me) return;
     fetchMe<Me>(token).then(
-      (value) => {
-        setMe(value);
-        setRestoring(false);
-      },
+      (value) => setMe(value),
       (err: unknown) => {
         setNotice(describeSignInError(err));
         signOut();
-        setRestoring(false);
       },
     );
     // Only on first load; signIn sets `me` itself.
@@ -83,6 +78,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     () => (token && me ? { api: new Api(token), me, signOut: () => { setNotice("You have signed out."); signOut(); } } : null),
     [token, me, signOut],
   );
+
+  // A token without its user only exists while a stored token is being checked: signIn sets both
+  // together, signOut clears both.
+  const restoring = token !== null && me === null;
 
   return <SessionContext.Provider value={{ session, restoring, notice, signIn }}>{children}</SessionContext.Provider>;
 }

@@ -1,6 +1,7 @@
 /** A row's action menu: a labelled button opening role="menu"; arrows move, Escape closes and returns focus. */
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import { MoreIcon } from "./icons";
+import { useOutsideDismiss } from "./use-outside-dismiss";
 
 export interface MenuItem {
   label: string;
@@ -14,14 +15,9 @@ export function RowMenu({ label, items }: { label: string; items: MenuItem[] }) 
   const button = useRef<HTMLButtonElement>(null);
 
   useEffect(() => {
-    if (!open) return undefined;
-    root.current?.querySelector<HTMLButtonElement>("[role=menuitem]")?.focus();
-    const outside = (e: MouseEvent) => {
-      if (!root.current?.contains(e.target as Node)) setOpen(false);
-    };
-    document.addEventListener("mousedown", outside);
-    return () => document.removeEventListener("mousedown", outside);
+    if (open) root.current?.querySelector<HTMLButtonElement>("[role=menuitem]")?.focus();
   }, [open]);
+  useOutsideDismiss(open, root, setOpen);
 
   function onKey(e: KeyboardEvent) {
     const entries = Array.from(root.current?.querySelectorAll<HTMLButtonElement>("[role=menuitem]") ?? []);

@@ -1,5 +1,6 @@
 /** A small click-to-open popover anchored under its trigger; Escape or a click outside closes it. */
-import { useEffect, useRef, useState, type ReactNode } from "react";
+import { useRef, useState, type ReactNode } from "react";
+import { useOutsideDismiss } from "./use-outside-dismiss";
 
 interface PopoverProps {
   trigger: ReactNode;
@@ -12,14 +13,7 @@ export function Popover({ trigger, label, className, children }: PopoverProps) {
   const [open, setOpen] = useState(false);
   const root = useRef<HTMLSpanElement>(null);
   const button = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
-    if (!open) return undefined;
-    const outside = (e: MouseEvent) => {
-      if (!root.current?.contains(e.target as Node)) setOpen(false);
-    };
-    document.addEventListener("mousedown", outside);
-    return () => document.removeEventListener("mousedown", outside);
-  }, [open]);
+  useOutsideDismiss(open, root, setOpen);
   return (
     <span
       className="popover-root"

@@ -32,3 +32,21 @@ export function ErrorState({ message, onRetry }: { message: string; onRetry?: ()
     </div>
   );
 }
+
+interface ListStatesProps {
+  list: { error: string | null; loading: boolean; items: readonly unknown[]; reload: () => void };
+  loadingLabel: string;
+  emptyTitle: string;
+  children?: ReactNode;
+}
+
+/** A list's error (with retry), its first load, and its empty state; rows, when there are any, are the caller's. */
+export function ListStates({ list, loadingLabel, emptyTitle, children }: ListStatesProps) {
+  return (
+    <>
+      {list.error && <ErrorState message={list.error} onRetry={list.reload} />}
+      {list.loading && list.items.length === 0 && !list.error && <Loading label={loadingLabel} />}
+      {!list.loading && !list.error && list.items.length === 0 && <Empty title={emptyTitle}>{children}</Empty>}
+    </>
+  );
+}

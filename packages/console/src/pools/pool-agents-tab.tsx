@@ -4,7 +4,7 @@ import { usePagedList } from "../api/use-paged-list";
 import type { Agent } from "../api/types";
 import { AgentStatusBadge } from "../components/badge";
 import { formatTime } from "../components/format";
-import { Empty, ErrorState, Loading } from "../components/states";
+import { ListStates } from "../components/states";
 import { ActionsHeader, isInteractiveClick, LoadMore } from "../components/table-parts";
 import { RemoveFromPoolCell } from "./remove-from-pool";
 
@@ -19,9 +19,13 @@ export function PoolAgentsTab({ poolId, version, onOpenAgent, onChanged }: Props
   const { api } = useSession();
   const list = usePagedList<Agent>((cursor) => api.list<Agent>(`/pools/${poolId}/agents`, { limit: 50, cursor, archived: "all" }), `${poolId}:${version}`);
 
-  if (list.error) return <ErrorState message={list.error} onRetry={list.reload} />;
-  if (list.loading && list.items.length === 0) return <Loading label="Loading agents…" />;
-  if (list.items.length === 0) return <Empty title="No agents in this pool.">Select agents on All Agents and use Add to Pool….</Empty>;
+  if (list.error || list.items.length === 0) {
+    return (
+      <ListStates list={list} loadingLabel="Loading agents…" emptyTitle="No agents in this pool.">
+        Select agents on All Agents and use Add to Pool….
+      </ListStates>
+    );
+  }
   return (
     <>
       <table className="table compact">

@@ -1,7 +1,6 @@
 /** The selected pool: name, description and the Overview, Agents, Users and Jobs tabs. */
 import { useState } from "react";
 import { useSession } from "../auth/session";
-import { ApiError } from "../api/client";
 import { useChanges } from "../api/events";
 import { useLoad } from "../api/use-paged-list";
 import type { Pool } from "../api/types";
@@ -17,7 +16,6 @@ type TabKey = "overview" | "agents" | "users" | "jobs";
 interface Props {
   poolId: string;
   onOpenAgent: (id: string) => void;
-  onGone: () => void;
 }
 
 export function PoolDetail({ poolId, onOpenAgent }: Props) {
@@ -70,8 +68,4 @@ export function PoolDetail({ poolId, onOpenAgent }: Props) {
       </TabPanel>
     </article>
   );
-}
-
-export function isNotFound(err: unknown): boolean {
-  return err instanceof ApiError && err.httpStatus === 404;
 }

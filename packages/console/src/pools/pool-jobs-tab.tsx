@@ -5,15 +5,13 @@ import { usePagedList } from "../api/use-paged-list";
 import type { Job } from "../api/types";
 import { RunStatusBadge } from "../components/badge";
 import { formatTime } from "../components/format";
-import { Empty, ErrorState, Loading } from "../components/states";
+import { ListStates } from "../components/states";
 import { LoadMore } from "../components/table-parts";
 
 export function PoolJobsTab({ poolId, version }: { poolId: string; version: number }) {
   const { api } = useSession();
   const list = usePagedList<Job>((cursor) => api.list<Job>(`/pools/${poolId}/jobs`, { limit: 25, cursor, order: "desc" }), `${poolId}:${version}`);
-  if (list.error) return <ErrorState message={list.error} onRetry={list.reload} />;
-  if (list.loading && list.items.length === 0) return <Loading label="Loading jobs…" />;
-  if (list.items.length === 0) return <Empty title="No jobs have targeted this pool." />;
+  if (list.error || list.items.length === 0) return <ListStates list={list} loadingLabel="Loading jobs…" emptyTitle="No jobs have targeted this pool." />;
   return (
     <>
       <p>

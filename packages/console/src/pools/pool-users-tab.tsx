@@ -8,7 +8,7 @@ import { errorText } from "../api/client";
 import { usePagedList } from "../api/use-paged-list";
 import type { MembershipResult, PoolUser } from "../api/types";
 import { formatTime } from "../components/format";
-import { Empty, ErrorState, Loading } from "../components/states";
+import { ListStates } from "../components/states";
 import { ActionsHeader, LoadMore } from "../components/table-parts";
 import { useToast } from "../components/toast";
 import { RemoveFromPoolCell } from "./remove-from-pool";
@@ -52,9 +52,7 @@ export function PoolUsersTab({ poolId, version, onChanged }: { poolId: string; v
           </p>
         )}
       </form>
-      {list.error && <ErrorState message={list.error} onRetry={list.reload} />}
-      {list.loading && list.items.length === 0 && !list.error && <Loading label="Loading users…" />}
-      {!list.loading && !list.error && list.items.length === 0 && <Empty title="No users assigned to this pool." />}
+      <ListStates list={list} loadingLabel="Loading users…" emptyTitle="No users assigned to this pool." />
       {list.items.length > 0 && (
         <table className="table compact">
           <thead>

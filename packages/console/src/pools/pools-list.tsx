@@ -6,7 +6,7 @@ import type { Pool } from "../api/types";
 import { ConfirmDialog } from "../components/dialog";
 import { formatTime } from "../components/format";
 import { RowMenu } from "../components/menu";
-import { Empty, ErrorState, Loading } from "../components/states";
+import { ListStates } from "../components/states";
 import { ActionsHeader, isInteractiveClick, LoadMore, SortHeader, TableWrap, type SortState } from "../components/table-parts";
 import { useToast } from "../components/toast";
 import { PoolDialog } from "./pool-dialog";
@@ -59,11 +59,9 @@ export function PoolsList({ selectedId, onSelect }: { selectedId: string | null;
           New Pool
         </button>
       </div>
-      {list.error && <ErrorState message={list.error} onRetry={list.reload} />}
-      {list.loading && list.items.length === 0 && !list.error && <Loading label="Loading pools…" />}
-      {!list.loading && !list.error && list.items.length === 0 && (
-        <Empty title={search || archived !== "active" ? "No pools match." : "No pools yet."}>Use New Pool to group agents.</Empty>
-      )}
+      <ListStates list={list} loadingLabel="Loading pools…" emptyTitle={search || archived !== "active" ? "No pools match." : "No pools yet."}>
+        Use New Pool to group agents.
+      </ListStates>
       {list.items.length > 0 && (
         <TableWrap label="Pools">
           <table className="table pools-table">

@@ -14,7 +14,7 @@ export function PoolsTab({ onOpenAgent }: { onOpenAgent: (id: string) => void })
       <PoolsList selectedId={selectedId} onSelect={select} />
       <div className="pool-detail-pane">
         {selectedId ? (
-          <PoolDetail key={selectedId} poolId={selectedId} onOpenAgent={onOpenAgent} onGone={() => select(null)} />
+          <PoolDetail key={selectedId} poolId={selectedId} onOpenAgent={onOpenAgent} />
         ) : (
           <Empty title="Select a pool">Choose a pool on the left to see its agents, users, jobs and module coverage.</Empty>
         )}

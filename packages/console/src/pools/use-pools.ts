@@ -1,22 +1,18 @@
 /** The pools list: search, status filter, sort, and pushed pool changes patched into the rows. */
-import { useEffect, useState } from "react";
 import { useSession } from "../auth/session";
-import { ApiError } from "../api/client";
+import { isNotFound } from "../api/client";
 import { useChanges } from "../api/events";
 import { usePagedList } from "../api/use-paged-list";
 import type { Pool } from "../api/types";
 import type { SortState } from "../components/table-parts";
+import { useDebouncedSearch } from "../components/use-debounced-search";
 
 export type PoolSort = "name" | "inserted_at";
 export type PoolStatusFilter = "active" | "archived" | "all";
 
 export function usePools(search: string, archived: PoolStatusFilter, sort: SortState<PoolSort>) {
   const { api } = useSession();
-  const [q, setQ] = useState(search);
-  useEffect(() => {
-    const timer = setTimeout(() => setQ(search.trim()), 250);
-    return () => clearTimeout(timer);
-  }, [search]);
+  const q = useDebouncedSearch(search);
   const query = { limit: 25, q: q || undefined, archived, sort: sort.sort, order: sort.order };
   const list = usePagedList<Pool>((cursor) => api.list<Pool>("/pools", { ...query, cursor }), JSON.stringify(query));
 
@@ -28,7 +24,7 @@ export function usePools(search: string, archived: PoolStatusFilter, sort: SortS
         else if (fits) list.reload();
       },
       (err: unknown) => {
-        if (err instanceof ApiError && err.httpStatus === 404) list.replaceRow(event.id, null);
+        if (isNotFound(err)) list.replaceRow(event.id, null);
       },
     );
   });

@@ -3,7 +3,7 @@ import { JOB_STATUSES, RUN_STATUS_LABEL, TRIGGER_SOURCES } from "@outpost/shared
 import { useSession } from "../auth/session";
 import { useLoad } from "../api/use-paged-list";
 import type { Agent, Pool } from "../api/types";
-import { NO_RUN_FILTERS, type RunFilters } from "./use-runs";
+import { hasRunFilters, NO_RUN_FILTERS, type RunFilters } from "./use-runs";
 
 const TRIGGER_LABEL: Record<string, string> = { manual: "Manual", api: "API", schedule: "Schedule", webhook: "Webhook", event: "Event" };
 
@@ -12,7 +12,7 @@ export function RunsFilters({ filters, onChange }: { filters: RunFilters; onChan
   const agents = useLoad(() => api.list<Agent>("/agents", { archived: "all", limit: 200, sort: "name" }), "agents");
   const pools = useLoad(() => api.list<Pool>("/pools", { archived: "all", limit: 200, sort: "name" }), "pools");
   const set = <K extends keyof RunFilters>(key: K, value: RunFilters[K]) => onChange({ ...filters, [key]: value });
-  const active = JSON.stringify(filters) !== JSON.stringify(NO_RUN_FILTERS);
+  const active = hasRunFilters(filters);
   return (
     <div className="toolbar" role="search" aria-label="Filter runs">
       <div className="field">

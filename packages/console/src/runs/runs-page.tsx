@@ -5,13 +5,13 @@ import { useSession } from "../auth/session";
 import { errorText } from "../api/client";
 import { ConfirmDialog } from "../components/dialog";
 import { plural } from "../components/format";
-import { Empty, ErrorState, Loading } from "../components/states";
+import { ListStates } from "../components/states";
 import { LoadMore, TableWrap } from "../components/table-parts";
 import { useToast } from "../components/toast";
 import { RunsFilters } from "./runs-filters";
 import { RunsTable } from "./runs-table";
 import { RunDetail } from "./run-detail";
-import { filtersFromParams, filtersToParams, NO_RUN_FILTERS, useRuns } from "./use-runs";
+import { filtersFromParams, filtersToParams, hasRunFilters, useRuns } from "./use-runs";
 
 export function RunsPage() {
   const { runId } = useParams();
@@ -70,13 +70,9 @@ export function RunsPage() {
             </button>
           </div>
         )}
-        {list.error && <ErrorState message={list.error} onRetry={list.reload} />}
-        {list.loading && list.items.length === 0 && !list.error && <Loading label="Loading runs…" />}
-        {!list.loading && !list.error && list.items.length === 0 && (
-          <Empty title={JSON.stringify(filters) === JSON.stringify(NO_RUN_FILTERS) ? "No runs yet." : "No runs match these filters."}>
-            Runs appear here when jobs are sent to agents.
-          </Empty>
-        )}
+        <ListStates list={list} loadingLabel="Loading runs…" emptyTitle={hasRunFilters(filters) ? "No runs match these filters." : "No runs yet."}>
+          Runs appear here when jobs are sent to agents.
+        </ListStates>
         {list.items.length > 0 && (
           <TableWrap label="Runs">
             <RunsTable runs={list.items} selected={selected} onSelect={setSelected} openId={runId ?? null} onOpen={(id) => navigate(`/runs/${id}${search}`)} />

@@ -1,7 +1,7 @@
 /** The runs list: filters -> GET /jobs, pushed job changes refetch just the affected row. */
 import { useRef } from "react";
 import { useSession } from "../auth/session";
-import { ApiError } from "../api/client";
+import { isNotFound } from "../api/client";
 import { useChanges } from "../api/events";
 import { usePagedList } from "../api/use-paged-list";
 import type { Job } from "../api/types";
@@ -17,6 +17,11 @@ export interface RunFilters {
 }
 
 export const NO_RUN_FILTERS: RunFilters = { status: "", agentId: "", triggerSource: "", poolId: "", from: "", to: "" };
+
+/** True when any filter is set, i.e. the list may be hiding runs. */
+export function hasRunFilters(filters: RunFilters): boolean {
+  return JSON.stringify(filters) !== JSON.stringify(NO_RUN_FILTERS);
+}
 
 /** Filters live in the URL (?status=&agent=&trigger=&pool=&from=&to=) so a filtered view is a link. */
 const PARAM: Record<keyof RunFilters, string> = { status: "status", agentId: "agent", triggerSource: "trigger", poolId: "pool", from: "from", to: "to" };
@@ -63,7 +68,7 @@ export function useRuns(filters: RunFilters) {
         list.replaceRow(job.id, statuses && !statuses.includes(job.status) ? null : job);
       },
       (err: unknown) => {
-        if (err instanceof ApiError && err.httpStatus === 404) list.replaceRow(event.id, null);
+        if (isNotFound(err)) list.replaceRow(event.id, null);
       },
     );
   });
