@@ -6,7 +6,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import pino, { type Logger } from "pino";
-import type { AgentConfig } from "./config.js";
+import { labelsOf, type AgentConfig } from "./config.js";
 import { FatalError, catalogImage, readCredential, register } from "./identity.js";
 import { hostFacts } from "./system-info.js";
 import { DockerRuntime } from "./runtime/docker.js";
@@ -22,7 +22,7 @@ export type RunningAgent = { agentId: string; stop: () => Promise<void>; done: P
 export async function startAgent(config: AgentConfig, opts: { log?: Logger; runtime?: ContainerRuntime } = {}): Promise<RunningAgent> {
   const log = opts.log ?? pino({ level: config.logLevel, redact: ["credential", "token"] });
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const runtime = opts.runtime ?? new DockerRuntime({ scratchDir: join(config.dataDir, "jobs") });
+  const runtime = opts.runtime ?? new DockerRuntime({ scratchDir: join(config.dataDir, "jobs"), labels: labelsOf(config) });
   const startedAt = new Date().toISOString();
 
   // Modules: in the catalog, and their image here. A module that fails either check stops the start.

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { ModuleName, SemverString, type ModuleRef } from "@outpost/shared";
+import { LABEL } from "./runtime/docker.js";
 
 const MODULE_SPEC_MESSAGE = "must be NAME@VERSION, such as hello@1.0.0";
 
@@ -25,6 +26,17 @@ const ModuleSpec = z
 /** Where run keeps its credential and job scratch dirs unless told otherwise. */
 export const DEFAULT_DATA_DIR = "./data/agent";
 
+/** KEY=VALUE, a Docker label set on every job container of this agent. */
+const ContainerLabel = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,127}=[^\s=][^\n]{0,255}$/, "must be KEY=VALUE, such as outpost.test-run=1234 (KEY lower case, VALUE not empty)")
+  .refine((s) => !(Object.values(LABEL) as string[]).includes(s.slice(0, s.indexOf("="))), "sets a label the agent sets itself");
+
+/** The labels as the runtime takes them. */
+export function labelsOf(config: Pick<AgentConfig, "containerLabels">): Record<string, string> {
+  return Object.fromEntries(config.containerLabels.map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+}
+
 export const AgentConfig = z.object({
   /** OUTPOST_URL: the control plane, e.g. http://127.0.0.1:7070 */
   url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL such as http://127.0.0.1:7070" }).transform((u) => u.replace(/\/+$/, "")),
@@ -44,6 +56,11 @@ export const AgentConfig = z.object({
   cancelGraceS: z.coerce.number().int().min(0).max(3600).default(10),
   /** OUTPOST_DRAIN_DEADLINE_S: on SIGTERM, how long running jobs may go on before they are stopped. */
   drainDeadlineS: z.coerce.number().int().min(0).max(86_400).default(60),
+  /**
+   * OUTPOST_CONTAINER_LABELS (comma separated) or --container-label, repeatable: KEY=VALUE labels
+   * on every job container; the agent then treats only containers carrying them all as its own.
+   */
+  containerLabels: z.array(ContainerLabel).max(20).default([]),
 });
 export type AgentConfig = z.infer<typeof AgentConfig>;
 
@@ -58,6 +75,7 @@ const ENV: Record<Key, string> = {
   logLevel: "OUTPOST_LOG_LEVEL",
   cancelGraceS: "OUTPOST_CANCEL_GRACE_S",
   drainDeadlineS: "OUTPOST_DRAIN_DEADLINE_S",
+  containerLabels: "OUTPOST_CONTAINER_LABELS",
 };
 const FLAG: Record<string, Key> = {
   "--url": "url",
@@ -69,7 +87,10 @@ const FLAG: Record<string, Key> = {
   "--log-level": "logLevel",
   "--cancel-grace": "cancelGraceS",
   "--drain-deadline": "drainDeadlineS",
+  "--container-label": "containerLabels",
 };
+/** Keys whose value is a list: comma separated in env, the flag repeatable. */
+const LISTS: readonly Key[] = ["modules", "containerLabels"];
 /** Each key's flag, for naming where a bad value came from. */
 const FLAG_OF = Object.fromEntries(Object.entries(FLAG).map(([flag, key]) => [key, flag])) as Record<Key, string>;
 
@@ -137,12 +158,12 @@ export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv = process
   for (const key of Object.keys(ENV) as Key[]) {
     const e = env[ENV[key]];
     if (e !== undefined && e !== "") {
-      raw[key] = key === "modules" ? e.split(",").map((s) => s.trim()).filter(Boolean) : e;
+      raw[key] = LISTS.includes(key) ? e.split(",").map((s) => s.trim()).filter(Boolean) : e;
       source[key] = ENV[key];
     }
     const f = flags[key];
     if (f) {
-      raw[key] = key === "modules" ? f : f[f.length - 1];
+      raw[key] = LISTS.includes(key) ? f : f[f.length - 1];
       source[key] = FLAG_OF[key];
     }
   }

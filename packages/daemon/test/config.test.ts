@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadAgentConfig } from "../src/config.js";
+import { ConfigError, labelsOf, loadAgentConfig } from "../src/config.js";
 import { fullJitter } from "../src/session.js";
 
 describe("loadAgentConfig", () => {
@@ -45,6 +45,21 @@ describe("loadAgentConfig", () => {
     expect(err!.problems).toEqual(
       expect.arrayContaining([expect.stringMatching(/^--drain-deadline="soon": /), expect.stringMatching(/^--cancel-grace="-1": /)]),
     );
+  });
+
+  it("takes container labels from env (comma separated) or repeated flags, and refuses the agent's own label keys", () => {
+    expect(loadAgentConfig([], { OUTPOST_URL: "http://x:1", OUTPOST_CONTAINER_LABELS: "outpost.test-run=abc, team=qa" }).containerLabels).toEqual(["outpost.test-run=abc", "team=qa"]);
+    expect(labelsOf(loadAgentConfig(["--container-label", "a=1", "--container-label=b=x=y"], { OUTPOST_URL: "http://x:1" }))).toEqual({ a: "1", b: "x=y" });
+    let err: ConfigError | undefined;
+    try {
+      loadAgentConfig(["--container-label", "outpost.managed=false", "--container-label", "novalue"], { OUTPOST_URL: "http://x:1" });
+    } catch (e) {
+      err = e as ConfigError;
+    }
+    expect(err!.problems).toEqual([
+      expect.stringMatching(/^--container-label="outpost.managed=false": sets a label the agent sets itself/),
+      expect.stringMatching(/^--container-label="novalue": must be KEY=VALUE/),
+    ]);
   });
 
   it("requires a URL", () => {

@@ -10,7 +10,8 @@ import Dockerode from "dockerode";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { DockerRuntime } from "../src/runtime/docker.js";
 import { RuntimeError, type ExitResult, type JobSpec, type RunningJob } from "../src/runtime/types.js";
-import { describeDocker, ensureTestImage } from "./support/docker.js";
+import { describeDocker, ensureTestImage, removeTestRunContainers } from "./support/docker.js";
+import { TEST_RUN_ID, TEST_RUN_LABEL, TEST_RUN_LABELS } from "./support/test-run.js";
 
 const AGENT = `test-agent-${process.pid}-${Date.now().toString(36)}`;
 const docker = new Dockerode();
@@ -70,13 +71,11 @@ describeDocker("DockerRuntime", () => {
   beforeAll(async () => {
     image = await ensureTestImage();
     scratch = await mkdtemp(path.join(os.tmpdir(), "outpost-runtime-"));
-    runtime = new DockerRuntime({ docker, scratchDir: scratch });
+    runtime = new DockerRuntime({ docker, scratchDir: scratch, labels: TEST_RUN_LABELS });
   });
 
   afterAll(async () => {
-    const managed = await docker.listContainers({ all: true, filters: { label: ["outpost.managed=true"] } });
-    const left = managed.filter((c) => c.Labels["outpost.agent_id"]?.startsWith(AGENT));
-    await Promise.all(left.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+    await removeTestRunContainers(docker);
     if (scratch) await rm(scratch, { recursive: true, force: true });
   });
 
@@ -276,7 +275,7 @@ describeDocker("DockerRuntime", () => {
   });
 
   test("outputs() gives an error string for an oversize report and for invalid JSON", async () => {
-    const small = new DockerRuntime({ docker, scratchDir: scratch, reportCapBytes: 1024 });
+    const small = new DockerRuntime({ docker, scratchDir: scratch, reportCapBytes: 1024, labels: TEST_RUN_LABELS });
     const { job } = await run(
       sh("head -c 2000 /dev/zero | tr '\\0' x > /outpost/out/report.md; echo 'not json' > /outpost/out/report.json"),
       {},
@@ -360,5 +359,18 @@ describeDocker("DockerRuntime", () => {
     await runtime.removeContainer(running.containerId); // gone already: no error
     await done.remove();
     expect(await runtime.listOwned(agent)).toEqual([]);
+  });
+
+  test("extra labels go on every container, and only containers carrying them all are listed as owned", async () => {
+    const agent = `${AGENT}-labels`;
+    const job = await runtime.start(spec(["true"], { agentId: agent }), () => undefined);
+    await job.wait();
+    expect((await docker.getContainer(job.containerId).inspect()).Config.Labels).toMatchObject({ [TEST_RUN_LABEL]: TEST_RUN_ID, "outpost.managed": "true" });
+    // Another run (or a real agent with no extra labels) sees the same agent id but not this container.
+    const otherRun = new DockerRuntime({ docker, scratchDir: scratch, labels: { [TEST_RUN_LABEL]: `${TEST_RUN_ID}-other` } });
+    expect(await otherRun.listOwned(agent)).toEqual([]);
+    expect((await runtime.listOwned(agent)).map((c) => c.containerId)).toEqual([job.containerId]);
+    await job.remove();
+    expect(() => new DockerRuntime({ docker, scratchDir: scratch, labels: { "outpost.agent_id": "x" } })).toThrow(/outpost.agent_id/);
   });
 });

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Dockerode from "dockerode";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { describeDocker, ensureTestImage, TEST_IMAGE } from "./support/docker.js";
+import { describeDocker, ensureTestImage, removeTestRunContainers, TEST_IMAGE } from "./support/docker.js";
 import { AGENT_BIN, SERVER_BIN, apiClient, startProc, until, type Proc, jobHelpers } from "./support/processes.js";
 
 const STEP = (name: string, status: string) => `echo '::outpost::step {"name":"${name}","status":"${status}"}'`;
@@ -91,10 +91,7 @@ describeDocker("outpost-server and outpost-agent as processes", () => {
   afterAll(async () => {
     for (const a of agents) await a.kill("SIGKILL");
     await server?.kill("SIGTERM");
-    const docker = new Dockerode();
-    for (const c of await docker.listContainers({ all: true, filters: { label: ["outpost.managed=true"] } })) {
-      if (c.Names.some((n) => n.includes("outpost-"))) await docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
-    }
+    await removeTestRunContainers();
     rmSync(dir, { recursive: true, force: true });
   });
 

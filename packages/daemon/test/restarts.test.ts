@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Dockerode from "dockerode";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
-import { describeDocker, ensureTestImage, TEST_IMAGE } from "./support/docker.js";
+import { describeDocker, ensureTestImage, removeTestRunContainers, TEST_IMAGE } from "./support/docker.js";
 import { AGENT_BIN, freePort, startProc, startServer, until, type Proc, type ServerProc, jobHelpers } from "./support/processes.js";
 
 const MODULE = {
@@ -54,9 +54,7 @@ describeDocker("restarts that lose nothing", () => {
   afterEach(async () => {
     for (const p of procs.splice(0)) await p.kill("SIGKILL");
     await server?.proc.kill("SIGKILL");
-    for (const c of await docker.listContainers({ all: true, filters: { label: ["outpost.managed=true"] } })) {
-      if (c.Labels["outpost.job_id"] && c.Names.some((n) => n.startsWith("/outpost-"))) await docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
-    }
+    await removeTestRunContainers(docker);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

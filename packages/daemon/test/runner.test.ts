@@ -12,7 +12,8 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import type { AgentFrame, AssignFrame } from "@outpost/shared";
 import { JobRunner } from "../src/runner.js";
 import { DockerRuntime } from "../src/runtime/docker.js";
-import { describeDocker, ensureTestImage, TEST_IMAGE } from "./support/docker.js";
+import { describeDocker, ensureTestImage, removeTestRunContainers, TEST_IMAGE } from "./support/docker.js";
+import { TEST_RUN_LABELS } from "./support/test-run.js";
 import { until } from "./support/processes.js";
 
 const AGENT_ID = `runner-test-${process.pid}`;
@@ -41,7 +42,7 @@ function assign(over: Partial<AssignFrame> = {}): AssignFrame {
 function makeRunner(opts: { slots?: number; resync?: boolean } = {}) {
   const sent: AgentFrame[] = [];
   const runner = new JobRunner({
-    runtime: new DockerRuntime({ scratchDir: scratch }),
+    runtime: new DockerRuntime({ scratchDir: scratch, labels: TEST_RUN_LABELS }),
     agentId: AGENT_ID,
     slots: opts.slots ?? 2,
     hasModule: (m) => m.name === "m" && m.version === "1.0.0",
@@ -61,10 +62,7 @@ describeDocker("JobRunner on Docker", () => {
     scratch = mkdtempSync(join(tmpdir(), "outpost-runner-"));
   });
   afterAll(async () => {
-    const docker = new Dockerode();
-    for (const c of await docker.listContainers({ all: true, filters: { label: [`outpost.agent_id=${AGENT_ID}`] } })) {
-      await docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
-    }
+    await removeTestRunContainers();
     rmSync(scratch, { recursive: true, force: true });
   });
 
@@ -134,7 +132,7 @@ describeDocker("JobRunner on Docker", () => {
     const logged = () => first.of(a.job_id).flatMap((f) => (f.type === "logs" ? f.chunks.map((c) => c.data) : [])).join("");
     await until("the first half logged", async () => logged().includes(half));
     // Another agent process adopts the container; the server's log ends after the first half.
-    const owned = (await new DockerRuntime({ scratchDir: scratch }).listOwned(AGENT_ID)).filter((c) => c.jobId === a.job_id);
+    const owned = (await new DockerRuntime({ scratchDir: scratch, labels: TEST_RUN_LABELS }).listOwned(AGENT_ID)).filter((c) => c.jobId === a.job_id);
     expect(owned).toHaveLength(1);
     const second = makeRunner({ resync: false });
     second.runner.adopt(owned);
@@ -152,7 +150,7 @@ describeDocker("JobRunner on Docker", () => {
     let now = Date.now();
     const sent: AgentFrame[] = [];
     const runner = new JobRunner({
-      runtime: new DockerRuntime({ scratchDir: scratch }),
+      runtime: new DockerRuntime({ scratchDir: scratch, labels: TEST_RUN_LABELS }),
       agentId: AGENT_ID,
       slots: 1,
       hasModule: (m) => m.name === "m" && m.version === "1.0.0",

@@ -37,6 +37,12 @@ export type DockerRuntimeOptions = {
   reportCapBytes?: number;
   /** uid:gid the job runs as; default nobody. */
   user?: string;
+  /**
+   * Extra labels on every container this runtime creates, and required of every container it lists
+   * as its own: a test run passes `outpost.test-run=<uuid>` so it only ever sees (and cleans up) its
+   * own containers, never a real agent's or another run's. The LABEL keys cannot be overridden.
+   */
+  labels?: Record<string, string>;
 };
 
 export const LABEL = {
@@ -78,6 +84,7 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly logMaxSize: string;
   private readonly reportCapBytes: number;
   private readonly user: string;
+  private readonly labels: Record<string, string>;
 
   constructor(options: DockerRuntimeOptions) {
     this.docker = options.docker ?? new Dockerode();
@@ -89,6 +96,9 @@ export class DockerRuntime implements ContainerRuntime {
     if (userPart === "" || userPart === "0" || userPart === "root") {
       throw new Error(`DockerRuntime user must be non-root, got ${JSON.stringify(this.user)}`);
     }
+    this.labels = { ...options.labels };
+    const reserved = Object.keys(this.labels).filter((k) => (Object.values(LABEL) as string[]).includes(k));
+    if (reserved.length > 0) throw new Error(`DockerRuntime labels cannot set ${reserved.join(", ")}: the runtime sets them`);
   }
 
   async hasImage(image: string): Promise<boolean> {
@@ -195,7 +205,7 @@ export class DockerRuntime implements ContainerRuntime {
   async listOwned(agentId: string): Promise<OwnedContainer[]> {
     const list = await this.docker.listContainers({
       all: true,
-      filters: { label: [`${LABEL.agentId}=${agentId}`, `${LABEL.managed}=true`] },
+      filters: { label: [`${LABEL.agentId}=${agentId}`, `${LABEL.managed}=true`, ...Object.entries(this.labels).map(([k, v]) => `${k}=${v}`)] },
     });
     return list.map((c) => ({
       containerId: c.Id,
@@ -260,6 +270,7 @@ export class DockerRuntime implements ContainerRuntime {
       OpenStdin: false,
       NetworkDisabled: true,
       Labels: {
+        ...this.labels,
         [LABEL.jobId]: spec.jobId,
         [LABEL.attempt]: String(spec.attempt),
         [LABEL.agentId]: spec.agentId,

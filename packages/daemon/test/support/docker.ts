@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import Dockerode from "dockerode";
 import { describe, test } from "vitest";
+import { TEST_RUN_LABEL_ARG } from "./test-run.js";
 
 export const TEST_IMAGE = "outpost-test/busybox:1";
 
@@ -26,6 +27,12 @@ export async function dockerAvailable(): Promise<boolean> {
 export async function ensureTestImage(): Promise<string> {
   await promisify(execFile)("bash", [SCRIPT], { env: { ...process.env, OUTPOST_TEST_IMAGE: TEST_IMAGE } });
   return TEST_IMAGE;
+}
+
+/** Force-removes this test run's containers (label outpost.test-run=<this run>) and nothing else. */
+export async function removeTestRunContainers(docker = new Dockerode()): Promise<void> {
+  const mine = await docker.listContainers({ all: true, filters: { label: [TEST_RUN_LABEL_ARG] } });
+  await Promise.all(mine.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)));
 }
 
 // Suites are declared synchronously, so the engine is probed once, when this module loads.

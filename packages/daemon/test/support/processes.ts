@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { TEST_RUN_LABEL_ARG } from "./test-run.js";
 
 export const SERVER_BIN = fileURLToPath(new URL("../../../control-plane/bin/outpost-server.js", import.meta.url));
 export const AGENT_BIN = fileURLToPath(new URL("../../bin/outpost-agent.js", import.meta.url));
@@ -16,8 +17,9 @@ export type Proc = {
   kill: (signal?: NodeJS.Signals) => Promise<number | null>;
 };
 
+/** Agents started here label their job containers with this test run (see test-run.ts). */
 export function startProc(bin: string, args: string[], env: Record<string, string> = {}): Proc {
-  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, OUTPOST_CONTAINER_LABELS: TEST_RUN_LABEL_ARG, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   const listeners = new Set<() => void>();
   const onData = (d: Buffer) => {
