@@ -307,9 +307,20 @@ export class AgentHub {
     return result;
   }
 
-  /** One frame, in its own savepoint when it writes: a handler that throws undoes only its own writes. */
+  /**
+   * One frame, in its own savepoint when it writes: a handler that throws undoes only its own writes.
+   * Fenced first: a frame naming an attempt that this session's agent does not hold live (another
+   * agent's, of any org; an older attempt; a finished job) changes nothing and is answered `stale`.
+   * The fence is here, once, for every frame type that names an attempt, so a type added later is
+   * fenced too; frames that carry lists of attempts (hello.running, renew.leases) are fenced per
+   * item by renewLease. docs/protocol.md, "Fencing".
+   */
   private handle(session: Session, frame: AgentMessage): void {
     if (!session.said && frame.type !== "hello") return this.refuse(session, frame.type, "the first frame must be hello");
+    if ("job_id" in frame && !liveAttempt(this.deps.db, this.ref(session, frame))) {
+      this.deps.log.info({ agent_id: session.agentId, job_id: frame.job_id, attempt: frame.attempt, frame_type: frame.type }, "frame about an attempt this agent does not hold; answered stale");
+      return this.stale(session, frame);
+    }
     try {
       const run = () => (this.handlers[frame.type] as Handler<typeof frame.type>)(session, frame as never);
       if (READ_ONLY_FRAMES.has(frame.type)) run();

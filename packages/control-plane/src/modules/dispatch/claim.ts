@@ -155,11 +155,13 @@ export function claimFor(db: Db, c: Claimant, at: string, leaseMs: number): Assi
 
 /**
  * The agent refused an assignment before creating anything (full, module missing, shutting down):
- * the attempt is released and the job is pending again. Precondition: the attempt is current and
- * still only claimed.
+ * the attempt is released and the job is pending again. Changes nothing unless agentId holds the
+ * attempt and it is current and still only claimed.
  */
 export function releaseClaim(db: Db, jobId: string, attempt: number, agentId: string, reason: string, at: string): boolean {
   return tx(db, () => {
+    // Only the agent holding the attempt may release it (the hub fences first; this is the write's own guard).
+    if (!prepared(db, `select 1 from "jobs" where "id" = ? and "attempt" = ? and "agent_id" = ?`).get(jobId, attempt, agentId)) return false;
     const ok = transitionJob(db, jobId, "pending", at, { agentId: null, claimedAt: null, leaseExpiresAt: null }, { from: ["claimed"], attempt });
     if (!ok) return false;
     db.update(jobAttempts)
