@@ -7,7 +7,7 @@ import { startServer } from "./server.js";
 import type { TokenScope } from "@outpost/shared";
 
 const USAGE = `usage:
-  outpost-server serve [--host 127.0.0.1] [--port 7070] [--db ./data/outpost.db] [--lease-ttl SECONDS] [--lease-grace SECONDS] [--heartbeat SECONDS] [--console-dir DIR]
+  outpost-server serve [--host 127.0.0.1] [--port 7070] [--db ./data/outpost.db] [--lease-ttl SECONDS] [--lease-grace SECONDS] [--heartbeat SECONDS] [--default-job-timeout SECONDS] [--console-dir DIR]
   outpost-server token create --admin --name NAME [--db PATH]
   outpost-server token create --user NAME [--org SLUG] [--scopes a,b] --name NAME [--db PATH]`;
 
@@ -28,6 +28,7 @@ async function serve(args: string[]): Promise<void> {
       "lease-ttl": { type: "string" },
       "lease-grace": { type: "string" },
       "heartbeat": { type: "string" },
+      "default-job-timeout": { type: "string" },
       "console-dir": { type: "string" },
       "log-level": { type: "string" },
     },
@@ -39,6 +40,7 @@ async function serve(args: string[]): Promise<void> {
     leaseTtlS: values["lease-ttl"],
     leaseGraceS: values["lease-grace"],
     heartbeatS: values.heartbeat,
+    defaultJobTimeoutS: values["default-job-timeout"],
     consoleDir: values["console-dir"],
     logLevel: values["log-level"],
   });

@@ -18,6 +18,11 @@ export const ServerConfig = z.object({
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** OUTPOST_CONSOLE_DIR: the built console to serve at /; empty disables it. */
   consoleDir: z.string().optional(),
+  /**
+   * OUTPOST_DEFAULT_JOB_TIMEOUT_S (--default-job-timeout): a job whose request and function give no
+   * timeout_s gets this one, so a forgotten job does not run for ever; 0 leaves such jobs unbounded.
+   */
+  defaultJobTimeoutS: z.coerce.number().int().min(0).max(7 * 24 * 3600).default(3600),
   /** OUTPOST_BODY_LIMIT: largest request body in bytes. */
   bodyLimit: z.coerce.number().int().min(1024).default(1024 * 1024),
 });
@@ -33,7 +38,10 @@ const ENV_KEYS: Record<keyof ServerConfig, string> = {
   logLevel: "OUTPOST_LOG_LEVEL",
   consoleDir: "OUTPOST_CONSOLE_DIR",
   bodyLimit: "OUTPOST_BODY_LIMIT",
+  defaultJobTimeoutS: "OUTPOST_DEFAULT_JOB_TIMEOUT_S",
 };
+/** Flags whose name is not the key's kebab case. */
+const FLAG_NAMES: Partial<Record<keyof ServerConfig, string>> = { leaseTtlS: "--lease-ttl", leaseGraceS: "--lease-grace", heartbeatS: "--heartbeat", defaultJobTimeoutS: "--default-job-timeout" };
 
 export class ConfigError extends Error {}
 
@@ -50,7 +58,7 @@ export function loadConfig(flags: Partial<Record<keyof ServerConfig, string>> = 
     const fromFlag = flags[key as keyof ServerConfig];
     if (fromFlag !== undefined) {
       raw[key] = fromFlag;
-      source[key] = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+      source[key] = FLAG_NAMES[key as keyof ServerConfig] ?? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
     }
   }
   const parsed = ServerConfig.safeParse(raw);

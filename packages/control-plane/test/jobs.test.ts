@@ -14,6 +14,7 @@ import {
   tickingClock,
   type TestApp,
 } from "./support.js";
+import { loadConfig } from "../src/config.js";
 
 let t: TestApp;
 beforeEach(async () => {
@@ -58,6 +59,31 @@ describe("POST /api/v1/jobs", () => {
     for (const source of ["manual", "api", "schedule", "webhook", "event"]) {
       expect((await post({ ...base, trigger_source: source })).body.details.trigger_source).toBe(source);
     }
+  });
+
+  it("gives a job without timeout_s (request or function) the server's default timeout; the request's and the function's win; 0 leaves it unbounded", async () => {
+    const noDefault = { name: "greet", display_name: "Greet", command: ["true"] };
+    await publish(t, { version: "2.0.0", functions: [noDefault] });
+    const v2 = { module: "hello", version: "2.0.0", function: "greet", inputs: {} };
+    expect(t.deps.config.defaultJobTimeoutS).toBe(3600);
+    expect((await post(v2)).body.details.timeout_s).toBe(3600);
+    expect((await post({ ...v2, timeout_s: 5 })).body.details.timeout_s).toBe(5);
+    expect((await post({ ...base, version: "1.0.0" })).body.details.timeout_s).toBe(60); // the function's default
+    const custom = await makeTestApp({ defaultJobTimeoutS: 90 });
+    const unbounded = await makeTestApp({ defaultJobTimeoutS: 0 });
+    try {
+      await publish(custom, { functions: [noDefault] });
+      await publish(unbounded, { functions: [noDefault] });
+      const body = { ...v2, version: "1.0.0" };
+      expect((await custom.api("POST", "/api/v1/jobs", { body })).body.details.timeout_s).toBe(90);
+      expect((await unbounded.api("POST", "/api/v1/jobs", { body })).body.details.timeout_s).toBeNull();
+    } finally {
+      await custom.close();
+      await unbounded.close();
+    }
+    expect(loadConfig({}, { OUTPOST_DEFAULT_JOB_TIMEOUT_S: "120" }).defaultJobTimeoutS).toBe(120);
+    expect(loadConfig({ defaultJobTimeoutS: "30" }, { OUTPOST_DEFAULT_JOB_TIMEOUT_S: "120" }).defaultJobTimeoutS).toBe(30);
+    expect(() => loadConfig({ defaultJobTimeoutS: "soon" }, {})).toThrow(/^--default-job-timeout="soon": /);
   });
 
   it("validates inputs against the function's input_schema, naming the field and the value", async () => {

@@ -25,7 +25,7 @@ export async function jobRoutes(fastify: FastifyInstance, { deps, hub }: { deps:
     // Insert and claim in one commit; the hub sends the assign once it is stored. The 201 is built
     // after that (off the dispatch path) and shows the job as stored: pending with its waiting
     // reason, or already claimed by an agent.
-    const row = hub.submit(() => createJob(db, orgId, p.orgIds, { ...req.body, triggered_by: req.body.triggered_by ?? p.userName }, nowIso(deps.clock)));
+    const row = hub.submit(() => createJob(db, orgId, p.orgIds, { ...req.body, triggered_by: req.body.triggered_by ?? p.userName }, nowIso(deps.clock), deps.config.defaultJobTimeoutS));
     changed(row.id, row.orgId);
     return reply.code(201).send({ status: "success" as const, details: toStoredJob(db, row) });
   });

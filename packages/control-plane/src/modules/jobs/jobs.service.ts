@@ -51,7 +51,11 @@ export function validateInputs(module: Pick<ModuleRow, "id" | "name" | "version"
 
 export type CreateJobInput = CreateJobBody & { triggered_by: string };
 
-export function createJob(db: Db, orgId: string, visibleOrgIds: string[], body: CreateJobInput, at: string): JobRow {
+/**
+ * Inserts a pending job. Its timeout is the request's, else the function's default, else the
+ * server's default (defaultTimeoutS; 0 or null: none).
+ */
+export function createJob(db: Db, orgId: string, visibleOrgIds: string[], body: CreateJobInput, at: string, defaultTimeoutS: number | null = null): JobRow {
   if (body.version && !isValidRange(body.version)) {
     throw ApiError.validation([{ path: "version", message: `"${body.version}" is neither a version nor a semver range` }]);
   }
@@ -87,7 +91,7 @@ export function createJob(db: Db, orgId: string, visibleOrgIds: string[], body: 
     status: "pending",
     maxAttempts: body.max_attempts,
     limits: body.limits ?? {},
-    timeoutS: body.timeout_s ?? fn.defaults.timeout_s ?? null,
+    timeoutS: body.timeout_s ?? fn.defaults.timeout_s ?? (defaultTimeoutS || null),
     priority: body.priority,
     triggerSource: body.trigger_source,
     triggeredBy: body.triggered_by,
