@@ -18,7 +18,7 @@ import {
   type ResumePoint,
   type ServerFrame,
 } from "@outpost/shared";
-import { RuntimeError, type ContainerRuntime, type OwnedContainer, type RunningJob } from "./runtime/types.js";
+import { RuntimeError, type ContainerRuntime, type JobOutputs, type OwnedContainer, type RunningJob } from "./runtime/types.js";
 
 type Finished = FrameOf<AgentFrame, "finished">;
 type Report = FrameOf<AgentFrame, "report">;
@@ -310,7 +310,7 @@ export class JobRunner {
     }
     if (h.fenced) return;
     this.endLine(h);
-    const outputs = await h.job.outputs().catch((err: Error) => ({ error: err.message }) as { reportJson?: unknown; reportMarkdown?: string; error?: string });
+    const outputs: JobOutputs = await h.job.outputs().catch((err: Error) => ({ error: err.message }));
     if (outputs.reportJson !== undefined || outputs.reportMarkdown !== undefined) {
       h.report = { type: "report", ...ref, ...(outputs.reportJson !== undefined ? { json: outputs.reportJson } : {}), ...(outputs.reportMarkdown !== undefined ? { markdown: outputs.reportMarkdown } : {}) };
     }
@@ -322,6 +322,8 @@ export class JobRunner {
       this.finish(h, { outcome: "cancelled", exit_code: exit.exitCode, reason: "cancelled", message: h.cancel.reason === "timeout" ? "stopped: the job timed out" : "stopped on request" });
     } else if (exit.oomKilled) {
       this.finish(h, { outcome: "failed", exit_code: exit.exitCode, reason: "oom_killed", message: `killed by the kernel: over its memory limit${memLimit}` });
+    } else if (outputs.overflow) {
+      this.finish(h, { outcome: "failed", exit_code: exit.exitCode, reason: "outputs_exceeded", message: outputs.overflow });
     } else if (exit.exitCode === 0) {
       this.finish(h, { outcome: "completed", exit_code: 0, reason: null, message: null });
     } else {

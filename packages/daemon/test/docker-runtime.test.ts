@@ -3,14 +3,14 @@
  * Every container carries this run's agent id, and afterAll removes them all.
  */
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import Dockerode from "dockerode";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { DockerRuntime } from "../src/runtime/docker.js";
 import { RuntimeError, type ExitResult, type JobSpec, type RunningJob } from "../src/runtime/types.js";
-import { describeDocker, ensureTestImage, removeTestRunContainers } from "./support/docker.js";
+import { describeDocker, ensureTestImage, removeTestDir, removeTestRunContainers } from "./support/docker.js";
 import { TEST_RUN_ID, TEST_RUN_LABEL, TEST_RUN_LABELS } from "./support/test-run.js";
 
 const AGENT = `test-agent-${process.pid}-${Date.now().toString(36)}`;
@@ -76,7 +76,7 @@ describeDocker("DockerRuntime", () => {
 
   afterAll(async () => {
     await removeTestRunContainers(docker);
-    if (scratch) await rm(scratch, { recursive: true, force: true });
+    if (scratch) removeTestDir(scratch);
   });
 
   test("a job that exits 0 reports exit code 0 and no OOM kill", async () => {
@@ -165,7 +165,8 @@ describeDocker("DockerRuntime", () => {
     expect(hc.Privileged).toBe(false);
     expect(hc.ReadonlyRootfs).toBe(true);
     expect(hc.NetworkMode).toBe("none");
-    expect(hc.Tmpfs).toEqual({ "/tmp": "rw,noexec,nosuid,size=64m" });
+    expect(hc.Tmpfs).toEqual({ "/tmp": `rw,noexec,nosuid,nodev,size=${64 * 1024 * 1024}` });
+    expect(hc.ShmSize).toBe(64 * 1024 * 1024);
     expect(hc.PidsLimit).toBe(48);
     expect(hc.Memory).toBe(64 * 1024 * 1024);
     expect(hc.MemorySwap).toBe(hc.Memory);
@@ -355,10 +356,35 @@ describeDocker("DockerRuntime", () => {
     expect(Number.isNaN(Date.parse(r!.createdAt))).toBe(false);
     expect(owned.find((c) => c.containerId === done.containerId)?.running).toBe(false);
     expect(await runtime.listOwned(`${AGENT}-nobody`)).toEqual([]);
+    const runningDir = path.join(scratch, `${r!.jobId}-4`);
+    expect(existsSync(runningDir)).toBe(true);
     await runtime.removeContainer(running.containerId);
+    expect(existsSync(runningDir)).toBe(false); // reaped with its scratch dir (its outputs tmpfs unmounted)
     await runtime.removeContainer(running.containerId); // gone already: no error
     await done.remove();
     expect(await runtime.listOwned(agent)).toEqual([]);
+  });
+
+  test("every writable place is bounded: an image VOLUME is a sized tmpfs (no anonymous volume), /outpost/out a 1 MiB tmpfs", async () => {
+    // An image declaring a VOLUME, made by this test from the test image and removed after it.
+    const tag = `outpost-test/volume:${TEST_RUN_ID}`;
+    const base = await docker.createContainer({ Image: image, Cmd: ["true"], Labels: TEST_RUN_LABELS });
+    await base.commit({ repo: "outpost-test/volume", tag: TEST_RUN_ID, changes: "VOLUME /data" });
+    await base.remove({ force: true });
+    try {
+      const { job, exit, stderr } = await run(sh("dd if=/dev/zero of=/data/big bs=1M count=100 && exit 0; df -k /data /outpost/out | tail -2 >&2; exit 7"), { image: tag });
+      expect(exit.exitCode, stderr).toBe(7);
+      expect(stderr).toMatch(/No space left on device/);
+      const info = await docker.getContainer(job.containerId).inspect();
+      expect(info.HostConfig.Tmpfs?.["/data"]).toBe(`rw,noexec,nosuid,nodev,size=${64 * 1024 * 1024}`);
+      expect(info.Mounts.filter((m) => m.Type === "volume")).toEqual([]);
+      // df inside: /outpost/out is 1024 KiB, /data 65536 KiB.
+      expect(stderr).toMatch(/\s1024\s/);
+      expect(stderr).toMatch(/\s65536\s/);
+      await job.remove();
+    } finally {
+      await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
+    }
   });
 
   test("extra labels go on every container, and only containers carrying them all are listed as owned", async () => {

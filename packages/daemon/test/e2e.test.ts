@@ -3,12 +3,12 @@
  * scripts, a real dockerd running the jobs in the locally built busybox image, a real SQLite
  * file. Short leases and heartbeats keep the fault tests quick.
  */
-import { mkdtempSync, rmSync, statSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdtempSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Dockerode from "dockerode";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { describeDocker, ensureTestImage, removeTestRunContainers, TEST_IMAGE } from "./support/docker.js";
+import { describeDocker, ensureTestImage, removeTestDir, removeTestRunContainers, TEST_IMAGE } from "./support/docker.js";
 import { AGENT_BIN, SERVER_BIN, apiClient, startProc, until, type Proc, jobHelpers } from "./support/processes.js";
 
 const STEP = (name: string, status: string) => `echo '::outpost::step {"name":"${name}","status":"${status}"}'`;
@@ -92,7 +92,7 @@ describeDocker("outpost-server and outpost-agent as processes", () => {
     for (const a of agents) await a.kill("SIGKILL");
     await server?.kill("SIGTERM");
     await removeTestRunContainers();
-    rmSync(dir, { recursive: true, force: true });
+    removeTestDir(dir);
   });
 
   it("registers, keeps its credential 0600, reports host facts and modules, and runs a job with logs, steps and a report", async () => {

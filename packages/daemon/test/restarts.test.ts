@@ -5,12 +5,12 @@
  * unknown attempt's container reaped, outpost-server kill -9'd and restarted on the same port and
  * database, SIGTERM drain with a deadline, and pause/resume.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Dockerode from "dockerode";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
-import { describeDocker, ensureTestImage, removeTestRunContainers, TEST_IMAGE } from "./support/docker.js";
+import { describeDocker, ensureTestImage, removeTestDir, removeTestRunContainers, TEST_IMAGE } from "./support/docker.js";
 import { AGENT_BIN, freePort, startProc, startServer, until, type Proc, type ServerProc, jobHelpers } from "./support/processes.js";
 
 const MODULE = {
@@ -56,7 +56,7 @@ describeDocker("restarts that lose nothing", () => {
     await server?.proc.kill("SIGKILL");
     await removeTestRunContainers(docker);
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => removeTestDir(dir));
 
   async function withServer(args: string[] = ["--lease-ttl", "20", "--lease-grace", "5", "--heartbeat", "1"]) {
     server = await startServer(join(dir, `db-${Date.now()}.db`), args);

@@ -3,7 +3,7 @@
  * order of frames per attempt, failure reasons for image and start errors, stale and lease
  * self-fencing, and step lines.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
@@ -12,7 +12,8 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import type { AgentFrame, AssignFrame } from "@outpost/shared";
 import { JobRunner } from "../src/runner.js";
 import { DockerRuntime } from "../src/runtime/docker.js";
-import { describeDocker, ensureTestImage, removeTestRunContainers, TEST_IMAGE } from "./support/docker.js";
+import { isMountPoint } from "../src/runtime/bounded-dir.js";
+import { describeDocker, ensureTestImage, removeTestDir, removeTestRunContainers, TEST_IMAGE } from "./support/docker.js";
 import { TEST_RUN_LABELS } from "./support/test-run.js";
 import { until } from "./support/processes.js";
 
@@ -63,7 +64,7 @@ describeDocker("JobRunner on Docker", () => {
   });
   afterAll(async () => {
     await removeTestRunContainers();
-    rmSync(scratch, { recursive: true, force: true });
+    removeTestDir(scratch);
   });
 
   it("accepts before starting, then started, logs, steps and finished, and removes the container on finished_ack", async () => {
@@ -84,6 +85,36 @@ describeDocker("JobRunner on Docker", () => {
     r.runner.handle({ type: "finished_ack", job_id: a.job_id, attempt: 1, status: "completed" });
     await until("container removed", async () => !(await new Dockerode().listContainers({ all: true, filters: { id: [started.container_id] } })).length);
     expect(r.runner.size).toBe(0);
+  });
+
+  it("a job writing 300 MB to /outpost/out fails with reason outputs_exceeded at the 1 MiB cap, and the host dir stays small", async () => {
+    const r = makeRunner();
+    // dd stops at the first refused write; the job then exits 0 on purpose: the overflow alone fails it.
+    const a = assign({ command: ["sh", "-c", "dd if=/dev/zero of=/outpost/out/big bs=1M count=300; echo '{}' > /outpost/out/report.json; exit 0"] });
+    r.runner.handle(a);
+    const fin = await r.finished(a.job_id);
+    expect(fin).toMatchObject({ outcome: "failed", reason: "outputs_exceeded", exit_code: 0 });
+    expect(fin.message).toMatch(/^outputs exceeded 1 MiB/);
+    const out = join(scratch, `${a.job_id}-1`, "out");
+    expect(await isMountPoint(out)).toBe(true); // the agent runs as root here: a tmpfs, not the host disk
+    expect(statSync(join(out, "big")).size).toBeLessThanOrEqual(1024 * 1024);
+    const logs = r.of(a.job_id).flatMap((f) => (f.type === "logs" ? f.chunks.map((c) => c.data) : [])).join("");
+    expect(logs).toMatch(/No space left on device/);
+    r.runner.handle({ type: "finished_ack", job_id: a.job_id, attempt: 1, status: "failed" });
+    await until("scratch dir removed (and unmounted)", async () => !existsSync(join(scratch, `${a.job_id}-1`)));
+  });
+
+  it("a job writing 300 MB to /tmp is refused past its tmpfs size and fails; nothing reaches the host", async () => {
+    const r = makeRunner();
+    const a = assign({ command: ["sh", "-c", "dd if=/dev/zero of=/tmp/big bs=1M count=300"], limits: { cpus: "0.5", mem_limit: "256m", pids_limit: 64 } });
+    r.runner.handle(a);
+    const fin = await r.finished(a.job_id);
+    expect(fin).toMatchObject({ outcome: "failed", reason: "exit_code" });
+    const logs = r.of(a.job_id).flatMap((f) => (f.type === "logs" ? f.chunks.map((c) => c.data) : [])).join("");
+    expect(logs).toMatch(/No space left on device/);
+    expect(readdirSync(join(scratch, `${a.job_id}-1`, "out"))).toEqual([]);
+    r.runner.handle({ type: "finished_ack", job_id: a.job_id, attempt: 1, status: "failed" });
+    await until("scratch dir removed (and unmounted)", async () => !existsSync(join(scratch, `${a.job_id}-1`)));
   });
 
   it("fails with reason image when the image cannot be had, and start when the command is missing", async () => {

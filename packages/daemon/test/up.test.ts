@@ -5,19 +5,20 @@
  * test command already, so OUTPOST_SKIP_BUILD skips it here.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, expect, it } from "vitest";
-import { describeDocker } from "./support/docker.js";
+import { describeDocker, removeTestDir } from "./support/docker.js";
+import { TEST_RUN_LABEL_ARG } from "./support/test-run.js";
 import { apiClient, until } from "./support/processes.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
 describeDocker("scripts/up.sh", () => {
   const data = mkdtempSync(join(tmpdir(), "outpost-up-"));
-  const child = spawn("bash", ["scripts/up.sh", "--port", "0"], { cwd: ROOT, env: { ...process.env, OUTPOST_DATA: data, OUTPOST_SKIP_BUILD: "1" }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn("bash", ["scripts/up.sh", "--port", "0"], { cwd: ROOT, env: { ...process.env, OUTPOST_DATA: data, OUTPOST_SKIP_BUILD: "1", OUTPOST_CONTAINER_LABELS: TEST_RUN_LABEL_ARG }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr.on("data", (d: Buffer) => (out += d.toString()));
@@ -25,7 +26,7 @@ describeDocker("scripts/up.sh", () => {
   afterAll(async () => {
     if (child.pid) process.kill(-child.pid, "SIGTERM");
     await new Promise((r) => child.on("exit", r));
-    rmSync(data, { recursive: true, force: true });
+    removeTestDir(data);
   });
 
   it("brings Outpost up, prints URL and token, and runs a sample job to completion", async () => {

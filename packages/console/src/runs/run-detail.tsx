@@ -26,6 +26,7 @@ import { runDuration } from "./runs-table";
 const REASON_LABEL: Record<string, string> = {
   exit_code: "The function exited with an error",
   oom_killed: "Out of memory",
+  outputs_exceeded: "Wrote more outputs than allowed",
   timeout: "Timed out",
   agent_lost: "The agent was lost",
   image: "Module or image problem",

@@ -6,8 +6,10 @@
  *
  * Host side, each attempt owns `<scratchDir>/<jobId>-<attempt>/`: `in/inputs.json` (mounted
  * read-only at /outpost/in) and `out/` (mounted read-write at /outpost/out, where the job leaves
- * report.json and report.md). Docker failures surface as RuntimeError with a reason; none is
- * swallowed.
+ * report.json and report.md). Every place a job can write is bounded: out/ is a size-limited tmpfs
+ * the agent mounts (bounded-dir.ts), /tmp and any VOLUME the image declares are docker tmpfs mounts
+ * with a size, /dev/shm has a size, the root is read-only. Docker failures surface as RuntimeError
+ * with a reason; none is swallowed.
  */
 import { constants as fsConstants } from "node:fs";
 import { chmod, chown, mkdir, open, rm, writeFile } from "node:fs/promises";
@@ -15,6 +17,7 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import Dockerode from "dockerode";
 import { cpusToNano, parseMemLimit } from "@outpost/shared";
+import { mountBounded, overflowOf, unmountBounded } from "./bounded-dir.js";
 import {
   RuntimeError,
   type ContainerRuntime,
@@ -35,6 +38,10 @@ export type DockerRuntimeOptions = {
   logMaxSize?: string;
   /** Largest report.json / report.md read back; default 256 KiB. */
   reportCapBytes?: number;
+  /** Size of the job's /outpost/out (a tmpfs on the host attempt dir); default 1 MiB. */
+  outputsBytes?: number;
+  /** Size of the job's /tmp, /dev/shm and each VOLUME its image declares; default 64 MiB. */
+  tmpBytes?: number;
   /** uid:gid the job runs as; default nobody. */
   user?: string;
   /**
@@ -53,6 +60,8 @@ export const LABEL = {
 } as const;
 
 const DEFAULT_REPORT_CAP = 256 * 1024;
+const DEFAULT_OUTPUTS_BYTES = 1024 * 1024;
+const DEFAULT_TMP_BYTES = 64 * 1024 * 1024;
 /** After the container exits, how long its attach stream may take to drain before we cut it. */
 const DRAIN_TIMEOUT_MS = 10_000;
 /** Container names and scratch dirs are built from the job id, so it must be a safe name. */
@@ -85,6 +94,8 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly reportCapBytes: number;
   private readonly user: string;
   private readonly labels: Record<string, string>;
+  private readonly outputsBytes: number;
+  private readonly tmpBytes: number;
 
   constructor(options: DockerRuntimeOptions) {
     this.docker = options.docker ?? new Dockerode();
@@ -97,6 +108,8 @@ export class DockerRuntime implements ContainerRuntime {
       throw new Error(`DockerRuntime user must be non-root, got ${JSON.stringify(this.user)}`);
     }
     this.labels = { ...options.labels };
+    this.outputsBytes = options.outputsBytes ?? DEFAULT_OUTPUTS_BYTES;
+    this.tmpBytes = options.tmpBytes ?? DEFAULT_TMP_BYTES;
     const reserved = Object.keys(this.labels).filter((k) => (Object.values(LABEL) as string[]).includes(k));
     if (reserved.length > 0) throw new Error(`DockerRuntime labels cannot set ${reserved.join(", ")}: the runtime sets them`);
   }
@@ -158,22 +171,23 @@ export class DockerRuntime implements ContainerRuntime {
     try {
       await this.prepareScratch(dir, spec.inputs);
     } catch (err) {
-      await rm(dir, { recursive: true, force: true });
+      await removeScratch(dir);
       throw new RuntimeError("create", `could not prepare ${dir}: ${dockerMessage(err)}`);
     }
 
     let container: Dockerode.Container;
     try {
-      container = await this.docker.createContainer(this.createOptions(spec, dir));
+      const volumes = Object.keys((await this.docker.getImage(spec.image).inspect()).Config?.Volumes ?? {});
+      container = await this.docker.createContainer(this.createOptions(spec, dir, volumes));
     } catch (err) {
-      await rm(dir, { recursive: true, force: true });
+      await removeScratch(dir);
       throw new RuntimeError("create", dockerMessage(err));
     }
 
     // From here on, any failure must take the container and the scratch dir with it.
     const discard = async (): Promise<void> => {
       await container.remove({ force: true, v: true }).catch(ignoreStatus(404, 409));
-      await rm(dir, { recursive: true, force: true });
+      await removeScratch(dir);
     };
     let drained: Promise<void>;
     let cutStream: () => void;
@@ -190,7 +204,7 @@ export class DockerRuntime implements ContainerRuntime {
       await discard();
       throw new RuntimeError("start", dockerMessage(err));
     }
-    return new DockerJob(container, dir, drained, cutStream, this.reportCapBytes);
+    return new DockerJob(container, dir, drained, cutStream, this.reportCapBytes, this.outputsBytes);
   }
 
   async adopt(owned: OwnedContainer, sink: OutputSink): Promise<RunningJob> {
@@ -199,7 +213,7 @@ export class DockerRuntime implements ContainerRuntime {
     const stream = (await container.logs({ follow: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream & { destroy?: () => void };
     const { drained, cutStream } = this.demux(stream, sink);
     const dir = this.attemptDir(owned.jobId, owned.attempt);
-    return new DockerJob(container, dir, drained, cutStream, this.reportCapBytes);
+    return new DockerJob(container, dir, drained, cutStream, this.reportCapBytes, this.outputsBytes);
   }
 
   async listOwned(agentId: string): Promise<OwnedContainer[]> {
@@ -216,8 +230,14 @@ export class DockerRuntime implements ContainerRuntime {
     }));
   }
 
+  /** Force-removes a container and, when it is one of ours, its attempt's scratch dir (unmounting its outputs). */
   async removeContainer(containerId: string): Promise<void> {
-    await this.docker.getContainer(containerId).remove({ force: true, v: true }).catch(ignoreStatus(404, 409));
+    const container = this.docker.getContainer(containerId);
+    const labels = (await container.inspect().catch(() => undefined))?.Config?.Labels ?? {};
+    await container.remove({ force: true, v: true }).catch(ignoreStatus(404, 409));
+    const jobId = labels[LABEL.jobId];
+    const attempt = Number(labels[LABEL.attempt]);
+    if (labels[LABEL.managed] === "true" && jobId && SAFE_ID.test(jobId) && Number.isInteger(attempt)) await removeScratch(this.attemptDir(jobId, attempt));
   }
 
   /** `<scratchDir>/<jobId>-<attempt>`: the attempt's in/ and out/ dirs. */
@@ -225,9 +245,12 @@ export class DockerRuntime implements ContainerRuntime {
     return path.join(this.scratchDir, `${jobId}-${attempt}`);
   }
 
-  /** in/ is root-owned and world-readable; out/ must be writable by the job's (non-root) user. */
+  /**
+   * in/ is root-owned and world-readable; out/ must be writable by the job's (non-root) user and is
+   * a tmpfs of outputsBytes when the agent may mount one (else a plain dir, checked after exit).
+   */
   private async prepareScratch(dir: string, inputs: Record<string, unknown>): Promise<void> {
-    await rm(dir, { recursive: true, force: true }); // a stale dir from a crashed run of this attempt
+    await removeScratch(dir); // a stale dir (and mount) from a crashed run of this attempt
     const inDir = path.join(dir, "in");
     const outDir = path.join(dir, "out");
     await mkdir(inDir, { recursive: true, mode: 0o755 });
@@ -238,6 +261,7 @@ export class DockerRuntime implements ContainerRuntime {
     await writeFile(file, JSON.stringify(inputs), { mode: 0o644 });
     await chmod(file, 0o644); // the umask may have narrowed it
     const [uid, gid] = this.user.split(":").map((s) => Number(s));
+    if (Number.isInteger(uid) && (await mountBounded(outDir, this.outputsBytes, uid!, Number.isInteger(gid) ? gid! : uid!))) return;
     if (process.getuid?.() === 0 && Number.isInteger(uid)) {
       await chown(outDir, uid!, Number.isInteger(gid) ? gid! : uid!);
       await chmod(outDir, 0o755);
@@ -246,7 +270,7 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  private createOptions(spec: JobSpec, dir: string): Dockerode.ContainerCreateOptions {
+  private createOptions(spec: JobSpec, dir: string, imageVolumes: string[] = []): Dockerode.ContainerCreateOptions {
     const memory = parseMemLimit(spec.limits.mem_limit);
     const env: Record<string, string> = {
       ...spec.env,
@@ -282,7 +306,12 @@ export class DockerRuntime implements ContainerRuntime {
         SecurityOpt: ["no-new-privileges"],
         Privileged: false,
         ReadonlyRootfs: true,
-        Tmpfs: { "/tmp": "rw,noexec,nosuid,size=64m" },
+        // Every writable place has a size: an image's VOLUME would otherwise be an unbounded anonymous volume.
+        Tmpfs: Object.fromEntries([
+          ...imageVolumes.filter((v) => !v.startsWith("/outpost/")).map((v) => [v, `rw,noexec,nosuid,nodev,size=${this.tmpBytes}`]),
+          ["/tmp", `rw,noexec,nosuid,nodev,size=${this.tmpBytes}`],
+        ]),
+        ShmSize: this.tmpBytes,
         Binds: [`${path.join(dir, "in")}:/outpost/in:ro`, `${path.join(dir, "out")}:/outpost/out:rw`],
         NanoCpus: cpusToNano(spec.limits.cpus),
         Memory: memory,
@@ -335,6 +364,7 @@ class DockerJob implements RunningJob {
     private readonly drained: Promise<void>,
     private readonly cutStream: () => void,
     private readonly reportCapBytes: number,
+    private readonly outputsBytes: number,
   ) {}
 
   get containerId(): string {
@@ -371,6 +401,8 @@ class DockerJob implements RunningJob {
     const out = path.join(this.dir, "out");
     const result: JobOutputs = {};
     const errors: string[] = [];
+    const overflow = await overflowOf(out, this.outputsBytes);
+    if (overflow) result.overflow = overflow;
     const json = await readCapped(path.join(out, "report.json"), this.reportCapBytes);
     if (json.error) errors.push(json.error);
     else if (json.text !== undefined) {
@@ -390,8 +422,14 @@ class DockerJob implements RunningJob {
   async remove(): Promise<void> {
     this.cutStream();
     await this.container.remove({ force: true, v: true }).catch(ignoreStatus(404, 409));
-    await rm(this.dir, { recursive: true, force: true });
+    await removeScratch(this.dir);
   }
+}
+
+/** Unmounts the attempt's outputs tmpfs, if any, then removes its scratch dir. */
+async function removeScratch(dir: string): Promise<void> {
+  await unmountBounded(path.join(dir, "out"));
+  await rm(dir, { recursive: true, force: true });
 }
 
 /**

@@ -34,8 +34,11 @@ export type JobSpec = {
 
 export type ExitResult = { exitCode: number; oomKilled: boolean };
 
-/** What a job left in /outpost/out when it exited (size-capped by the runtime). */
-export type JobOutputs = { reportJson?: unknown; reportMarkdown?: string; error?: string };
+/**
+ * What a job left in /outpost/out when it exited (size-capped by the runtime). `overflow` says the
+ * job filled its outputs dir ("outputs exceeded 1 MiB ..."): the job fails with reason outputs_exceeded.
+ */
+export type JobOutputs = { reportJson?: unknown; reportMarkdown?: string; error?: string; overflow?: string };
 
 export type OutputSink = (stream: "stdout" | "stderr", data: Buffer) => void;
 

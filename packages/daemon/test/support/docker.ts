@@ -3,7 +3,8 @@
  * A Docker suite never skips: without an engine it is one failing test saying what to start
  * (scripts/test.sh installs and starts dockerd itself).
  */
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import { readFileSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import Dockerode from "dockerode";
@@ -33,6 +34,19 @@ export async function ensureTestImage(): Promise<string> {
 export async function removeTestRunContainers(docker = new Dockerode()): Promise<void> {
   const mine = await docker.listContainers({ all: true, filters: { label: [TEST_RUN_LABEL_ARG] } });
   await Promise.all(mine.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)));
+}
+
+/**
+ * Removes a test's temp dir after its containers: first unmounts the attempts' outputs tmpfs
+ * mounts under it (an agent killed with SIGKILL leaves them), which rm cannot remove.
+ */
+export function removeTestDir(dir: string): void {
+  const mounts = readFileSync("/proc/self/mounts", "utf8")
+    .split("\n")
+    .map((l) => l.split(" ")[1]?.replace(/\\040/g, " "))
+    .filter((m): m is string => !!m && m.startsWith(`${dir}/`));
+  for (const m of mounts.reverse()) execFileSync("umount", ["--lazy", m]);
+  rmSync(dir, { recursive: true, force: true });
 }
 
 // Suites are declared synchronously, so the engine is probed once, when this module loads.

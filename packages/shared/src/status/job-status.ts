@@ -50,6 +50,8 @@ export function isTerminalJobStatus(status: JobStatus): boolean {
 export const JOB_ERROR_REASONS = [
   "exit_code",
   "oom_killed",
+  /** The job filled its outputs dir (/outpost/out); its writes past the cap were refused. */
+  "outputs_exceeded",
   "timeout",
   "agent_lost",
   "image",
