@@ -10,6 +10,7 @@ import { StringDecoder } from "node:string_decoder";
 import type { Logger } from "pino";
 import {
   MAX_LOG_CHUNK_BYTES,
+  MAX_STEPS,
   StepUpdate,
   type AgentFrame,
   type AssignFrame,
@@ -19,11 +20,15 @@ import {
   type ServerFrame,
 } from "@outpost/shared";
 import { RuntimeError, type ContainerRuntime, type JobOutputs, type OwnedContainer, type RunningJob } from "./runtime/types.js";
+import { clip, clipStepLine, logsFrame, MAX_CHUNKS_PER_FRAME, MORE_STEPS_NAME, reportFrame, stepsFrame } from "./frames.js";
 
 type Finished = FrameOf<AgentFrame, "finished">;
 type Report = FrameOf<AgentFrame, "report">;
 type Stream = "stdout" | "stderr" | "system";
 type Chunk = { seq: number; stream: Stream; data: string };
+/** The schema's lengths of the result's message and a reject's reason. */
+const MAX_FINISHED_MESSAGE = 4000;
+const MAX_REJECT_REASON = 1000;
 
 /** A stdout line of this form is a step update; it stays in the log too. See docs/protocol.md. */
 export const STEP_PREFIX = "::outpost::step ";
@@ -31,7 +36,6 @@ export const STEP_PREFIX = "::outpost::step ";
 const MAX_STEP_LINE = 8192;
 /** Unacknowledged log bytes kept per attempt; past this, output is dropped with a marker. */
 const MAX_BUFFERED_LOG_BYTES = 16 * 1024 * 1024;
-const MAX_CHUNKS_PER_FRAME = 256;
 /** SIGTERM grace for a container of an earlier process whose attempt the server no longer knows. */
 const ADOPTED_STOP_GRACE_S = 5;
 
@@ -59,6 +63,8 @@ type Held = {
   partialLine: string;
   steps: Map<string, StepUpdate>;
   stepsDirty: boolean;
+  /** Distinct steps past MAX_STEPS that were not kept (counted in the MORE_STEPS_NAME step). */
+  stepsDropped: number;
   report: Report | null;
   finished: Finished | null;
   cancel: { reason: "cancelled" | "timeout"; graceS: number } | null;
@@ -257,6 +263,7 @@ export class JobRunner {
       partialLine: "",
       steps: new Map(),
       stepsDirty: false,
+      stepsDropped: 0,
       report: null,
       finished: null,
       cancel: null,
@@ -272,7 +279,7 @@ export class JobRunner {
     const installed = this.o.hasModule({ name: a.module, version: a.version });
     if (this.draining || this.held.size >= this.o.slots || !installed) {
       const reason = this.draining ? "agent shutting down" : !installed ? `module ${a.module}@${a.version} is not installed here` : "no free slot";
-      this.o.send({ type: "reject", ...ref, reason });
+      this.o.send({ type: "reject", ...ref, reason: clip(reason, MAX_REJECT_REASON) });
       return;
     }
     const h = this.newHeld(a.job_id, a.attempt, a);
@@ -312,7 +319,9 @@ export class JobRunner {
     this.endLine(h);
     const outputs: JobOutputs = await h.job.outputs().catch((err: Error) => ({ error: err.message }));
     if (outputs.reportJson !== undefined || outputs.reportMarkdown !== undefined) {
-      h.report = { type: "report", ...ref, ...(outputs.reportJson !== undefined ? { json: outputs.reportJson } : {}), ...(outputs.reportMarkdown !== undefined ? { markdown: outputs.reportMarkdown } : {}) };
+      const built = reportFrame(ref, outputs.reportJson, outputs.reportMarkdown);
+      if ("frame" in built) h.report = built.frame;
+      else this.note(h, `outpost-agent: report not kept: ${built.error}`);
     }
     if (outputs.error) this.note(h, `outpost-agent: report not kept: ${outputs.error}`);
     const memLimit = h.assign ? ` of ${h.assign.limits.mem_limit}` : "";
@@ -334,7 +343,7 @@ export class JobRunner {
   private finish(h: Held, r: Omit<Finished, "type" | "job_id" | "attempt" | "last_seq">): void {
     if (h.fenced) return;
     this.flush();
-    h.finished = { type: "finished", job_id: h.jobId, attempt: h.attempt, ...r, last_seq: h.nextSeq - 1 };
+    h.finished = { type: "finished", job_id: h.jobId, attempt: h.attempt, ...r, message: r.message === null ? null : clip(r.message, MAX_FINISHED_MESSAGE), last_seq: h.nextSeq - 1 };
     this.o.log.info({ job_id: h.jobId, attempt: h.attempt, outcome: r.outcome, reason: r.reason }, "job finished");
     this.sendResult(h);
   }
@@ -444,9 +453,15 @@ export class JobRunner {
     } catch {
       return this.note(h, `outpost-agent: ignored a step line that is not JSON: ${line.slice(0, 200)}`);
     }
-    const step = StepUpdate.safeParse(value);
+    const step = StepUpdate.safeParse(clipStepLine(value));
     if (!step.success) return this.note(h, `outpost-agent: ignored a step line: ${step.error.issues[0]?.path.join(".")}: ${step.error.issues[0]?.message}`);
-    h.steps.set(step.data.name, step.data);
+    if (!h.steps.has(step.data.name) && h.steps.size >= MAX_STEPS - (h.stepsDropped > 0 ? 0 : 1)) {
+      // Past the cap: the last place is a marker step counting what was left out.
+      if (h.stepsDropped++ === 0) this.note(h, `outpost-agent: this job reported more than ${MAX_STEPS} steps; the rest are not shown`);
+      h.steps.set(MORE_STEPS_NAME, { name: MORE_STEPS_NAME, status: "skipped", output: `${h.stepsDropped} more step(s) not shown` });
+    } else {
+      h.steps.set(step.data.name, step.data);
+    }
     h.stepsDirty = true;
     this.scheduleFlush();
   }
@@ -466,16 +481,11 @@ export class JobRunner {
       const ref = { job_id: h.jobId, attempt: h.attempt };
       while (h.sent < h.unacked.length) {
         if (this.o.congested()) return void setTimeout(() => this.scheduleFlush(), 20);
-        const batch: Chunk[] = [];
-        let bytes = 0;
-        for (let i = h.sent; i < h.unacked.length && batch.length < MAX_CHUNKS_PER_FRAME && bytes < 256 * 1024; i++) {
-          batch.push(h.unacked[i]!);
-          bytes += h.unacked[i]!.data.length;
-        }
-        if (!this.o.send({ type: "logs", ...ref, chunks: batch })) return;
-        h.sent += batch.length;
+        const frame = logsFrame(ref, h.unacked.slice(h.sent, h.sent + MAX_CHUNKS_PER_FRAME));
+        if (!this.o.send(frame)) return;
+        h.sent += frame.chunks.length;
       }
-      if (h.stepsDirty && this.o.send({ type: "steps", ...ref, steps: [...h.steps.values()] })) h.stepsDirty = false;
+      if (h.stepsDirty && this.o.send(stepsFrame(ref, [...h.steps.values()]))) h.stepsDirty = false;
     }
   }
 }

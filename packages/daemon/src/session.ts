@@ -14,7 +14,7 @@ import {
   SUBPROTOCOL,
   ServerFrame,
   parseFrame,
-  type AgentFrame,
+  AgentFrame,
   type FrameOf,
   type ModuleRef,
   type HostOs,
@@ -70,10 +70,22 @@ export class AgentSession {
     this.dial();
   }
 
-  /** Sends when the session is up; false when the frame could not go (it is the caller's to keep). */
+  /**
+   * Sends when the session is up; false when the frame could not go (it is the caller's to keep).
+   * A frame the server would refuse (not valid against AgentFrame, or over MAX_FRAME_BYTES) is
+   * never sent: refused frames close the session (1008 after a run of them, 1009 at once for
+   * size), so it is dropped with an error log (and counts as handled: resending cannot fix it).
+   * The builders in frames.ts keep job output from ever getting here.
+   */
   send(frame: AgentFrame): boolean {
     if (!this.ws || this.ws.readyState !== WebSocket.OPEN || (!this.welcomed && frame.type !== "hello")) return false;
-    this.ws.send(JSON.stringify(frame));
+    const text = JSON.stringify(frame);
+    const problem = frameProblem(frame, text);
+    if (problem) {
+      this.opts.log.error({ frame_type: frame.type, problem }, "frame not sent: the server would refuse it");
+      return true;
+    }
+    this.ws.send(text);
     return true;
   }
 
@@ -163,4 +175,13 @@ export class AgentSession {
     }, this.heartbeatMs);
     this.watchdog.unref();
   }
+}
+
+/** Why the server would refuse this frame (its schema or the frame size), or null. */
+export function frameProblem(frame: AgentFrame, text = JSON.stringify(frame)): string | null {
+  const bytes = Buffer.byteLength(text, "utf8");
+  if (bytes > MAX_FRAME_BYTES) return `${bytes} bytes, over the ${MAX_FRAME_BYTES}-byte frame limit`;
+  const parsed = AgentFrame.safeParse(frame);
+  if (!parsed.success) return `${parsed.error.issues[0]?.path.join(".") || "frame"}: ${parsed.error.issues[0]?.message}`;
+  return null;
 }

@@ -37,6 +37,24 @@ const MODULE = {
       input_schema: { type: "object", properties: { who: { type: "string" } } },
     },
     { name: "fail", display_name: "Fail", command: ["sh", "-c", "echo failing; exit 3"] },
+    {
+      // 250 steps with names past the limit and outputs that JSON-escape six-fold, 2 MB of NUL bytes
+      // (six-fold too), and a 3 MB line: together they made frames over the server's limit.
+      name: "noisy",
+      display_name: "Noisy",
+      command: [
+        "sh",
+        "-c",
+        [
+          "n=$(head -c 300 /dev/zero | tr '\\0' n)",
+          "o=$(i=0; while [ $i -lt 1290 ]; do printf '%s' '\\u0001'; i=$((i+1)); done)",
+          `i=1; while [ $i -le 250 ]; do echo "::outpost::step {\\"name\\":\\"s$i $n\\",\\"status\\":\\"completed\\",\\"output\\":\\"$o\\"}"; i=$((i+1)); done`,
+          "head -c 2000000 /dev/zero; echo",
+          "head -c 3000000 /dev/zero | tr '\\0' x; echo",
+          "echo all-done",
+        ].join("; "),
+      ],
+    },
     { name: "oom", display_name: "Eat memory", command: ["sh", "-c", "a=xxxxxxxxxxxxxxxx; while true; do a=$a$a; done"], defaults: { mem_limit: "16m" } },
     { name: "wait", display_name: "Wait", command: ["sh", "-c", "trap 'echo got TERM; exit 143' TERM; echo waiting; sleep 300 & wait"] },
     { name: "slow", display_name: "Slow", command: ["sh", "-c", "echo slow; sleep 4; echo done"] },
@@ -120,6 +138,24 @@ describeDocker("outpost-server and outpost-agent as processes", () => {
     expect(report.markdown).toContain("# All good");
     const history = (await api("GET", `/api/v1/agents/${agent.id}/status-history`)).body.details.map((h: { to: string }) => h.to);
     expect(history).toEqual(expect.arrayContaining(["Idle", "Claimed", "ExecutingJob", "ExecutionSuccess"]));
+  });
+
+  it("a job printing 250 long step names and huge lines completes without its session ever closing; steps capped at 200 with a marker", async () => {
+    const a = startAgent("noisy");
+    await a.waitFor(/session open/);
+    const done = await settled(await runJob("noisy", { agent_id: (await agentNamed("noisy")).id }));
+    expect(done).toMatchObject({ status: "completed", exit_code: 0 });
+    expect(done.steps).toHaveLength(200);
+    expect(done.steps[0].name).toMatch(/^s1 n+…$/);
+    expect(done.steps[0].name.length).toBe(200);
+    expect(done.steps[198].name).toMatch(/^s199 /);
+    expect(done.steps[199]).toMatchObject({ name: "(more than 200 steps: the rest are not shown)", status: "skipped", output: "51 more step(s) not shown" });
+    const text = ((await api("GET", `/api/v1/jobs/${done.id}/logs`)).body.details as { data: string }[]).map((l) => l.data).join("");
+    expect(text).toContain("more than 200 steps");
+    expect(text).toContain("all-done");
+    expect(a.output().match(/session open/g)).toHaveLength(1);
+    expect(a.output()).not.toMatch(/session closed|frame not sent/);
+    await a.kill("SIGTERM");
   });
 
   it("fails a job with its exit code, and an out-of-memory job with oom_killed", async () => {

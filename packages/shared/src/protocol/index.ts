@@ -14,8 +14,15 @@ export const PROTOCOL_VERSION = 1 as const;
 export const SUBPROTOCOL = "outpost.agent.v1" as const;
 export const SESSION_PATH = "/api/v1/agent/session" as const;
 
-/** Largest frame either side accepts; a larger one closes the session with 1009. */
+/**
+ * Largest frame either side accepts (the server's ws maxPayload); a larger one closes the session
+ * with 1009. The agent builds every frame within it (packages/daemon/src/frames.ts).
+ */
 export const MAX_FRAME_BYTES = 1024 * 1024;
+/** Steps kept per job: the agent sends at most this many (the last a marker when it dropped some), the server stores at most this many. */
+export const MAX_STEPS = 200;
+export const MAX_STEP_NAME = 200;
+export const MAX_STEP_OUTPUT = 4096;
 /**
  * A peer silent for this many heartbeats is presumed gone: the server marks the agent Unknown and
  * closes the session; the agent redials (docs/protocol.md, "Heartbeat and liveness").
@@ -77,12 +84,12 @@ export const LogChunkFrame = z.object({
 export const LogsFrame = z.object({ type: z.literal("logs"), ...AttemptRef, chunks: z.array(LogChunkFrame).min(1).max(256) });
 
 export const StepUpdate = z.object({
-  name: z.string().min(1).max(200),
+  name: z.string().min(1).max(MAX_STEP_NAME),
   status: StepStatus,
-  output: z.string().max(4096).nullable().default(null),
+  output: z.string().max(MAX_STEP_OUTPUT).nullable().default(null),
 });
 export type StepUpdate = z.infer<typeof StepUpdate>;
-export const StepsFrame = z.object({ type: z.literal("steps"), ...AttemptRef, steps: z.array(StepUpdate).max(200) });
+export const StepsFrame = z.object({ type: z.literal("steps"), ...AttemptRef, steps: z.array(StepUpdate).max(MAX_STEPS) });
 
 export const ReportFrame = z.object({
   type: z.literal("report"),

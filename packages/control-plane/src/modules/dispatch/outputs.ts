@@ -3,7 +3,7 @@
  * with one truncation marker while the job runs on), step progress and the report.
  */
 import { sql } from "drizzle-orm";
-import type { JobStep, StepUpdate } from "@outpost/shared";
+import { MAX_STEPS, type JobStep, type StepUpdate } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
 import { prepared, tx } from "../../db/client.js";
 import { jobReports } from "../../db/schema.js";
@@ -58,6 +58,7 @@ export function recordSteps(db: Db, ref: AttemptRef, updates: StepUpdate[], at: 
     const current = JSON.parse(job.steps) as JobStep[];
     for (const u of updates) {
       const i = current.findIndex((c) => c.name === u.name);
+      if (i < 0 && current.length >= MAX_STEPS) continue; // a job has at most MAX_STEPS steps
       const old = i >= 0 ? current[i]! : { name: u.name, status: "pending" as const, started_at: null, ended_at: null, output: null };
       const final = u.status === "completed" || u.status === "failed" || u.status === "skipped";
       const next: JobStep = {
