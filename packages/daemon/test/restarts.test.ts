@@ -184,4 +184,15 @@ describeDocker("restarts that lose nothing", () => {
     expect((await api("POST", `/api/v1/agents/${id}/resume`)).status).toBe(200);
     expect(await settled(second)).toMatchObject({ status: "completed" });
   });
+
+  it("a job whose request and function give no timeout gets the server's --default-job-timeout and is stopped at it", async () => {
+    await withServer(["--lease-ttl", "20", "--lease-grace", "5", "--heartbeat", "1", "--default-job-timeout", "2"]);
+    const a = agent("tango");
+    await a.waitFor(/session open/);
+    const id = await submit("sleepy", { max_attempts: 1 });
+    expect((await job(id)).timeout_s).toBe(2);
+    const done = await settled(id);
+    expect(done).toMatchObject({ status: "failed", error: { reason: "timeout" } });
+    expect(await logText(id)).toContain("term"); // stopped with SIGTERM first
+  });
 });

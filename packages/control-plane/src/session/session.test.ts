@@ -4,7 +4,7 @@
  * leases and cancel.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { CLOSE, MAX_FRAME_BYTES } from "@outpost/shared";
+import { CLOSE, MAX_FRAME_BYTES, MAX_STEPS } from "@outpost/shared";
 import { makeTestApp, sampleModule, sampleRegistration, type TestApp } from "../test-support/test-app.js";
 import { connectAgent, openSession, type ProtoAgent } from "../test-support/agent-client.js";
 import type { ServerConfig } from "../config.js";
@@ -170,6 +170,22 @@ describe("dispatch and the attempt lifecycle", () => {
     const claimed = history.filter((h) => h.to === "Claimed");
     expect(claimed).toHaveLength(1);
     expect(claimed[0]).toMatchObject({ from: "Idle", job_id: jobId, at: job.attempts[0].claimed_at });
+  });
+
+  it("stores at most MAX_STEPS steps per job, however many frames name new ones; known steps still update", async () => {
+    const e = await setup();
+    const a = await connect(e, (await e.register("a1")).credential);
+    const jobId = await createJob(e);
+    const ref = { job_id: (await a.next("assign")).job_id, attempt: 1 };
+    const batch = (from: number) => Array.from({ length: MAX_STEPS }, (_, i) => ({ name: `s${from + i}`, status: "running" }));
+    a.send({ type: "steps", ...ref, steps: batch(0) });
+    a.send({ type: "steps", ...ref, steps: [...batch(MAX_STEPS).slice(0, MAX_STEPS - 1), { name: "s0", status: "completed" }] });
+    a.send({ type: "renew", leases: [ref] });
+    await a.next("renewed"); // a round trip: both steps frames are handled
+    const steps = (await getJob(e, jobId)).steps as { name: string; status: string }[];
+    expect(steps).toHaveLength(MAX_STEPS);
+    expect(steps.map((st) => st.name)).toEqual(batch(0).map((st) => st.name));
+    expect(steps[0]!.status).toBe("completed");
   });
 
   it("records one move to Claimed per agent when a pass gives it several jobs", async () => {
