@@ -12,6 +12,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fast
 import type { Deps } from "./deps.js";
 import { authPlugin } from "./plugins/auth.js";
 import { clientErrorHandler, frameworkErrors, installErrorHandler } from "./plugins/error-handler.js";
+import { installInputBounds } from "./plugins/input-bounds.js";
 import { tokenRoutes } from "./modules/tokens/tokens.routes.js";
 import { orgRoutes } from "./modules/orgs/orgs.routes.js";
 import { agentRoutes } from "./modules/agents/agents.routes.js";
@@ -27,6 +28,8 @@ import { sessionRoutes } from "./session/session.routes.js";
 declare module "fastify" {
   interface FastifyInstance {
     hub: AgentHub;
+    /** Every route the app serves (hidden ones too), as registered: what route-wide tests iterate. */
+    routeTable: readonly { method: string; url: string }[];
   }
 }
 
@@ -39,11 +42,17 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     frameworkErrors,
     clientErrorHandler,
   });
+  const routeTable: { method: string; url: string }[] = [];
+  app.addHook("onRoute", (route) => {
+    for (const method of [route.method].flat()) routeTable.push({ method, url: route.url });
+  });
+  app.decorate("routeTable", routeTable);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   const consoleDir = deps.config.consoleDir;
   const serveConsole = Boolean(consoleDir && existsSync(consoleDir));
   installErrorHandler(app, { spaFallback: serveConsole });
+  installInputBounds(app);
 
   await app.register(fastifySwagger, {
     openapi: {

@@ -86,6 +86,16 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Duplex): 
 
 export function installErrorHandler(app: FastifyInstance, { spaFallback = false }: { spaFallback?: boolean } = {}) {
   app.setErrorHandler((err: FastifyError, req, reply) => {
+    try {
+      return answer(err, req, reply);
+    } catch (failure) {
+      // An error handler that throws would leave the answer to Fastify's fallback, in its own shape.
+      req.log.error({ err, failure }, "error handler failed");
+      return reply.code(500).send(new ApiError("internal").body());
+    }
+  });
+
+  function answer(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
     if (err instanceof ApiError) return reply.code(err.http).send(err.body());
     if (hasZodFastifySchemaValidationErrors(err) || err.validation) {
       return reply.code(422).send(ApiError.validation(validationItems(req, err)).body());
@@ -98,7 +108,7 @@ export function installErrorHandler(app: FastifyInstance, { spaFallback = false 
     }
     req.log.error({ err }, "unhandled error");
     return reply.code(500).send(new ApiError("internal").body());
-  });
+  }
 
   // Only JSON bodies: Fastify's built-in text/plain parser would turn a wrong content type into a
   // confusing 422 ("expected object, received string") instead of 415.

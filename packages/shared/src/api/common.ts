@@ -59,16 +59,37 @@ export function commaListOf(values: readonly string[], what: string) {
 
 export const OkDetails = success(z.object({ ok: z.literal(true) }));
 
-/** Per-job container limits: strings as docker takes them, as list-agents-api.txt gives them. */
+/**
+ * Per-job container limits: strings as docker takes them, as list-agents-api.txt gives them, each
+ * bounded to what Docker honours. NanoCpus below 0.01 CPU is refused by the engine (and 0 means
+ * unlimited); Memory below 6 MiB is refused; PidsLimit 0 or below means unlimited. Every request
+ * that accepts a limit uses these three schemas (job limits, function defaults, agent PATCH).
+ */
+export const LIMIT_RANGES = {
+  cpus: { min: 0.01, max: 1024 },
+  mem_limit: { min: 6 * 1024 ** 2, max: 1024 ** 4 },
+  pids_limit: { min: 16, max: 1_000_000 },
+} as const;
+
+const cpusRange = `from ${LIMIT_RANGES.cpus.min} to ${LIMIT_RANGES.cpus.max} cores`;
 export const CpusValue = z
   .string()
-  .regex(/^\d+(\.\d+)?$/, "cpus must be a decimal number of cores such as \"1.0\"")
-  .refine((v) => Number(v) > 0 && Number(v) <= 1024, "cpus must be above 0 and at most 1024");
+  .regex(/^\d{1,4}(\.\d{1,9})?$/, `cpus must be a decimal number of cores such as "1.0", ${cpusRange}`)
+  .refine((v) => Number(v) >= LIMIT_RANGES.cpus.min && Number(v) <= LIMIT_RANGES.cpus.max, `cpus must be ${cpusRange}`)
+  .describe(`CPU cores, ${cpusRange}`);
+
+const memRange = "from 6m (docker's minimum) to 1024g";
 export const MemLimitValue = z
   .string()
-  .regex(/^\d+[bkmg]?$/i, "mem_limit must be a size such as \"512m\" or \"1g\"")
-  .refine((v) => parseMemLimit(v) >= 6 * 1024 * 1024, "mem_limit must be at least 6m (docker's minimum)");
-export const PidsLimitValue = z.number().int().min(16).max(1_000_000);
+  .regex(/^\d{1,16}[bkmg]?$/i, `mem_limit must be a size such as "512m" or "1g", ${memRange}`)
+  .refine((v) => parseMemLimit(v) >= LIMIT_RANGES.mem_limit.min && parseMemLimit(v) <= LIMIT_RANGES.mem_limit.max, `mem_limit must be ${memRange}`)
+  .describe(`memory: bytes or a size with b, k, m or g, ${memRange}`);
+
+export const PidsLimitValue = z
+  .number()
+  .int()
+  .min(LIMIT_RANGES.pids_limit.min, `pids_limit must be from ${LIMIT_RANGES.pids_limit.min} to ${LIMIT_RANGES.pids_limit.max}`)
+  .max(LIMIT_RANGES.pids_limit.max, `pids_limit must be from ${LIMIT_RANGES.pids_limit.min} to ${LIMIT_RANGES.pids_limit.max}`);
 
 export const Limits = z.object({
   cpus: CpusValue,

@@ -123,6 +123,10 @@ export function reregisterAgent(db: Db, agentId: string, body: RegisterAgentBody
 
 export function updateAgent(db: Db, row: AgentRow, body: UpdateAgentBody, at: string): AgentRow {
   if (row.archived) throw ApiError.conflict(`Agent "${row.agentId}" is retired; reinstate it before changing it.`);
+  // Docker refuses more cores than the host has (dispatch also caps at it, should the host shrink).
+  if (body.cpus !== undefined && row.cpuCount && Number(body.cpus) > row.cpuCount) {
+    throw ApiError.validation([{ path: "cpus", message: `cpus must be at most the ${row.cpuCount} cores the agent's host reports (got "${body.cpus}")` }]);
+  }
   db.update(agents)
     .set({
       ...(body.name !== undefined ? { name: body.name } : {}),

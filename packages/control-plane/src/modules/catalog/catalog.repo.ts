@@ -1,6 +1,5 @@
 /** The module catalog: published module versions (immutable) and their functions. */
 import { and, eq, inArray } from "drizzle-orm";
-import { Ajv } from "ajv";
 import semver from "semver";
 import type { ModuleFunction, ModuleVersion, PublishModuleBody } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
@@ -8,11 +7,12 @@ import { prepared } from "../../db/client.js";
 import { agentModules, modules } from "../../db/schema.js";
 import { newId } from "../../lib/ids.js";
 import { ApiError } from "../../errors.js";
+import { userSchemaAjv } from "../../lib/json-schema.js";
 
 export type ModuleRow = typeof modules.$inferSelect;
 
 // Only to check that each input_schema compiles at publish time; jobs.service validates inputs.
-const schemaChecker = new Ajv({ allErrors: true, strict: false });
+const schemaChecker = userSchemaAjv();
 
 export function toModule(row: ModuleRow): ModuleVersion {
   return {
@@ -48,6 +48,8 @@ export function publishModule(db: Db, orgId: string, body: PublishModuleBody, at
     // A schema that does not compile would make every job of the function fail to be created.
     try {
       schemaChecker.compile(f.input_schema);
+      // Ajv keeps every schema it compiled; this one was only a check.
+      schemaChecker.removeSchema(f.input_schema);
     } catch (err) {
       throw ApiError.validation([{ path: `functions.${i}.input_schema`, message: `is not a valid JSON Schema: ${(err as Error).message}` }]);
     }

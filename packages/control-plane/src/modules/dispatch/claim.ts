@@ -36,7 +36,7 @@ export function activeJobCount(db: Db, agentId: string): number {
   return prepared(db, `select count(*) from "jobs" where "agent_id" = ? and "status" in (${ACTIVE_IN})`).pluck().get(agentId) as number;
 }
 
-type AgentRow = { id: string; orgId: string; status: string; connected: number; archived: number; paused: number; slots: number; cpus: string; memLimit: string; pidsLimit: number };
+type AgentRow = { id: string; orgId: string; status: string; connected: number; archived: number; paused: number; slots: number; cpus: string; memLimit: string; pidsLimit: number; cpuCount: number | null };
 type CandidateRow = {
   id: string;
   orgId: string;
@@ -80,7 +80,7 @@ export type Claimant = { agent: AgentRow; active: number };
 export function loadClaimant(db: Db, agentId: string): Claimant | null {
   const agent = prepared(
     db,
-    `select "id", "org_id" as orgId, "status", "connected", "archived", "paused", "slots", "cpus", "mem_limit" as memLimit, "pids_limit" as pidsLimit from "agents" where "id" = ?`,
+    `select "id", "org_id" as orgId, "status", "connected", "archived", "paused", "slots", "cpus", "mem_limit" as memLimit, "pids_limit" as pidsLimit, "cpu_count" as cpuCount from "agents" where "id" = ?`,
   ).get(agentId) as AgentRow | undefined;
   // An agent pulling or removing a module takes nothing until that is over (agents/agent-modules.ts).
   if (!agent || !agent.connected || agent.archived || agent.paused || agent.status === "UpdatingModule") return null;
@@ -148,7 +148,7 @@ export function claimFor(db: Db, c: Claimant, at: string, leaseMs: number): Assi
     image: mod.image,
     command: fn.command,
     inputs: JSON.parse(job.inputs) as Record<string, unknown>,
-    limits: effectiveLimits({ cpus: agent.cpus, mem_limit: agent.memLimit, pids_limit: agent.pidsLimit }, fn.defaults, JSON.parse(job.limits) as LimitsOverride),
+    limits: effectiveLimits({ cpus: agent.cpus, mem_limit: agent.memLimit, pids_limit: agent.pidsLimit }, fn.defaults, JSON.parse(job.limits) as LimitsOverride, agent.cpuCount),
     timeout_s: job.timeoutS,
   };
 }

@@ -1,5 +1,5 @@
 /** Creating, cancelling and deleting jobs. Running them is dispatch's business. */
-import { Ajv, type ValidateFunction } from "ajv";
+import type { ValidateFunction } from "ajv";
 import { eq, inArray } from "drizzle-orm";
 import { ACTIVE_JOB_STATUSES, type CreateJobBody, type ErrorItem, type ModuleFunction } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
@@ -7,13 +7,14 @@ import { prepared, tx } from "../../db/client.js";
 import { jobs } from "../../db/schema.js";
 import { ApiError } from "../../errors.js";
 import { newId } from "../../lib/ids.js";
+import { userSchemaAjv } from "../../lib/json-schema.js";
 import { isValidRange, resolveModuleVersion, type ModuleRow } from "../catalog/catalog.repo.js";
 import { findAgent } from "../agents/agents.repo.js";
 import { insertJob, type JobRow } from "./jobs.repo.js";
 import { transitionJob } from "./jobs.transitions.js";
 
 // verbose: errors carry the offending value (e.data), which the 422 message names.
-const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
+const ajv = userSchemaAjv({ verbose: true });
 const validators = new Map<string, ValidateFunction>();
 
 function inputValidator(module: Pick<ModuleRow, "id" | "name" | "version">, fn: ModuleFunction): ValidateFunction {
