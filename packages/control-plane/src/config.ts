@@ -1,4 +1,5 @@
 /** outpost-server's settings: flags override env, env overrides defaults. Nothing parsed at import. */
+import { dirname, join } from "node:path";
 import { z } from "zod";
 
 export const ServerConfig = z.object({
@@ -18,6 +19,8 @@ export const ServerConfig = z.object({
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** OUTPOST_CONSOLE_DIR: the built console to serve at /; empty disables it. */
   consoleDir: z.string().optional(),
+  /** OUTPOST_BOOTSTRAP_TOKEN_FILE: where the first start writes the bootstrap admin token (mode 0600); default bootstrap-token beside the database. */
+  bootstrapTokenFile: z.string().min(1).optional(),
   /** OUTPOST_BODY_LIMIT: largest request body in bytes. */
   bodyLimit: z.coerce.number().int().min(1024).default(1024 * 1024),
 });
@@ -33,7 +36,13 @@ const ENV_KEYS: Record<keyof ServerConfig, string> = {
   logLevel: "OUTPOST_LOG_LEVEL",
   consoleDir: "OUTPOST_CONSOLE_DIR",
   bodyLimit: "OUTPOST_BODY_LIMIT",
+  bootstrapTokenFile: "OUTPOST_BOOTSTRAP_TOKEN_FILE",
 };
+
+/** The bootstrap token's file: as configured, else `bootstrap-token` in the database's folder. */
+export function bootstrapTokenPath(config: ServerConfig): string {
+  return config.bootstrapTokenFile ?? join(config.db === ":memory:" || config.db.startsWith("file:") ? "." : dirname(config.db), "bootstrap-token");
+}
 
 export class ConfigError extends Error {}
 

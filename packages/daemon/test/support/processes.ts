@@ -3,6 +3,7 @@
  * bin scripts, with output captured, waited on by pattern, and killed with real signals.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 export const SERVER_BIN = fileURLToPath(new URL("../../../control-plane/bin/outpost-server.js", import.meta.url));
@@ -90,7 +91,7 @@ export type ServerProc = { proc: Proc; url: string; token: string; api: ReturnTy
 export async function startServer(dbFile: string, args: string[] = [], token?: string): Promise<ServerProc> {
   const proc = startProc(SERVER_BIN, ["serve", "--db", dbFile, "--log-level", "warn", ...(args.includes("--port") ? [] : ["--port", "0"]), ...args]);
   const url = (await proc.waitFor(/Outpost is up at (\S+)/))[1]!;
-  const tok = token ?? (await proc.waitFor(/Bootstrap admin token[^\n]*\n(opat_\S+)/))[1]!;
+  const tok = token ?? readFileSync((await proc.waitFor(/Bootstrap admin token written to (\S+) /))[1]!, "utf8").trim();
   return { proc, url, token: tok, api: apiClient(url, tok) };
 }
 
