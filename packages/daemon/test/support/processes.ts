@@ -17,8 +17,10 @@ export type Proc = {
   kill: (signal?: NodeJS.Signals) => Promise<number | null>;
 };
 
-export function startProc(bin: string, args: string[], env: Record<string, string> = {}): Proc {
-  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+/** opts.stdin: written to the process's stdin, which is then closed (else stdin is /dev/null). */
+export function startProc(bin: string, args: string[], env: Record<string, string> = {}, opts: { stdin?: string } = {}): Proc {
+  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, stdio: [opts.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+  if (opts.stdin !== undefined) child.stdin!.end(opts.stdin);
   let out = "";
   const listeners = new Set<() => void>();
   const onData = (d: Buffer) => {
