@@ -5,7 +5,7 @@
  * holds no token. --token still works, with a warning.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -39,6 +39,9 @@ describeDocker("the registration token and the process list", () => {
     await a.waitFor(/session open/);
     const ps = spawnSync("ps", ["-ww", "-o", "args=", "-p", String(a.child.pid)], { encoding: "utf8" }).stdout;
     expect(ps).toContain(`--name ${name}`); // it is the agent's line
+    // Its credential is the owner's alone: 0600 in a 0700 data dir.
+    expect(statSync(join(dir, name)).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dir, name, "credential.json")).mode & 0o777).toBe(0o600);
     return { ps, cmdline: readFileSync(`/proc/${a.child.pid}/cmdline`, "utf8"), output: a.output() };
   }
 
@@ -55,7 +58,8 @@ describeDocker("the registration token and the process list", () => {
     for (const text of [seen.ps, seen.cmdline, seen.output]) expect(text).not.toContain(token);
   });
 
-  it("OUTPOST_TOKEN: registered, and ps shows no token", async () => {
+  it("OUTPOST_TOKEN: registered, and ps shows no token; a data dir an older version made 0755 is narrowed to 0700", async () => {
+    mkdirSync(join(dir, "from-env"), { mode: 0o755 });
     const seen = await run("from-env", { env: { OUTPOST_TOKEN: token } });
     for (const text of [seen.ps, seen.cmdline, seen.output]) expect(text).not.toContain(token);
   });
