@@ -256,13 +256,18 @@ describe("All Agents", () => {
     await bar.waitFor({ state: "detached" });
   });
 
-  it("Generate Token shows the token once; Copy token copies it and closes the dialog", async () => {
+  it("Generate Token makes a registration token (expiry, max registrations), shows it once; Copy token copies it and closes the dialog", async () => {
     await open();
     await page.getByRole("button", { name: "Generate Token" }).click();
     const dialog = page.getByRole("dialog", { name: "Generate agent token" });
     await dialog.getByRole("button", { name: "Generate" }).click();
     await dialog.getByRole("alert").getByText("Give the token a name.").waitFor();
     await dialog.getByLabel("Token name").fill("berlin edge agents");
+    await dialog.getByLabel("Max registrations").fill("0");
+    await dialog.getByRole("button", { name: "Generate" }).click();
+    await dialog.getByRole("alert").getByText(/Max registrations must be a whole number .* \(got "0"\)/).waitFor();
+    await dialog.getByLabel("Max registrations").fill("1");
+    await dialog.getByLabel("Expires in").selectOption({ label: "1 hour" });
     await dialog.getByRole("button", { name: "Generate" }).click();
     const shown = page.getByRole("dialog", { name: "Your new agent token" });
     await shown.getByText("This token is shown only once.").waitFor();
@@ -273,9 +278,15 @@ describe("All Agents", () => {
     await shown.getByRole("button", { name: "Copy token" }).click();
     await shown.waitFor({ state: "detached" });
     await expect(page.evaluate(() => navigator.clipboard.readText())).resolves.toBe(token);
-    // The token is real: an agent can register with it.
+    // The token is real: an agent can register with it, once; it holds agents:register only and expires in an hour.
     const id = await registerAgent(suite.server, token, { name: "registered-with-new-token" });
     expect((await suite.server.call("GET", `/agents/${id}`)).name).toBe("registered-with-new-token");
+    await expect(registerAgent(suite.server, token, { name: "one-too-many" })).rejects.toThrow(/401/);
+    const listed = (await suite.server.call<{ name: string; scopes: string[]; max_uses: number | null; uses_left: number | null; expires_at: string }[]>("GET", "/tokens")).find(
+      (x) => x.name === "berlin edge agents",
+    )!;
+    expect(listed).toMatchObject({ scopes: ["agents:register"], max_uses: 1, uses_left: 0 });
+    expect(Math.abs(Date.parse(listed.expires_at) - Date.now() - 3_600_000)).toBeLessThan(5 * 60_000);
   });
 
   it("offers the Organization picker only to users of several orgs, and filters by it", async () => {

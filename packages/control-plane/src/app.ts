@@ -4,13 +4,14 @@
  */
 import { MAX_FRAME_BYTES, SUBPROTOCOL } from "@outpost/shared";
 import { existsSync } from "node:fs";
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import fastifySwagger from "@fastify/swagger";
 import fastifyStatic from "@fastify/static";
 import fastifyWebsocket from "@fastify/websocket";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import type { Deps } from "./deps.js";
 import { authPlugin } from "./plugins/auth.js";
+import { requestLogController } from "./lib/log.js";
 import { clientErrorHandler, frameworkErrors, installErrorHandler } from "./plugins/error-handler.js";
 import { installInputBounds } from "./plugins/input-bounds.js";
 import { tokenRoutes } from "./modules/tokens/tokens.routes.js";
@@ -37,7 +38,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: deps.config.bodyLimit,
-    logController: new LogController({ disableRequestLogging: true }),
+    logController: requestLogController(deps.log),
     routerOptions: { ignoreTrailingSlash: true },
     frameworkErrors,
     clientErrorHandler,

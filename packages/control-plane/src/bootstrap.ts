@@ -1,4 +1,6 @@
 /** The root of trust: whoever holds the database file can mint tokens for anyone. */
+import { chmodSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import type { TokenScope } from "@outpost/shared";
 import { TOKEN_SCOPES } from "@outpost/shared";
 import type { Db } from "./db/client.js";
@@ -31,4 +33,19 @@ export function mintToken(db: Db, opts: MintOptions): string {
     if (!(TOKEN_SCOPES as readonly string[]).includes(s)) throw new ApiError("bad_request", `unknown scope "${s}" (known: ${TOKEN_SCOPES.join(", ")})`);
   }
   return createToken(db, secret, { userId: user.id, name: opts.name, scopes, orgId: opts.admin ? null : opts.org ? org.id : null }, now).secret;
+}
+
+/**
+ * Writes the bootstrap token to `path`, readable by its owner only (mode 0600, folder created
+ * 0700): it is never printed into a log that other users could read. Written to a temporary file
+ * and renamed, so nobody ever sees a wider mode or half a token. Returns the absolute path.
+ */
+export function writeBootstrapToken(path: string, token: string): string {
+  const full = resolve(path);
+  mkdirSync(dirname(full), { recursive: true, mode: 0o700 });
+  const tmp = `${full}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${token}\n`, { mode: 0o600 });
+  chmodSync(tmp, 0o600);
+  renameSync(tmp, full);
+  return full;
 }

@@ -1,13 +1,13 @@
 /** `outpost-server serve | token create`: flags parsed with node:util, one clear line per error. */
 import { parseArgs } from "node:util";
-import { ConfigError, loadConfig } from "./config.js";
+import { bootstrapTokenPath, ConfigError, loadConfig } from "./config.js";
 import { openDb } from "./db/client.js";
-import { mintToken } from "./bootstrap.js";
+import { mintToken, writeBootstrapToken } from "./bootstrap.js";
 import { startServer } from "./server.js";
 import type { TokenScope } from "@outpost/shared";
 
 const USAGE = `usage:
-  outpost-server serve [--host 127.0.0.1] [--port 7070] [--db ./data/outpost.db] [--lease-ttl SECONDS] [--lease-grace SECONDS] [--heartbeat SECONDS] [--default-job-timeout SECONDS] [--console-dir DIR]
+  outpost-server serve [--host 127.0.0.1] [--port 7070] [--db ./data/outpost.db] [--lease-ttl SECONDS] [--lease-grace SECONDS] [--heartbeat SECONDS] [--default-job-timeout SECONDS] [--console-dir DIR] [--bootstrap-token-file PATH]
   outpost-server token create --admin --name NAME [--db PATH]
   outpost-server token create --user NAME [--org SLUG] [--scopes a,b] --name NAME [--db PATH]`;
 
@@ -31,9 +31,11 @@ async function serve(args: string[]): Promise<void> {
       "default-job-timeout": { type: "string" },
       "console-dir": { type: "string" },
       "log-level": { type: "string" },
+      "bootstrap-token-file": { type: "string" },
     },
   });
   const config = loadConfig({
+    bootstrapTokenFile: values["bootstrap-token-file"],
     host: values.host,
     port: values.port,
     db: values.db,
@@ -67,7 +69,15 @@ async function serve(args: string[]): Promise<void> {
   server.app.log.info({ url: server.url, db: config.db }, `outpost-server listening on ${server.url}`);
   process.stdout.write(`Outpost is up at ${server.url}\n`);
   if (server.bootstrapToken) {
-    process.stdout.write(`Bootstrap admin token (shown once, keep it safe):\n${server.bootstrapToken}\n`);
+    // Never into the log: stdout is often a file others can read (server.log, a journal). The file
+    // is the owner's alone; a terminal, when stdout is one, is the operator's own screen.
+    try {
+      const file = writeBootstrapToken(bootstrapTokenPath(config), server.bootstrapToken);
+      process.stdout.write(`Bootstrap admin token written to ${file} (mode 0600, shown once); read it with: cat ${file}\n`);
+    } catch (err) {
+      process.stderr.write(`outpost-server: cannot write the bootstrap token file (${(err as Error).message}); mint an admin token with: outpost-server token create --admin --name NAME --db ${config.db}\n`);
+    }
+    if (process.stdout.isTTY) process.stdout.write(`Bootstrap admin token (shown once, keep it safe):\n${server.bootstrapToken}\n`);
   }
 }
 

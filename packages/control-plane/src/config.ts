@@ -1,4 +1,5 @@
 /** outpost-server's settings: flags override env, env overrides defaults. Nothing parsed at import. */
+import { dirname, join } from "node:path";
 import { z } from "zod";
 
 export const ServerConfig = z.object({
@@ -23,6 +24,8 @@ export const ServerConfig = z.object({
    * timeout_s gets this one, so a forgotten job does not run for ever; 0 leaves such jobs unbounded.
    */
   defaultJobTimeoutS: z.coerce.number().int().min(0).max(7 * 24 * 3600).default(3600),
+  /** OUTPOST_BOOTSTRAP_TOKEN_FILE: where the first start writes the bootstrap admin token (mode 0600); default bootstrap-token beside the database. */
+  bootstrapTokenFile: z.string().min(1).optional(),
   /** OUTPOST_BODY_LIMIT: largest request body in bytes. */
   bodyLimit: z.coerce.number().int().min(1024).default(1024 * 1024),
 });
@@ -39,9 +42,15 @@ const ENV_KEYS: Record<keyof ServerConfig, string> = {
   consoleDir: "OUTPOST_CONSOLE_DIR",
   bodyLimit: "OUTPOST_BODY_LIMIT",
   defaultJobTimeoutS: "OUTPOST_DEFAULT_JOB_TIMEOUT_S",
+  bootstrapTokenFile: "OUTPOST_BOOTSTRAP_TOKEN_FILE",
 };
 /** Flags whose name is not the key's kebab case. */
 const FLAG_NAMES: Partial<Record<keyof ServerConfig, string>> = { leaseTtlS: "--lease-ttl", leaseGraceS: "--lease-grace", heartbeatS: "--heartbeat", defaultJobTimeoutS: "--default-job-timeout" };
+
+/** The bootstrap token's file: as configured, else `bootstrap-token` in the database's folder. */
+export function bootstrapTokenPath(config: ServerConfig): string {
+  return config.bootstrapTokenFile ?? join(config.db === ":memory:" || config.db.startsWith("file:") ? "." : dirname(config.db), "bootstrap-token");
+}
 
 export class ConfigError extends Error {}
 

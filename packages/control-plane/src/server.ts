@@ -3,11 +3,11 @@
  * else lives in app.ts and the feature modules.
  */
 import { fileURLToPath } from "node:url";
-import pino from "pino";
 import type { FastifyInstance } from "fastify";
 import type { ServerConfig } from "./config.js";
 import { openDb, type Db } from "./db/client.js";
 import { ensureInstallSecret } from "./lib/install.js";
+import { createLogger } from "./lib/log.js";
 import { EventBus } from "./modules/events/event-bus.js";
 import { buildApp } from "./app.js";
 import { bootstrapIfEmpty } from "./bootstrap.js";
@@ -17,7 +17,7 @@ export const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL("../../console/dist", i
 
 export type RunningServer = { app: FastifyInstance; url: string; db: Db; deps: Deps; bootstrapToken: string | null; close: () => Promise<void> };
 
-export function makeDeps(config: ServerConfig, db: Db, log = pino({ level: config.logLevel, redact: ["req.headers.authorization", "*.token", "*.credential"] })): Deps {
+export function makeDeps(config: ServerConfig, db: Db, log = createLogger(config.logLevel)): Deps {
   return { db, config, installSecret: ensureInstallSecret(db), events: new EventBus(), log, clock: Date.now };
 }
 

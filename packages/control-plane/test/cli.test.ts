@@ -4,7 +4,7 @@
  * the process prints or for its exit.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, chmodSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -87,7 +87,16 @@ function run(args: string[], env: Record<string, string> = {}): Proc {
 }
 
 const URL_LINE = /^Outpost is up at (http:\/\/\S+)$/m;
-const TOKEN_LINE = /^(opat_[0-9A-Za-z]+)$/m;
+const TOKEN_LINE = /opat_[0-9A-Za-z]+/;
+const TOKEN_FILE_LINE = /^Bootstrap admin token written to (\S+) \(mode 0600/m;
+
+/** The bootstrap token, read from the file whose path the first start prints (never the token itself). */
+async function bootstrapToken(p: Proc): Promise<string> {
+  const file = (await p.waitFor(TOKEN_FILE_LINE))[1]!;
+  return readFileSync(file, "utf8").trim();
+}
+
+const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
 
 async function api(url: string, path: string, token?: string, init: RequestInit = {}) {
   const res = await fetch(`${url}${path}`, { ...init, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(init.body ? { "content-type": "application/json" } : {}) } });
@@ -106,7 +115,7 @@ describe("outpost-server serve", () => {
     const db = join(dir, "data", "outpost.db");
     const first = run(["serve", "--port", "0", "--db", db]);
     const url = (await first.waitFor(URL_LINE))[1]!;
-    const token = (await first.waitFor(TOKEN_LINE))[1]!;
+    const token = await bootstrapToken(first);
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(url).not.toMatch(/:0$/);
     const me = await api(url, "/api/v1/me", token);
@@ -140,11 +149,52 @@ describe("outpost-server serve", () => {
     expect(second.stdout()).not.toMatch(/bootstrap/i);
   });
 
+  it("keeps every file a token could be read from to its owner: data dir 0700; database, -wal, -shm and bootstrap token file 0600; no token on stdout", async () => {
+    const data = join(dir, "fresh", "data");
+    const db = join(data, "outpost.db");
+    const p = run(["serve", "--port", "0", "--db", db]);
+    const url = (await p.waitFor(URL_LINE))[1]!;
+    const file = (await p.waitFor(TOKEN_FILE_LINE))[1]!;
+    expect(file).toBe(join(data, "bootstrap-token"));
+    const token = await bootstrapToken(p);
+    // A write, so the WAL and its index exist while the server runs.
+    expect((await api(url, "/api/v1/pools", token, { method: "POST", body: JSON.stringify({ name: "modes" }) })).status).toBe(201);
+    expect(existsSync(`${db}-wal`) && existsSync(`${db}-shm`)).toBe(true);
+    expect({ dir: modeOf(data), parent: modeOf(join(dir, "fresh")), db: modeOf(db), wal: modeOf(`${db}-wal`), shm: modeOf(`${db}-shm`), token: modeOf(file) }).toEqual({
+      dir: "700",
+      parent: "700",
+      db: "600",
+      wal: "600",
+      shm: "600",
+      token: "600",
+    });
+    expect(p.stdout()).not.toContain(token);
+    expect(p.stdout()).not.toMatch(TOKEN_LINE);
+    p.proc.kill("SIGTERM");
+    expect((await p.exit).code).toBe(0);
+    expect(p.stderr()).not.toMatch(TOKEN_LINE);
+  });
+
+  it("narrows an existing database and its -wal/-shm files to 0600 on start", async () => {
+    const db = join(dir, "old.db");
+    const first = run(["serve", "--port", "0", "--db", db]);
+    await first.waitFor(URL_LINE);
+    first.proc.kill("SIGKILL");
+    await first.exit;
+    // As an older version left them: world-readable.
+    for (const f of [db, `${db}-wal`, `${db}-shm`]) if (existsSync(f)) chmodSync(f, 0o644);
+    const again = run(["serve", "--port", "0", "--db", db]);
+    await again.waitFor(URL_LINE);
+    for (const f of [db, `${db}-wal`, `${db}-shm`]) if (existsSync(f)) expect(modeOf(f), f).toBe("600");
+    again.proc.kill("SIGTERM");
+    expect((await again.exit).code).toBe(0);
+  });
+
   it("exits 0 on SIGINT and keeps the database usable (WAL)", async () => {
     const db = join(dir, "o.db");
     const p = run(["serve", "--port", "0", "--db", db]);
     const url = (await p.waitFor(URL_LINE))[1]!;
-    const token = (await p.waitFor(TOKEN_LINE))[1]!;
+    const token = await bootstrapToken(p);
     const pool = await api(url, "/api/v1/pools", token, { method: "POST", body: JSON.stringify({ name: "kept" }) });
     expect(pool.status).toBe(201);
     p.proc.kill("SIGINT");
@@ -206,7 +256,7 @@ describe("outpost-server serve", () => {
       await new Promise((r) => blocker.close(r));
     }
     const good = run(["serve", "--port", "0", "--db", db]);
-    const token = (await good.waitFor(TOKEN_LINE))[1]!;
+    const token = await bootstrapToken(good);
     const url = (await good.waitFor(URL_LINE))[1]!;
     expect((await api(url, "/api/v1/me", token)).status).toBe(200);
     good.proc.kill("SIGTERM");

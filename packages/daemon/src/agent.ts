@@ -3,11 +3,12 @@
  * re-register, counting a restart), reap containers a previous process left, then hold the
  * session and run what it is given until told to stop.
  */
-import { mkdirSync } from "node:fs";
+import { chmodSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import pino, { type Logger } from "pino";
 import { labelsOf, type AgentConfig } from "./config.js";
 import { FatalError, catalogImage, readCredential, register } from "./identity.js";
+import { forgetToken } from "./forget-token.js";
 import { hostFacts } from "./system-info.js";
 import { DockerRuntime } from "./runtime/docker.js";
 import type { ContainerRuntime } from "./runtime/types.js";
@@ -19,9 +20,12 @@ import { DAEMON_VERSION } from "./version.js";
 
 export type RunningAgent = { agentId: string; stop: () => Promise<void>; done: Promise<string | null> };
 
-export async function startAgent(config: AgentConfig, opts: { log?: Logger; runtime?: ContainerRuntime } = {}): Promise<RunningAgent> {
+/** opts.configFile: the --config file run read, from which the token is removed once registered. */
+export async function startAgent(config: AgentConfig, opts: { log?: Logger; runtime?: ContainerRuntime; configFile?: string } = {}): Promise<RunningAgent> {
   const log = opts.log ?? pino({ level: config.logLevel, redact: ["credential", "token"] });
+  // The credential lives here: the owner's alone, even when an earlier version made it 0755.
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(config.dataDir, 0o700);
   const runtime = opts.runtime ?? new DockerRuntime({ scratchDir: join(config.dataDir, "jobs"), labels: labelsOf(config) });
   const startedAt = new Date().toISOString();
 
@@ -57,6 +61,13 @@ export async function startAgent(config: AgentConfig, opts: { log?: Logger; runt
     },
   });
   log.info({ agent_id: cred.agent_id, url: config.url }, "registered");
+  if (opts.configFile) {
+    try {
+      if (forgetToken(opts.configFile)) log.info({ config: opts.configFile }, "the agent has its credential: removed the token from the config file");
+    } catch (err) {
+      log.warn({ config: opts.configFile, err: (err as Error).message }, "cannot remove the token from the config file; remove it by hand");
+    }
+  }
 
   // Nothing is tracked yet, so any container labelled as ours was started by an earlier process.
   const leftovers = await runtime.listOwned(cred.agent_id);

@@ -6,7 +6,7 @@
  * `install`/`uninstall` (service.ts) set it up as a systemd service; `status` (status.ts) reads
  * what the running daemon last wrote to its data dir.
  */
-import { ConfigError, loadAgentConfig } from "./config.js";
+import { ConfigError, configFileOf, loadAgentConfig, TOKEN_ON_ARGV_WARNING, tokenOnArgv } from "./config.js";
 import { FatalError } from "./identity.js";
 import { startAgent } from "./agent.js";
 import { DAEMON_VERSION } from "./version.js";
@@ -14,15 +14,19 @@ import { CONFIG_PATH, install, SERVICE_DATA_DIR, uninstall, UNIT_PATH } from "./
 import { DEFAULT_BACKOFF } from "./session.js";
 import { status } from "./status.js";
 
-const USAGE = `usage: outpost-agent run --url URL [--token PAT] [--name NAME] [--data-dir DIR] [--slots N]
+const USAGE = `usage: outpost-agent run --url URL [--token-file PATH|-] [--name NAME] [--data-dir DIR] [--slots N]
                          [--module NAME@VERSION ...] [--config FILE] [--log-level LEVEL] [--cancel-grace S] [--drain-deadline S]
+                         the registration token: OUTPOST_TOKEN, --token-file PATH, or --token-file - (stdin);
+                         --token PAT works but shows it to every local user (ps); once registered, it is not needed
+                         and is removed from the --config file
                          [--container-label KEY=VALUE ...]
-       outpost-agent install --url URL --token PAT [run flags but --config] [--root DIR] [--no-start]
-                         writes ${CONFIG_PATH} (mode 0600) and ${UNIT_PATH}, enables and starts it;
+       outpost-agent install --url URL --token-file PATH|- [run flags but --config] [--root DIR] [--no-start]
+                         writes ${CONFIG_PATH} (mode 0600, folder 0700) and ${UNIT_PATH}, enables and starts it;
+                         the service's first start registers and removes the token from ${CONFIG_PATH};
                          --data-dir defaults to ${SERVICE_DATA_DIR}; --root DIR writes under DIR and starts nothing
        outpost-agent uninstall [--root DIR] [--no-start] [--purge]   (keeps the data dir unless --purge)
        outpost-agent status [--config FILE | --data-dir DIR]   exit 0 running and connected, 2 not connected, 3 not running
-env: OUTPOST_URL OUTPOST_TOKEN OUTPOST_NAME OUTPOST_DATA_DIR OUTPOST_SLOTS OUTPOST_MODULES (a,b) OUTPOST_CONFIG
+env: OUTPOST_URL OUTPOST_TOKEN OUTPOST_TOKEN_FILE OUTPOST_NAME OUTPOST_DATA_DIR OUTPOST_SLOTS OUTPOST_MODULES (a,b) OUTPOST_CONFIG
      OUTPOST_LOG_LEVEL OUTPOST_CANCEL_GRACE_S OUTPOST_DRAIN_DEADLINE_S
      OUTPOST_CONTAINER_LABELS (k=v,k=v); flags override env, env overrides the --config JSON file.`;
 
@@ -33,6 +37,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const io = { out: (l: string) => void process.stdout.write(`${l}\n`), err: (l: string) => void process.stderr.write(`${l}\n`) };
+  if ((command === "install" || command === "run") && tokenOnArgv(rest)) io.err(`outpost-agent: ${TOKEN_ON_ARGV_WARNING}`);
   if (command === "install") return install(rest, io);
   if (command === "uninstall") return uninstall(rest, io);
   if (command === "status") return status(rest, io);
@@ -51,7 +56,7 @@ export async function main(argv: string[]): Promise<number> {
   let agent;
   for (let attempt = 0; ; attempt++) {
     try {
-      agent = await startAgent(config);
+      agent = await startAgent(config, { configFile: configFileOf(rest) });
       break;
     } catch (err) {
       if (err instanceof FatalError) {

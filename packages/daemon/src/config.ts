@@ -40,7 +40,11 @@ export function labelsOf(config: Pick<AgentConfig, "containerLabels">): Record<s
 export const AgentConfig = z.object({
   /** OUTPOST_URL: the control plane, e.g. http://127.0.0.1:7070 */
   url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL such as http://127.0.0.1:7070" }).transform((u) => u.replace(/\/+$/, "")),
-  /** OUTPOST_TOKEN: a PAT with agents:register, needed only until the agent has its credential. */
+  /**
+   * OUTPOST_TOKEN, --token-file PATH (`-`: stdin) or OUTPOST_TOKEN_FILE: a PAT with agents:register
+   * (a registration token), needed only until the agent has its credential. --token works too but
+   * puts the token in the process list.
+   */
   token: z.string().min(1).optional(),
   /** OUTPOST_NAME: shown in the console; default the hostname. */
   name: z.string().trim().min(1).max(100).optional(),
@@ -91,6 +95,41 @@ const FLAG: Record<string, Key> = {
 };
 /** Keys whose value is a list: comma separated in env, the flag repeatable. */
 const LISTS: readonly Key[] = ["modules", "containerLabels"];
+/** Flags that are read but are not keys of AgentConfig. */
+const TOKEN_FILE_FLAG = "--token-file";
+
+/** What run and install print when the token is on the command line. */
+export const TOKEN_ON_ARGV_WARNING =
+  "warning: --token puts the token in the process list, where every local user can read it (ps); give it with OUTPOST_TOKEN, --token-file PATH or --token-file - (stdin) instead";
+
+/** True when argv carries the token itself (not a file naming it). */
+export function tokenOnArgv(argv: string[]): boolean {
+  return argv.some((a) => a === "--token" || a.startsWith("--token="));
+}
+
+/**
+ * Reads a token from PATH, or from stdin for "-": the first line, trimmed. A missing or empty one
+ * is a problem naming where it was looked for.
+ */
+function readTokenFile(path: string, label: string, problems: string[]): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path === "-" ? 0 : path, "utf8");
+  } catch (err) {
+    problems.push(`${label} ${path}: ${(err as Error).message}`);
+    return undefined;
+  }
+  const token = text.split("\n")[0]!.trim();
+  if (!token) problems.push(`${label} ${path}: ${path === "-" ? "nothing on stdin" : "the file is empty"}`);
+  return token || undefined;
+}
+
+/** The config file run reads: --config, else OUTPOST_CONFIG; undefined when neither. */
+export function configFileOf(argv: string[], env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const { values } = splitFlags(argv, ["--config", TOKEN_FILE_FLAG, ...Object.keys(FLAG)], "");
+  return values.filter((v) => v.name === "--config").pop()?.value ?? (env.OUTPOST_CONFIG || undefined);
+}
+
 /** Each key's flag, for naming where a bad value came from. */
 const FLAG_OF = Object.fromEntries(Object.entries(FLAG).map(([flag, key]) => [key, flag])) as Record<Key, string>;
 
@@ -134,14 +173,26 @@ export function splitFlags(
 
 /** Parses `run` flags (after the command word): --flag value or --flag=value; --config FILE. */
 export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): AgentConfig {
-  const { values, problems } = splitFlags(argv, ["--config", ...Object.keys(FLAG)], "see outpost-agent --help");
+  const { values, problems } = splitFlags(argv, ["--config", TOKEN_FILE_FLAG, ...Object.keys(FLAG)], "see outpost-agent --help");
   const raw: Record<string, unknown> = {};
   const source: Record<string, string> = {};
   const flags: Partial<Record<Key, string[]>> = {};
   let configFile = env.OUTPOST_CONFIG;
+  let tokenFile: string | undefined;
   for (const { name, value } of values) {
     if (name === "--config") configFile = value;
+    else if (name === TOKEN_FILE_FLAG) tokenFile = value;
     else (flags[FLAG[name]!] ??= []).push(value);
+  }
+  // The token from a file (or stdin) stands for --token; from OUTPOST_TOKEN_FILE for OUTPOST_TOKEN.
+  if (tokenFile !== undefined && flags.token) problems.push(`${TOKEN_FILE_FLAG} and --token: give the token one way`);
+  else if (tokenFile !== undefined) {
+    const token = readTokenFile(tokenFile, TOKEN_FILE_FLAG, problems);
+    if (token) flags.token = [token];
+  }
+  if (!flags.token && !env.OUTPOST_TOKEN && env.OUTPOST_TOKEN_FILE) {
+    const token = readTokenFile(env.OUTPOST_TOKEN_FILE, "OUTPOST_TOKEN_FILE", problems);
+    if (token) env = { ...env, OUTPOST_TOKEN: token };
   }
   if (configFile) {
     try {

@@ -21,7 +21,7 @@ export function readCredential(dataDir: string): StoredCredential | null {
   try {
     return JSON.parse(readFileSync(file, "utf8")) as StoredCredential;
   } catch (err) {
-    throw new FatalError(`${file} is unreadable (${(err as Error).message}); delete it and start again with --token`);
+    throw new FatalError(`${file} is unreadable (${(err as Error).message}); delete it and start again with a registration token (OUTPOST_TOKEN or --token-file PATH)`);
   }
 }
 
@@ -34,8 +34,8 @@ function refused(url: string, dataDir: string, withCredential: boolean): FatalEr
   const credFile = join(dataDir, CREDENTIAL_FILE);
   return new FatalError(
     withCredential
-      ? `the agent credential in ${credFile} was revoked or is unknown to ${url}: delete ${credFile} and start again with --token <PAT> to register a new agent`
-      : `the token was refused by ${url} (unknown, revoked or expired): create a PAT with the agents:register scope`,
+      ? `the agent credential in ${credFile} was revoked or is unknown to ${url}: delete ${credFile} and start again with a registration token (OUTPOST_TOKEN or --token-file PATH) to register a new agent`
+      : `the token was refused by ${url} (unknown, revoked, expired or used up): create a registration token with the agents:register scope`,
   );
 }
 
@@ -70,7 +70,7 @@ export async function register(opts: { url: string; dataDir: string; token?: str
     throw new FatalError(`${credFile} belongs to ${stored.url}, not ${opts.url}; use another --data-dir or delete that file to register again`);
   }
   const secret = stored?.credential ?? opts.token;
-  if (!secret) throw new FatalError(`no agent credential in ${credFile} and no token: start once with --token <PAT with the agents:register scope>`);
+  if (!secret) throw new FatalError(`no agent credential in ${credFile} and no token: start once with a registration token (a PAT with the agents:register scope) in OUTPOST_TOKEN or --token-file PATH`);
   const { status, body } = await call(`${opts.url}/api/v1/agent`, {
     method: "POST",
     headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },

@@ -1,15 +1,19 @@
 /**
  * `outpost-agent install` and `uninstall`: outpost-agent as a systemd service. install writes the
- * run settings to /etc/outpost/agent.json (mode 0600: it holds the PAT) in the format `run
- * --config` reads, and a unit that runs `run --config` on that file after Docker; then, where
- * systemd is running, enables and (re)starts it. uninstall stops and removes both and keeps the
+ * run settings to /etc/outpost/agent.json (mode 0600 in a 0700 folder: it holds the registration
+ * token) in the format `run --config` reads, and a unit that runs `run --config` on that file
+ * after Docker; then, where systemd is running, enables and (re)starts it. The token never goes
+ * on a command line (install reads it from OUTPOST_TOKEN or --token-file, the unit passes only
+ * --config), and it is on disk only until the service's first start: once registered, run
+ * rewrites the config without it (agent.ts, forgetToken), and from then on the agent uses its own
+ * credential in the data dir. uninstall stops and removes both and keeps the
  * data dir (the agent's credential, so a later install is the same agent) unless --purge.
  *
  * `--root DIR` puts every file under DIR (packaging, tests) and never touches systemd. All
  * systemctl calls go through systemctl() below; nothing else here talks to the running system.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, rmdirSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, rmdirSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ConfigError, loadAgentConfig, type AgentConfig } from "./config.js";
@@ -98,9 +102,9 @@ WantedBy=multi-user.target
 `;
 }
 
-/** Writes atomically with exactly the given mode, creating parent directories. */
-function writeFile(path: string, text: string, mode: number): void {
-  writeFileAtomic(path, text, { mode, exactMode: true, dirMode: 0o755 });
+/** Writes atomically with exactly the given mode, creating parent directories with dirMode. */
+function writeFile(path: string, text: string, mode: number, dirMode = 0o755): void {
+  writeFileAtomic(path, text, { mode, exactMode: true, dirMode });
 }
 
 /** `outpost-agent install`: 0 done, 1 bad flags or files not writable, 2 systemd refused to start it. */
@@ -113,15 +117,18 @@ export function install(argv: string[], io: Out): number {
   let config: AgentConfig | null = null;
   try {
     // Flags only (the installer's own OUTPOST_* settings are not the service's), except the token,
-    // which may come from OUTPOST_TOKEN to keep it out of the process list.
-    config = loadAgentConfig([...runFlags, ...(hasDataDir ? [] : ["--data-dir", SERVICE_DATA_DIR])], { OUTPOST_TOKEN: process.env.OUTPOST_TOKEN });
+    // which may come from OUTPOST_TOKEN or OUTPOST_TOKEN_FILE to keep it out of the process list.
+    config = loadAgentConfig([...runFlags, ...(hasDataDir ? [] : ["--data-dir", SERVICE_DATA_DIR])], {
+      OUTPOST_TOKEN: process.env.OUTPOST_TOKEN,
+      OUTPOST_TOKEN_FILE: process.env.OUTPOST_TOKEN_FILE,
+    });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     problems.push(...err.problems);
   }
   if (config && !isAbsolute(config.dataDir)) problems.push(`--data-dir=${JSON.stringify(config.dataDir)}: must be an absolute path for a service`);
   if (config && !config.token && !existsSync(join(under(f.root, config.dataDir), CREDENTIAL_FILE))) {
-    problems.push(`--token: is required (a PAT with the agents:register scope) until ${join(config.dataDir, CREDENTIAL_FILE)} exists`);
+    problems.push(`--token-file: a token is required (OUTPOST_TOKEN or --token-file PATH|-: a registration token with the agents:register scope) until ${join(config.dataDir, CREDENTIAL_FILE)} exists`);
   }
   if (problems.length || !config) {
     for (const p of problems) io.err(`outpost-agent: ${p}`);
@@ -133,15 +140,22 @@ export function install(argv: string[], io: Out): number {
   const dataDir = under(f.root, config.dataDir);
   const bin = realpathSync(AGENT_BIN);
   try {
-    writeFile(configFile, configJson(config), 0o600);
+    // /etc/outpost is ours alone: 0700 even when an earlier version made it 0755.
+    writeFile(configFile, configJson(config), 0o600, 0o700);
+    chmodSync(dirname(configFile), 0o700);
     writeFile(unitPath, unitFile(config, { node: process.execPath, bin, config: CONFIG_PATH }), 0o644);
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    chmodSync(dataDir, 0o700);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     io.err(`outpost-agent: ${e.message}${e.code === "EACCES" || e.code === "EPERM" ? " (run install as root, or use --root DIR)" : ""}`);
     return 1;
   }
-  io.out(`wrote ${configFile} (mode 0600: it holds the token)`);
+  io.out(
+    config.token
+      ? `wrote ${configFile} (mode 0600: it holds the token until the agent's first start registers and removes it)`
+      : `wrote ${configFile} (mode 0600)`,
+  );
   io.out(`wrote ${unitPath}`);
   io.out(`data dir ${dataDir} (the agent's credential and job scratch space)`);
   const byHand = `${quoteArg(process.execPath)} ${quoteArg(bin)} run --config ${configFile}`;

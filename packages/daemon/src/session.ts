@@ -114,7 +114,7 @@ export class AgentSession {
     this.welcomed = false;
     let fatal: string | null = null;
     ws.on("unexpected-response", (_req, res) => {
-      if (res.statusCode === 401) fatal = "the server refused this agent's credential (revoked or unknown): delete credential.json in the data dir and start again with --token <PAT>";
+      if (res.statusCode === 401) fatal = "the server refused this agent's credential (revoked or unknown): delete credential.json in the data dir and start again with a registration token (OUTPOST_TOKEN or --token-file PATH)";
       this.opts.log.warn({ status: res.statusCode }, "session upgrade refused");
       ws.terminate();
     });

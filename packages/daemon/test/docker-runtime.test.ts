@@ -299,7 +299,8 @@ describeDocker("DockerRuntime", () => {
   });
 
   test("a missing image that cannot be pulled is a RuntimeError with reason image", async () => {
-    const missing = "outpost-test/does-not-exist:0";
+    // A registry on 127.0.0.1 where nothing listens: the pull fails at once, and no public registry is asked.
+    const missing = "127.0.0.1:9/outpost-test/does-not-exist:0";
     const err = await runtime.start(spec(["true"], { image: missing }), () => undefined).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RuntimeError);
     expect((err as RuntimeError).reason).toBe("image");

@@ -3,7 +3,7 @@
  * scripts, a real dockerd running the jobs in the locally built busybox image, a real SQLite
  * file. Short leases and heartbeats keep the fault tests quick.
  */
-import { mkdtempSync, statSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Dockerode from "dockerode";
@@ -101,7 +101,7 @@ describeDocker("outpost-server and outpost-agent as processes", () => {
     dir = mkdtempSync(join(tmpdir(), "outpost-e2e-"));
     server = startProc(SERVER_BIN, ["serve", "--port", "0", "--db", join(dir, "outpost.db"), "--lease-ttl", "3", "--lease-grace", "2", "--heartbeat", "1", "--log-level", "warn"]);
     url = (await server.waitFor(/Outpost is up at (\S+)/))[1]!;
-    token = (await server.waitFor(/Bootstrap admin token[^\n]*\n(opat_\S+)/))[1]!;
+    token = readFileSync((await server.waitFor(/Bootstrap admin token written to (\S+) /))[1]!, "utf8").trim();
     api = apiClient(url, token);
     expect((await api("POST", "/api/v1/modules", MODULE)).status).toBe(201);
   });

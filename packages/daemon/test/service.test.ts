@@ -32,7 +32,13 @@ function agent(args: string[]): { code: number | null; stdout: string; stderr: s
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const INSTALL = ["--no-start", "--url", "http://127.0.0.1:1", "--token", TOKEN, "--name", "n", "--slots", "2", "--module", "a@1.0.0"];
+/** A token in a file of its own, as an operator hands it to install (never on the command line). */
+function tokenFile(token: string): string {
+  const file = join(tempDir(), "token");
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return file;
+}
+const INSTALL = ["--no-start", "--url", "http://127.0.0.1:1", "--token-file", tokenFile(TOKEN), "--name", "n", "--slots", "2", "--module", "a@1.0.0"];
 
 describe("outpost-agent install", () => {
   it("writes a mode 0600 config that run --config reads, and a unit that runs it after docker", () => {
@@ -68,6 +74,39 @@ describe("outpost-agent install", () => {
     expect(unit).toContain(`\nExecStart=${process.execPath} ${realpathSync(AGENT_BIN)} run --config /etc/outpost/agent.json\n`);
     // The drain (60 s default) and the cancel grace (10 s) fit before systemd kills.
     expect(Number(unit.match(/^TimeoutStopSec=(\d+)$/m)![1])).toBeGreaterThan(70);
+    // Only the owner (root, for the service) can enter /etc/outpost or the data dir; the token is not on ExecStart.
+    expect(statSync(join(root, "etc/outpost")).mode & 0o777).toBe(0o700);
+    expect(statSync(join(root, "var/lib/outpost-agent")).mode & 0o777).toBe(0o700);
+    expect(unit).not.toContain(TOKEN);
+  });
+
+  it("takes the token from --token-file -, OUTPOST_TOKEN or --token (with a warning that ps shows it)", () => {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("OUTPOST_")));
+    const rest = ["--no-start", "--url", "http://127.0.0.1:1", "--name", "n"];
+    const tokenIn = (root: string) => JSON.parse(readFileSync(join(root, "etc/outpost/agent.json"), "utf8")).token;
+
+    const stdinRoot = tempDir();
+    const piped = spawnSync(process.execPath, [AGENT_BIN, "install", "--root", stdinRoot, "--token-file", "-", ...rest], { encoding: "utf8", env, input: `${TOKEN}\n` });
+    expect(piped.stderr).toBe("");
+    expect(tokenIn(stdinRoot)).toBe(TOKEN);
+
+    const envRoot = tempDir();
+    const fromEnv = spawnSync(process.execPath, [AGENT_BIN, "install", "--root", envRoot, ...rest], { encoding: "utf8", env: { ...env, OUTPOST_TOKEN: TOKEN } });
+    expect(fromEnv.stderr).toBe("");
+    expect(tokenIn(envRoot)).toBe(TOKEN);
+
+    const argvRoot = tempDir();
+    const onArgv = agent(["install", "--root", argvRoot, "--token", TOKEN, ...rest]);
+    expect(onArgv.code).toBe(0);
+    expect(onArgv.stderr).toMatch(/^outpost-agent: warning: --token puts the token in the process list/);
+    expect(tokenIn(argvRoot)).toBe(TOKEN);
+
+    const both = agent(["install", "--root", tempDir(), "--token", TOKEN, "--token-file", tokenFile(TOKEN), ...rest]);
+    expect(both.code).toBe(1);
+    expect(both.stderr).toContain("--token-file and --token: give the token one way");
+    const empty = agent(["install", "--root", tempDir(), "--token-file", tokenFile(""), ...rest]);
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toMatch(/--token-file \S+: the file is empty/);
   });
 
   it("refuses bad flags with one line each and exit 1, writing nothing", () => {
@@ -87,7 +126,7 @@ describe("outpost-agent install", () => {
     expect(noToken.code).toBe(1);
     expect(noToken.stderr.trim().split("\n")).toEqual([
       'outpost-agent: --data-dir="rel/dir": must be an absolute path for a service',
-      "outpost-agent: --token: is required (a PAT with the agents:register scope) until rel/dir/credential.json exists",
+      "outpost-agent: --token-file: a token is required (OUTPOST_TOKEN or --token-file PATH|-: a registration token with the agents:register scope) until rel/dir/credential.json exists",
     ]);
     expect(agent(["install", "--root"]).stderr).toBe("outpost-agent: --root: needs a value\noutpost-agent: url=null: is required\n");
   });
@@ -209,12 +248,23 @@ describeDocker("an installed agent, run by hand", () => {
     const server = await startServer(join(root, "outpost.db"));
     try {
       const data = join(root, "data");
-      const i = agent(["install", "--root", root, "--no-start", "--url", server.url, "--token", server.token, "--name", "svc", "--data-dir", data]);
+      // A registration token for one agent, handed over in a file.
+      const reg = await server.api("POST", "/api/v1/tokens", { name: "svc", scopes: ["agents:register"], max_uses: 1, expires_at: new Date(Date.now() + 600_000).toISOString() });
+      const regToken = (reg.body as any).details.token as string;
+      const i = agent(["install", "--root", root, "--no-start", "--url", server.url, "--token-file", tokenFile(regToken), "--name", "svc", "--data-dir", data]);
       expect(i.stderr).toBe("");
       const configFile = join(root, "etc/outpost/agent.json");
+      expect(JSON.parse(readFileSync(configFile, "utf8")).token).toBe(regToken);
       const run = startProc(AGENT_BIN, ["run", "--config", configFile], { OUTPOST_LOG_LEVEL: "info" });
       try {
         await run.waitFor(/session open/);
+        // Registered: the token is gone from the config (the rest kept, still 0600) and from the process list.
+        const after = JSON.parse(readFileSync(configFile, "utf8")) as Record<string, unknown>;
+        expect(after).not.toHaveProperty("token");
+        expect(after).toMatchObject({ url: server.url, name: "svc", dataDir: data });
+        expect(readFileSync(configFile, "utf8")).not.toContain(regToken);
+        expect(statSync(configFile).mode & 0o777).toBe(0o600);
+        expect(readFileSync(`/proc/${run.child.pid}/cmdline`, "utf8")).not.toContain(regToken);
         const up = await until("status to say connected", async () => {
           const r = agent(["status", "--config", configFile]);
           return r.code === 0 ? r : null;

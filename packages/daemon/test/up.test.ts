@@ -1,11 +1,13 @@
 /**
  * The README's run command (scripts/up.sh), as a newcomer would use it: it brings up
- * outpost-server, a local outpost-agent and the sample module, prints the URL and an admin token,
- * and a job submitted with that token completes with its logs readable. The build is done by the
- * test command already, so OUTPOST_SKIP_BUILD skips it here.
+ * outpost-server, a local outpost-agent and the sample module, prints the URL and where the admin
+ * token is (a 0600 file; the token itself is never printed), and a job submitted with that token
+ * completes with its logs readable. The local agent registered with a one-use registration token,
+ * and no process shows a token on its command line. The build is done by the test command
+ * already, so OUTPOST_SKIP_BUILD skips it here.
  */
-import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -29,10 +31,25 @@ describeDocker("scripts/up.sh", () => {
     removeTestDir(data);
   });
 
-  it("brings Outpost up, prints URL and token, and runs a sample job to completion", async () => {
-    const [, url, token] = await until("up.sh to print its URL and token", async () => /Outpost is up at (\S+)\s[\s\S]*Admin token: (opat_\S+)/.exec(out), 90_000);
+  it("brings Outpost up, prints URL and the admin token's 0600 file, and runs a sample job to completion", async () => {
+    const [, url, tokenFile] = await until("up.sh to print its URL and token file", async () => /Outpost is up at (\S+)\s[\s\S]*Admin token file: (\S+) \(mode 0600/.exec(out), 90_000);
     await until("the local agent's session", async () => /session open/.test(out), 60_000);
-    const api = apiClient(url!, token!);
+    const token = readFileSync(tokenFile!, "utf8").trim();
+    expect(token).toMatch(/^opat_/);
+    const modeOf = (p: string) => statSync(p).mode & 0o777;
+    expect({ data: modeOf(data), token: modeOf(tokenFile!), log: modeOf(join(data, "server.log")), db: modeOf(join(data, "outpost.db")) }).toEqual({ data: 0o700, token: 0o600, log: 0o600, db: 0o600 });
+    expect(out).not.toContain(token);
+    expect(out).not.toMatch(/opat_[0-9A-Za-z]{20,}/);
+    // What ps shows of up.sh's processes (the ones naming this data dir) carries no token.
+    const ps = spawnSync("ps", ["-eww", "-o", "args="], { encoding: "utf8" }).stdout.split("\n").filter((l) => l.includes(data));
+    expect(ps.some((l) => l.includes("outpost-agent"))).toBe(true);
+    for (const line of ps) expect(line).not.toMatch(/opat_/);
+    const api = apiClient(url!, token);
+    // The agent registered with a registration token: one use, spent, and expiring soon.
+    const tokens = (await api("GET", "/api/v1/tokens")).body.details as { name: string; scopes: string[]; max_uses: number | null; uses: number; uses_left: number | null; expires_at: string | null }[];
+    const reg = tokens.find((x) => x.name === "up.sh local agent");
+    expect(reg).toMatchObject({ scopes: ["agents:register"], max_uses: 1, uses: 1, uses_left: 0 });
+    expect(Date.parse(reg!.expires_at!) - Date.now()).toBeLessThan(11 * 60_000);
     const created = await api("POST", "/api/v1/jobs", { module: "hello", function: "greet", inputs: { who: "me" } });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const id = created.body.details.id as string;
@@ -46,5 +63,10 @@ describeDocker("scripts/up.sh", () => {
     expect(logs).toContain('{"who":"me"}');
     const console = await fetch(url!);
     expect(console.status).toBe(200);
+  });
+
+  it("asks no public registry: no script pulls an image", () => {
+    const scripts = join(ROOT, "scripts");
+    for (const f of readdirSync(scripts)) expect(readFileSync(join(scripts, f), "utf8"), f).not.toMatch(/docker\s+pull|\.pull\(/);
   });
 });

@@ -12,7 +12,7 @@
  * the log could not restart. Durability is what synchronous = NORMAL gives, with the window
  * bounded in time as well as in pages.
  */
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,7 +28,7 @@ export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Data
 const MIGRATIONS = fileURLToPath(new URL("../../drizzle", import.meta.url));
 
 export function openDb(path: string): Db {
-  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  if (path !== ":memory:" && !path.startsWith("file:")) ownerOnly(path);
   const sqlite = new Database(path);
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("synchronous = NORMAL");
@@ -42,6 +42,18 @@ export function openDb(path: string): Db {
   migrate(db, { migrationsFolder: MIGRATIONS });
   if (path !== ":memory:" && !path.startsWith("file:")) checkpointInBackground(sqlite, resolve(path));
   return db;
+}
+
+/**
+ * The database holds every digest and the install's HMAC secret: only its owner may read it. Any
+ * folder created for it is 0700; the file is created 0600 (and an existing one narrowed to 0600)
+ * before SQLite opens it, and SQLite creates the -wal and -shm files with the database file's
+ * permissions, so they end 0600 too. Leftover -wal/-shm files of an older start are narrowed here.
+ */
+function ownerOnly(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  closeSync(openSync(path, "a", 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
 }
 
 /** How often the checkpointer copies committed WAL pages into the database file (and fsyncs). */

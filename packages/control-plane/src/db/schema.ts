@@ -50,6 +50,10 @@ export const tokens = sqliteTable("tokens", {
   expiresAt: text("expires_at"),
   revokedAt: text("revoked_at"),
   lastUsedAt: text("last_used_at"),
+  /** Registration tokens: how many agent registrations the token allows (null: no limit). */
+  maxUses: integer("max_uses"),
+  /** Agent registrations made with the token, counted by a compare-and-set against max_uses. */
+  uses: integer("uses").notNull().default(0),
   insertedAt: text("inserted_at").notNull().default(now),
 });
 

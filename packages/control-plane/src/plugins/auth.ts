@@ -51,6 +51,8 @@ type TokenRow = {
   expiresAt: string | null;
   revokedAt: string | null;
   lastUsedAt: string | null;
+  maxUses: number | null;
+  uses: number;
   userId: string;
   userName: string;
   isAdmin: number;
@@ -75,7 +77,7 @@ export function authenticate(deps: Deps, secret: string | null): Principal | nul
   if (kind !== "pat" || !isWellFormedSecret("pat", secret)) return null;
   const row = prepared(
     db,
-    `select t."id", t."org_id" as orgId, t."name", t."scopes", t."expires_at" as expiresAt, t."revoked_at" as revokedAt, t."last_used_at" as lastUsedAt,
+    `select t."id", t."org_id" as orgId, t."name", t."scopes", t."expires_at" as expiresAt, t."revoked_at" as revokedAt, t."last_used_at" as lastUsedAt, t."max_uses" as maxUses, t."uses",
             u."id" as userId, u."name" as userName, u."is_admin" as isAdmin
        from "tokens" t join "users" u on u."id" = t."user_id"
       where t."digest" = ?`,
@@ -83,6 +85,8 @@ export function authenticate(deps: Deps, secret: string | null): Principal | nul
   if (!row || row.revokedAt) return null;
   const now = deps.clock();
   if (row.expiresAt && Date.parse(row.expiresAt) <= now) return null;
+  // A registration token whose uses are all spent is as dead as an expired one.
+  if (row.maxUses !== null && row.uses >= row.maxUses) return null;
   if (!row.lastUsedAt || now - Date.parse(row.lastUsedAt) > LAST_USED_EVERY_MS) {
     prepared(db, `update "tokens" set "last_used_at" = ? where "id" = ?`).run(new Date(now).toISOString(), row.id);
   }

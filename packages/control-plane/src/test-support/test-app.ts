@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pino from "pino";
+import pino, { type Logger } from "pino";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "../app.js";
 import { loadConfig, type ServerConfig } from "../config.js";
@@ -24,12 +24,13 @@ export type TestApp = {
   close: () => Promise<void>;
 };
 
-export async function makeTestApp(overrides: Partial<ServerConfig> = {}): Promise<TestApp> {
+/** opts.log: the app's logger (default silent), e.g. one writing into a test's buffer. */
+export async function makeTestApp(overrides: Partial<ServerConfig> = {}, opts: { log?: Logger } = {}): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), "outpost-test-"));
   const config = { ...loadConfig({}, {}), db: join(dir, "outpost.db"), logLevel: "silent" as const, ...overrides };
   const db = openDb(config.db);
   const adminToken = bootstrapIfEmpty(db)!;
-  const deps = makeDeps(config, db, pino({ level: "silent" }));
+  const deps = makeDeps(config, db, opts.log ?? pino({ level: "silent" }));
   const app = await buildApp(deps);
   await app.ready();
   const api: TestApp["api"] = async (method, url, opts = {}) => {

@@ -3,6 +3,7 @@
  * bin scripts, with output captured, waited on by pattern, and killed with real signals.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { TEST_RUN_LABEL_ARG } from "./test-run.js";
 
@@ -17,9 +18,10 @@ export type Proc = {
   kill: (signal?: NodeJS.Signals) => Promise<number | null>;
 };
 
-/** Agents started here label their job containers with this test run (see test-run.ts). */
-export function startProc(bin: string, args: string[], env: Record<string, string> = {}): Proc {
-  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, OUTPOST_CONTAINER_LABELS: TEST_RUN_LABEL_ARG, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+/** Agents started here label their job containers with this test run (see test-run.ts). opts.stdin: written to the process's stdin, which is then closed (else stdin is /dev/null). */
+export function startProc(bin: string, args: string[], env: Record<string, string> = {}, opts: { stdin?: string } = {}): Proc {
+  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, OUTPOST_CONTAINER_LABELS: TEST_RUN_LABEL_ARG, ...env }, stdio: [opts.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+  if (opts.stdin !== undefined) child.stdin!.end(opts.stdin);
   let out = "";
   const listeners = new Set<() => void>();
   const onData = (d: Buffer) => {
@@ -92,7 +94,7 @@ export type ServerProc = { proc: Proc; url: string; token: string; api: ReturnTy
 export async function startServer(dbFile: string, args: string[] = [], token?: string): Promise<ServerProc> {
   const proc = startProc(SERVER_BIN, ["serve", "--db", dbFile, "--log-level", "warn", ...(args.includes("--port") ? [] : ["--port", "0"]), ...args]);
   const url = (await proc.waitFor(/Outpost is up at (\S+)/))[1]!;
-  const tok = token ?? (await proc.waitFor(/Bootstrap admin token[^\n]*\n(opat_\S+)/))[1]!;
+  const tok = token ?? readFileSync((await proc.waitFor(/Bootstrap admin token written to (\S+) /))[1]!, "utf8").trim();
   return { proc, url, token: tok, api: apiClient(url, tok) };
 }
 

@@ -18,6 +18,20 @@ export const CreateTokenBody = z.object({
   expires_at: z.iso.datetime({ offset: true }).optional(),
   /** Alternative to expires_at: days from now. */
   expires_in_days: z.number().int().min(1).max(3650).optional(),
+  /**
+   * A registration token: at most this many agent registrations (POST /api/v1/agent), each
+   * consuming one use; used up, the token is refused like an expired one. Only with scopes
+   * ["agents:register"].
+   */
+  max_uses: z.number().int().min(1).max(100_000).optional(),
+}).superRefine((body, ctx) => {
+  if (body.max_uses !== undefined && (body.scopes.length !== 1 || body.scopes[0] !== "agents:register")) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["max_uses"],
+      message: `max_uses (${body.max_uses}) makes a registration token, which holds only the "agents:register" scope (got scopes ${JSON.stringify(body.scopes)})`,
+    });
+  }
 });
 export type CreateTokenBody = z.infer<typeof CreateTokenBody>;
 
@@ -32,6 +46,10 @@ export const Token = z.object({
   expires_at: Timestamp.nullable(),
   revoked_at: Timestamp.nullable(),
   last_used_at: Timestamp.nullable(),
+  /** Registration tokens: the agent registrations allowed (null: no limit), made, and left. */
+  max_uses: z.number().int().nullable(),
+  uses: z.number().int(),
+  uses_left: z.number().int().nullable(),
   inserted_at: Timestamp,
 });
 export type Token = z.infer<typeof Token>;

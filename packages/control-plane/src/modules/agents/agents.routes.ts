@@ -18,7 +18,9 @@ import {
   UpdateAgentBody,
 } from "@outpost/shared";
 import { agentModuleHistory, agentStatusHistory, agents } from "../../db/schema.js";
-import { ApiError } from "../../errors.js";
+import { ApiError, UNAUTHORIZED } from "../../errors.js";
+import { tx } from "../../db/client.js";
+import { consumeRegistration } from "../tokens/tokens.service.js";
 import { userOf } from "../../plugins/auth.js";
 import { orgFilter, targetOrg } from "../../lib/org-scope.js";
 import { decodeCursor, encodeCursor } from "../../lib/cursor.js";
@@ -60,7 +62,11 @@ export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: De
         return reply.code(200).send({ status: "success" as const, details: toAgent(db, row) });
       }
       const orgId = targetOrg(db, p, undefined);
-      const { row, credential } = createAgent(db, deps.installSecret, orgId, p.userId, req.body, at);
+      // One use of the token, in the same transaction as the new agent (a failed registration uses none).
+      const { row, credential } = tx(db, () => {
+        if (!consumeRegistration(db, p.tokenId, at)) throw UNAUTHORIZED;
+        return createAgent(db, deps.installSecret, orgId, p.userId, req.body, at);
+      });
       changed(row.id, row.orgId);
       return reply.code(201).send({ status: "success" as const, details: toAgent(db, row), credential });
     },

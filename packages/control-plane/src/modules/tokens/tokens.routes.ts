@@ -31,7 +31,7 @@ export async function tokenRoutes(fastify: FastifyInstance, { deps }: { deps: De
       if (expiresAt && expiresAt <= now) {
         throw ApiError.validation([{ path: "expires_at", message: `expires_at must be in the future (got "${body.expires_at}")` }]);
       }
-      const { token, secret } = createToken(db, deps.installSecret, { userId: p.userId, name: body.name, scopes: body.scopes, orgId, expiresAt }, now);
+      const { token, secret } = createToken(db, deps.installSecret, { userId: p.userId, name: body.name, scopes: body.scopes, orgId, expiresAt, maxUses: body.max_uses ?? null }, now);
       return reply.code(201).send({ status: "success" as const, details: { ...token, token: secret } });
     },
   );

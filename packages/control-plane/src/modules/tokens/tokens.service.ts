@@ -1,5 +1,6 @@
 /** Personal access tokens: minted here (API and CLI alike), stored only as a keyed digest. */
 import { and, desc, eq, gt, inArray, isNull, lt, or } from "drizzle-orm";
+import { prepared } from "../../db/client.js";
 import type { Token, TokenScope } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
 import { tokens } from "../../db/schema.js";
@@ -13,6 +14,8 @@ export type NewToken = {
   scopes: TokenScope[];
   orgId?: string | null;
   expiresAt?: string | null;
+  /** A registration token: at most this many agent registrations. */
+  maxUses?: number | null;
 };
 
 export function createToken(db: Db, installSecret: string, input: NewToken, now: string): { token: Token; secret: string } {
@@ -28,6 +31,7 @@ export function createToken(db: Db, installSecret: string, input: NewToken, now:
       prefix: displayPrefix(secret),
       scopes: [...new Set(input.scopes)],
       expiresAt: input.expiresAt ?? null,
+      maxUses: input.maxUses ?? null,
       insertedAt: now,
     })
     .run();
@@ -45,6 +49,9 @@ export function toToken(row: typeof tokens.$inferSelect): Token {
     expires_at: row.expiresAt,
     revoked_at: row.revokedAt,
     last_used_at: row.lastUsedAt,
+    max_uses: row.maxUses,
+    uses: row.uses,
+    uses_left: row.maxUses === null ? null : Math.max(0, row.maxUses - row.uses),
     inserted_at: row.insertedAt,
   };
 }
@@ -74,4 +81,21 @@ export function listTokens(db: Db, userIds: string[] | null, opts: { limit: numb
 
 export function revokeToken(db: Db, id: string, now: string): void {
   db.update(tokens).set({ revokedAt: now }).where(and(eq(tokens.id, id), isNull(tokens.revokedAt))).run();
+}
+
+/**
+ * One agent registration made with token `id`: a compare-and-set that counts the use only while
+ * the token is live (not revoked, not expired at `now`) and has uses left. False means the
+ * registration must be refused; two registrations racing for the last use cannot both win.
+ * Precondition: inside the registration's transaction, so a registration that fails later
+ * gives its use back.
+ */
+export function consumeRegistration(db: Db, id: string, now: string): boolean {
+  return (
+    prepared(
+      db,
+      `update "tokens" set "uses" = "uses" + 1
+        where "id" = ? and "revoked_at" is null and ("expires_at" is null or "expires_at" > ?) and ("max_uses" is null or "uses" < "max_uses")`,
+    ).run(id, now).changes === 1
+  );
 }
