@@ -20,6 +20,12 @@ export const ServerConfig = z.object({
   consoleDir: z.string().optional(),
   /** OUTPOST_BODY_LIMIT: largest request body in bytes. */
   bodyLimit: z.coerce.number().int().min(1024).default(1024 * 1024),
+  /** OUTPOST_STREAM_KEEPALIVE_S: every open SSE stream sends a keepalive this often, and at each one re-checks its token (expiry, revocation) and drops a consumer that took nothing since the last. */
+  streamKeepaliveS: z.coerce.number().int().min(1).max(300).default(15),
+  /** OUTPOST_STREAM_HIGH_WATER_BYTES: an SSE stream with more than this many bytes waiting for its consumer is dropped (it resumes from its last event id). */
+  streamHighWaterBytes: z.coerce.number().int().min(16 * 1024).max(64 * 1024 * 1024).default(256 * 1024),
+  /** OUTPOST_STREAMS_PER_TOKEN: open SSE streams one token may hold; one more is a 429. */
+  streamsPerToken: z.coerce.number().int().min(1).max(10_000).default(20),
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;
 
@@ -33,6 +39,9 @@ const ENV_KEYS: Record<keyof ServerConfig, string> = {
   logLevel: "OUTPOST_LOG_LEVEL",
   consoleDir: "OUTPOST_CONSOLE_DIR",
   bodyLimit: "OUTPOST_BODY_LIMIT",
+  streamKeepaliveS: "OUTPOST_STREAM_KEEPALIVE_S",
+  streamHighWaterBytes: "OUTPOST_STREAM_HIGH_WATER_BYTES",
+  streamsPerToken: "OUTPOST_STREAMS_PER_TOKEN",
 };
 
 export class ConfigError extends Error {}
