@@ -11,8 +11,12 @@ import type { SseStream } from "../../lib/sse.js";
 
 export type Cursor = { attempt: number; seq: number };
 
-/** Chunks per read while following: small, since a chunk may carry up to 128 KiB of text. */
-const FOLLOW_PAGE = 16;
+/**
+ * Chunks per read while following: few, since a chunk may carry up to 128 KiB of text and a page
+ * the consumer cannot take yet is read for nothing (300 stalled followers x 16 chunks of 16 KiB
+ * was 75 MB of garbage at once).
+ */
+const FOLLOW_PAGE = 4;
 
 export function chunksAfter(db: Db, jobId: string, after: Cursor, limit: number): LogChunk[] {
   return prepared(
