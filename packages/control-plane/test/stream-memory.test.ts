@@ -7,13 +7,14 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { connect, type Socket } from "node:net";
+import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, expect, it } from "vitest";
 import { connectAgent, type ProtoAgent } from "../src/test-support/agent-client.js";
 import { sampleModule, sampleRegistration } from "../src/test-support/test-app.js";
+import { stalledReader } from "../src/test-support/stalled-reader.js";
 
 const SERVER_BIN = fileURLToPath(new URL("../bin/outpost-server.js", import.meta.url));
 const FOLLOWERS = 300;
@@ -55,23 +56,6 @@ function startServer(): Promise<{ url: string; token: string; pid: number }> {
 
 const rssBytes = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) * 1024;
 
-/** A follower that sends its request, reads the response head, and never reads again. */
-function stalledFollower(url: string, path: string, token: string): Promise<Socket> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const s = connect(Number(port), hostname, () => {
-      s.write(`GET ${path} HTTP/1.1\r\nhost: ${hostname}\r\nauthorization: Bearer ${token}\r\naccept: text/event-stream\r\n\r\n`);
-    });
-    sockets.push(s);
-    s.once("error", reject);
-    s.once("data", (head) => {
-      s.pause(); // from here on nothing is read: the kernel buffers fill and stay full
-      if (!head.toString().startsWith("HTTP/1.1 200")) reject(new Error(`follower got ${head.toString().split("\r\n")[0]}`));
-      else resolve(s);
-    });
-  });
-}
-
 it(`keeps RSS growth under 100 MB and /me under 100 ms with ${FOLLOWERS} stalled log followers on a 40 MB job`, { timeout: 120_000 }, async () => {
   const { url, token, pid } = await startServer();
   const api = async (method: string, path: string, body?: unknown) => {
@@ -93,7 +77,7 @@ it(`keeps RSS growth under 100 MB and /me under 100 ms with ${FOLLOWERS} stalled
   agent.send({ type: "accept", ...ref });
   agent.send({ type: "started", ...ref, container_id: "c1" });
 
-  for (let i = 0; i < FOLLOWERS; i++) await stalledFollower(url, `/api/v1/jobs/${ref.job_id}/logs?follow=1`, token);
+  for (let i = 0; i < FOLLOWERS; i++) sockets.push(await stalledReader(url, `/api/v1/jobs/${ref.job_id}/logs?follow=1`, token));
   const baseline = rssBytes(pid);
   let peak = baseline;
   const sampler = setInterval(() => (peak = Math.max(peak, rssBytes(pid))), 50);

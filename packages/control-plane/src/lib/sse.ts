@@ -2,7 +2,8 @@
  * Server-Sent Events streams (the change feed, log followers, and any later one): every stream is
  * opened here, so every stream gets the same guarantees:
  *
- * - memory: a consumer with more than `streamHighWaterBytes` waiting is dropped at once, and one
+ * - memory: a consumer with more than `streamHighWaterBytes` waiting when the next event comes is
+ *   dropped at once (so a stream holds at most the mark plus one event), and one
  *   that took nothing for a whole keepalive interval while data waited is dropped at the next
  *   keepalive; pull-based streams (log follow) stop reading when `write` says so and go on at
  *   `onDrain`, so a reader that keeps up is never dropped. A dropped client resumes from its last
@@ -158,14 +159,15 @@ export function sseStreams(app: FastifyInstance, deps: Deps) {
       if (reason === STREAM_END.unauthorized) res.write(UNAUTHORIZED_EVENT);
       res.end();
     };
+    // Checked before writing: one event bigger than the mark (a 128 KiB log chunk) is not a slow
+    // consumer; more than the mark still waiting when the next event comes is.
     const write = (text: string): boolean => {
       if (closed) return false;
-      const more = res.write(text);
       if (res.writableLength > streamHighWaterBytes) {
         end(STREAM_END.slowConsumer);
         return false;
       }
-      return more;
+      return res.write(text);
     };
     const keepalive = setInterval(() => {
       if (res.writableNeedDrain && behindSinceTick) return end(STREAM_END.slowConsumer);
