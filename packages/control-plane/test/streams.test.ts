@@ -129,6 +129,18 @@ describe.each(Object.entries(STREAMS))("stream %s", (_route, stream) => {
     await live.cancel();
   });
 
+  it("ends within a keepalive when its user loses an org it was opened with", async () => {
+    const c = await setup({ streamKeepaliveS: 1 });
+    const token = c.t.mint({ user: "carol", name: "carol", scopes: ["read"] }); // a member of default
+    const me = (await c.t.api("GET", "/api/v1/me", { token })).body.details;
+    const s = await openSse(c, stream.path(c), token);
+    await s.readUntil(": connected");
+    expect((await c.t.api("DELETE", `/api/v1/orgs/default/members/${me.user.id}`)).status).toBe(200);
+    const text = await s.rest();
+    expect(text).not.toContain("event: unauthorized"); // the token is fine: a reconnect sees what is left
+    expect(openStreamCount(c.t.deps, me.token.id)).toBe(0);
+  });
+
   it("refuses a token's stream past the cap with 429 in the error envelope, and frees the slot when one closes", async () => {
     const c = await setup({ streamsPerToken: 2 });
     const { id, token } = await newToken(c);

@@ -11,7 +11,8 @@
  * - a token holds at most `streamsPerToken` open streams; one more is a 429 in the error envelope;
  * - the token is re-checked at every keepalive with the app's clock (expiry, revocation, a deleted
  *   user), and a revocation over the API ends the token's streams at once (`token.revoked` on the
- *   event bus). Either way the stream says `event: unauthorized` and ends;
+ *   event bus). Either way the stream says `event: unauthorized` and ends. A user who lost one of
+ *   the stream's orgs has it ended plainly at the keepalive (a reconnect sees only the orgs left);
  * - one preClose hook per plugin ends every open stream, so a SIGTERM never waits on a console tab.
  *
  * A route that opens streams declares `config: { sse: true }`; opening one elsewhere is a bug and
@@ -34,6 +35,8 @@ export const STREAM_END = {
   unauthorized: "unauthorized",
   slowConsumer: "slow_consumer",
   serverClosing: "server_closing",
+  /** The user lost an org the stream was opened with: it ends plainly, and a reconnect sees the new set. */
+  orgsChanged: "orgs_changed",
   done: "done",
 } as const;
 type EndReason = (typeof STREAM_END)[keyof typeof STREAM_END];
@@ -174,6 +177,7 @@ export function sseStreams(app: FastifyInstance, deps: Deps) {
       behindSinceTick = res.writableNeedDrain;
       const again = authenticate(deps, auth.secret);
       if (again?.kind !== "user" || again.tokenId !== tokenId) return end(STREAM_END.unauthorized);
+      if (auth.principal.orgIds.some((id) => !again.orgIds.includes(id))) return end(STREAM_END.orgsChanged);
       write(": keepalive\n\n");
     }, streamKeepaliveS * 1000);
     const live: Live = { tokenId, end };
