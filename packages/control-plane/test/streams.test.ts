@@ -184,6 +184,20 @@ describe.each(Object.entries(STREAMS))("stream %s", (_route, stream) => {
 });
 
 describe("log follow", () => {
+  it("sends every chunk once and in order whatever their sizes, then the end", async () => {
+    const c = await setup();
+    storeChunks(c, 0, 1000, 20); // short lines: big pages
+    storeChunks(c, 1000, 20, 100 * 1024); // large chunks: small pages
+    storeChunks(c, 1020, 500, 20);
+    const s = await openSse(c, `/api/v1/jobs/${c.jobId}/logs?follow=1`, c.t.adminToken);
+    await s.readUntil("id: 1:1519\n");
+    expect((await c.t.api("POST", `/api/v1/jobs/${c.jobId}/cancel`)).status).toBe(200);
+    const text = await s.rest();
+    const ids = [...text.matchAll(/^id: 1:(\d+)$/gm)].map((m) => Number(m[1]));
+    expect(ids).toEqual([...Array(1520).keys()]);
+    expect(text.endsWith(`event: end\ndata: {"status":"cancelled"}\n\n`)).toBe(true);
+  });
+
   it("resumes after Last-Event-ID, which wins over after_seq, and refuses a malformed one with 422 naming it", async () => {
     const c = await setup();
     storeChunks(c, 0, 5, 16);

@@ -1,6 +1,6 @@
 /**
  * One log follower: sends a job's stored chunks after its cursor, then new ones as the event bus
- * wakes it, then `event: end` once the job is finished. It pulls: it reads a small page of chunks
+ * wakes it, then `event: end` once the job is finished. It pulls: it reads a page of about 64 KiB
  * only while its consumer keeps up (`stream.write` says so) and waits for `onDrain` otherwise, so a
  * follower that never reads costs no queries and holds at most one page, however much the job
  * prints; and wakes are coalesced to one read per event-loop turn.
@@ -12,11 +12,20 @@ import type { SseStream } from "../../lib/sse.js";
 export type Cursor = { attempt: number; seq: number };
 
 /**
- * Chunks per read while following: few, since a chunk may carry up to 128 KiB of text and a page
- * the consumer cannot take yet is read for nothing (300 stalled followers x 16 chunks of 16 KiB
- * was 75 MB of garbage at once).
+ * A read while following aims at about this much text: a page the consumer cannot take yet is read
+ * for nothing (300 stalled followers x 16 chunks of 16 KiB was 75 MB of garbage at once), while
+ * tiny pages of short lines would cost a query per few hundred bytes.
  */
-const FOLLOW_PAGE = 4;
+const PAGE_BYTES = 64 * 1024;
+const MIN_PAGE = 4;
+const MAX_PAGE = 256;
+
+/** The next page size: as many chunks of the last page's average size as fit in PAGE_BYTES. */
+function nextPageSize(page: LogChunk[]): number {
+  const bytes = page.reduce((n, c) => n + c.data.length, 0);
+  const average = Math.max(1, bytes / Math.max(1, page.length));
+  return Math.max(MIN_PAGE, Math.min(MAX_PAGE, Math.floor(PAGE_BYTES / average)));
+}
 
 export function chunksAfter(db: Db, jobId: string, after: Cursor, limit: number): LogChunk[] {
   return prepared(
@@ -34,6 +43,7 @@ function jobStatus(db: Db, jobId: string): string | undefined {
 
 export function followLog(db: Db, jobId: string, from: Cursor, stream: SseStream): { wake: () => void } {
   let cursor = from;
+  let pageSize = MIN_PAGE;
   let scheduled = false;
   let waiting = false; // for the consumer to drain: a wake now changes nothing
 
@@ -41,7 +51,9 @@ export function followLog(db: Db, jobId: string, from: Cursor, stream: SseStream
     scheduled = false;
     if (stream.closed) return;
     for (;;) {
-      const page = chunksAfter(db, jobId, cursor, FOLLOW_PAGE);
+      const page = chunksAfter(db, jobId, cursor, pageSize);
+      const full = page.length === pageSize;
+      if (page.length) pageSize = nextPageSize(page);
       for (const c of page) {
         const more = stream.write(`id: ${c.attempt}:${c.seq}\ndata: ${JSON.stringify(c)}\n\n`);
         cursor = { attempt: c.attempt, seq: c.seq };
@@ -54,7 +66,7 @@ export function followLog(db: Db, jobId: string, from: Cursor, stream: SseStream
           return;
         }
       }
-      if (page.length < FOLLOW_PAGE) break;
+      if (!full) break;
     }
     const status = jobStatus(db, jobId);
     if (!status || isTerminalJobStatus(status as JobStatus)) {
