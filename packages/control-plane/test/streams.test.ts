@@ -198,6 +198,16 @@ describe("log follow", () => {
     expect(text.endsWith(`event: end\ndata: {"status":"cancelled"}\n\n`)).toBe(true);
   });
 
+  it("lets a consumer that is behind when the job ends read the tail and the end event", async () => {
+    const c = await setup({ streamKeepaliveS: 5 });
+    storeChunks(c, 0, 64, 64 * 1024); // 4 MiB stored before anyone reads
+    expect((await c.t.api("POST", `/api/v1/jobs/${c.jobId}/cancel`)).status).toBe(200);
+    const s = await openSse(c, `/api/v1/jobs/${c.jobId}/logs?follow=1`, c.t.adminToken);
+    const text = await s.rest(); // ends with the last chunk and the end event, not cut off
+    expect([...text.matchAll(/^id: 1:(\d+)$/gm)].length).toBe(64);
+    expect(text.endsWith(`event: end\ndata: {"status":"cancelled"}\n\n`)).toBe(true);
+  });
+
   it("resumes after Last-Event-ID, which wins over after_seq, and refuses a malformed one with 422 naming it", async () => {
     const c = await setup();
     storeChunks(c, 0, 5, 16);

@@ -157,7 +157,17 @@ export function sseStreams(app: FastifyInstance, deps: Deps) {
       deps.log.debug({ route: req.routeOptions.url, tokenId, reason }, "stream ended");
       const stuck = res.writableNeedDrain;
       stop();
-      // A consumer that is behind would keep the socket (and what waits for it) until it read: cut it.
+      // A consumer that is behind would keep the socket (and what waits for it) until it read: cut
+      // it, unless the stream simply finished, whose tail (`event: end`) it may still be reading:
+      // then it gets one keepalive interval to take it.
+      if (reason === STREAM_END.done) {
+        res.end();
+        if (stuck) {
+          const cut = setTimeout(() => res.destroy(), streamKeepaliveS * 1000);
+          res.once("finish", () => clearTimeout(cut)).once("close", () => clearTimeout(cut));
+        }
+        return;
+      }
       if (reason === STREAM_END.slowConsumer || stuck) return void res.destroy();
       if (reason === STREAM_END.unauthorized) res.write(UNAUTHORIZED_EVENT);
       res.end();
