@@ -28,6 +28,12 @@ export const ServerConfig = z.object({
   bootstrapTokenFile: z.string().min(1).optional(),
   /** OUTPOST_BODY_LIMIT: largest request body in bytes. */
   bodyLimit: z.coerce.number().int().min(1024).default(1024 * 1024),
+  /** OUTPOST_STREAM_KEEPALIVE_S: every open SSE stream sends a keepalive this often, and at each one re-checks its token (expiry, revocation) and drops a consumer that took nothing since the last. */
+  streamKeepaliveS: z.coerce.number().int().min(1).max(300).default(15),
+  /** OUTPOST_STREAM_HIGH_WATER_BYTES: an SSE stream with more than this many bytes waiting for its consumer is dropped (it resumes from its last event id). */
+  streamHighWaterBytes: z.coerce.number().int().min(16 * 1024).max(64 * 1024 * 1024).default(256 * 1024),
+  /** OUTPOST_STREAMS_PER_TOKEN: open SSE streams one token may hold; one more is a 429. */
+  streamsPerToken: z.coerce.number().int().min(1).max(10_000).default(20),
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;
 
@@ -43,6 +49,9 @@ const ENV_KEYS: Record<keyof ServerConfig, string> = {
   bodyLimit: "OUTPOST_BODY_LIMIT",
   defaultJobTimeoutS: "OUTPOST_DEFAULT_JOB_TIMEOUT_S",
   bootstrapTokenFile: "OUTPOST_BOOTSTRAP_TOKEN_FILE",
+  streamKeepaliveS: "OUTPOST_STREAM_KEEPALIVE_S",
+  streamHighWaterBytes: "OUTPOST_STREAM_HIGH_WATER_BYTES",
+  streamsPerToken: "OUTPOST_STREAMS_PER_TOKEN",
 };
 /** Flags whose name is not the key's kebab case. */
 const FLAG_NAMES: Partial<Record<keyof ServerConfig, string>> = { leaseTtlS: "--lease-ttl", leaseGraceS: "--lease-grace", heartbeatS: "--heartbeat", defaultJobTimeoutS: "--default-job-timeout" };

@@ -18,6 +18,8 @@ export type UserPrincipal = {
   isAdmin: boolean;
   tokenId: string;
   tokenName: string;
+  /** When the token stops working (RFC 3339 UTC), or null for never. */
+  tokenExpiresAt: string | null;
   scopes: TokenScope[];
   restrictedOrgId: string | null;
   /** Orgs this principal may see, in membership order (first = default). */
@@ -99,6 +101,7 @@ export function authenticate(deps: Deps, secret: string | null): Principal | nul
     isAdmin: Boolean(row.isAdmin),
     tokenId: row.id,
     tokenName: row.name,
+    tokenExpiresAt: row.expiresAt,
     scopes: JSON.parse(row.scopes) as TokenScope[],
     restrictedOrgId: restricted,
     orgIds: restricted ? orgIds.filter((id) => id === restricted) : orgIds,

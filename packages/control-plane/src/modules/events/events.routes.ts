@@ -1,19 +1,23 @@
 /**
  * GET /api/v1/events: Server-Sent Events of changes in the caller's orgs, so the console updates
- * live without polling.
+ * live without polling. The events are hints without ids: a client that reconnects (after a drop
+ * for falling behind, say) reloads what it shows rather than resuming.
  */
 import type { FastifyInstance } from "fastify";
-import { sseStreams, streamPrincipal } from "../../lib/sse.js";
+import { sseStreams, streamAuth } from "../../lib/sse.js";
 import type { Deps } from "../../deps.js";
 
+const FEED_TYPES = new Set(["agent.updated", "job.updated", "pool.updated"]);
+
 export async function eventRoutes(app: FastifyInstance, { deps }: { deps: Deps }) {
-  const openStream = sseStreams(app);
-  app.get("/api/v1/events", { schema: { hide: true } }, (req, reply) => {
-    const orgs = new Set(streamPrincipal(deps, req, (req.query as { token?: string }).token).orgIds);
+  const openStream = sseStreams(app, deps);
+  app.get("/api/v1/events", { schema: { hide: true }, config: { sse: true } }, (req, reply) => {
+    const auth = streamAuth(deps, req, (req.query as { token?: string }).token);
+    const orgs = new Set(auth.principal.orgIds);
     let unsubscribe = () => {};
-    const stream = openStream(req, reply, () => unsubscribe());
+    const stream = openStream(req, reply, auth, () => unsubscribe());
     unsubscribe = deps.events.subscribe((event) => {
-      if (event.type === "job.log" || !orgs.has(event.org_id)) return;
+      if (!FEED_TYPES.has(event.type) || !("org_id" in event) || !orgs.has(event.org_id)) return;
       stream.write(`data: ${JSON.stringify({ type: event.type, id: event.id })}\n\n`);
     });
   });

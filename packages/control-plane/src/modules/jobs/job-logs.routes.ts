@@ -1,18 +1,19 @@
 /**
  * GET /api/v1/jobs/:id/logs: stored chunks in (attempt, seq) order; with ?follow=1 a Server-Sent
  * Events stream that sends what is stored, then each new chunk as it is written (woken by the
- * event bus, not polled), and ends with `event: end` once the job is finished.
+ * event bus, not polled), and ends with `event: end` once the job is finished. Each event's id is
+ * `<attempt>:<seq>`; a follower that reconnects with Last-Event-ID (as EventSource does after a
+ * drop) goes on after it.
  */
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { and, asc, eq, gt, or } from "drizzle-orm";
 import { z } from "zod";
-import { Id, JobLogsResponse, isTerminalJobStatus, type JobStatus, type LogChunk } from "@outpost/shared";
-import type { Db } from "../../db/client.js";
-import { jobLogs, jobs } from "../../db/schema.js";
-import { sseStreams, streamPrincipal } from "../../lib/sse.js";
+import { Id, JobLogsResponse } from "@outpost/shared";
+import { ApiError } from "../../errors.js";
+import { sseStreams, streamAuth } from "../../lib/sse.js";
 import type { Deps } from "../../deps.js";
 import { getJobOr404 } from "./jobs.repo.js";
+import { chunksAfter, followLog, type Cursor } from "./log-follower.js";
 
 const LogQuery = z.object({
   follow: z.stringbool().default(false),
@@ -22,58 +23,46 @@ const LogQuery = z.object({
   token: z.string().optional(),
 });
 
-function chunksAfter(db: Db, jobId: string, attempt: number, seq: number, limit: number): LogChunk[] {
-  return db
-    .select()
-    .from(jobLogs)
-    .where(and(eq(jobLogs.jobId, jobId), or(gt(jobLogs.attempt, attempt), and(eq(jobLogs.attempt, attempt), gt(jobLogs.seq, seq)))))
-    .orderBy(asc(jobLogs.attempt), asc(jobLogs.seq))
-    .limit(limit)
-    .all()
-    .map((c) => ({ attempt: c.attempt, seq: c.seq, stream: c.stream as LogChunk["stream"], data: c.data, at: c.at }));
+/** EventSource's resume point: the `id:` of the last event it got, `<attempt>:<seq>`. */
+function resumeFrom(header: string | string[] | undefined): Cursor | null {
+  if (header === undefined) return null;
+  const m = typeof header === "string" ? /^(\d{1,9}):(-1|\d{1,9})$/.exec(header.trim()) : null;
+  if (!m) throw ApiError.validation([{ path: "last-event-id", message: `must be "<attempt>:<seq>" as sent in id: (got ${JSON.stringify(header)})` }]);
+  return { attempt: Number(m[1]), seq: Number(m[2]) };
 }
 
 export async function jobLogRoutes(fastify: FastifyInstance, { deps }: { deps: Deps }) {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { db } = deps;
-  const openStream = sseStreams(fastify);
+  const openStream = sseStreams(fastify, deps);
 
   app.get(
     "/api/v1/jobs/:id/logs",
-    { schema: { tags: ["jobs"], params: z.object({ id: Id }), querystring: LogQuery, response: { 200: JobLogsResponse } } },
+    {
+      config: { sse: true },
+      schema: { tags: ["jobs"], params: z.object({ id: Id }), querystring: LogQuery, response: { 200: JobLogsResponse } },
+    },
     async (req, reply) => {
-      const principal = streamPrincipal(deps, req, req.query.token);
-      const job = getJobOr404(db, principal.orgIds, req.params.id);
-      let cursor = { attempt: req.query.after_attempt, seq: req.query.after_seq };
+      const auth = streamAuth(deps, req, req.query.token);
+      const job = getJobOr404(db, auth.principal.orgIds, req.params.id);
+      const from = { attempt: req.query.after_attempt, seq: req.query.after_seq };
       if (!req.query.follow) {
-        const chunks = chunksAfter(db, job.id, cursor.attempt, cursor.seq, req.query.limit);
+        const chunks = chunksAfter(db, job.id, from, req.query.limit);
         const last = chunks[chunks.length - 1];
         const more = chunks.length === req.query.limit && last ? `${last.attempt}:${last.seq}` : null;
         return { status: "success" as const, details: chunks, next_cursor: more };
       }
+      // A reconnecting EventSource repeats the first URL: its Last-Event-ID is the newer place.
+      const cursor = resumeFrom(req.headers["last-event-id"]) ?? from;
       let unsubscribe = () => {};
-      let closed = false;
-      const stream = openStream(req, reply, () => {
-        closed = true;
-        unsubscribe();
-      });
-      const flush = () => {
-        if (closed) return;
-        for (let batch = chunksAfter(db, job.id, cursor.attempt, cursor.seq, 1000); batch.length; batch = chunksAfter(db, job.id, cursor.attempt, cursor.seq, 1000)) {
-          for (const c of batch) stream.write(`id: ${c.attempt}:${c.seq}\ndata: ${JSON.stringify(c)}\n\n`);
-          const last = batch[batch.length - 1]!;
-          cursor = { attempt: last.attempt, seq: last.seq };
-        }
-        const status = db.select({ status: jobs.status }).from(jobs).where(eq(jobs.id, job.id)).get()?.status;
-        if (!status || isTerminalJobStatus(status as JobStatus)) {
-          stream.write(`event: end\ndata: ${JSON.stringify({ status: status ?? "deleted" })}\n\n`);
-          stream.end();
-        }
-      };
+      const stream = openStream(req, reply, auth, () => unsubscribe());
+      const follower = followLog(db, job.id, cursor, stream);
       unsubscribe = deps.events.subscribe((e) => {
-        if (e.id === job.id && (e.type === "job.log" || e.type === "job.updated")) flush();
+        if (e.type === "job.log" || e.type === "job.updated") {
+          if (e.id === job.id) follower.wake();
+        }
       });
-      flush();
+      follower.wake();
     },
   );
 }

@@ -6,6 +6,7 @@ import { CreateTokenBody, CreateTokenResponse, Id, TokenListQuery, TokenListResp
 import { tokens } from "../../db/schema.js";
 import { ApiError } from "../../errors.js";
 import { hasScope, userOf } from "../../plugins/auth.js";
+import { boundByCreator } from "./token-bounds.js";
 import { targetOrg } from "../../lib/org-scope.js";
 import { nowIso, toUtc } from "../../lib/time.js";
 import type { Deps } from "../../deps.js";
@@ -21,16 +22,15 @@ export async function tokenRoutes(fastify: FastifyInstance, { deps }: { deps: De
     async (req, reply) => {
       const p = userOf(req);
       const body = req.body;
-      // A token can mint only what it holds itself: no escalation through the API.
-      const missing = body.scopes.filter((s) => !hasScope(p, s));
-      if (missing.length) throw new ApiError("forbidden", `This token cannot grant scopes it lacks: ${missing.join(", ")}.`);
-      const orgId = body.org ? targetOrg(db, p, body.org) : p.restrictedOrgId;
       const now = nowIso(deps.clock);
       let expiresAt: string | null = body.expires_at ? toUtc(body.expires_at) : null;
       if (body.expires_in_days) expiresAt = new Date(deps.clock() + body.expires_in_days * 86_400_000).toISOString();
       if (expiresAt && expiresAt <= now) {
         throw ApiError.validation([{ path: "expires_at", message: `expires_at must be in the future (got "${body.expires_at}")` }]);
       }
+      // No escalation through the API: nothing the creator itself lacks, nothing that outlives it.
+      expiresAt = boundByCreator(p, { scopes: body.scopes, expiresAt, field: body.expires_in_days ? "expires_in_days" : "expires_at" });
+      const orgId = body.org ? targetOrg(db, p, body.org) : p.restrictedOrgId;
       const { token, secret } = createToken(db, deps.installSecret, { userId: p.userId, name: body.name, scopes: body.scopes, orgId, expiresAt, maxUses: body.max_uses ?? null }, now);
       return reply.code(201).send({ status: "success" as const, details: { ...token, token: secret } });
     },
@@ -55,6 +55,7 @@ export async function tokenRoutes(fastify: FastifyInstance, { deps }: { deps: De
       // Your own tokens; an admin may revoke anyone's.
       if (!row || (row.userId !== p.userId && !(p.isAdmin && hasScope(p, "admin")))) throw ApiError.notFound("token", req.params.id);
       revokeToken(db, row.id, nowIso(deps.clock));
+      deps.events.publish({ type: "token.revoked", id: row.id }); // its open streams end now
       return { status: "success" as const, details: toToken(db.select().from(tokens).where(eq(tokens.id, row.id)).get()!) };
     },
   );
