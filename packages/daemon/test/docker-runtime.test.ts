@@ -387,6 +387,17 @@ describeDocker("DockerRuntime", () => {
     }
   });
 
+  test("without the outputs mount (the fallback), out/ is a plain dir and outputs() still reports an overflow past the cap", async () => {
+    const plain = new DockerRuntime({ docker, scratchDir: scratch, labels: TEST_RUN_LABELS, mountOutputs: false });
+    const { job, exit } = await run(sh("dd if=/dev/zero of=/outpost/out/big bs=1M count=2"), {}, plain);
+    expect(exit.exitCode).toBe(0);
+    expect((await job.outputs()).overflow).toBe("outputs exceeded 1 MiB");
+    const within = await run(sh("echo '{}' > /outpost/out/report.json"), {}, plain);
+    expect(await within.job.outputs()).toEqual({ reportJson: {} });
+    await job.remove();
+    await within.job.remove();
+  });
+
   test("extra labels go on every container, and only containers carrying them all are listed as owned", async () => {
     const agent = `${AGENT}-labels`;
     const job = await runtime.start(spec(["true"], { agentId: agent }), () => undefined);

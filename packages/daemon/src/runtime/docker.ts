@@ -42,6 +42,11 @@ export type DockerRuntimeOptions = {
   outputsBytes?: number;
   /** Size of the job's /tmp, /dev/shm and each VOLUME its image declares; default 64 MiB. */
   tmpBytes?: number;
+  /**
+   * Mount a tmpfs on each attempt's out/ (default true; it needs root). False, or when the mount is
+   * refused: the documented fallback, a plain dir measured after the job exits (bounded-dir.ts).
+   */
+  mountOutputs?: boolean;
   /** uid:gid the job runs as; default nobody. */
   user?: string;
   /**
@@ -96,6 +101,7 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly labels: Record<string, string>;
   private readonly outputsBytes: number;
   private readonly tmpBytes: number;
+  private readonly mountOutputs: boolean;
 
   constructor(options: DockerRuntimeOptions) {
     this.docker = options.docker ?? new Dockerode();
@@ -110,6 +116,7 @@ export class DockerRuntime implements ContainerRuntime {
     this.labels = { ...options.labels };
     this.outputsBytes = options.outputsBytes ?? DEFAULT_OUTPUTS_BYTES;
     this.tmpBytes = options.tmpBytes ?? DEFAULT_TMP_BYTES;
+    this.mountOutputs = options.mountOutputs ?? true;
     const reserved = Object.keys(this.labels).filter((k) => (Object.values(LABEL) as string[]).includes(k));
     if (reserved.length > 0) throw new Error(`DockerRuntime labels cannot set ${reserved.join(", ")}: the runtime sets them`);
   }
@@ -261,7 +268,7 @@ export class DockerRuntime implements ContainerRuntime {
     await writeFile(file, JSON.stringify(inputs), { mode: 0o644 });
     await chmod(file, 0o644); // the umask may have narrowed it
     const [uid, gid] = this.user.split(":").map((s) => Number(s));
-    if (Number.isInteger(uid) && (await mountBounded(outDir, this.outputsBytes, uid!, Number.isInteger(gid) ? gid! : uid!))) return;
+    if (this.mountOutputs && Number.isInteger(uid) && (await mountBounded(outDir, this.outputsBytes, uid!, Number.isInteger(gid) ? gid! : uid!))) return;
     if (process.getuid?.() === 0 && Number.isInteger(uid)) {
       await chown(outDir, uid!, Number.isInteger(gid) ? gid! : uid!);
       await chmod(outDir, 0o755);
