@@ -12,7 +12,7 @@
  * with a reason; none is swallowed.
  */
 import { constants as fsConstants } from "node:fs";
-import { chmod, chown, mkdir, open, rm, writeFile } from "node:fs/promises";
+import { chmod, chown, mkdir, open, readdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Writable } from "node:stream";
 import Dockerode from "dockerode";
@@ -245,6 +245,12 @@ export class DockerRuntime implements ContainerRuntime {
     const jobId = labels[LABEL.jobId];
     const attempt = Number(labels[LABEL.attempt]);
     if (labels[LABEL.managed] === "true" && jobId && SAFE_ID.test(jobId) && Number.isInteger(attempt)) await removeScratch(this.attemptDir(jobId, attempt));
+  }
+
+  async removeOrphanScratch(owned: OwnedContainer[]): Promise<void> {
+    const keep = new Set(owned.map((c) => path.basename(this.attemptDir(c.jobId, c.attempt))));
+    const entries = await readdir(this.scratchDir, { withFileTypes: true }).catch(() => []);
+    for (const e of entries) if (e.isDirectory() && !keep.has(e.name)) await removeScratch(path.join(this.scratchDir, e.name));
   }
 
   /** `<scratchDir>/<jobId>-<attempt>`: the attempt's in/ and out/ dirs. */
