@@ -71,6 +71,7 @@ export async function startAgent(config: AgentConfig, opts: { log?: Logger; runt
 
   // Nothing is tracked yet, so any container labelled as ours was started by an earlier process.
   const leftovers = await runtime.listOwned(cred.agent_id);
+  await runtime.removeOrphanScratch(leftovers);
 
   let finish!: (reason: string | null) => void;
   const done = new Promise<string | null>((r) => (finish = r));

@@ -7,6 +7,7 @@
  */
 import {
   MAX_FRAME_BYTES,
+  MAX_REPORT_BYTES,
   MAX_STEP_NAME,
   MAX_STEP_OUTPUT,
   MAX_STEPS,
@@ -87,8 +88,13 @@ export function stepsFrame(ref: AttemptKey, steps: readonly StepUpdate[]): Steps
   return frame;
 }
 
-/** The report frame, or why it cannot be sent: one frame must carry it whole. */
+/**
+ * The report frame, or why it is not sent: the server keeps at most MAX_REPORT_BYTES of it (JSON
+ * and Markdown together, measured as it measures them), and one frame must carry it whole.
+ */
 export function reportFrame(ref: AttemptKey, json: unknown, markdown: string | undefined): { frame: ReportFrame } | { error: string } {
+  const size = (json === undefined ? 0 : JSON.stringify(json).length) + Buffer.byteLength(markdown ?? "", "utf8");
+  if (size > MAX_REPORT_BYTES) return { error: `report.json and report.md together are ${size} bytes, over the cap of ${MAX_REPORT_BYTES}` };
   const frame: ReportFrame = { type: "report", ...ref, ...(json !== undefined ? { json } : {}), ...(markdown !== undefined ? { markdown } : {}) };
   const bytes = frameBytes(frame);
   if (bytes > MAX_FRAME_BYTES) return { error: `the report takes ${bytes} bytes as a frame, over the ${MAX_FRAME_BYTES}-byte frame limit` };

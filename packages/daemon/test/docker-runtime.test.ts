@@ -2,7 +2,7 @@
  * DockerRuntime against the real dockerd: real containers from outpost-test/busybox:1, no mocks.
  * Every container carries this run's agent id, and afterAll removes them all.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -385,6 +385,37 @@ describeDocker("DockerRuntime", () => {
       await job.remove();
     } finally {
       await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
+    }
+  });
+
+  test("without the outputs mount (the fallback), out/ is a plain dir and outputs() still reports an overflow past the cap", async () => {
+    const plain = new DockerRuntime({ docker, scratchDir: scratch, labels: TEST_RUN_LABELS, mountOutputs: false });
+    const { job, exit } = await run(sh("dd if=/dev/zero of=/outpost/out/big bs=1M count=2"), {}, plain);
+    expect(exit.exitCode).toBe(0);
+    expect((await job.outputs()).overflow).toBe("outputs exceeded 1 MiB");
+    const within = await run(sh("echo '{}' > /outpost/out/report.json"), {}, plain);
+    expect(await within.job.outputs()).toEqual({ reportJson: {} });
+    await job.remove();
+    await within.job.remove();
+  });
+
+  test("removeOrphanScratch unmounts and removes the scratch dirs of attempts with no container, and keeps the others", async () => {
+    const own = await mkdtemp(path.join(os.tmpdir(), "outpost-orphans-"));
+    try {
+      const rt = new DockerRuntime({ docker, scratchDir: own, labels: TEST_RUN_LABELS });
+      const agent = `${AGENT}-orphans`;
+      const kept = await rt.start(spec(["true"], { agentId: agent }), () => undefined);
+      const orphan = await rt.start(spec(["true"], { agentId: agent, attempt: 2 }), () => undefined);
+      await Promise.all([kept.wait(), orphan.wait()]);
+      await docker.getContainer(orphan.containerId).remove({ force: true }); // gone behind the runtime's back
+      const dirs = readdirSync(own).sort();
+      expect(dirs).toHaveLength(2);
+      await rt.removeOrphanScratch(await rt.listOwned(agent));
+      expect(readdirSync(own)).toEqual(dirs.filter((d) => d.endsWith("-1")));
+      await kept.remove();
+      expect(readdirSync(own)).toEqual([]);
+    } finally {
+      removeTestDir(own);
     }
   });
 

@@ -57,9 +57,11 @@ describe("frame builders keep every frame valid and within MAX_FRAME_BYTES", () 
       for (const units of [1024, 256 * 1024, 512 * 1024]) {
         const r = reportFrame(ref, { text: text(units) }, text(units));
         if ("frame" in r) expectSendable(r.frame);
-        else expect(r.error).toMatch(/over the 1048576-byte frame limit/);
+        else expect(r.error).toMatch(/over the 1048576-byte frame limit|over the cap of 262144/);
       }
       expect("frame" in reportFrame(ref, { ok: 1 }, text(1024))).toBe(true);
+      // Each file within its own cap, but together over the server's: not sent, said why.
+      expect(reportFrame(ref, { t: "x".repeat(200 * 1024) }, "y".repeat(200 * 1024))).toEqual({ error: expect.stringMatching(/together are \d+ bytes, over the cap of 262144/) });
     });
   }
 

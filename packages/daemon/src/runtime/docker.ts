@@ -12,7 +12,7 @@
  * with a reason; none is swallowed.
  */
 import { constants as fsConstants } from "node:fs";
-import { chmod, chown, mkdir, open, rm, writeFile } from "node:fs/promises";
+import { chmod, chown, mkdir, open, readdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Writable } from "node:stream";
 import Dockerode from "dockerode";
@@ -42,6 +42,11 @@ export type DockerRuntimeOptions = {
   outputsBytes?: number;
   /** Size of the job's /tmp, /dev/shm and each VOLUME its image declares; default 64 MiB. */
   tmpBytes?: number;
+  /**
+   * Mount a tmpfs on each attempt's out/ (default true; it needs root). False, or when the mount is
+   * refused: the documented fallback, a plain dir measured after the job exits (bounded-dir.ts).
+   */
+  mountOutputs?: boolean;
   /** uid:gid the job runs as; default nobody. */
   user?: string;
   /**
@@ -96,6 +101,7 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly labels: Record<string, string>;
   private readonly outputsBytes: number;
   private readonly tmpBytes: number;
+  private readonly mountOutputs: boolean;
 
   constructor(options: DockerRuntimeOptions) {
     this.docker = options.docker ?? new Dockerode();
@@ -110,6 +116,7 @@ export class DockerRuntime implements ContainerRuntime {
     this.labels = { ...options.labels };
     this.outputsBytes = options.outputsBytes ?? DEFAULT_OUTPUTS_BYTES;
     this.tmpBytes = options.tmpBytes ?? DEFAULT_TMP_BYTES;
+    this.mountOutputs = options.mountOutputs ?? true;
     const reserved = Object.keys(this.labels).filter((k) => (Object.values(LABEL) as string[]).includes(k));
     if (reserved.length > 0) throw new Error(`DockerRuntime labels cannot set ${reserved.join(", ")}: the runtime sets them`);
   }
@@ -240,6 +247,12 @@ export class DockerRuntime implements ContainerRuntime {
     if (labels[LABEL.managed] === "true" && jobId && SAFE_ID.test(jobId) && Number.isInteger(attempt)) await removeScratch(this.attemptDir(jobId, attempt));
   }
 
+  async removeOrphanScratch(owned: OwnedContainer[]): Promise<void> {
+    const keep = new Set(owned.map((c) => path.basename(this.attemptDir(c.jobId, c.attempt))));
+    const entries = await readdir(this.scratchDir, { withFileTypes: true }).catch(() => []);
+    for (const e of entries) if (e.isDirectory() && !keep.has(e.name)) await removeScratch(path.join(this.scratchDir, e.name));
+  }
+
   /** `<scratchDir>/<jobId>-<attempt>`: the attempt's in/ and out/ dirs. */
   private attemptDir(jobId: string, attempt: number): string {
     return path.join(this.scratchDir, `${jobId}-${attempt}`);
@@ -261,7 +274,7 @@ export class DockerRuntime implements ContainerRuntime {
     await writeFile(file, JSON.stringify(inputs), { mode: 0o644 });
     await chmod(file, 0o644); // the umask may have narrowed it
     const [uid, gid] = this.user.split(":").map((s) => Number(s));
-    if (Number.isInteger(uid) && (await mountBounded(outDir, this.outputsBytes, uid!, Number.isInteger(gid) ? gid! : uid!))) return;
+    if (this.mountOutputs && Number.isInteger(uid) && (await mountBounded(outDir, this.outputsBytes, uid!, Number.isInteger(gid) ? gid! : uid!))) return;
     if (process.getuid?.() === 0 && Number.isInteger(uid)) {
       await chown(outDir, uid!, Number.isInteger(gid) ? gid! : uid!);
       await chmod(outDir, 0o755);

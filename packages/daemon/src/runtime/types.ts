@@ -78,6 +78,12 @@ export interface ContainerRuntime {
   adopt(owned: OwnedContainer, sink: OutputSink): Promise<RunningJob>;
   /** Containers labelled as this agent's, running or not. */
   listOwned(agentId: string): Promise<OwnedContainer[]>;
-  /** Force-removes a container by id (for reaping). */
+  /** Force-removes a container by id (for reaping), with its attempt's scratch dir. */
   removeContainer(containerId: string): Promise<void>;
+  /**
+   * At start: removes the scratch dirs (unmounting their outputs) of attempts that have no
+   * container among `owned` (an earlier process died between preparing and creating, or while
+   * removing), so nothing it mounted outlives it.
+   */
+  removeOrphanScratch(owned: OwnedContainer[]): Promise<void>;
 }

@@ -23,6 +23,8 @@ export const MAX_FRAME_BYTES = 1024 * 1024;
 export const MAX_STEPS = 200;
 export const MAX_STEP_NAME = 200;
 export const MAX_STEP_OUTPUT = 4096;
+/** A report the server keeps: its JSON (serialized) and Markdown (UTF-8) together, in bytes. */
+export const MAX_REPORT_BYTES = 256 * 1024;
 /**
  * A peer silent for this many heartbeats is presumed gone: the server marks the agent Unknown and
  * closes the session; the agent redials (docs/protocol.md, "Heartbeat and liveness").

@@ -3,14 +3,14 @@
  * with one truncation marker while the job runs on), step progress and the report.
  */
 import { sql } from "drizzle-orm";
-import { MAX_STEPS, type JobStep, type StepUpdate } from "@outpost/shared";
+import { MAX_REPORT_BYTES, MAX_STEPS, type JobStep, type StepUpdate } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
 import { prepared, tx } from "../../db/client.js";
 import { jobReports } from "../../db/schema.js";
 import { liveAttempt, type AttemptRef } from "./attempts.js";
 
 export const DEFAULT_LOG_CAP_BYTES = 10 * 1024 * 1024;
-export const REPORT_CAP_BYTES = 256 * 1024;
+export const REPORT_CAP_BYTES = MAX_REPORT_BYTES;
 
 export type IncomingChunk = { seq: number; stream: "stdout" | "stderr" | "system"; data: string };
 
