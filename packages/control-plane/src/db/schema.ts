@@ -245,6 +245,8 @@ export const jobs = sqliteTable(
     logBytes: integer("log_bytes").notNull().default(0),
     /** The current attempt's container, from its `started` frame. */
     containerId: text("container_id"),
+    /** The function names no image: only an agent with a container profile may claim the job. */
+    imageFromProfile: integer("image_from_profile", { mode: "boolean" }).notNull().default(false),
     insertedAt: text("inserted_at").notNull().default(now),
     claimedAt: text("claimed_at"),
     startedAt: text("started_at"),

@@ -1,0 +1,1 @@
+ALTER TABLE `jobs` ADD `image_from_profile` integer DEFAULT false NOT NULL;
