@@ -15,14 +15,14 @@ import { DEFAULT_BACKOFF } from "./session.js";
 import { status } from "./status.js";
 
 const USAGE = `usage: outpost-agent run --url URL [--token PAT] [--name NAME] [--data-dir DIR] [--slots N]
-                         [--module NAME@VERSION ...] [--config FILE] [--log-level LEVEL] [--cancel-grace S] [--drain-deadline S]
+                         [--module NAME@VERSION ...] [--profile FILE.json] [--config FILE] [--log-level LEVEL] [--cancel-grace S] [--drain-deadline S]
        outpost-agent install --url URL --token PAT [run flags but --config] [--root DIR] [--no-start]
                          writes ${CONFIG_PATH} (mode 0600) and ${UNIT_PATH}, enables and starts it;
                          --data-dir defaults to ${SERVICE_DATA_DIR}; --root DIR writes under DIR and starts nothing
        outpost-agent uninstall [--root DIR] [--no-start] [--purge]   (keeps the data dir unless --purge)
        outpost-agent status [--config FILE | --data-dir DIR]   exit 0 running and connected, 2 not connected, 3 not running
 env: OUTPOST_URL OUTPOST_TOKEN OUTPOST_NAME OUTPOST_DATA_DIR OUTPOST_SLOTS OUTPOST_MODULES (a,b) OUTPOST_CONFIG
-     OUTPOST_LOG_LEVEL OUTPOST_CANCEL_GRACE_S OUTPOST_DRAIN_DEADLINE_S; flags override env, env overrides the --config JSON file.`;
+     OUTPOST_LOG_LEVEL OUTPOST_CANCEL_GRACE_S OUTPOST_DRAIN_DEADLINE_S OUTPOST_PROFILE; flags override env, env overrides the --config JSON file.`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { Limits } from "../api/common.js";
 import { ModuleRef, HostOs } from "../api/agents.js";
+import { JobProfile } from "../api/agent-profile.js";
 import { JobErrorReason } from "../status/job-status.js";
 import { StepStatus } from "../api/jobs.js";
 
@@ -172,6 +173,11 @@ export const AssignFrame = z.object({
   limits: Limits,
   timeout_s: z.number().int().nullable(),
   cancel_grace_s: z.number().int().min(0),
+  /**
+   * The agent's profile as of the claim: the job sees it as /outpost/in/agent.json, soul.md and
+   * rules.md, OUTPOST_AUTONOMY_LEVEL and OUTPOST_MODELS.
+   */
+  profile: JobProfile,
 });
 export type AssignFrame = z.infer<typeof AssignFrame>;
 
@@ -211,7 +217,8 @@ export const ModuleFrame = z.object({
   type: z.literal("module"),
   action: z.enum(["install", "remove"]),
   ...ModuleRequestRef,
-  image: z.string().min(1).max(512),
+  /** "" for a module without an image of its own: nothing to pull. */
+  image: z.string().max(512),
 });
 export type ModuleFrame = z.infer<typeof ModuleFrame>;
 
