@@ -117,7 +117,7 @@ describe("agents list filters", () => {
     await page.waitForFunction(() => document.querySelectorAll(".agents-table tbody .agent-name").length === 1);
     expect(await rowNames()).toEqual(["reviewer"]);
     await page.getByLabel("Container profile").selectOption("none");
-    await page.waitForFunction(() => [...document.querySelectorAll(".agents-table tbody .agent-name")].every((e) => e.textContent !== "reviewer"));
+    await page.waitForFunction(() => Array.from(document.querySelectorAll(".agents-table tbody .agent-name")).every((e) => e.textContent !== "reviewer"));
     expect(await rowNames()).not.toContain("reviewer");
   });
 });
