@@ -105,14 +105,24 @@ describe("GET /api/v1/agents against list-agents-api.txt", () => {
 });
 
 describe("setting the profile", () => {
-  it("takes the profile fields at registration and keeps them on a re-registration that leaves them out", async () => {
-    const { details, credential } = await registerAgent(t, FULL_PROFILE);
-    expect(details).toMatchObject({ soul_md: FULL_PROFILE.soul_md, autonomy_level: "ask_before_acting", models: FULL_PROFILE.models });
+  it("takes every profile field at registration and keeps them on a re-registration that leaves them out", async () => {
+    const cp = await createProfile();
+    const values: Record<string, unknown> = { ...FULL_PROFILE, container_profile_id: cp.id };
+    expect(PROFILE_FIELDS.filter((f) => !(f in values))).toEqual([]);
+    const { details, credential } = await registerAgent(t, values);
+    for (const field of PROFILE_FIELDS) {
+      if (field === "skills") expect(details.skills[0]).toMatchObject({ name: "review", tools: [expect.objectContaining({ name: "git" })] });
+      else expect(details[field], field).toEqual(values[field]);
+    }
     const again = await t.api("POST", "/api/v1/agent", { token: credential, body: { name: "Build Box", hostname: "b", os: { platform: "linux" }, version: "0.1.0" } });
     expect(again.status).toBe(200);
     expect(again.body.details).toMatchObject({ soul_md: FULL_PROFILE.soul_md, rules_md: FULL_PROFILE.rules_md });
     const changed = await t.api("POST", "/api/v1/agent", { token: credential, body: { name: "Build Box", hostname: "b", os: { platform: "linux" }, version: "0.1.0", rules_md: "new" } });
     expect(changed.body.details).toMatchObject({ rules_md: "new", soul_md: FULL_PROFILE.soul_md });
+    // Its profile archived meanwhile, the agent still restarts with the same --profile file.
+    expect((await t.api("POST", `/api/v1/container-profiles/${cp.id}/archive`)).status).toBe(200);
+    const restarted = await t.api("POST", "/api/v1/agent", { token: credential, body: { name: "Build Box", hostname: "b", os: { platform: "linux" }, version: "0.1.0", container_profile_id: cp.id } });
+    expect(restarted.status, JSON.stringify(restarted.body)).toBe(200);
   });
 
   it("patches each profile field alone, and only that field", async () => {

@@ -23,9 +23,11 @@ function storedSkills(skills: NonNullable<AgentProfilePatch["skills"]>): StoredS
 
 /**
  * The columns a profile patch sets; only the fields given. A container_profile_id must name an
- * active profile of the agent's org (422 naming the field and the value otherwise).
+ * active profile of the agent's org (422 naming the field and the value otherwise), or the one the
+ * agent already has: an archived profile stays with its agents, so an agent restarting with the
+ * same --profile file is not refused.
  */
-export function profileColumns(db: Db, orgId: string, patch: AgentProfilePatch): AgentUpdate {
+export function profileColumns(db: Db, orgId: string, patch: AgentProfilePatch, currentProfileId: string | null = null): AgentUpdate {
   const out: AgentUpdate = {};
   if (patch.description !== undefined) out.description = patch.description;
   if (patch.tools_config !== undefined) out.toolsConfig = patch.tools_config;
@@ -37,7 +39,7 @@ export function profileColumns(db: Db, orgId: string, patch: AgentProfilePatch):
   if (patch.model_policy_id !== undefined) out.modelPolicyId = patch.model_policy_id;
   if (patch.container_profile_id !== undefined) {
     const id = patch.container_profile_id;
-    if (id !== null) {
+    if (id !== null && id !== currentProfileId) {
       const row = prepared(db, `select "archived" from "container_profiles" where "id" = ? and "org_id" = ?`).get(id, orgId) as { archived: number } | undefined;
       if (!row || row.archived) {
         throw ApiError.validation([

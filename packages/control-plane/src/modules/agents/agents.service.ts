@@ -115,7 +115,7 @@ export function reregisterAgent(db: Db, agentId: string, body: RegisterAgentBody
   tx(db, () => {
     const row = db.select().from(agents).where(eq(agents.id, agentId)).get()!;
     db.update(agents)
-      .set({ ...reportedFields(body, at), ...profileColumns(db, row.orgId, body), restartCount: row.restartCount + 1, lastRestartedAt: at })
+      .set({ ...reportedFields(body, at), ...profileColumns(db, row.orgId, body, row.containerProfileId), restartCount: row.restartCount + 1, lastRestartedAt: at })
       .where(eq(agents.id, agentId))
       .run();
     syncModules(db, agentId, body.modules, at);
@@ -133,7 +133,7 @@ export function updateAgent(db: Db, row: AgentRow, body: UpdateAgentBody, at: st
       ...(body.pids_limit !== undefined ? { pidsLimit: body.pids_limit } : {}),
       ...(body.labels !== undefined ? { labels: body.labels } : {}),
       ...(body.slots !== undefined ? { slots: body.slots } : {}),
-      ...profileColumns(db, row.orgId, body),
+      ...profileColumns(db, row.orgId, body, row.containerProfileId),
       updatedAt: at,
     })
     .where(eq(agents.id, row.id))
