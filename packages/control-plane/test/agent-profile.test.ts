@@ -235,7 +235,7 @@ describe("jobs and the profile (real ws sessions)", () => {
     const assign = await a.next("assign");
     expect(assign.job_id).toBe(job.id);
     expect(assign.image).toBe("outpost-test/busybox:1");
-    expect(assign.profile.container_profile).toEqual({ id: cp.id, name: "busybox", docker_image: "outpost-test/busybox:1" });
+    expect(assign.profile!.container_profile).toEqual({ id: cp.id, name: "busybox", docker_image: "outpost-test/busybox:1" });
   });
 
   it("shows the running job's container_id, and error_message from a failed job until a job completes", async () => {

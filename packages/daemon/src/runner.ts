@@ -283,7 +283,7 @@ export class JobRunner {
     this.o.log.info({ job_id: a.job_id, attempt: a.attempt, image: a.image }, "running job");
     void this.supervise(h, () =>
       this.o.runtime.start(
-        { jobId: a.job_id, attempt: a.attempt, agentId: this.o.agentId, image: a.image, command: a.command, inputs: a.inputs, limits: a.limits, ...profileForJob(a.profile) },
+        { jobId: a.job_id, attempt: a.attempt, agentId: this.o.agentId, image: a.image, command: a.command, inputs: a.inputs, limits: a.limits, ...(a.profile ? profileForJob(a.profile) : {}) },
         (stream, data) => this.output(h, stream, data),
       ),
     );

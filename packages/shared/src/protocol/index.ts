@@ -175,9 +175,10 @@ export const AssignFrame = z.object({
   cancel_grace_s: z.number().int().min(0),
   /**
    * The agent's profile as of the claim: the job sees it as /outpost/in/agent.json, soul.md and
-   * rules.md, OUTPOST_AUTONOMY_LEVEL and OUTPOST_MODELS.
+   * rules.md, OUTPOST_AUTONOMY_LEVEL and OUTPOST_MODELS. Optional on the wire (a field added within
+   * v1): this server always sends it; from an older server the job gets no profile files.
    */
-  profile: JobProfile,
+  profile: JobProfile.optional(),
 });
 export type AssignFrame = z.infer<typeof AssignFrame>;
 
