@@ -18,6 +18,7 @@ import { tokenRoutes } from "./modules/tokens/tokens.routes.js";
 import { orgRoutes } from "./modules/orgs/orgs.routes.js";
 import { agentRoutes } from "./modules/agents/agents.routes.js";
 import { poolRoutes } from "./modules/pools/pools.routes.js";
+import { containerProfileRoutes } from "./modules/container-profiles/container-profiles.routes.js";
 import { catalogRoutes } from "./modules/catalog/catalog.routes.js";
 import { jobRoutes } from "./modules/jobs/jobs.routes.js";
 import { jobLogRoutes } from "./modules/jobs/job-logs.routes.js";
@@ -77,6 +78,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(orgRoutes, { deps });
   await app.register(agentRoutes, { deps });
   await app.register(poolRoutes, { deps });
+  await app.register(containerProfileRoutes, { deps });
   await app.register(catalogRoutes, { deps });
   const hub = new AgentHub(deps);
   await app.register(jobRoutes, { deps, hub });

@@ -1,4 +1,6 @@
 /** Issue 2 §9: an OpenAPI document generated from the zod schemas, served at /api/v1/openapi.json. */
+import { PROFILE_FIELDS } from "@outpost/shared";
+import { parseListAgentsReference } from "./reference.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTestApp, type TestApp } from "./support.js";
 
@@ -71,6 +73,29 @@ describe("GET /api/v1/openapi.json", () => {
     const res = await t.api("GET", "/api/v1/openapi.json", { token: null });
     expect(res.status).toBe(200);
     expect(res.body.openapi).toBe(doc.openapi);
+  });
+
+  it("describes issue 13: the container-profile routes, every list-agents-api.txt field on the agent, and the new list filters", () => {
+    const routes = [
+      ["post", "/api/v1/container-profiles"],
+      ["get", "/api/v1/container-profiles"],
+      ["get", "/api/v1/container-profiles/{id}"],
+      ["patch", "/api/v1/container-profiles/{id}"],
+      ["delete", "/api/v1/container-profiles/{id}"],
+      ["post", "/api/v1/container-profiles/{id}/archive"],
+      ["post", "/api/v1/container-profiles/{id}/restore"],
+    ];
+    expect(routes.filter(([method, path]) => !doc.paths[path!]?.[method!])).toEqual([]);
+    const item = doc.paths["/api/v1/agents"].get.responses["200"].content["application/json"].schema.properties.details.items;
+    const props = (item.properties ?? resolve(item).properties) as Record<string, any>;
+    const { example } = parseListAgentsReference();
+    expect(Object.keys(example).filter((k) => !(k in props))).toEqual([]);
+    expect(props.autonomy_level.enum).toEqual(["ask_before_acting", "act_within_scope", "full_autonomy"]);
+    expect(props.run_state.enum).toEqual(["stopped", "running", "error"]);
+    const params = doc.paths["/api/v1/agents"].get.parameters.map((p: any) => p.name);
+    expect(params).toEqual(expect.arrayContaining(["autonomy_level", "container_profile"]));
+    const patchBody = doc.paths["/api/v1/agents/{id}"].patch.requestBody.content["application/json"].schema;
+    expect(Object.keys(patchBody.properties ?? resolve(patchBody).properties)).toEqual(expect.arrayContaining([...PROFILE_FIELDS]));
   });
 
   it("lists every REST route of issue 2", () => {

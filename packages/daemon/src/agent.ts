@@ -34,8 +34,8 @@ export async function startAgent(config: AgentConfig, opts: { log?: Logger; runt
   if (stored || config.token) {
     for (const m of config.modules) {
       const image = await catalogImage({ ...config, stored }, m);
-      if (!image) throw new FatalError(`--module ${m.name}@${m.version}: that version is not in the catalog of ${config.url}; publish it first`);
-      if (!(await runtime.hasImage(image))) throw new FatalError(`--module ${m.name}@${m.version}: its image ${image} is not present on this host; load or pull it first`);
+      if (image === undefined) throw new FatalError(`--module ${m.name}@${m.version}: that version is not in the catalog of ${config.url}; publish it first`);
+      if (image !== null && !(await runtime.hasImage(image))) throw new FatalError(`--module ${m.name}@${m.version}: its image ${image} is not present on this host; load or pull it first`);
     }
   }
 
@@ -58,6 +58,7 @@ export async function startAgent(config: AgentConfig, opts: { log?: Logger; runt
       cpu_count: facts.cpu_count,
       memory_bytes: facts.memory_bytes,
       started_at: startedAt,
+      ...config.profileFields,
     },
   });
   log.info({ agent_id: cred.agent_id, url: config.url }, "registered");

@@ -15,7 +15,7 @@ import { DEFAULT_BACKOFF } from "./session.js";
 import { status } from "./status.js";
 
 const USAGE = `usage: outpost-agent run --url URL [--token-file PATH|-] [--name NAME] [--data-dir DIR] [--slots N]
-                         [--module NAME@VERSION ...] [--config FILE] [--log-level LEVEL] [--cancel-grace S] [--drain-deadline S]
+                         [--module NAME@VERSION ...] [--profile FILE.json] [--config FILE] [--log-level LEVEL] [--cancel-grace S] [--drain-deadline S]
                          the registration token: OUTPOST_TOKEN, --token-file PATH, or --token-file - (stdin);
                          --token PAT works but shows it to every local user (ps); once registered, it is not needed
                          and is removed from the --config file
@@ -27,7 +27,7 @@ const USAGE = `usage: outpost-agent run --url URL [--token-file PATH|-] [--name 
        outpost-agent uninstall [--root DIR] [--no-start] [--purge]   (keeps the data dir unless --purge)
        outpost-agent status [--config FILE | --data-dir DIR]   exit 0 running and connected, 2 not connected, 3 not running
 env: OUTPOST_URL OUTPOST_TOKEN OUTPOST_TOKEN_FILE OUTPOST_NAME OUTPOST_DATA_DIR OUTPOST_SLOTS OUTPOST_MODULES (a,b) OUTPOST_CONFIG
-     OUTPOST_LOG_LEVEL OUTPOST_CANCEL_GRACE_S OUTPOST_DRAIN_DEADLINE_S
+     OUTPOST_LOG_LEVEL OUTPOST_CANCEL_GRACE_S OUTPOST_DRAIN_DEADLINE_S OUTPOST_PROFILE
      OUTPOST_CONTAINER_LABELS (k=v,k=v); flags override env, env overrides the --config JSON file.`;
 
 export async function main(argv: string[]): Promise<number> {

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { ModuleName, SemverString, type ModuleRef } from "@outpost/shared";
+import { AgentProfilePatch, ModuleName, SemverString, type ModuleRef } from "@outpost/shared";
 import { LABEL } from "./runtime/docker.js";
 
 const MODULE_SPEC_MESSAGE = "must be NAME@VERSION, such as hello@1.0.0";
@@ -65,10 +65,18 @@ export const AgentConfig = z.object({
    * on every job container; the agent then treats only containers carrying them all as its own.
    */
   containerLabels: z.array(ContainerLabel).max(20).default([]),
+  /**
+   * OUTPOST_PROFILE or --profile FILE.json: the agent's profile (description, soul_md, rules_md,
+   * autonomy_level, models, skills, tools_config, container_profile_id, model_policy_id), sent at
+   * registration; only the fields in the file are set.
+   */
+  profile: z.string().min(1).optional(),
+  /** The --profile file's fields, checked at load (not a key of its own). */
+  profileFields: z.custom<AgentProfilePatch>().default({}),
 });
 export type AgentConfig = z.infer<typeof AgentConfig>;
 
-type Key = keyof AgentConfig;
+type Key = Exclude<keyof AgentConfig, "profileFields">;
 const ENV: Record<Key, string> = {
   url: "OUTPOST_URL",
   token: "OUTPOST_TOKEN",
@@ -80,6 +88,7 @@ const ENV: Record<Key, string> = {
   cancelGraceS: "OUTPOST_CANCEL_GRACE_S",
   drainDeadlineS: "OUTPOST_DRAIN_DEADLINE_S",
   containerLabels: "OUTPOST_CONTAINER_LABELS",
+  profile: "OUTPOST_PROFILE",
 };
 const FLAG: Record<string, Key> = {
   "--url": "url",
@@ -92,6 +101,7 @@ const FLAG: Record<string, Key> = {
   "--cancel-grace": "cancelGraceS",
   "--drain-deadline": "drainDeadlineS",
   "--container-label": "containerLabels",
+  "--profile": "profile",
 };
 /** Keys whose value is a list: comma separated in env, the flag repeatable. */
 const LISTS: readonly Key[] = ["modules", "containerLabels"];
@@ -218,6 +228,11 @@ export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv = process
       source[key] = FLAG_OF[key];
     }
   }
+  if (typeof raw.profile === "string" && raw.profile) {
+    const read = readProfileFile(raw.profile);
+    if ("problems" in read) problems.push(...read.problems.map((p) => `${source.profile}=${raw.profile}: ${p}`));
+    else raw.profileFields = read.fields;
+  }
   const parsed = AgentConfig.safeParse(raw);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
@@ -228,4 +243,24 @@ export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv = process
   }
   if (problems.length) throw new ConfigError(problems);
   return parsed.data!;
+}
+
+/** A --profile file: JSON with the profile fields only, each checked as the server checks it. */
+export function readProfileFile(file: string): { fields: AgentProfilePatch } | { problems: string[] } {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    return { problems: [(err as Error).message] };
+  }
+  const parsed = AgentProfilePatch.strict().safeParse(value);
+  if (parsed.success) return { fields: parsed.data };
+  return {
+    problems: parsed.error.issues.map((i) => {
+      const at = i.path.join(".") || "file";
+      const v = i.path.reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined), value);
+      const shown = typeof v === "string" && v.length > 60 ? `${JSON.stringify(v.slice(0, 60))}…` : JSON.stringify(v ?? null);
+      return i.code === "unrecognized_keys" ? `unknown key${i.keys.length > 1 ? "s" : ""} ${i.keys.map((k) => `"${k}"`).join(", ")}` : `${at}=${shown}: ${i.message}`;
+    }),
+  };
 }

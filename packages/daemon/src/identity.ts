@@ -86,16 +86,21 @@ export async function register(opts: { url: string; dataDir: string; token?: str
   return cred;
 }
 
-/** Asks the catalog for a module version with the credential (else the token); its image, or null when it is not there. */
-export async function catalogImage(opts: { url: string; dataDir: string; token?: string; stored: StoredCredential | null }, m: ModuleRef): Promise<string | null> {
+/**
+ * Asks the catalog for a module version with the credential (else the token): its image (null for a
+ * module without one: its functions name theirs or use the container profile's), or undefined when
+ * the version is not there.
+ */
+export async function catalogImage(opts: { url: string; dataDir: string; token?: string; stored: StoredCredential | null }, m: ModuleRef): Promise<string | null | undefined> {
   const { stored } = opts;
   const secret = stored?.credential ?? opts.token;
-  if (!secret) return null;
+  if (!secret) return undefined;
   const { status, body } = await call(`${opts.url}/api/v1/agent/modules/${encodeURIComponent(m.name)}/${encodeURIComponent(m.version)}`, {
     headers: { authorization: `Bearer ${secret}` },
   });
   if (status === 401) throw refused(opts.url, opts.dataDir, Boolean(stored));
-  if (status === 404) return null;
+  if (status === 404) return undefined;
   if (status !== 200) throw new FatalError(`cannot check module ${m.name}@${m.version} in the catalog: ${status} ${body.message ?? ""}`);
-  return String(body.details!.image);
+  const image = body.details!.image;
+  return typeof image === "string" && image ? image : null;
 }

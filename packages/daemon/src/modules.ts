@@ -66,7 +66,7 @@ export class ModuleManager {
     }
     let dropped = false;
     for (const entry of parsed.modules) {
-      if (await o.runtime.hasImage(entry.image)) m.installed.set(entry.name, entry);
+      if (!entry.image || (await o.runtime.hasImage(entry.image))) m.installed.set(entry.name, entry);
       else {
         dropped = true;
         o.log.warn({ module: entry.name, version: entry.version, image: entry.image }, "installed module's image is gone from this host; forgetting it");
@@ -121,26 +121,10 @@ export class ModuleManager {
       return done("succeeded", had ? `removed ${f.name}@${f.version}` : `${f.name} was not installed here; nothing to remove`);
     }
 
-    log.info({ image: f.image }, "pulling module image");
-    this.progress(f, `pulling ${f.image}`);
-    let last = this.clock();
-    let note = "";
-    try {
-      await this.o.runtime.pullImage(f.image, (p) => {
-        const now = this.clock();
-        if (now - last < PROGRESS_EVERY_MS) return;
-        last = now;
-        this.progress(f, describe(p));
-      });
-    } catch (err) {
-      const message = (err as Error).message;
-      // A registry that does not answer is no reason to refuse an image that is already here.
-      if (!(await this.o.runtime.hasImage(f.image).catch(() => false))) {
-        log.warn({ image: f.image, error: message }, "module install failed");
-        return done("failed", message);
-      }
-      note = ` (pull failed, using the image present on this host: ${message})`;
-    }
+    // A module without an image (its functions name theirs, or run in the container profile's) has nothing to pull.
+    const pulled = f.image ? await this.pull(f, log) : { note: "" };
+    if ("failed" in pulled) return done("failed", pulled.failed);
+    const { note } = pulled;
     this.installed.set(f.name, { name: f.name, version: f.version, image: f.image, installed_at: new Date(this.clock()).toISOString() });
     try {
       this.save();
@@ -149,7 +133,31 @@ export class ModuleManager {
       return done("failed", `could not write ${MODULES_FILE}: ${(err as Error).message}`);
     }
     log.info({ image: f.image }, "module installed");
-    return done("succeeded", `installed ${f.name}@${f.version} from ${f.image}${note}`);
+    return done("succeeded", `installed ${f.name}@${f.version}${f.image ? ` from ${f.image}` : " (no image of its own)"}${note}`);
+  }
+
+  /** Pulls the module's image with progress; a failed pull of an image already here is only a note. */
+  private async pull(f: ModuleFrame, log: Logger): Promise<{ note: string } | { failed: string }> {
+    log.info({ image: f.image }, "pulling module image");
+    this.progress(f, `pulling ${f.image}`);
+    let last = this.clock();
+    try {
+      await this.o.runtime.pullImage(f.image, (p) => {
+        const now = this.clock();
+        if (now - last < PROGRESS_EVERY_MS) return;
+        last = now;
+        this.progress(f, describe(p));
+      });
+      return { note: "" };
+    } catch (err) {
+      const message = (err as Error).message;
+      // A registry that does not answer is no reason to refuse an image that is already here.
+      if (!(await this.o.runtime.hasImage(f.image).catch(() => false))) {
+        log.warn({ image: f.image, error: message }, "module install failed");
+        return { failed: message };
+      }
+      return { note: ` (pull failed, using the image present on this host: ${message})` };
+    }
   }
 
   private progress(f: ModuleFrame, message: string): void {

@@ -21,6 +21,7 @@ import {
 } from "@outpost/shared";
 import { RuntimeError, type ContainerRuntime, type JobOutputs, type OwnedContainer, type RunningJob } from "./runtime/types.js";
 import { clip, clipStepLine, logsFrame, MAX_CHUNKS_PER_FRAME, MORE_STEPS_NAME, reportFrame, stepsFrame } from "./frames.js";
+import { profileForJob } from "./job-profile.js";
 
 type Finished = FrameOf<AgentFrame, "finished">;
 type Report = FrameOf<AgentFrame, "report">;
@@ -289,7 +290,7 @@ export class JobRunner {
     this.o.log.info({ job_id: a.job_id, attempt: a.attempt, image: a.image }, "running job");
     void this.supervise(h, () =>
       this.o.runtime.start(
-        { jobId: a.job_id, attempt: a.attempt, agentId: this.o.agentId, image: a.image, command: a.command, inputs: a.inputs, limits: a.limits },
+        { jobId: a.job_id, attempt: a.attempt, agentId: this.o.agentId, image: a.image, command: a.command, inputs: a.inputs, limits: a.limits, ...(a.profile ? profileForJob(a.profile) : {}) },
         (stream, data) => this.output(h, stream, data),
       ),
     );

@@ -68,7 +68,7 @@ function serviceFlags(argv: string[], allowPurge: boolean): ServiceFlags {
 function configJson(config: AgentConfig): string {
   const file: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(config)) {
-    if (v === undefined) continue;
+    if (v === undefined || k === "profileFields") continue; // profileFields is read from the profile file
     file[k] = k === "modules" ? config.modules.map((m) => `${m.name}@${m.version}`) : v;
   }
   return `${JSON.stringify(file, null, 2)}\n`;
@@ -127,6 +127,7 @@ export function install(argv: string[], io: Out): number {
     problems.push(...err.problems);
   }
   if (config && !isAbsolute(config.dataDir)) problems.push(`--data-dir=${JSON.stringify(config.dataDir)}: must be an absolute path for a service`);
+  if (config?.profile && !isAbsolute(config.profile)) problems.push(`--profile=${JSON.stringify(config.profile)}: must be an absolute path for a service`);
   if (config && !config.token && !existsSync(join(under(f.root, config.dataDir), CREDENTIAL_FILE))) {
     problems.push(`--token-file: a token is required (OUTPOST_TOKEN or --token-file PATH|-: a registration token with the agents:register scope) until ${join(config.dataDir, CREDENTIAL_FILE)} exists`);
   }

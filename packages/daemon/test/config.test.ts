@@ -62,6 +62,33 @@ describe("loadAgentConfig", () => {
     ]);
   });
 
+  it("reads --profile FILE.json, checking each field as the server does and naming the file, the field and the value", () => {
+    const dir = mkdtempSync(join(tmpdir(), "outpost-cfg-"));
+    const good = join(dir, "good.json");
+    writeFileSync(good, JSON.stringify({ soul_md: "# Soul", autonomy_level: "full_autonomy", models: ["m1"] }));
+    const c = loadAgentConfig(["--url", "http://x:1", "--profile", good], {});
+    expect(c.profile).toBe(good);
+    expect(c.profileFields).toEqual({ soul_md: "# Soul", autonomy_level: "full_autonomy", models: ["m1"] });
+    expect(loadAgentConfig(["--url", "http://x:1"], {}).profileFields).toEqual({});
+
+    const bad = join(dir, "bad.json");
+    writeFileSync(bad, JSON.stringify({ rules_md: "x".repeat(64 * 1024 + 1), autonomy_level: "yolo", colour: "red" }));
+    let err: ConfigError | undefined;
+    try {
+      loadAgentConfig(["--url", "http://x:1"], { OUTPOST_PROFILE: bad });
+    } catch (e) {
+      err = e as ConfigError;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err!.problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(new RegExp(`^OUTPOST_PROFILE=${bad}: rules_md="x+"…: is 65537 bytes; at most 65536`)),
+        expect.stringMatching(new RegExp(`^OUTPOST_PROFILE=${bad}: autonomy_level="yolo": `)),
+        `OUTPOST_PROFILE=${bad}: unknown key "colour"`,
+      ]),
+    );
+  });
+
   it("requires a URL", () => {
     expect(() => loadAgentConfig([], {})).toThrow(/url.*required|OUTPOST_URL|--url/i);
   });

@@ -129,6 +129,20 @@ describeDocker("DockerRuntime", () => {
     await job.remove();
   });
 
+  test("spec files sit read-only beside inputs.json; a name that is not a plain file name is refused before any container exists", async () => {
+    const { job, stdout } = await run(sh("cat /outpost/in/soul.md; if echo x > /outpost/in/soul.md 2>/dev/null; then echo WROTE; else echo DENIED; fi"), {
+      jobId: "files-job",
+      files: { "soul.md": "# Soul\n" },
+    });
+    expect(stdout).toBe("# Soul\nDENIED\n");
+    await job.remove();
+    for (const name of ["../escape.md", "a/b.md", ".hidden"]) {
+      const err = await runtime.start(spec(["true"], { jobId: "bad-files-job", files: { [name]: "x" } }), () => undefined).catch((e: unknown) => e);
+      expect(err, name).toMatchObject({ name: "RuntimeError", reason: "create" });
+    }
+    expect((await docker.listContainers({ all: true, filters: { name: ["outpost-bad-files-job-"] } })).length).toBe(0);
+  });
+
   test("the root filesystem is read-only while /tmp and /outpost/out are writable", async () => {
     const { job, stdout } = await run(
       sh(

@@ -228,4 +228,26 @@ describe("ModuleManager.load on a modules.json it cannot use", () => {
       rmSync(root, { recursive: true, force: true });
     }
   });
+
+  it("installs a module without an image of its own (image \"\") without pulling anything, and keeps it across a reload", async () => {
+    const root = mkdtempSync(join(tmpdir(), "outpost-modules-noimage-"));
+    // Any call to Docker fails the test: there is nothing to pull or look for.
+    const touched: string[] = [];
+    const runtime = {
+      hasImage: async (image: string) => (touched.push(`hasImage ${image}`), false),
+      pullImage: async (image: string) => (touched.push(`pullImage ${image}`), undefined),
+    } as unknown as ContainerRuntime;
+    try {
+      const frames: AgentFrame[] = [];
+      const m = await ModuleManager.load({ dataDir: root, runtime, log: pino({ level: "silent" }), flags: [], send: (f) => (frames.push(f), true) });
+      m.handle({ type: "module", action: "install", request_id: "9", name: "bare", version: "1.0.0", image: "" });
+      await m.idle();
+      expect(frames).toMatchObject([{ type: "module_result", request_id: "9", action: "install", outcome: "succeeded", message: "installed bare@1.0.0 (no image of its own)" }]);
+      const again = await ModuleManager.load({ dataDir: root, runtime, log: pino({ level: "silent" }), flags: [], send: () => true });
+      expect(again.has({ name: "bare", version: "1.0.0" })).toBe(true);
+      expect(touched).toEqual([]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
 });

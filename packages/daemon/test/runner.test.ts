@@ -36,6 +36,19 @@ function assign(over: Partial<AssignFrame> = {}): AssignFrame {
     limits: { cpus: "0.5", mem_limit: "64m", pids_limit: 64 },
     timeout_s: null,
     cancel_grace_s: 1,
+    profile: {
+      agent_id: "runner-test",
+      name: "runner test",
+      description: "",
+      tools_config: {},
+      soul_md: "",
+      rules_md: "",
+      autonomy_level: "act_within_scope",
+      models: [],
+      skills: [],
+      model_policy_id: null,
+      container_profile: null,
+    },
     ...over,
   };
 }

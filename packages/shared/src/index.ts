@@ -4,6 +4,7 @@ export * from "./api/common.js";
 export * from "./api/tokens.js";
 export * from "./api/orgs.js";
 export * from "./api/agents.js";
+export * from "./api/agent-profile.js";
 export * from "./api/pools.js";
 export * from "./api/modules.js";
 export * from "./api/agent-modules.js";

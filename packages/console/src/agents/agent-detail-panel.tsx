@@ -1,4 +1,4 @@
-/** The bottom agent detail panel: splitter, header (name, status, OS, version, collapse, close) and three tabs. */
+/** The bottom agent detail panel: splitter, header (name, status, OS, version, collapse, close) and four tabs. */
 import { useState } from "react";
 import { Link } from "react-router-dom";
 import { useSession } from "../auth/session";
@@ -10,9 +10,10 @@ import { ChevronIcon, CloseIcon } from "../components/icons";
 import { ErrorState, Loading } from "../components/states";
 import { TabPanel, Tabs } from "../components/tabs";
 import { ModuleHistoryTab, ModulesTab, StatusHistoryTab } from "./agent-detail-tabs";
+import { ProfileTab } from "./agent-profile-tab";
 import { useSplitter } from "./splitter";
 
-type TabKey = "modules" | "module-history" | "status-history";
+type TabKey = "modules" | "profile" | "module-history" | "status-history";
 
 export function AgentDetailPanel({ agentId, onClose }: { agentId: string; onClose: () => void }) {
   const { api } = useSession();
@@ -85,12 +86,14 @@ export function AgentDetailPanel({ agentId, onClose }: { agentId: string; onClos
                 onChange={setTab}
                 tabs={[
                   { key: "modules", label: "Modules & Functions" },
+                  { key: "profile", label: "Profile" },
                   { key: "module-history", label: "Modules History" },
                   { key: "status-history", label: "Status History" },
                 ]}
               />
               <TabPanel id="agent-detail" value={tab}>
                 {tab === "modules" && <ModulesTab agentId={agentId} version={version} />}
+                {tab === "profile" && <ProfileTab agent={a} onSaved={() => agent.reload(true)} />}
                 {tab === "module-history" && <ModuleHistoryTab agentId={agentId} version={version} />}
                 {tab === "status-history" && <StatusHistoryTab agentId={agentId} version={version} />}
               </TabPanel>

@@ -1,5 +1,7 @@
 /** The All Agents filter bar; the search field's placeholder follows "Search by". */
+import { AUTONOMY_LEVELS } from "@outpost/shared";
 import { useSession } from "../auth/session";
+import { AUTONOMY_LABEL, useContainerProfiles } from "./agent-profile-tab";
 import { formatClock } from "../components/format";
 import type { AgentFilters, ArchiveFilter, PoolFilter, SearchBy } from "./use-agents";
 
@@ -17,6 +19,7 @@ interface Props {
 
 export function AgentsFilters({ filters, onChange, updatedAt, refreshing }: Props) {
   const { me } = useSession();
+  const profiles = useContainerProfiles(filters.org || undefined);
   const set = <K extends keyof AgentFilters>(key: K, value: AgentFilters[K]) => onChange({ ...filters, [key]: value });
   return (
     <div className="toolbar" role="search" aria-label="Filter agents">
@@ -45,6 +48,29 @@ export function AgentsFilters({ filters, onChange, updatedAt, refreshing }: Prop
           <option value="any">Any</option>
           <option value="in">In a pool</option>
           <option value="none">Not in a pool</option>
+        </select>
+      </div>
+      <div className="field">
+        <label htmlFor="agents-autonomy">Autonomy level</label>
+        <select id="agents-autonomy" value={filters.autonomy} onChange={(e) => set("autonomy", e.target.value)}>
+          <option value="">Any</option>
+          {AUTONOMY_LEVELS.map((l) => (
+            <option key={l} value={l}>
+              {AUTONOMY_LABEL[l]}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="field">
+        <label htmlFor="agents-container-profile">Container profile</label>
+        <select id="agents-container-profile" value={filters.containerProfile} onChange={(e) => set("containerProfile", e.target.value)}>
+          <option value="">Any</option>
+          <option value="none">None</option>
+          {(profiles.data?.items ?? []).map((p) => (
+            <option key={p.id} value={p.id}>
+              {p.name}
+            </option>
+          ))}
         </select>
       </div>
       {me.orgs.length > 1 && (

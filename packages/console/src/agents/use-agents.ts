@@ -22,6 +22,10 @@ export interface AgentFilters {
   archived: ArchiveFilter;
   pool: PoolFilter;
   org: string;
+  /** "" for any, else one autonomy level. */
+  autonomy: string;
+  /** "" for any, "none", or a container profile id. */
+  containerProfile: string;
 }
 
 export const PAGE_SIZE = 50;
@@ -33,6 +37,8 @@ function matches(agent: Agent, filters: AgentFilters): boolean {
   if (filters.archived === "archived" && !agent.archived) return false;
   if (filters.pool === "in" && agent.pools.length === 0) return false;
   if (filters.pool === "none" && agent.pools.length > 0) return false;
+  if (filters.autonomy && agent.autonomy_level !== filters.autonomy) return false;
+  if (filters.containerProfile && (agent.container_profile_id ?? "none") !== filters.containerProfile) return false;
   return true;
 }
 
@@ -49,6 +55,8 @@ export function useAgents(filters: AgentFilters, sort: SortState<AgentSort>) {
     archived: filters.archived,
     pool: filters.pool,
     org: filters.org || undefined,
+    autonomy_level: filters.autonomy || undefined,
+    container_profile: filters.containerProfile || undefined,
   };
   const list = usePagedList<Agent>((cursor) => api.list<Agent>("/agents", { ...query, cursor }), JSON.stringify(query));
 

@@ -10,7 +10,7 @@ import type {
   StatusHistoryEntry as StatusHistoryEntrySchema,
 } from "@outpost/shared";
 
-export type { Agent, AgentStatus, Job, JobStatus, JobStep, LogChunk, Pool, Token, TriggerSource } from "@outpost/shared";
+export type { Agent, AgentStatus, ContainerProfile, Job, JobStatus, JobStep, LogChunk, Pool, Token, TriggerSource } from "@outpost/shared";
 
 /** The parsed (output) type of a zod schema, without depending on zod here. */
 type Out<T extends { _zod: { output: unknown } }> = T["_zod"]["output"];

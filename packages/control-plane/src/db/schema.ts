@@ -57,6 +57,23 @@ export const tokens = sqliteTable("tokens", {
   insertedAt: text("inserted_at").notNull().default(now),
 });
 
+/** The image an agent's jobs run in when their module function names none (agent-profile.ts). */
+export const containerProfiles = sqliteTable(
+  "container_profiles",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    dockerImage: text("docker_image").notNull(),
+    description: text("description").notNull().default(""),
+    archived: integer("archived", { mode: "boolean" }).notNull().default(false),
+    archivedAt: text("archived_at"),
+    insertedAt: text("inserted_at").notNull().default(now),
+    updatedAt: text("updated_at").notNull().default(now),
+  },
+  (t) => [index("container_profiles_org_name").on(t.orgId, t.name)],
+);
+
 export const agents = sqliteTable(
   "agents",
   {
@@ -90,6 +107,19 @@ export const agents = sqliteTable(
     archivedAt: text("archived_at"),
     insertedAt: text("inserted_at").notNull().default(now),
     updatedAt: text("updated_at").notNull().default(now),
+    // The profile (packages/shared/src/api/agent-profile.ts).
+    description: text("description").notNull().default(""),
+    toolsConfig: text("tools_config", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
+    soulMd: text("soul_md").notNull().default(""),
+    rulesMd: text("rules_md").notNull().default(""),
+    autonomyLevel: text("autonomy_level").notNull().default("act_within_scope"),
+    models: text("models", { mode: "json" }).$type<string[]>().notNull().default([]),
+    skills: text("skills", { mode: "json" }).$type<unknown[]>().notNull().default([]),
+    modelPolicyId: text("model_policy_id"),
+    // A profile in use is archived, never deleted (container-profiles routes), so no cascade here.
+    containerProfileId: text("container_profile_id").references(() => containerProfiles.id),
+    /** Why the last job or module update failed; cleared once the agent is healthy again. */
+    errorMessage: text("error_message"),
   },
   (t) => [
     uniqueIndex("agents_org_slug").on(t.orgId, t.agentId),
@@ -217,6 +247,10 @@ export const jobs = sqliteTable(
     steps: text("steps", { mode: "json" }).$type<unknown[]>().notNull().default([]),
     leaseExpiresAt: text("lease_expires_at"),
     logBytes: integer("log_bytes").notNull().default(0),
+    /** The current attempt's container, from its `started` frame. */
+    containerId: text("container_id"),
+    /** The function names no image: only an agent with a container profile may claim the job. */
+    imageFromProfile: integer("image_from_profile", { mode: "boolean" }).notNull().default(false),
     insertedAt: text("inserted_at").notNull().default(now),
     claimedAt: text("claimed_at"),
     startedAt: text("started_at"),

@@ -397,7 +397,7 @@ export class AgentHub {
       }
     },
     started: (s, f) => {
-      const status = startAttempt(this.deps.db, this.ref(s, f), this.now(), this.leaseMs);
+      const status = startAttempt(this.deps.db, this.ref(s, f), this.now(), this.leaseMs, f.container_id);
       if (status === "stale") return this.stale(s, f);
       this.jobChanged(s, f.job_id, status);
       this.agentChanged(s);
@@ -567,7 +567,7 @@ export class AgentHub {
     } else if (e.type === "agent.updated" && !e.fromSession) {
       this.checkRetired(e.id);
       this.scheduleDispatch();
-    } else if (e.type === "pool.updated") {
+    } else if (e.type === "pool.updated" || e.type === "container_profile.updated") {
       this.scheduleDispatch();
     }
   }

@@ -4,8 +4,8 @@
  * root with a small noexec /tmp, a non-root user, pids/memory/cpu limits with swap equal to memory,
  * a capped json-file log, and never the Docker socket.
  *
- * Host side, each attempt owns `<scratchDir>/<jobId>-<attempt>/`: `in/inputs.json` (mounted
- * read-only at /outpost/in) and `out/` (mounted read-write at /outpost/out, where the job leaves
+ * Host side, each attempt owns `<scratchDir>/<jobId>-<attempt>/`: `in/inputs.json` and the
+ * spec's other files (agent.json, soul.md, rules.md; mounted read-only at /outpost/in) and `out/` (mounted read-write at /outpost/out, where the job leaves
  * report.json and report.md). Every place a job can write is bounded: out/ is a size-limited tmpfs
  * the agent mounts (bounded-dir.ts), /tmp and any VOLUME the image declares are docker tmpfs mounts
  * with a size, /dev/shm has a size, the root is read-only. Docker failures surface as RuntimeError
@@ -176,7 +176,7 @@ export class DockerRuntime implements ContainerRuntime {
     await this.ensureImage(spec.image);
     const dir = this.attemptDir(spec.jobId, spec.attempt);
     try {
-      await this.prepareScratch(dir, spec.inputs);
+      await this.prepareScratch(dir, { ...spec.files, "inputs.json": JSON.stringify(spec.inputs) });
     } catch (err) {
       await removeScratch(dir);
       throw new RuntimeError("create", `could not prepare ${dir}: ${dockerMessage(err)}`);
@@ -259,10 +259,10 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   /**
-   * in/ is root-owned and world-readable; out/ must be writable by the job's (non-root) user and is
+   * in/ (the files, by plain name) is root-owned and world-readable; out/ must be writable by the job's (non-root) user and is
    * a tmpfs of outputsBytes when the agent may mount one (else a plain dir, checked after exit).
    */
-  private async prepareScratch(dir: string, inputs: Record<string, unknown>): Promise<void> {
+  private async prepareScratch(dir: string, files: Record<string, string>): Promise<void> {
     await removeScratch(dir); // a stale dir (and mount) from a crashed run of this attempt
     const inDir = path.join(dir, "in");
     const outDir = path.join(dir, "out");
@@ -270,9 +270,12 @@ export class DockerRuntime implements ContainerRuntime {
     await mkdir(outDir, { recursive: true });
     await chmod(dir, 0o755);
     await chmod(inDir, 0o755);
-    const file = path.join(inDir, "inputs.json");
-    await writeFile(file, JSON.stringify(inputs), { mode: 0o644 });
-    await chmod(file, 0o644); // the umask may have narrowed it
+    for (const [name, content] of Object.entries(files)) {
+      if (!SAFE_ID.test(name)) throw new Error(`input file name ${JSON.stringify(name)} is not a plain file name`);
+      const file = path.join(inDir, name);
+      await writeFile(file, content, { mode: 0o644 });
+      await chmod(file, 0o644); // the umask may have narrowed it
+    }
     const [uid, gid] = this.user.split(":").map((s) => Number(s));
     if (this.mountOutputs && Number.isInteger(uid) && (await mountBounded(outDir, this.outputsBytes, uid!, Number.isInteger(gid) ? gid! : uid!))) return;
     if (process.getuid?.() === 0 && Number.isInteger(uid)) {

@@ -30,6 +30,8 @@ export type JobSpec = {
   limits: Limits;
   /** Extra environment (OUTPOST_* only); inputs never go here. */
   env?: Record<string, string>;
+  /** More read-only files beside inputs.json in /outpost/in (plain names such as "agent.json"): the agent's profile. */
+  files?: Record<string, string>;
 };
 
 export type ExitResult = { exitCode: number; oomKilled: boolean };

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { AGENT_STATUSES, AgentStatus } from "../status/agent-status.js";
+import { AGENT_STATUSES, AgentStatus, RUN_STATES } from "../status/agent-status.js";
+import { AUTONOMY_LEVELS, AgentProfilePatch, AutonomyLevel, ContainerProfileRef, StoredSkill } from "./agent-profile.js";
 import {
   ArchivedFilter,
   CpusValue,
@@ -47,6 +48,8 @@ export const RegisterAgentBody = z.object({
   cpu_count: z.number().int().min(0).max(4096).optional(),
   memory_bytes: z.number().int().min(0).optional(),
   started_at: z.iso.datetime({ offset: true }).optional(),
+  // The profile (agent-profile.ts), from the agent's --profile file: only the fields given are set.
+  ...AgentProfilePatch.shape,
 });
 export type RegisterAgentBody = z.infer<typeof RegisterAgentBody>;
 
@@ -80,10 +83,33 @@ export const Agent = z.object({
   id: Id,
   agent_id: z.string(),
   name: z.string(),
+  description: z.string(),
+  tools_config: z.record(z.string(), z.unknown()),
+  soul_md: z.string(),
+  rules_md: z.string(),
+  autonomy_level: AutonomyLevel,
+  /** The console's status (agent-status.ts); list-agents-api.txt's stopped/running/error is run_state. */
+  status: AgentStatus,
+  run_state: z.enum(RUN_STATES),
+  /** The container of the job the agent is running; null when it runs none. */
+  container_id: z.string().nullable(),
+  model_policy_id: z.string().nullable(),
+  models: z.array(z.string()),
+  skills: z.array(StoredSkill),
+  container_profile_id: Id.nullable(),
+  container_profile: ContainerProfileRef.nullable(),
+  /** Why the last job or module update failed; null once the agent is healthy again. */
+  error_message: z.string().nullable(),
+  created_at: Timestamp,
+  /** The id of the user whose token registered the agent ("" once that user is deleted). */
+  created_by: z.string(),
+  principal_id: Id,
+  principal_type: z.literal("agent"),
+  /** create-agent-api.txt's names for principal_type and created_at, kept for that reference. */
   type: z.literal("agent"),
+  inserted_at: Timestamp,
   org_id: Id,
   hostname: z.string(),
-  status: AgentStatus,
   status_updated_at: Timestamp,
   connected: z.boolean(),
   paused: z.boolean(),
@@ -105,7 +131,6 @@ export const Agent = z.object({
   cpus: z.string(),
   mem_limit: z.string(),
   pids_limit: z.number().int(),
-  inserted_at: Timestamp,
   updated_at: Timestamp,
   available_actions: AvailableActions,
   instance_counts: InstanceCounts,
@@ -121,7 +146,7 @@ export const RegisterAgentResponse = z.object({
 export const AgentResponse = success(Agent);
 export const AgentListResponse = successList(Agent);
 
-export const AGENT_SORTS = ["name", "status", "status_updated_at", "version", "host_os", "last_restarted_at", "inserted_at"] as const;
+export const AGENT_SORTS = ["name", "status", "status_updated_at", "version", "host_os", "last_restarted_at", "created_at", "inserted_at"] as const;
 export const AgentListQuery = PageQuery.extend({
   sort: z.enum(AGENT_SORTS).default("name"),
   q: z.string().max(200).optional(),
@@ -130,6 +155,9 @@ export const AgentListQuery = PageQuery.extend({
   pool: z.enum(["any", "in", "none"]).default("any"),
   org: z.string().max(64).optional(),
   status: commaListOf(AGENT_STATUSES, "status").optional(),
+  autonomy_level: commaListOf(AUTONOMY_LEVELS, "autonomy_level").optional(),
+  /** A container profile id, or "none" for agents without one. */
+  container_profile: z.string().max(64).optional(),
 });
 export type AgentListQuery = z.infer<typeof AgentListQuery>;
 
@@ -141,6 +169,7 @@ export const UpdateAgentBody = z
     pids_limit: PidsLimitValue,
     labels: Labels,
     slots: z.number().int().min(1).max(64),
+    ...AgentProfilePatch.shape,
   })
   .partial()
   .refine((b) => Object.keys(b).length > 0, "give at least one field to change");

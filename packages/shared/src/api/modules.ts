@@ -11,8 +11,15 @@ export const FunctionDefaults = z.object({
   timeout_s: z.number().int().min(1).max(7 * 24 * 3600).optional(),
 });
 
+const Image = z.string().min(1).max(512).regex(/^[^\s]+$/, "image must not contain spaces");
+
 export const ModuleFunction = z.object({
   name: FunctionName,
+  /**
+   * The image this function runs in, instead of the module's. A function whose module has no
+   * image and that names none runs in the image of its agent's container profile.
+   */
+  image: Image.optional(),
   display_name: z.string().min(1).max(200),
   /** argv, never a shell line: inputs reach the container as a file, not interpolated here. */
   command: z.array(z.string().max(4096)).min(1).max(256),
@@ -24,7 +31,8 @@ export type ModuleFunction = z.infer<typeof ModuleFunction>;
 export const PublishModuleBody = z.object({
   name: ModuleName,
   version: SemverString,
-  image: z.string().min(1).max(512).regex(/^[^\s]+$/, "image must not contain spaces"),
+  /** Optional: a module without one leaves each function to its own image or the agent's container profile. */
+  image: Image.optional(),
   description: z.string().max(2000).default(""),
   functions: z.array(ModuleFunction).min(1).max(200),
   org: z.string().max(64).optional(),
@@ -36,7 +44,7 @@ export const ModuleVersion = z.object({
   org_id: Id,
   name: z.string(),
   version: z.string(),
-  image: z.string(),
+  image: z.string().nullable(),
   description: z.string(),
   functions: z.array(ModuleFunction),
   inserted_at: Timestamp,

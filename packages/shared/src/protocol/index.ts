@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { Limits } from "../api/common.js";
 import { ModuleRef, HostOs } from "../api/agents.js";
+import { JobProfile } from "../api/agent-profile.js";
 import { JobErrorReason } from "../status/job-status.js";
 import { StepStatus } from "../api/jobs.js";
 
@@ -181,6 +182,12 @@ export const AssignFrame = z.object({
   limits: Limits,
   timeout_s: z.number().int().nullable(),
   cancel_grace_s: z.number().int().min(0),
+  /**
+   * The agent's profile as of the claim: the job sees it as /outpost/in/agent.json, soul.md and
+   * rules.md, OUTPOST_AUTONOMY_LEVEL and OUTPOST_MODELS. Optional on the wire (a field added within
+   * v1): this server always sends it; from an older server the job gets no profile files.
+   */
+  profile: JobProfile.optional(),
 });
 export type AssignFrame = z.infer<typeof AssignFrame>;
 
@@ -220,7 +227,8 @@ export const ModuleFrame = z.object({
   type: z.literal("module"),
   action: z.enum(["install", "remove"]),
   ...ModuleRequestRef,
-  image: z.string().min(1).max(512),
+  /** "" for a module without an image of its own: nothing to pull. */
+  image: z.string().max(512),
 });
 export type ModuleFrame = z.infer<typeof ModuleFrame>;
 

@@ -37,6 +37,26 @@ export const AGENT_BADGE: Record<AgentStatus, BadgeGroup> = {
   Offline: "neutral",
 };
 
+/**
+ * list-agents-api.txt's three-valued `status`, returned as `run_state` (the console's statuses
+ * above win the `status` name): stopped when the agent is not connected, error after a failed job
+ * or module update or while silent, running otherwise.
+ */
+export const RUN_STATES = ["stopped", "running", "error"] as const;
+export type RunState = (typeof RUN_STATES)[number];
+export const RUN_STATE: Record<AgentStatus, RunState> = {
+  Idle: "running",
+  Claimed: "running",
+  ExecutingJob: "running",
+  ExecutionSuccess: "running",
+  Canceled: "running",
+  UpdatingModule: "running",
+  ExecutionFailed: "error",
+  UpdateFailed: "error",
+  Unknown: "error",
+  Offline: "stopped",
+};
+
 /** Statuses an agent settles in between jobs: it can take new work from any of them. */
 const AT_REST = ["Idle", "ExecutionSuccess", "ExecutionFailed", "Canceled", "UpdateFailed"] as const;
 

@@ -155,8 +155,15 @@ describe("requesting a module on an agent", () => {
     await until("UpdateFailed", async () => (await status(a.id)) === "UpdateFailed");
     expect((await history(a.id)).at(-1)).toMatchObject({ action: "update", outcome: "failed", message });
     expect(await agentModules(a.id)).toEqual(["hello@1.0.0"]);
-    // UpdateFailed is at rest: the agent can be asked again.
-    expect((await t.api("POST", `/api/v1/agents/${a.id}/modules`, { body: { name: "hello", version: "2.0.0" } })).status).toBe(202);
+    const errorMessage = async () => (await t.api("GET", `/api/v1/agents/${a.id}`)).body.details.error_message;
+    expect(await errorMessage()).toBe(`Module update of hello@2.0.0 failed: ${message}`);
+    // UpdateFailed is at rest: the agent can be asked again; a success clears error_message.
+    const again = await t.api("POST", `/api/v1/agents/${a.id}/modules`, { body: { name: "hello", version: "2.0.0" } });
+    expect(again.status).toBe(202);
+    await a.session!.next("module");
+    a.session!.send({ type: "module_result", request_id: again.body.details.request_id, name: "hello", version: "2.0.0", action: "install", outcome: "succeeded", message: "installed" });
+    await until("Idle", async () => (await status(a.id)) === "Idle");
+    expect(await errorMessage()).toBeNull();
   });
 
   it("settles a request whose result never came from what the agent reports when it reconnects, once", async () => {

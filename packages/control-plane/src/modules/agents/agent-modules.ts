@@ -29,7 +29,7 @@ import { ApiError } from "../../errors.js";
 import { activeJobCount } from "../dispatch/claim.js";
 import { moduleVersions, publishedVersion, type PublishedVersion } from "../catalog/catalog.repo.js";
 import type { AgentRow } from "./agents.repo.js";
-import { transitionAgent } from "./agents.transitions.js";
+import { transitionAgent, recordAgentError } from "./agents.transitions.js";
 
 /** What the routes need of the session hub: hand a frame to the agent's live session, or say there is none. */
 export type ModuleSender = { sendModule(agentId: string, frame: FrameOf<ServerFrame, "module">): boolean };
@@ -211,8 +211,10 @@ export function recordModuleResult(db: Db, agentId: string, f: FrameOf<AgentFram
           .run();
       }
       transitionAgent(db, agentId, "Idle", AGENT_TRANSITION_REASONS.moduleUpdated, at);
+      recordAgentError(db, agentId, null);
     } else {
       transitionAgent(db, agentId, "UpdateFailed", AGENT_TRANSITION_REASONS.moduleUpdateFailed, at);
+      recordAgentError(db, agentId, `Module ${row.action} of ${row.module}@${row.toVersion ?? f.version} failed: ${f.message}`);
     }
     return true;
   });

@@ -1,8 +1,8 @@
 /** Reading agents: the API shape (with modules, pools and job counts) and the filtered list. */
 import { and, asc, desc, eq, inArray, isNull, or, sql, type SQL } from "drizzle-orm";
-import type { Agent, AgentListQuery, InstanceCounts, JobStatus } from "@outpost/shared";
+import { RUN_STATE, type Agent, type AgentListQuery, type InstanceCounts, type JobStatus, type StoredSkill } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
-import { agentModules, agents, jobs, poolAgents, pools } from "../../db/schema.js";
+import { agentModules, agents, containerProfiles, jobs, poolAgents, pools } from "../../db/schema.js";
 import { afterCursor, encodeCursor } from "../../lib/cursor.js";
 import { ApiError } from "../../errors.js";
 
@@ -15,6 +15,7 @@ const SORT_COLUMNS = {
   version: agents.version,
   host_os: agents.hostOs,
   last_restarted_at: agents.lastRestartedAt,
+  created_at: agents.insertedAt,
   inserted_at: agents.insertedAt,
 } as const;
 
@@ -68,16 +69,43 @@ export function toAgents(db: Db, rows: AgentRow[]): Agent[] {
         .all()
     : [];
   const counts = instanceCounts(db, ids);
+  const profileIds = [...new Set(rows.map((r) => r.containerProfileId).filter((id): id is string => id !== null))];
+  const profiles = new Map(
+    (profileIds.length
+      ? db.select({ id: containerProfiles.id, name: containerProfiles.name, docker_image: containerProfiles.dockerImage }).from(containerProfiles).where(inArray(containerProfiles.id, profileIds)).all()
+      : []
+    ).map((p) => [p.id, p]),
+  );
+  const containers = runningContainers(db, ids);
   return rows.map((r) => {
     const c = counts.get(r.id) ?? emptyCounts();
+    const status = r.status as Agent["status"];
     return {
       id: r.id,
       agent_id: r.agentId,
       name: r.name,
+      description: r.description,
+      tools_config: r.toolsConfig,
+      soul_md: r.soulMd,
+      rules_md: r.rulesMd,
+      autonomy_level: r.autonomyLevel as Agent["autonomy_level"],
+      status,
+      run_state: RUN_STATE[status],
+      container_id: containers.get(r.id) ?? null,
+      model_policy_id: r.modelPolicyId,
+      models: r.models,
+      skills: r.skills as StoredSkill[],
+      container_profile_id: r.containerProfileId,
+      container_profile: (r.containerProfileId && profiles.get(r.containerProfileId)) || null,
+      error_message: r.errorMessage,
+      created_at: r.insertedAt,
+      created_by: r.registeredBy ?? "",
+      principal_id: r.id,
+      principal_type: "agent" as const,
       type: "agent" as const,
+      inserted_at: r.insertedAt,
       org_id: r.orgId,
       hostname: r.hostname,
-      status: r.status as Agent["status"],
       status_updated_at: r.statusUpdatedAt,
       connected: r.connected,
       paused: r.paused,
@@ -99,7 +127,6 @@ export function toAgents(db: Db, rows: AgentRow[]): Agent[] {
       cpus: r.cpus,
       mem_limit: r.memLimit,
       pids_limit: r.pidsLimit,
-      inserted_at: r.insertedAt,
       updated_at: r.updatedAt,
       available_actions: {
         delete: r.archived && c.active === 0,
@@ -110,6 +137,18 @@ export function toAgents(db: Db, rows: AgentRow[]): Agent[] {
       instance_counts: c,
     };
   });
+}
+
+/** Each agent's running container: the latest started job it holds (running or being stopped). */
+function runningContainers(db: Db, ids: string[]): Map<string, string> {
+  if (!ids.length) return new Map();
+  const rows = db
+    .select({ agent: jobs.agentId, container: jobs.containerId })
+    .from(jobs)
+    .where(and(inArray(jobs.agentId, ids), inArray(jobs.status, ["running", "cancelling"]), sql`${jobs.containerId} is not null`))
+    .orderBy(asc(jobs.startedAt))
+    .all();
+  return new Map(rows.map((r) => [r.agent!, r.container!]));
 }
 
 export function toAgent(db: Db, row: AgentRow): Agent {
@@ -153,6 +192,8 @@ export function listAgents(db: Db, orgIds: string[], q: AgentListQuery, extra?: 
     where.push(q.pool === "in" ? inPool : sql`not ${inPool}`);
   }
   if (q.status) where.push(inArray(agents.status, q.status.split(",")));
+  if (q.autonomy_level) where.push(inArray(agents.autonomyLevel, q.autonomy_level.split(",")));
+  if (q.container_profile) where.push(q.container_profile === "none" ? isNull(agents.containerProfileId) : eq(agents.containerProfileId, q.container_profile));
   const column = SORT_COLUMNS[q.sort];
   where.push(afterCursor(column, agents.id, q.cursor, q.order));
   const direction = q.order === "asc" ? asc : desc;
@@ -177,6 +218,7 @@ function sortKey(sort: AgentListQuery["sort"]): keyof AgentRow {
     version: "version",
     host_os: "hostOs",
     last_restarted_at: "lastRestartedAt",
+    created_at: "insertedAt",
     inserted_at: "insertedAt",
   };
   return keys[sort];

@@ -8,6 +8,7 @@ import { digestSecret, generateSecret } from "../../lib/secrets.js";
 import { newId } from "../../lib/ids.js";
 import { ApiError } from "../../errors.js";
 import type { AgentRow } from "./agents.repo.js";
+import { profileColumns } from "./agent-profile.js";
 import { recordInitialStatus } from "./agents.transitions.js";
 
 export function hostOsLabel(os: RegisterAgentBody["os"]): string {
@@ -100,6 +101,7 @@ export function createAgent(
         registeredBy: userId,
         insertedAt: at,
         ...reportedFields(body, at),
+        ...profileColumns(db, orgId, body),
       })
       .run();
     recordInitialStatus(db, id, "Offline", "registered", at);
@@ -113,7 +115,7 @@ export function reregisterAgent(db: Db, agentId: string, body: RegisterAgentBody
   tx(db, () => {
     const row = db.select().from(agents).where(eq(agents.id, agentId)).get()!;
     db.update(agents)
-      .set({ ...reportedFields(body, at), restartCount: row.restartCount + 1, lastRestartedAt: at })
+      .set({ ...reportedFields(body, at), ...profileColumns(db, row.orgId, body, row.containerProfileId), restartCount: row.restartCount + 1, lastRestartedAt: at })
       .where(eq(agents.id, agentId))
       .run();
     syncModules(db, agentId, body.modules, at);
@@ -135,6 +137,7 @@ export function updateAgent(db: Db, row: AgentRow, body: UpdateAgentBody, at: st
       ...(body.pids_limit !== undefined ? { pidsLimit: body.pids_limit } : {}),
       ...(body.labels !== undefined ? { labels: body.labels } : {}),
       ...(body.slots !== undefined ? { slots: body.slots } : {}),
+      ...profileColumns(db, row.orgId, body, row.containerProfileId),
       updatedAt: at,
     })
     .where(eq(agents.id, row.id))

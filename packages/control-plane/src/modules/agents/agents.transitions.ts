@@ -52,3 +52,13 @@ export function transitionAgent(
 export function recordInitialStatus(db: Db, agentId: string, status: AgentStatus, reason: string, at: string): void {
   db.insert(agentStatusHistory).values({ agentId, fromStatus: null, toStatus: status, reason, at }).run();
 }
+
+/**
+ * The agent's error_message: the reason of its last failure (a job or a module update), null once
+ * it is healthy again (a job completed, a module update succeeded). Precondition: none; writes
+ * nothing when a clear finds no message.
+ */
+export function recordAgentError(db: Db, agentId: string, message: string | null): void {
+  if (message === null) prepared(db, `update "agents" set "error_message" = null where "id" = ? and "error_message" is not null`).run(agentId);
+  else prepared(db, `update "agents" set "error_message" = ? where "id" = ?`).run(message.slice(0, 4000), agentId);
+}

@@ -20,7 +20,7 @@ export function toModule(row: ModuleRow): ModuleVersion {
     org_id: row.orgId,
     name: row.name,
     version: row.version,
-    image: row.image,
+    image: row.image || null,
     description: row.description,
     functions: row.functions as ModuleFunction[],
     inserted_at: row.insertedAt,
@@ -59,14 +59,15 @@ export function publishModule(db: Db, orgId: string, body: PublishModuleBody, at
     .from(modules)
     .where(and(eq(modules.orgId, orgId), eq(modules.name, body.name), eq(modules.version, body.version)))
     .get();
-  const doc = { image: body.image, description: body.description, functions: body.functions };
+  const image = body.image ?? ""; // stored "" for none
+  const doc = { image, description: body.description, functions: body.functions };
   if (existing) {
     const same = canonical(doc) === canonical({ image: existing.image, description: existing.description, functions: existing.functions });
     if (!same) throw ApiError.conflict(`Module ${body.name}@${body.version} is already published with different content; publish a new version.`);
     return { row: existing, created: false };
   }
   const id = newId();
-  db.insert(modules).values({ id, orgId, name: body.name, version: body.version, image: body.image, description: body.description, functions: body.functions, insertedAt: at }).run();
+  db.insert(modules).values({ id, orgId, name: body.name, version: body.version, image, description: body.description, functions: body.functions, insertedAt: at }).run();
   return { row: db.select().from(modules).where(eq(modules.id, id)).get()!, created: true };
 }
 
@@ -74,8 +75,13 @@ export function moduleVersions(db: Db, orgId: string, name: string): ModuleRow[]
   return db.select().from(modules).where(and(eq(modules.orgId, orgId), eq(modules.name, name))).all();
 }
 
-/** What creating and dispatching a job needs of a published version. */
+/** What creating and dispatching a job needs of a published version; image "" when the module has none. */
 export type PublishedVersion = { id: string; name: string; version: string; image: string; functions: ModuleFunction[] };
+
+/** The image a function runs in: its own, else its module's; null when its agent's container profile decides. */
+export function functionImage(mod: Pick<PublishedVersion, "image">, fn: ModuleFunction): string | null {
+  return fn.image ?? (mod.image || null);
+}
 
 /**
  * Published versions by connection and (org, name, version). A version is immutable once published

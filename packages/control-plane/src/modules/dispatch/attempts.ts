@@ -7,7 +7,7 @@ import { AGENT_TRANSITION_REASONS, type AgentStatus, type JobErrorReason, type J
 import type { Db } from "../../db/client.js";
 import { prepared, tx } from "../../db/client.js";
 import { isoPlus } from "../../lib/time.js";
-import { transitionAgent } from "../agents/agents.transitions.js";
+import { recordAgentError, transitionAgent } from "../agents/agents.transitions.js";
 import { transitionJob } from "../jobs/jobs.transitions.js";
 import { ACTIVE_IN, activeJobCount } from "./claim.js";
 
@@ -34,18 +34,20 @@ export function liveAttempt(db: Db, ref: AttemptRef): LiveAttempt | undefined {
 }
 
 /** claimed -> running once the container started. Renews the lease. */
-export function markStarted(db: Db, ref: AttemptRef, at: string, leaseMs: number): "ok" | "stale" {
-  return startAttempt(db, ref, at, leaseMs) === "stale" ? "stale" : "ok";
+export function markStarted(db: Db, ref: AttemptRef, at: string, leaseMs: number, containerId: string | null = null): "ok" | "stale" {
+  return startAttempt(db, ref, at, leaseMs, containerId) === "stale" ? "stale" : "ok";
 }
 
 /**
  * markStarted, returning the job's status afterwards (running, or cancelling when a cancel came
  * first), so the caller can announce it without reading the row again.
  */
-export function startAttempt(db: Db, ref: AttemptRef, at: string, leaseMs: number): JobStatus | "stale" {
+export function startAttempt(db: Db, ref: AttemptRef, at: string, leaseMs: number, containerId: string | null = null): JobStatus | "stale" {
   return tx(db, () => {
     const job = liveAttempt(db, ref);
     if (!job) return "stale";
+    // The agent's container_id (agents.repo.ts) is its running job's.
+    if (containerId) prepared(db, `update "jobs" set "container_id" = ? where "id" = ? and "attempt" = ?`).run(containerId, job.id, ref.attempt);
     let status = job.status;
     if (job.status === "claimed") {
       if (transitionJob(db, job.id, "running", at, { startedAt: job.startedAt ?? at, leaseExpiresAt: isoPlus(at, leaseMs) }, { attempt: ref.attempt })) status = "running";
@@ -130,6 +132,8 @@ export function finishAttempt(db: Db, ref: AttemptRef, result: AttemptResult, at
     const reasonText =
       status === "completed" ? AGENT_TRANSITION_REASONS.jobSucceeded : status === "cancelled" ? AGENT_TRANSITION_REASONS.jobCancelled : AGENT_TRANSITION_REASONS.jobFailed;
     if (activeJobCount(db, ref.agentId) === 0) transitionAgent(db, ref.agentId, AGENT_AFTER[status], reasonText, at, job.id);
+    if (status === "completed") recordAgentError(db, ref.agentId, null);
+    else if (status === "failed") recordAgentError(db, ref.agentId, `Job ${job.id} failed (${reason ?? "error"}): ${message ?? "no message"}`);
     return status;
   });
 }

@@ -5,14 +5,15 @@
  * `pending`, so two agents can never hold the same attempt.
  */
 import { and, eq } from "drizzle-orm";
-import { ACTIVE_JOB_STATUSES, AGENT_TRANSITION_REASONS, type Limits, type LimitsOverride } from "@outpost/shared";
+import { ACTIVE_JOB_STATUSES, AGENT_TRANSITION_REASONS, type JobProfile, type Limits, type LimitsOverride } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
 import { prepared, sqlList, tx } from "../../db/client.js";
 import { jobAttempts } from "../../db/schema.js";
 import { isoPlus } from "../../lib/time.js";
 import { transitionAgent } from "../agents/agents.transitions.js";
 import { transitionJob } from "../jobs/jobs.transitions.js";
-import { publishedVersion } from "../catalog/catalog.repo.js";
+import { functionImage, publishedVersion } from "../catalog/catalog.repo.js";
+import { jobProfile } from "../agents/agent-profile.js";
 import { effectiveLimits } from "./limits.js";
 
 export type Assignment = {
@@ -27,6 +28,8 @@ export type Assignment = {
   inputs: Record<string, unknown>;
   limits: Limits;
   timeout_s: number | null;
+  /** The agent's profile as of this claim (docs/protocol.md, "assign"). */
+  profile: JobProfile;
 };
 
 /** The live job statuses as SQL literals (partial indexes such as jobs_live need literals). */
@@ -36,7 +39,20 @@ export function activeJobCount(db: Db, agentId: string): number {
   return prepared(db, `select count(*) from "jobs" where "agent_id" = ? and "status" in (${ACTIVE_IN})`).pluck().get(agentId) as number;
 }
 
-type AgentRow = { id: string; orgId: string; status: string; connected: number; archived: number; paused: number; slots: number; cpus: string; memLimit: string; pidsLimit: number; cpuCount: number | null };
+type AgentRow = {
+  id: string;
+  orgId: string;
+  status: string;
+  connected: number;
+  archived: number;
+  paused: number;
+  slots: number;
+  cpus: string;
+  memLimit: string;
+  pidsLimit: number;
+  cpuCount: number | null;
+  hasProfile: number;
+};
 type CandidateRow = {
   id: string;
   orgId: string;
@@ -62,9 +78,10 @@ function nextCandidate(db: Db, agent: AgentRow): CandidateRow | undefined {
         and ("target_agent_id" is null or "target_agent_id" = @agent)
         and ("pool_id" is null or exists (select 1 from "pool_agents" pa join "pools" p on p.id = pa.pool_id where pa.pool_id = "jobs"."pool_id" and pa.agent_id = @agent and p.archived = 0))
         and exists (select 1 from "agent_modules" m where m.agent_id = @agent and m.name = "jobs"."module" and m.version = "jobs"."version")
+        and ("image_from_profile" = 0 or @hasProfile)
       order by "priority" desc, "inserted_at", "id"
       limit 1`,
-  ).get({ org: agent.orgId, agent: agent.id }) as CandidateRow | undefined;
+  ).get({ org: agent.orgId, agent: agent.id, hasProfile: agent.hasProfile }) as CandidateRow | undefined;
 }
 
 /**
@@ -80,7 +97,9 @@ export type Claimant = { agent: AgentRow; active: number };
 export function loadClaimant(db: Db, agentId: string): Claimant | null {
   const agent = prepared(
     db,
-    `select "id", "org_id" as orgId, "status", "connected", "archived", "paused", "slots", "cpus", "mem_limit" as memLimit, "pids_limit" as pidsLimit, "cpu_count" as cpuCount from "agents" where "id" = ?`,
+    `select "id", "org_id" as orgId, "status", "connected", "archived", "paused", "slots", "cpus", "mem_limit" as memLimit, "pids_limit" as pidsLimit, "cpu_count" as cpuCount,
+            "container_profile_id" is not null as hasProfile
+       from "agents" where "id" = ?`,
   ).get(agentId) as AgentRow | undefined;
   // An agent pulling or removing a module takes nothing until that is over (agents/agent-modules.ts).
   if (!agent || !agent.connected || agent.archived || agent.paused || agent.status === "UpdatingModule") return null;
@@ -125,6 +144,9 @@ export function claimFor(db: Db, c: Claimant, at: string, leaseMs: number): Assi
     transitionJob(db, job.id, "failed", at, { completedAt: at, errorReason: "image", errorMessage: `Module ${job.module}@${job.version} or its function "${job.function}" is no longer in the catalog.` });
     return null;
   }
+  const profile = jobProfile(db, agent.id);
+  const image = functionImage(mod, fn) ?? profile.container_profile?.docker_image;
+  if (!image) return null; // unreachable: nextCandidate asks for a profile when the function names no image
   const attempt = job.attempt + 1;
   const leaseExpiresAt = isoPlus(at, leaseMs);
   const claimed = transitionJob(
@@ -145,11 +167,12 @@ export function claimFor(db: Db, c: Claimant, at: string, leaseMs: number): Assi
     module: job.module,
     version: job.version,
     function: job.function,
-    image: mod.image,
+    image,
     command: fn.command,
     inputs: JSON.parse(job.inputs) as Record<string, unknown>,
     limits: effectiveLimits({ cpus: agent.cpus, mem_limit: agent.memLimit, pids_limit: agent.pidsLimit }, fn.defaults, JSON.parse(job.limits) as LimitsOverride, agent.cpuCount),
     timeout_s: job.timeoutS,
+    profile,
   };
 }
 

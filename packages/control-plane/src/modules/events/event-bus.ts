@@ -8,6 +8,7 @@ export type ChangeEvent =
   | { type: "agent.updated"; id: string; org_id: string; fromSession?: boolean }
   | { type: "job.updated"; id: string; org_id: string; status?: string }
   | { type: "pool.updated"; id: string; org_id: string }
+  | { type: "container_profile.updated"; id: string; org_id: string }
   | { type: "job.log"; id: string; org_id: string }
   /** Not for the console: open streams of this token end at once (lib/sse.ts). */
   | { type: "token.revoked"; id: string };

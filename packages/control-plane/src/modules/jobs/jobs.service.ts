@@ -8,7 +8,7 @@ import { jobs } from "../../db/schema.js";
 import { ApiError } from "../../errors.js";
 import { newId } from "../../lib/ids.js";
 import { userSchemaAjv } from "../../lib/json-schema.js";
-import { isValidRange, resolveModuleVersion, type ModuleRow } from "../catalog/catalog.repo.js";
+import { functionImage, isValidRange, resolveModuleVersion, type ModuleRow } from "../catalog/catalog.repo.js";
 import { findAgent } from "../agents/agents.repo.js";
 import { insertJob, type JobRow } from "./jobs.repo.js";
 import { transitionJob } from "./jobs.transitions.js";
@@ -93,6 +93,7 @@ export function createJob(db: Db, orgId: string, visibleOrgIds: string[], body: 
     maxAttempts: body.max_attempts,
     limits: body.limits ?? {},
     timeoutS: body.timeout_s ?? fn.defaults.timeout_s ?? (defaultTimeoutS || null),
+    imageFromProfile: functionImage(module, fn) === null,
     priority: body.priority,
     triggerSource: body.trigger_source,
     triggeredBy: body.triggered_by,
