@@ -78,8 +78,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   app.addHook("onReady", async () => hub.start());
   app.addHook("preClose", async () => hub.stop());
 
-  app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
-  app.get("/healthz", { schema: { hide: true } }, async () => ({ status: "success", details: { ok: true } }));
+  app.get("/api/v1/openapi.json", { config: { access: "public" }, schema: { hide: true } }, async () => app.swagger());
+  app.get("/healthz", { config: { access: "public" }, schema: { hide: true } }, async () => ({ status: "success", details: { ok: true } }));
 
   // Deep links (/agents, /runs/123) fall back to index.html in the error handler's not-found handler.
   if (serveConsole) await app.register(fastifyStatic, { root: consoleDir!, wildcard: false });

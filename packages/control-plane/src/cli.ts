@@ -30,6 +30,10 @@ async function serve(args: string[]): Promise<void> {
       "heartbeat": { type: "string" },
       "console-dir": { type: "string" },
       "log-level": { type: "string" },
+      "auth-fail-max": { type: "string" },
+      "auth-fail-window": { type: "string" },
+      "rate-limit-max": { type: "string" },
+      "rate-limit-window": { type: "string" },
     },
   });
   const config = loadConfig({
@@ -41,6 +45,10 @@ async function serve(args: string[]): Promise<void> {
     heartbeatS: values.heartbeat,
     consoleDir: values["console-dir"],
     logLevel: values["log-level"],
+    authFailMax: values["auth-fail-max"],
+    authFailWindowS: values["auth-fail-window"],
+    rateLimitMax: values["rate-limit-max"],
+    rateLimitWindowS: values["rate-limit-window"],
   });
   // Signal handlers go in before anything is printed: whoever reads the URL line may send SIGTERM
   // at once, and a signal that arrives while starting still closes the server cleanly.

@@ -20,6 +20,14 @@ export const ServerConfig = z.object({
   consoleDir: z.string().optional(),
   /** OUTPOST_BODY_LIMIT: largest request body in bytes. */
   bodyLimit: z.coerce.number().int().min(1024).default(1024 * 1024),
+  /** OUTPOST_AUTH_FAIL_MAX: failed authentications allowed per client address, and per token prefix, in each window; then 429. */
+  authFailMax: z.coerce.number().int().min(1).default(20),
+  /** OUTPOST_AUTH_FAIL_WINDOW_S: the failed-authentication window, in seconds. */
+  authFailWindowS: z.coerce.number().int().min(1).max(86_400).default(60),
+  /** OUTPOST_RATE_LIMIT_MAX: requests per credential (or address) to each expensive route in each window; high by default. */
+  rateLimitMax: z.coerce.number().int().min(1).default(50_000),
+  /** OUTPOST_RATE_LIMIT_WINDOW_S: the expensive-route window, in seconds. */
+  rateLimitWindowS: z.coerce.number().int().min(1).max(86_400).default(60),
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;
 
@@ -33,6 +41,10 @@ const ENV_KEYS: Record<keyof ServerConfig, string> = {
   logLevel: "OUTPOST_LOG_LEVEL",
   consoleDir: "OUTPOST_CONSOLE_DIR",
   bodyLimit: "OUTPOST_BODY_LIMIT",
+  authFailMax: "OUTPOST_AUTH_FAIL_MAX",
+  authFailWindowS: "OUTPOST_AUTH_FAIL_WINDOW_S",
+  rateLimitMax: "OUTPOST_RATE_LIMIT_MAX",
+  rateLimitWindowS: "OUTPOST_RATE_LIMIT_WINDOW_S",
 };
 
 export class ConfigError extends Error {}

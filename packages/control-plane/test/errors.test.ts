@@ -21,7 +21,8 @@ import {
 
 let t: TestApp;
 beforeEach(async () => {
-  t = await makeTestApp();
+  // This file sends hundreds of bad credentials on purpose: the failed-auth limit (test/rate-limit.test.ts) is lifted.
+  t = await makeTestApp({ authFailMax: 100_000 });
 });
 afterEach(async () => t.close());
 

@@ -1,23 +1,13 @@
 /**
  * Server-Sent Events streams (the change feed, log followers): the stream's headers and keepalive,
- * the token that EventSource can only pass as ?token=, and one preClose hook per plugin that ends
- * every open stream, so a SIGTERM never waits on a console tab.
+ * and one preClose hook per plugin that ends every open stream, so a SIGTERM never waits on a
+ * console tab. Who may open one is the route's app.auth("read", { queryToken: true }).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { authenticate, bearerOf, type UserPrincipal } from "../plugins/auth.js";
-import { UNAUTHORIZED } from "../errors.js";
-import type { Deps } from "../deps.js";
 
 const KEEPALIVE_MS = 15_000;
 
 export type SseStream = { write: (text: string) => void; end: () => void };
-
-/** The user behind a stream request: bearer header, else ?token= (EventSource sends no headers). */
-export function streamPrincipal(deps: Deps, req: FastifyRequest, token: string | undefined): UserPrincipal {
-  const principal = authenticate(deps, bearerOf(req.headers.authorization) ?? token ?? null);
-  if (!principal || principal.kind !== "user") throw UNAUTHORIZED;
-  return principal;
-}
 
 /** Returns `open(req, reply, onClose)` for one plugin's routes; its streams end when the server closes. */
 export function sseStreams(app: FastifyInstance) {

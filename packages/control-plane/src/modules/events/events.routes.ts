@@ -3,13 +3,14 @@
  * live without polling.
  */
 import type { FastifyInstance } from "fastify";
-import { sseStreams, streamPrincipal } from "../../lib/sse.js";
+import { sseStreams } from "../../lib/sse.js";
+import { userOf } from "../../plugins/auth.js";
 import type { Deps } from "../../deps.js";
 
 export async function eventRoutes(app: FastifyInstance, { deps }: { deps: Deps }) {
   const openStream = sseStreams(app);
-  app.get("/api/v1/events", { schema: { hide: true } }, (req, reply) => {
-    const orgs = new Set(streamPrincipal(deps, req, (req.query as { token?: string }).token).orgIds);
+  app.get("/api/v1/events", { onRequest: app.auth("read", { queryToken: true }), schema: { hide: true } }, (req, reply) => {
+    const orgs = new Set(userOf(req).orgIds);
     let unsubscribe = () => {};
     const stream = openStream(req, reply, () => unsubscribe());
     unsubscribe = deps.events.subscribe((event) => {

@@ -10,7 +10,8 @@ import { z } from "zod";
 import { Id, JobLogsResponse, isTerminalJobStatus, type JobStatus, type LogChunk } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
 import { jobLogs, jobs } from "../../db/schema.js";
-import { sseStreams, streamPrincipal } from "../../lib/sse.js";
+import { sseStreams } from "../../lib/sse.js";
+import { userOf } from "../../plugins/auth.js";
 import type { Deps } from "../../deps.js";
 import { getJobOr404 } from "./jobs.repo.js";
 
@@ -40,9 +41,12 @@ export async function jobLogRoutes(fastify: FastifyInstance, { deps }: { deps: D
 
   app.get(
     "/api/v1/jobs/:id/logs",
-    { schema: { tags: ["jobs"], params: z.object({ id: Id }), querystring: LogQuery, response: { 200: JobLogsResponse } } },
+    {
+      onRequest: app.auth("read", { queryToken: true }),
+      schema: { tags: ["jobs"], params: z.object({ id: Id }), querystring: LogQuery, response: { 200: JobLogsResponse } },
+    },
     async (req, reply) => {
-      const principal = streamPrincipal(deps, req, req.query.token);
+      const principal = userOf(req);
       const job = getJobOr404(db, principal.orgIds, req.params.id);
       let cursor = { attempt: req.query.after_attempt, seq: req.query.after_seq };
       if (!req.query.follow) {

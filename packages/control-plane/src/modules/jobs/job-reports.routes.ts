@@ -67,7 +67,7 @@ export async function jobReportRoutes(fastify: FastifyInstance, { deps }: { deps
 
   app.get(
     "/api/v1/shared/reports/:secret",
-    { schema: { tags: ["jobs"], params: z.object({ secret: z.string().max(200) }), response: { 200: JobReportResponse } } },
+    { config: { access: "share-link" }, schema: { tags: ["jobs"], params: z.object({ secret: z.string().max(200) }), response: { 200: JobReportResponse } } },
     async (req) => {
       const gone = new ApiError("not_found", "This share link does not exist or has expired.");
       if (!isWellFormedSecret("share", req.params.secret)) throw gone;
