@@ -11,6 +11,7 @@ import fastifyWebsocket from "@fastify/websocket";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import type { Deps } from "./deps.js";
 import { authPlugin } from "./plugins/auth.js";
+import { rateLimitPlugin } from "./plugins/rate-limit.js";
 import { clientErrorHandler, frameworkErrors, installErrorHandler } from "./plugins/error-handler.js";
 import { tokenRoutes } from "./modules/tokens/tokens.routes.js";
 import { orgRoutes } from "./modules/orgs/orgs.routes.js";
@@ -62,6 +63,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     },
   });
   await app.register(authPlugin, { deps });
+  await app.register(rateLimitPlugin, { deps });
 
   await app.register(tokenRoutes, { deps });
   await app.register(orgRoutes, { deps });

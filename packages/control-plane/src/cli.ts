@@ -7,7 +7,7 @@ import { startServer } from "./server.js";
 import type { TokenScope } from "@outpost/shared";
 
 const USAGE = `usage:
-  outpost-server serve [--host 127.0.0.1] [--port 7070] [--db ./data/outpost.db] [--lease-ttl SECONDS] [--lease-grace SECONDS] [--heartbeat SECONDS] [--console-dir DIR]
+  outpost-server serve [--host 127.0.0.1] [--port 7070] [--db ./data/outpost.db] [--lease-ttl SECONDS] [--lease-grace SECONDS] [--heartbeat SECONDS] [--console-dir DIR] [--auth-fail-max N] [--auth-fail-window SECONDS] [--rate-limit-max N] [--rate-limit-window SECONDS]
   outpost-server token create --admin --name NAME [--db PATH]
   outpost-server token create --user NAME [--org SLUG] [--scopes a,b] --name NAME [--db PATH]`;
 

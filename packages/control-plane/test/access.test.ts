@@ -55,8 +55,8 @@ describe("route access", () => {
       expect(OPEN_ROUTES[key], `${key} is ${r.access}: not in the open-route allow-list`).toBe(r.access);
     }
     // The stream routes are in the table like any other.
-    expect(routes).toContainEqual({ method: "GET", url: "/api/v1/events", access: "read" });
-    expect(routes).toContainEqual({ method: "GET", url: "/api/v1/jobs/:id/logs", access: "read" });
+    expect(routes).toContainEqual(expect.objectContaining({ method: "GET", url: "/api/v1/events", access: "read" }));
+    expect(routes).toContainEqual(expect.objectContaining({ method: "GET", url: "/api/v1/jobs/:id/logs", access: "read" }));
   });
 
   it("refuses every scoped route to a token holding every scope but the one the route declares", async () => {

@@ -9,7 +9,8 @@
  * Counters live in memory, per process, bounded in number (the oldest window is dropped first).
  */
 type Window = { current: number; ttl: number; iterationStartMs: number };
-type Incr = (key: string, cb: (err: Error | null, result: Window) => void, timeWindow: number, max: number) => void;
+/** @fastify/rate-limit calls incr(key, cb, timeWindow, max); its typings show only the first two. */
+type Incr = (key: string, cb: (err: Error | null, result: Window) => void, timeWindow?: number) => void;
 
 const MAX_KEYS = 50_000;
 
@@ -39,7 +40,7 @@ export class ClockStore {
     return left > 0 ? { current: w!.current, ttl: left } : { current: 0, ttl: 0 };
   }
 
-  incr: Incr = (key, cb, timeWindow) => cb(null, this.hit(key, timeWindow));
+  incr: Incr = (key, cb, timeWindow = 60_000) => cb(null, this.hit(key, timeWindow));
 
   child(): ClockStore {
     return new ClockStore(this.clock);
@@ -47,7 +48,7 @@ export class ClockStore {
 }
 
 /** The constructor @fastify/rate-limit's `store` option wants, bound to `clock`. */
-export function clockStore(clock: () => number) {
+export function clockStore(clock: () => number): new () => ClockStore {
   return class extends ClockStore {
     constructor() {
       super(clock);

@@ -40,7 +40,8 @@ export type AuthScope = TokenScope | "agent" | "agents:register|agent";
  * served by @fastify/static are `static`, recognised by the config that plugin puts on them.
  */
 export type OpenAccess = "public" | "share-link";
-export type RouteAccess = { method: string; url: string; access: AuthScope | OpenAccess | "static" };
+/** `limited`: the route has its own request limit (plugins/rate-limit.ts, config.rateLimit). */
+export type RouteAccess = { method: string; url: string; access: AuthScope | OpenAccess | "static"; limited: boolean };
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -151,7 +152,8 @@ export const authPlugin = fp(async (app, opts: { deps: Deps }) => {
     const access = accessOf(route);
     const methods = [route.method].flat();
     if (!access) throw new Error(`${methods.join(",")} ${route.url} declares no access: add onRequest: app.auth(scope) or config.access`);
-    for (const method of methods) app.routeAccess.push({ method, url: route.url, access });
+    const limited = Boolean((route.config as { rateLimit?: unknown } | undefined)?.rateLimit);
+    for (const method of methods) app.routeAccess.push({ method, url: route.url, access, limited });
   });
   app.decorate("auth", (scope, { queryToken = false } = {}) => {
     const hook = async (req: FastifyRequest, reply: FastifyReply) => {

@@ -28,6 +28,7 @@ import { getAgentOr404, listAgents, toAgent } from "./agents.repo.js";
 import { createAgent, reregisterAgent, setArchived, updateAgent } from "./agents.service.js";
 import { agentModulesWithFunctions } from "../catalog/catalog.repo.js";
 import { requestInstall, requestRemove } from "./agent-modules.js";
+import { EXPENSIVE } from "../../plugins/rate-limit.js";
 
 const Params = z.object({ id: z.string().min(1).max(64) });
 
@@ -49,6 +50,7 @@ export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: De
     "/api/v1/agent",
     {
       onRequest: app.auth("agents:register|agent"),
+      config: EXPENSIVE,
       schema: { tags: ["agents"], body: RegisterAgentBody, response: { 200: RegisterAgentResponse, 201: RegisterAgentResponse } },
     },
     async (req, reply) => {

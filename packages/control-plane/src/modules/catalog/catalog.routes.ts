@@ -12,6 +12,7 @@ import { likeContains } from "../../lib/like.js";
 import { nowIso } from "../../lib/time.js";
 import type { Deps } from "../../deps.js";
 import { publishModule, toModule } from "./catalog.repo.js";
+import { EXPENSIVE } from "../../plugins/rate-limit.js";
 
 export async function catalogRoutes(fastify: FastifyInstance, { deps }: { deps: Deps }) {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
@@ -19,7 +20,7 @@ export async function catalogRoutes(fastify: FastifyInstance, { deps }: { deps: 
 
   app.post(
     "/api/v1/modules",
-    { onRequest: app.auth("modules:write"), schema: { tags: ["modules"], body: PublishModuleBody, response: { 200: ModuleVersionResponse, 201: ModuleVersionResponse } } },
+    { onRequest: app.auth("modules:write"), config: EXPENSIVE, schema: { tags: ["modules"], body: PublishModuleBody, response: { 200: ModuleVersionResponse, 201: ModuleVersionResponse } } },
     async (req, reply) => {
       const orgId = targetOrg(db, userOf(req), req.body.org);
       const { row, created } = publishModule(db, orgId, req.body, nowIso(deps.clock));

@@ -14,6 +14,7 @@ import { sseStreams } from "../../lib/sse.js";
 import { userOf } from "../../plugins/auth.js";
 import type { Deps } from "../../deps.js";
 import { getJobOr404 } from "./jobs.repo.js";
+import { EXPENSIVE } from "../../plugins/rate-limit.js";
 
 const LogQuery = z.object({
   follow: z.stringbool().default(false),
@@ -43,6 +44,7 @@ export async function jobLogRoutes(fastify: FastifyInstance, { deps }: { deps: D
     "/api/v1/jobs/:id/logs",
     {
       onRequest: app.auth("read", { queryToken: true }),
+      config: EXPENSIVE,
       schema: { tags: ["jobs"], params: z.object({ id: Id }), querystring: LogQuery, response: { 200: JobLogsResponse } },
     },
     async (req, reply) => {

@@ -11,6 +11,7 @@ import type { Deps } from "../../deps.js";
 import type { AgentHub } from "../../session/hub.js";
 import { getJobOr404, listJobs, toJob, toStoredJob } from "./jobs.repo.js";
 import { cancelJob, createJob, deleteJobs } from "./jobs.service.js";
+import { EXPENSIVE } from "../../plugins/rate-limit.js";
 
 const Params = z.object({ id: Id });
 
@@ -19,7 +20,7 @@ export async function jobRoutes(fastify: FastifyInstance, { deps, hub }: { deps:
   const { db } = deps;
   const changed = (id: string, orgId: string) => deps.events.publish({ type: "job.updated", id, org_id: orgId });
 
-  app.post("/api/v1/jobs", { onRequest: app.auth("jobs:write"), schema: { tags: ["jobs"], body: CreateJobBody, response: { 201: JobResponse } } }, async (req, reply) => {
+  app.post("/api/v1/jobs", { onRequest: app.auth("jobs:write"), config: EXPENSIVE, schema: { tags: ["jobs"], body: CreateJobBody, response: { 201: JobResponse } } }, async (req, reply) => {
     const p = userOf(req);
     const orgId = targetOrg(db, p, req.body.org);
     // Insert and claim in one commit; the hub sends the assign once it is stored. The 201 is built
@@ -64,7 +65,7 @@ export async function jobRoutes(fastify: FastifyInstance, { deps, hub }: { deps:
     return { status: "success" as const, details: { ok: true as const } };
   });
 
-  app.post("/api/v1/jobs/delete", { onRequest: app.auth("jobs:write"), schema: { tags: ["jobs"], body: DeleteJobsBody, response: { 200: DeleteJobsResponse } } }, async (req) => {
+  app.post("/api/v1/jobs/delete", { onRequest: app.auth("jobs:write"), config: EXPENSIVE, schema: { tags: ["jobs"], body: DeleteJobsBody, response: { 200: DeleteJobsResponse } } }, async (req) => {
     const p = userOf(req);
     const ids = [...new Set(req.body.ids)];
     const rows = db.select().from(jobs).where(inArray(jobs.id, ids)).all().filter((r) => p.orgIds.includes(r.orgId));
