@@ -12,6 +12,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fast
 import type { Deps } from "./deps.js";
 import { authPlugin } from "./plugins/auth.js";
 import { rateLimitPlugin } from "./plugins/rate-limit.js";
+import { securityHeadersPlugin } from "./plugins/security-headers.js";
 import { clientErrorHandler, frameworkErrors, installErrorHandler } from "./plugins/error-handler.js";
 import { tokenRoutes } from "./modules/tokens/tokens.routes.js";
 import { orgRoutes } from "./modules/orgs/orgs.routes.js";
@@ -62,6 +63,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
       handleProtocols: (offered: Set<string>) => (offered.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
     },
   });
+  await app.register(securityHeadersPlugin);
   await app.register(authPlugin, { deps });
   await app.register(rateLimitPlugin, { deps });
 

@@ -18,7 +18,7 @@ export function sseStreams(app: FastifyInstance) {
   return (req: FastifyRequest, reply: FastifyReply, onClose: () => void): SseStream => {
     reply.hijack();
     const res = reply.raw;
-    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive", "x-accel-buffering": "no" });
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive", "x-accel-buffering": "no" });
     res.write(": connected\n\n"); // sends the headers now: a quiet stream is open at once
     const keepalive = setInterval(() => res.write(": keepalive\n\n"), KEEPALIVE_MS);
     let closed = false;
