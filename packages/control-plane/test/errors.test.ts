@@ -83,7 +83,7 @@ describe("the error envelope", () => {
 
   it("answers a cursor this server did not issue with 422 naming cursor, on every paged list", async () => {
     const agent = (await registerAgent(t)).details;
-    const forged = [encodeCursor("abc", "x"), encodeCursor(null, "x"), "!!", Buffer.from("{}").toString("base64url")];
+    const forged = [encodeCursor(t.deps.db, "abc", "x"), encodeCursor(t.deps.db, null, "x"), "!!", Buffer.from("{}").toString("base64url")];
     for (const url of ["/api/v1/agents", "/api/v1/pools", "/api/v1/jobs", "/api/v1/modules", "/api/v1/tokens", `/api/v1/agents/${agent.id}/status-history`, `/api/v1/agents/${agent.id}/module-history`]) {
       for (const cursor of forged) {
         const res = await t.api("GET", `${url}?cursor=${encodeURIComponent(cursor)}`);
@@ -93,8 +93,8 @@ describe("the error envelope", () => {
       expectFieldError(await t.api("GET", `${url}?cursor=!!`), "cursor");
     }
     for (const url of [`/api/v1/agents/${agent.id}/status-history`, `/api/v1/agents/${agent.id}/module-history`]) {
-      expectFieldError(await t.api("GET", `${url}?cursor=${encodeCursor("abc", "x")}`), "cursor");
-      expectFieldError(await t.api("GET", `${url}?cursor=${encodeCursor(1.5, "x")}`), "cursor");
+      expectFieldError(await t.api("GET", `${url}?cursor=${encodeCursor(t.deps.db, "abc", "x")}`), "cursor");
+      expectFieldError(await t.api("GET", `${url}?cursor=${encodeCursor(t.deps.db, 1.5, "x")}`), "cursor");
     }
   });
 
@@ -293,7 +293,7 @@ describe("fuzz: bad input never yields a 500", () => {
         const k = pick(QUERY_KEYS);
         return rand() < 0.1 ? `${k}` : rand() < 0.1 ? `${k}[]=${queryValue()}&${k}=${queryValue()}` : `${k}=${queryValue()}`;
       });
-      if (rand() < 0.15) parts.push(`cursor=${encodeCursor(pick(["abc", 5, null] as const) as never, "x")}`);
+      if (rand() < 0.15) parts.push(`cursor=${encodeCursor(t.deps.db, pick(["abc", 5, null] as const) as never, "x")}`);
       return parts.length ? `?${parts.join("&")}` : "";
     };
     const ROUTES: [string, (id: string) => string][] = [

@@ -40,8 +40,17 @@ export type AuthScope = TokenScope | "agent" | "agents:register|agent";
  * served by @fastify/static are `static`, recognised by the config that plugin puts on them.
  */
 export type OpenAccess = "public" | "share-link";
-/** `limited`: the route has its own request limit (plugins/rate-limit.ts, config.rateLimit). */
-export type RouteAccess = { method: string; url: string; access: AuthScope | OpenAccess | "static"; limited: boolean };
+/**
+ * One row of the route table. `limited`: the route has its own request limit (plugins/rate-limit.ts,
+ * config.rateLimit). `schema`: its request schemas, for tests that walk every field of every route.
+ */
+export type RouteAccess = {
+  method: string;
+  url: string;
+  access: AuthScope | OpenAccess | "static";
+  limited: boolean;
+  schema: { body?: unknown; querystring?: unknown; params?: unknown };
+};
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -153,7 +162,8 @@ export const authPlugin = fp(async (app, opts: { deps: Deps }) => {
     const methods = [route.method].flat();
     if (!access) throw new Error(`${methods.join(",")} ${route.url} declares no access: add onRequest: app.auth(scope) or config.access`);
     const limited = Boolean((route.config as { rateLimit?: unknown } | undefined)?.rateLimit);
-    for (const method of methods) app.routeAccess.push({ method, url: route.url, access, limited });
+    const { body, querystring, params } = (route.schema ?? {}) as RouteAccess["schema"];
+    for (const method of methods) app.routeAccess.push({ method, url: route.url, access, limited, schema: { body, querystring, params } });
   });
   app.decorate("auth", (scope, { queryToken = false } = {}) => {
     const hook = async (req: FastifyRequest, reply: FastifyReply) => {

@@ -154,7 +154,7 @@ export function listAgents(db: Db, orgIds: string[], q: AgentListQuery, extra?: 
   }
   if (q.status) where.push(inArray(agents.status, q.status.split(",")));
   const column = SORT_COLUMNS[q.sort];
-  where.push(afterCursor(column, agents.id, q.cursor, q.order));
+  where.push(afterCursor(db, column, agents.id, q.cursor, q.order));
   const direction = q.order === "asc" ? asc : desc;
   const rows = db
     .select()
@@ -165,7 +165,7 @@ export function listAgents(db: Db, orgIds: string[], q: AgentListQuery, extra?: 
     .all();
   const page = rows.slice(0, q.limit);
   const last = page[page.length - 1];
-  const next = rows.length > q.limit && last ? encodeCursor(last[sortKey(q.sort)] as string | null, last.id) : null;
+  const next = rows.length > q.limit && last ? encodeCursor(db, last[sortKey(q.sort)] as string | null, last.id) : null;
   return { items: toAgents(db, page), next };
 }
 

@@ -21,8 +21,9 @@ import { agentModuleHistory, agentStatusHistory, agents } from "../../db/schema.
 import { ApiError } from "../../errors.js";
 import { userOf } from "../../plugins/auth.js";
 import { orgFilter, targetOrg } from "../../lib/org-scope.js";
-import { decodeCursor, encodeCursor } from "../../lib/cursor.js";
+import { decodeCursor, encodeCursor, forgedCursor } from "../../lib/cursor.js";
 import { nowIso } from "../../lib/time.js";
+import type { Db } from "../../db/client.js";
 import type { Deps } from "../../deps.js";
 import { getAgentOr404, listAgents, toAgent } from "./agents.repo.js";
 import { createAgent, reregisterAgent, setArchived, updateAgent } from "./agents.service.js";
@@ -33,11 +34,9 @@ import { EXPENSIVE } from "../../plugins/rate-limit.js";
 const Params = z.object({ id: z.string().min(1).max(64) });
 
 /** History pages are keyed by the row id alone: a cursor whose key is not an integer was not issued here. */
-function historyCursor(cursor: string): number {
-  const { key } = decodeCursor(cursor);
-  if (typeof key !== "number" || !Number.isSafeInteger(key)) {
-    throw ApiError.validation([{ path: "cursor", message: `cursor "${cursor.slice(0, 40)}" is not a cursor this server issued` }]);
-  }
+function historyCursor(db: Db, cursor: string): number {
+  const { key } = decodeCursor(db, cursor);
+  if (typeof key !== "number" || !Number.isSafeInteger(key)) throw forgedCursor(cursor);
   return key;
 }
 
@@ -131,7 +130,7 @@ export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: De
     async (req) => {
       const row = getAgentOr404(db, userOf(req).orgIds, req.params.id);
       const { limit, cursor, order } = req.query;
-      const after = cursor ? historyCursor(cursor) : undefined;
+      const after = cursor ? historyCursor(db, cursor) : undefined;
       const t = agentStatusHistory;
       const rows = db
         .select()
@@ -144,7 +143,7 @@ export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: De
       return {
         status: "success" as const,
         details: page.map((h) => ({ id: h.id, from: h.fromStatus as never, to: h.toStatus as never, reason: h.reason, job_id: h.jobId, at: h.at })),
-        next_cursor: rows.length > limit ? encodeCursor(page[page.length - 1]!.id, String(page[page.length - 1]!.id)) : null,
+        next_cursor: rows.length > limit ? encodeCursor(db, page[page.length - 1]!.id, String(page[page.length - 1]!.id)) : null,
       };
     },
   );
@@ -155,7 +154,7 @@ export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: De
     async (req) => {
       const row = getAgentOr404(db, userOf(req).orgIds, req.params.id);
       const { limit, cursor, order } = req.query;
-      const after = cursor ? historyCursor(cursor) : undefined;
+      const after = cursor ? historyCursor(db, cursor) : undefined;
       const t = agentModuleHistory;
       const rows = db
         .select()
@@ -168,7 +167,7 @@ export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: De
       return {
         status: "success" as const,
         details: page.map((h) => ({ id: h.id, module: h.module, action: h.action, from_version: h.fromVersion, to_version: h.toVersion, outcome: h.outcome, message: h.message, at: h.at })),
-        next_cursor: rows.length > limit ? encodeCursor(page[page.length - 1]!.id, String(page[page.length - 1]!.id)) : null,
+        next_cursor: rows.length > limit ? encodeCursor(db, page[page.length - 1]!.id, String(page[page.length - 1]!.id)) : null,
       };
     },
   );

@@ -39,7 +39,7 @@ export async function catalogRoutes(fastify: FastifyInstance, { deps }: { deps: 
           inArray(modules.orgId, orgFilter(db, userOf(req), q.org)),
           q.name ? eq(modules.name, q.name) : undefined,
           q.q ? or(likeContains(modules.name, q.q), likeContains(modules.description, q.q)) : undefined,
-          afterCursor(column, modules.id, q.cursor, q.order),
+          afterCursor(db, column, modules.id, q.cursor, q.order),
         ),
       )
       .orderBy(q.order === "asc" ? asc(column) : desc(column), asc(modules.id))
@@ -48,7 +48,7 @@ export async function catalogRoutes(fastify: FastifyInstance, { deps }: { deps: 
     const page = rows.slice(0, q.limit);
     const last = page[page.length - 1];
     const key = (r: typeof last) => (q.sort === "name" ? `${r!.name}@${r!.version}` : r!.insertedAt);
-    return { status: "success" as const, details: page.map(toModule), next_cursor: rows.length > q.limit && last ? encodeCursor(key(last), last.id) : null };
+    return { status: "success" as const, details: page.map(toModule), next_cursor: rows.length > q.limit && last ? encodeCursor(db, key(last), last.id) : null };
   });
 
   app.get(
