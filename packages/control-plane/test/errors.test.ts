@@ -370,7 +370,7 @@ describe("fuzz: valid requests with one field mutated never yield a 500", () => 
     const fixtures: [string, string, Record<string, unknown>][] = [
       ["POST", "/api/v1/agent", { name: "n", hostname: "h", os: { platform: "linux", distro: "d", release: "r", kernel: "k", arch: "x64" }, version: "1", modules: [{ name: "hello", version: "1.0.0" }], labels: { a: "b" }, slots: 2, cpu_count: 2, memory_bytes: 1024, started_at: "2026-01-01T00:00:00Z" }],
       ["POST", "/api/v1/modules", { name: "m", version: "1.0.0", image: "img:1", description: "d", functions: [{ name: "f", display_name: "F", command: ["true"], input_schema: { type: "object" }, defaults: { cpus: "1", mem_limit: "64m", pids_limit: 64, timeout_s: 5 } }] }],
-      ["POST", "/api/v1/jobs", { module: "hello", version: "^1", function: "greet", inputs: { who: "x" }, pool_id: pool.id, limits: { cpus: "0.5", mem_limit: "64m", pids_limit: 32 }, timeout_s: 5, max_attempts: 2, priority: 1, trigger_source: "manual", triggered_by: "me" }],
+      ["POST", "/api/v1/jobs", { module: "hello", version: "^1", function: "greet", inputs: { who: "x" }, pool_id: pool.id, limits: { cpus: "0.5", mem_limit: "64m", pids_limit: 32 }, timeout_s: 5, max_attempts: 2, priority: 1 }],
       ["POST", "/api/v1/pools", { name: "p", description: "d" }],
       ["PATCH", `/api/v1/pools/${pool.id}`, { name: "p", description: "d" }],
       ["PATCH", `/api/v1/agents/${agent.id}`, { name: "n", cpus: "1", mem_limit: "1g", pids_limit: 100, labels: { a: "b" }, slots: 1 }],

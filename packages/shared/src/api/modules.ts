@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CpusValue, Id, MemLimitValue, PageQuery, PidsLimitValue, Timestamp, success, successList } from "./common.js";
+import { CpusValue, Id, MemLimitValue, OrgRef, PageQuery, PidsLimitValue, SearchText, Timestamp, freeText, plain, success, successList } from "./common.js";
 import { ModuleName, SemverString } from "./agents.js";
 
 export const FunctionName = z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,99}$/, "must be lowercase letters, digits, '.', '_' or '-'");
@@ -13,9 +13,9 @@ export const FunctionDefaults = z.object({
 
 export const ModuleFunction = z.object({
   name: FunctionName,
-  display_name: z.string().min(1).max(200),
+  display_name: plain(z.string().min(1).max(200)),
   /** argv, never a shell line: inputs reach the container as a file, not interpolated here. */
-  command: z.array(z.string().max(4096)).min(1).max(256),
+  command: z.array(freeText(z.string().max(4096))).min(1).max(256),
   input_schema: z.record(z.string(), z.unknown()).default({ type: "object" }),
   defaults: FunctionDefaults.default({}),
 });
@@ -24,10 +24,10 @@ export type ModuleFunction = z.infer<typeof ModuleFunction>;
 export const PublishModuleBody = z.object({
   name: ModuleName,
   version: SemverString,
-  image: z.string().min(1).max(512).regex(/^[^\s]+$/, "image must not contain spaces"),
-  description: z.string().max(2000).default(""),
+  image: plain(z.string().min(1).max(512).regex(/^[^\s]+$/, "image must not contain spaces")),
+  description: freeText(z.string().max(2000)).default(""),
   functions: z.array(ModuleFunction).min(1).max(200),
-  org: z.string().max(64).optional(),
+  org: OrgRef.optional(),
 });
 export type PublishModuleBody = z.infer<typeof PublishModuleBody>;
 
@@ -46,7 +46,7 @@ export const ModuleVersionResponse = success(ModuleVersion);
 export const ModuleListResponse = successList(ModuleVersion);
 export const ModuleListQuery = PageQuery.extend({
   sort: z.enum(["name", "inserted_at"]).default("name"),
-  q: z.string().max(200).optional(),
-  name: z.string().max(100).optional(),
-  org: z.string().max(64).optional(),
+  q: SearchText.optional(),
+  name: plain(z.string().max(100)).optional(),
+  org: OrgRef.optional(),
 });

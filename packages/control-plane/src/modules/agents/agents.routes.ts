@@ -8,6 +8,8 @@ import {
   AgentModulesResponse,
   AgentResponse,
   HistoryQuery,
+  Id,
+  plain,
   InstallModuleBody,
   ModuleHistoryResponse,
   ModuleRequestResponse,
@@ -31,7 +33,7 @@ import { agentModulesWithFunctions } from "../catalog/catalog.repo.js";
 import { requestInstall, requestRemove } from "./agent-modules.js";
 import { EXPENSIVE } from "../../plugins/rate-limit.js";
 
-const Params = z.object({ id: z.string().min(1).max(64) });
+const Params = z.object({ id: Id });
 
 /** History pages are keyed by the row id alone: a cursor whose key is not an integer was not issued here. */
 function historyCursor(db: Db, cursor: string): number {
@@ -193,7 +195,7 @@ export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: De
     "/api/v1/agents/:id/modules/:name",
     {
       onRequest: app.auth("agents:write"),
-      schema: { tags: ["agents"], params: Params.extend({ name: z.string().min(1).max(100) }), response: { 202: ModuleRequestResponse } },
+      schema: { tags: ["agents"], params: Params.extend({ name: plain(z.string().min(1).max(100)) }), response: { 202: ModuleRequestResponse } },
     },
     async (req, reply) => {
       const row = getAgentOr404(db, userOf(req).orgIds, req.params.id);

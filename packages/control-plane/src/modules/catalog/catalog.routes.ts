@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { and, asc, desc, eq, inArray, or, sql } from "drizzle-orm";
 import { z } from "zod";
-import { ModuleListQuery, ModuleListResponse, ModuleVersionResponse, PublishModuleBody } from "@outpost/shared";
+import { ModuleListQuery, ModuleListResponse, ModuleVersionResponse, PublishModuleBody, plain } from "@outpost/shared";
 import { modules } from "../../db/schema.js";
 import { ApiError } from "../../errors.js";
 import { userOf } from "../../plugins/auth.js";
@@ -53,7 +53,7 @@ export async function catalogRoutes(fastify: FastifyInstance, { deps }: { deps: 
 
   app.get(
     "/api/v1/modules/:name/:version",
-    { onRequest: app.auth("read"), schema: { tags: ["modules"], params: z.object({ name: z.string(), version: z.string() }), response: { 200: ModuleVersionResponse } } },
+    { onRequest: app.auth("read"), schema: { tags: ["modules"], params: z.object({ name: plain(z.string().max(100)), version: plain(z.string().max(100)) }), response: { 200: ModuleVersionResponse } } },
     async (req) => {
       const row = db
         .select()

@@ -7,7 +7,7 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { and, asc, eq, gt, or } from "drizzle-orm";
 import { z } from "zod";
-import { Id, JobLogsResponse, isTerminalJobStatus, type JobStatus, type LogChunk } from "@outpost/shared";
+import { Id, JobLogsResponse, plain, isTerminalJobStatus, type JobStatus, type LogChunk } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
 import { jobLogs, jobs } from "../../db/schema.js";
 import { sseStreams } from "../../lib/sse.js";
@@ -21,7 +21,7 @@ const LogQuery = z.object({
   after_attempt: z.coerce.number().int().min(0).default(0),
   after_seq: z.coerce.number().int().min(-1).default(-1),
   limit: z.coerce.number().int().min(1).max(10_000).default(5_000),
-  token: z.string().optional(),
+  token: plain(z.string().max(512)).optional(),
 });
 
 function chunksAfter(db: Db, jobId: string, attempt: number, seq: number, limit: number): LogChunk[] {

@@ -6,7 +6,7 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { eq } from "drizzle-orm";
 import { z } from "zod";
-import { Id, JobReportResponse, success, Timestamp } from "@outpost/shared";
+import { Id, JobReportResponse, plain, success, Timestamp } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
 import { jobReports, reportShares } from "../../db/schema.js";
 import { userOf } from "../../plugins/auth.js";
@@ -68,7 +68,7 @@ export async function jobReportRoutes(fastify: FastifyInstance, { deps }: { deps
 
   app.get(
     "/api/v1/shared/reports/:secret",
-    { config: { access: "share-link", ...EXPENSIVE }, schema: { tags: ["jobs"], params: z.object({ secret: z.string().max(200) }), response: { 200: JobReportResponse } } },
+    { config: { access: "share-link", ...EXPENSIVE }, schema: { tags: ["jobs"], params: z.object({ secret: plain(z.string().max(200)) }), response: { 200: JobReportResponse } } },
     async (req) => {
       const gone = new ApiError("not_found", "This share link does not exist or has expired.");
       if (!isWellFormedSecret("share", req.params.secret)) throw gone;
