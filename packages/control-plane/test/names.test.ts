@@ -106,6 +106,9 @@ describe("control characters in request fields", () => {
     const agent = (await registerAgent(t)).details;
     expectFieldError(await t.api("PATCH", `/api/v1/agents/${agent.id}`, { body: { name: "a\tb" } }), "name");
     expectFieldError(await t.api("GET", `/api/v1/agents?q=${encodeURIComponent("a\u0000")}`), "q");
+    // Host facts are trimmed first: a trailing newline read from the OS is not a reason to refuse an agent.
+    const host = (await registerAgent(t, { name: "host", hostname: "box.local\n", os: { ...sampleRegistration().os, distro: "Debian\n" } })).details;
+    expect(host).toMatchObject({ hostname: "box.local" });
     // Free text keeps its newlines; names keep their ordinary spaces and non-ASCII letters.
     await publish(t, { version: "2.0.0", description: "line one\nline two\ttabbed" });
     expect((await t.api("POST", "/api/v1/pools", { body: { name: "Équipe de nuit ✓", description: "a\nb" } })).status).toBe(201);

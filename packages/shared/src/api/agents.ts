@@ -19,12 +19,13 @@ import {
 } from "./common.js";
 import { Slug } from "./orgs.js";
 
+/** Host facts as the agent reads them; trimmed, so a stray trailing newline from the OS is not a 422. */
 export const HostOs = z.object({
-  platform: plain(z.string().max(64)),
-  distro: plain(z.string().max(128)).default(""),
-  release: plain(z.string().max(128)).default(""),
-  kernel: plain(z.string().max(128)).default(""),
-  arch: plain(z.string().max(32)).default(""),
+  platform: plain(z.string().trim().max(64)),
+  distro: plain(z.string().trim().max(128)).default(""),
+  release: plain(z.string().trim().max(128)).default(""),
+  kernel: plain(z.string().trim().max(128)).default(""),
+  arch: plain(z.string().trim().max(32)).default(""),
 });
 export type HostOs = z.infer<typeof HostOs>;
 
@@ -42,9 +43,9 @@ export type ModuleRef = z.infer<typeof ModuleRef>;
 export const RegisterAgentBody = z.object({
   name: Name,
   agent_id: Slug.optional(),
-  hostname: plain(z.string().min(1).max(253)),
+  hostname: plain(z.string().trim().min(1).max(253)),
   os: HostOs,
-  version: plain(z.string().min(1).max(64)),
+  version: plain(z.string().trim().min(1).max(64)),
   modules: z.array(ModuleRef).max(200).default([]),
   labels: Labels.default({}),
   slots: z.number().int().min(1).max(64).default(1),
