@@ -85,7 +85,7 @@ async function serviceLatency(t: TestApp, httpUrl: string, echoUrl: string, cred
   const result = ask<"serviceLatency">({ kind: "serviceLatency", httpUrl, echoUrl, credentials, n: total });
   await readyP;
   const orgId = t.deps.db.$client.prepare("select id from orgs limit 1").pluck().get() as string;
-  const body = { ...CreateJobBody.parse({ module: "hello", function: "greet", inputs: { who: "bench" } }), triggered_by: "bench" };
+  const body = { ...CreateJobBody.parse({ module: "hello", function: "greet", inputs: { who: "bench" } }), trigger_source: "api" as const, triggered_by: "bench" };
   const samples: number[] = [];
   const returns: number[] = [];
   const echoes: number[] = [];

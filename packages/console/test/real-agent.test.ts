@@ -82,7 +82,7 @@ describeDocker("A real outpost-agent in the console", () => {
 
     await page.getByRole("link", { name: "Runs" }).click();
     await page.getByText("No runs yet.").waitFor();
-    const job = await s.call("POST", "/jobs", { module: "release", function: "ship", inputs: { tag: "v1.2.3" }, agent_id: agentId, trigger_source: "manual" });
+    const job = await s.call("POST", "/jobs", { module: "release", function: "ship", inputs: { tag: "v1.2.3" }, agent_id: agentId });
     const runRow = page.locator(`.runs-table tbody tr[data-run-id="${job.id}"]`);
     await runRow.getByRole("button", { name: /Open run/ }).click();
     const run = page.locator(".run-detail");

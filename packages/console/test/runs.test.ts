@@ -163,7 +163,7 @@ describe("Runs", () => {
   it("shows a run created elsewhere without a reload, and cancels a pending run after confirming", async () => {
     await open();
     await rowCount(4);
-    const created = await suite.server.call("POST", "/jobs", { module: "hello", function: "greet", inputs: { who: "later" }, pool_id: d.pools.staging, trigger_source: "manual" });
+    const created = await suite.server.call("POST", "/jobs", { module: "hello", function: "greet", inputs: { who: "later" }, pool_id: d.pools.staging });
     await runRow(created.id).waitFor();
     await runRow(created.id).getByRole("button", { name: /Open run/ }).click();
     const run = detail();

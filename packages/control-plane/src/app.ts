@@ -12,6 +12,8 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fast
 import type { Deps } from "./deps.js";
 import { authPlugin } from "./plugins/auth.js";
 import { requestLogController } from "./lib/log.js";
+import { rateLimitPlugin } from "./plugins/rate-limit.js";
+import { securityHeadersPlugin } from "./plugins/security-headers.js";
 import { clientErrorHandler, frameworkErrors, installErrorHandler } from "./plugins/error-handler.js";
 import { installInputBounds } from "./plugins/input-bounds.js";
 import { tokenRoutes } from "./modules/tokens/tokens.routes.js";
@@ -72,7 +74,9 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
       handleProtocols: (offered: Set<string>) => (offered.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
     },
   });
+  await app.register(securityHeadersPlugin);
   await app.register(authPlugin, { deps });
+  await app.register(rateLimitPlugin, { deps });
 
   await app.register(tokenRoutes, { deps });
   await app.register(orgRoutes, { deps });
@@ -90,8 +94,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   app.addHook("onReady", async () => hub.start());
   app.addHook("preClose", async () => hub.stop());
 
-  app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
-  app.get("/healthz", { schema: { hide: true } }, async () => ({ status: "success", details: { ok: true } }));
+  app.get("/api/v1/openapi.json", { config: { access: "public" }, schema: { hide: true } }, async () => app.swagger());
+  app.get("/healthz", { config: { access: "public" }, schema: { hide: true } }, async () => ({ status: "success", details: { ok: true } }));
 
   // Deep links (/agents, /runs/123) fall back to index.html in the error handler's not-found handler.
   if (serveConsole) await app.register(fastifyStatic, { root: consoleDir!, wildcard: false });

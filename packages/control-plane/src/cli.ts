@@ -8,6 +8,7 @@ import type { TokenScope } from "@outpost/shared";
 
 const USAGE = `usage:
   outpost-server serve [--host 127.0.0.1] [--port 7070] [--db ./data/outpost.db] [--lease-ttl SECONDS] [--lease-grace SECONDS] [--heartbeat SECONDS] [--default-job-timeout SECONDS] [--console-dir DIR] [--bootstrap-token-file PATH]
+                       [--auth-fail-max N] [--auth-fail-window SECONDS] [--rate-limit-max N] [--rate-limit-window SECONDS]
   outpost-server token create --admin --name NAME [--db PATH]
   outpost-server token create --user NAME [--org SLUG] [--scopes a,b] --name NAME [--db PATH]`;
 
@@ -32,6 +33,10 @@ async function serve(args: string[]): Promise<void> {
       "console-dir": { type: "string" },
       "log-level": { type: "string" },
       "bootstrap-token-file": { type: "string" },
+      "auth-fail-max": { type: "string" },
+      "auth-fail-window": { type: "string" },
+      "rate-limit-max": { type: "string" },
+      "rate-limit-window": { type: "string" },
     },
   });
   const config = loadConfig({
@@ -45,6 +50,10 @@ async function serve(args: string[]): Promise<void> {
     defaultJobTimeoutS: values["default-job-timeout"],
     consoleDir: values["console-dir"],
     logLevel: values["log-level"],
+    authFailMax: values["auth-fail-max"],
+    authFailWindowS: values["auth-fail-window"],
+    rateLimitMax: values["rate-limit-max"],
+    rateLimitWindowS: values["rate-limit-window"],
   });
   // Signal handlers go in before anything is printed: whoever reads the URL line may send SIGTERM
   // at once, and a signal that arrives while starting still closes the server cleanly.

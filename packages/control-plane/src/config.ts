@@ -34,6 +34,14 @@ export const ServerConfig = z.object({
   streamHighWaterBytes: z.coerce.number().int().min(16 * 1024).max(64 * 1024 * 1024).default(256 * 1024),
   /** OUTPOST_STREAMS_PER_TOKEN: open SSE streams one token may hold; one more is a 429. */
   streamsPerToken: z.coerce.number().int().min(1).max(10_000).default(20),
+  /** OUTPOST_AUTH_FAIL_MAX: failed authentications allowed per client address, and per token prefix, in each window; then 429. */
+  authFailMax: z.coerce.number().int().min(1).default(20),
+  /** OUTPOST_AUTH_FAIL_WINDOW_S: the failed-authentication window, in seconds. */
+  authFailWindowS: z.coerce.number().int().min(1).max(86_400).default(60),
+  /** OUTPOST_RATE_LIMIT_MAX: requests per credential (or address) to each expensive route in each window; high by default. */
+  rateLimitMax: z.coerce.number().int().min(1).default(50_000),
+  /** OUTPOST_RATE_LIMIT_WINDOW_S: the expensive-route window, in seconds. */
+  rateLimitWindowS: z.coerce.number().int().min(1).max(86_400).default(60),
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;
 
@@ -52,9 +60,13 @@ const ENV_KEYS: Record<keyof ServerConfig, string> = {
   streamKeepaliveS: "OUTPOST_STREAM_KEEPALIVE_S",
   streamHighWaterBytes: "OUTPOST_STREAM_HIGH_WATER_BYTES",
   streamsPerToken: "OUTPOST_STREAMS_PER_TOKEN",
+  authFailMax: "OUTPOST_AUTH_FAIL_MAX",
+  authFailWindowS: "OUTPOST_AUTH_FAIL_WINDOW_S",
+  rateLimitMax: "OUTPOST_RATE_LIMIT_MAX",
+  rateLimitWindowS: "OUTPOST_RATE_LIMIT_WINDOW_S",
 };
 /** Flags whose name is not the key's kebab case. */
-const FLAG_NAMES: Partial<Record<keyof ServerConfig, string>> = { leaseTtlS: "--lease-ttl", leaseGraceS: "--lease-grace", heartbeatS: "--heartbeat", defaultJobTimeoutS: "--default-job-timeout" };
+const FLAG_NAMES: Partial<Record<keyof ServerConfig, string>> = { leaseTtlS: "--lease-ttl", leaseGraceS: "--lease-grace", heartbeatS: "--heartbeat", defaultJobTimeoutS: "--default-job-timeout", authFailWindowS: "--auth-fail-window", rateLimitWindowS: "--rate-limit-window" };
 
 /** The bootstrap token's file: as configured, else `bootstrap-token` in the database's folder. */
 export function bootstrapTokenPath(config: ServerConfig): string {

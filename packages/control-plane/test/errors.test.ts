@@ -21,7 +21,8 @@ import {
 
 let t: TestApp;
 beforeEach(async () => {
-  t = await makeTestApp();
+  // This file sends hundreds of bad credentials on purpose: the failed-auth limit (test/rate-limit.test.ts) is lifted.
+  t = await makeTestApp({ authFailMax: 100_000 });
 });
 afterEach(async () => t.close());
 
@@ -82,7 +83,7 @@ describe("the error envelope", () => {
 
   it("answers a cursor this server did not issue with 422 naming cursor, on every paged list", async () => {
     const agent = (await registerAgent(t)).details;
-    const forged = [encodeCursor("abc", "x"), encodeCursor(null, "x"), "!!", Buffer.from("{}").toString("base64url")];
+    const forged = [encodeCursor(t.deps.db, "abc", "x"), encodeCursor(t.deps.db, null, "x"), "!!", Buffer.from("{}").toString("base64url")];
     for (const url of ["/api/v1/agents", "/api/v1/pools", "/api/v1/jobs", "/api/v1/modules", "/api/v1/tokens", `/api/v1/agents/${agent.id}/status-history`, `/api/v1/agents/${agent.id}/module-history`]) {
       for (const cursor of forged) {
         const res = await t.api("GET", `${url}?cursor=${encodeURIComponent(cursor)}`);
@@ -92,8 +93,8 @@ describe("the error envelope", () => {
       expectFieldError(await t.api("GET", `${url}?cursor=!!`), "cursor");
     }
     for (const url of [`/api/v1/agents/${agent.id}/status-history`, `/api/v1/agents/${agent.id}/module-history`]) {
-      expectFieldError(await t.api("GET", `${url}?cursor=${encodeCursor("abc", "x")}`), "cursor");
-      expectFieldError(await t.api("GET", `${url}?cursor=${encodeCursor(1.5, "x")}`), "cursor");
+      expectFieldError(await t.api("GET", `${url}?cursor=${encodeCursor(t.deps.db, "abc", "x")}`), "cursor");
+      expectFieldError(await t.api("GET", `${url}?cursor=${encodeCursor(t.deps.db, 1.5, "x")}`), "cursor");
     }
   });
 
@@ -292,7 +293,7 @@ describe("fuzz: bad input never yields a 500", () => {
         const k = pick(QUERY_KEYS);
         return rand() < 0.1 ? `${k}` : rand() < 0.1 ? `${k}[]=${queryValue()}&${k}=${queryValue()}` : `${k}=${queryValue()}`;
       });
-      if (rand() < 0.15) parts.push(`cursor=${encodeCursor(pick(["abc", 5, null] as const) as never, "x")}`);
+      if (rand() < 0.15) parts.push(`cursor=${encodeCursor(t.deps.db, pick(["abc", 5, null] as const) as never, "x")}`);
       return parts.length ? `?${parts.join("&")}` : "";
     };
     const ROUTES: [string, (id: string) => string][] = [
@@ -369,7 +370,7 @@ describe("fuzz: valid requests with one field mutated never yield a 500", () => 
     const fixtures: [string, string, Record<string, unknown>][] = [
       ["POST", "/api/v1/agent", { name: "n", hostname: "h", os: { platform: "linux", distro: "d", release: "r", kernel: "k", arch: "x64" }, version: "1", modules: [{ name: "hello", version: "1.0.0" }], labels: { a: "b" }, slots: 2, cpu_count: 2, memory_bytes: 1024, started_at: "2026-01-01T00:00:00Z" }],
       ["POST", "/api/v1/modules", { name: "m", version: "1.0.0", image: "img:1", description: "d", functions: [{ name: "f", display_name: "F", command: ["true"], input_schema: { type: "object" }, defaults: { cpus: "1", mem_limit: "64m", pids_limit: 64, timeout_s: 5 } }] }],
-      ["POST", "/api/v1/jobs", { module: "hello", version: "^1", function: "greet", inputs: { who: "x" }, pool_id: pool.id, limits: { cpus: "0.5", mem_limit: "64m", pids_limit: 32 }, timeout_s: 5, max_attempts: 2, priority: 1, trigger_source: "manual", triggered_by: "me" }],
+      ["POST", "/api/v1/jobs", { module: "hello", version: "^1", function: "greet", inputs: { who: "x" }, pool_id: pool.id, limits: { cpus: "0.5", mem_limit: "64m", pids_limit: 32 }, timeout_s: 5, max_attempts: 2, priority: 1 }],
       ["POST", "/api/v1/pools", { name: "p", description: "d" }],
       ["PATCH", `/api/v1/pools/${pool.id}`, { name: "p", description: "d" }],
       ["PATCH", `/api/v1/agents/${agent.id}`, { name: "n", cpus: "1", mem_limit: "1g", pids_limit: 100, labels: { a: "b" }, slots: 1 }],

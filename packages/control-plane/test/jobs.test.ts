@@ -30,8 +30,8 @@ const setJob = (id: string, patch: Partial<typeof jobs.$inferInsert>) => t.deps.
 const connect = (id: string) => t.deps.db.update(agents).set({ connected: true }).where(eq(agents.id, id)).run();
 
 describe("POST /api/v1/jobs", () => {
-  it("creates a pending job recording module, resolved version, trigger_source and triggered_by", async () => {
-    const res = await post({ ...base, priority: 5, max_attempts: 2, timeout_s: 30, limits: { cpus: "0.5" }, trigger_source: "manual" });
+  it("creates a pending job recording module, resolved version, and its provenance from the credential", async () => {
+    const res = await post({ ...base, priority: 5, max_attempts: 2, timeout_s: 30, limits: { cpus: "0.5" } });
     expect(res.status).toBe(201);
     expect(res.body.details).toMatchObject({
       module: "hello",
@@ -45,7 +45,7 @@ describe("POST /api/v1/jobs", () => {
       priority: 5,
       timeout_s: 30,
       limits: { cpus: "0.5" },
-      trigger_source: "manual",
+      trigger_source: "api",
       triggered_by: "admin",
       pool_id: null,
       agent_id: null,
@@ -54,11 +54,20 @@ describe("POST /api/v1/jobs", () => {
       has_report: false,
     });
     expect(typeof res.body.details.waiting_reason).toBe("string");
-    const api = await post({ ...base, triggered_by: "ci-pipeline" });
-    expect(api.body.details).toMatchObject({ trigger_source: "api", triggered_by: "ci-pipeline", max_attempts: 3, priority: 0, timeout_s: 60 });
-    for (const source of ["manual", "api", "schedule", "webhook", "event"]) {
-      expect((await post({ ...base, trigger_source: source })).body.details.trigger_source).toBe(source);
+    const ci = t.mint({ user: "ci-bot", name: "pipeline", scopes: ["jobs:write", "read"] });
+    const api = await post(base, ci);
+    expect(api.body.details).toMatchObject({ trigger_source: "api", triggered_by: "ci-bot", max_attempts: 3, priority: 0, timeout_s: 60 });
+  });
+
+  it("refuses a body that sets trigger_source or triggered_by, naming the field: the run history cannot be forged", async () => {
+    for (const source of ["manual", "api", "schedule", "webhook", "event", "cron"]) {
+      const item = expectFieldError(await post({ ...base, trigger_source: source }), "trigger_source");
+      expect(item.message).toContain("set by the server");
     }
+    for (const who of ["admin", "someone-else", ""]) expectFieldError(await post({ ...base, triggered_by: who }), "triggered_by");
+    const both = expectError(await post({ ...base, trigger_source: "schedule", triggered_by: "nightly" }), 422, "validation_errors");
+    expect(both.errors!.map((e) => e.path).sort()).toEqual(["trigger_source", "triggered_by"]);
+    expect((await t.api("GET", "/api/v1/jobs")).body.details).toEqual([]);
   });
 
   it("gives a job without timeout_s (request or function) the server's default timeout; the request's and the function's win; 0 leaves it unbounded", async () => {
@@ -101,7 +110,6 @@ describe("POST /api/v1/jobs", () => {
     expectFieldError(await post({ ...base, function: "nope" }), "function");
     expectFieldError(await post({ function: "greet" }), "module");
     expectFieldError(await post({ ...base, inputs: "x" }), "inputs");
-    expectFieldError(await post({ ...base, trigger_source: "cron" }), "trigger_source");
     expectFieldError(await post({ ...base, max_attempts: 0 }), "max_attempts");
     expectFieldError(await post({ ...base, priority: 1000 }), "priority");
     expectFieldError(await post({ ...base, timeout_s: 0 }), "timeout_s");
@@ -219,12 +227,16 @@ describe("GET /api/v1/jobs", () => {
     const agent = (await registerAgent(t, { name: "a", modules: [{ name: "hello", version: "1.0.0" }] })).details;
     const j = {
       plain: await createJob(t),
-      manual: await createJob(t, { trigger_source: "manual" }),
-      pooled: await createJob(t, { pool_id: pool.id, trigger_source: "schedule" }),
+      manual: await createJob(t),
+      pooled: await createJob(t, { pool_id: pool.id }),
       targeted: await createJob(t, { agent_id: agent.id }),
       ran: await createJob(t),
-      failed: await createJob(t, { trigger_source: "webhook" }),
+      failed: await createJob(t),
     };
+    // No REST caller can set a source; these rows stand in for a console session, a schedule and a webhook.
+    setJob(j.manual.id, { triggerSource: "manual" });
+    setJob(j.pooled.id, { triggerSource: "schedule" });
+    setJob(j.failed.id, { triggerSource: "webhook" });
     setJob(j.ran.id, { status: "completed", agentId: agent.id, attempt: 1, completedAt: "2026-02-01T00:00:00.000Z" });
     setJob(j.failed.id, { status: "failed", completedAt: "2026-01-15T00:00:00.000Z" });
     return { pool, agent, j };

@@ -149,7 +149,9 @@ describe("pools", () => {
     await publish(t);
     const p = await createPool(t, { name: "p" });
     const q = await createPool(t, { name: "q" });
-    const mine = [await createJob(t, { pool_id: p.id }), await createJob(t, { pool_id: p.id, trigger_source: "manual" })];
+    const mine = [await createJob(t, { pool_id: p.id }), await createJob(t, { pool_id: p.id })];
+    // No REST caller can set a source: this row stands in for a console session's run.
+    t.deps.db.$client.prepare("update jobs set trigger_source = 'manual' where id = ?").run(mine[1]!.id);
     await createJob(t, { pool_id: q.id });
     await createJob(t);
     const all = await collectPages(t, `/api/v1/pools/${p.id}/jobs?limit=1`);

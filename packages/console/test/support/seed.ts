@@ -50,7 +50,14 @@ export async function seed(s: Server, opts: { fleet?: boolean } = {}): Promise<S
   await s.call("POST", `/pools/${production}/agents`, { agent_ids: [agents.build, agents.gpu] });
   await s.call("POST", `/pools/${staging}/agents`, { agent_ids: [agents.build] });
 
-  const job = async (body: Record<string, unknown>) => (await s.call<{ id: string }>("POST", "/jobs", body)).id;
+  // The server sets a run's provenance from the credential (api, by the token's user); the other
+  // sources have no REST caller yet, so the seed writes them on the row as their trigger would.
+  const job = async ({ trigger_source, triggered_by, ...body }: Record<string, unknown>) => {
+    const id = (await s.call<{ id: string }>("POST", "/jobs", body)).id;
+    if (trigger_source) s.t.deps.db.$client.prepare("UPDATE jobs SET trigger_source = ? WHERE id = ?").run(trigger_source, id);
+    if (triggered_by) s.t.deps.db.$client.prepare("UPDATE jobs SET triggered_by = ? WHERE id = ?").run(triggered_by, id);
+    return id;
+  };
   // One at a time: each is claimed by its agent before the next is created, so claims are deterministic.
   const completed = await job({ module: "scanner", function: "scan", inputs: { cluster: "eu-1" }, agent_id: agents.gpu, trigger_source: "schedule", triggered_by: "nightly-scan" });
   new AgentDriver(s, agents.gpu, completed)

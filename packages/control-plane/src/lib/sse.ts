@@ -19,7 +19,7 @@
  * throws, and `streamRoutes(deps)` lists the declared ones so tests can enumerate every stream.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { authenticate, bearerOf, type UserPrincipal } from "../plugins/auth.js";
+import { authenticate, bearerOf, userOf, type UserPrincipal } from "../plugins/auth.js";
 import { ApiError, UNAUTHORIZED } from "../errors.js";
 import type { Deps } from "../deps.js";
 
@@ -105,12 +105,15 @@ export function openStreamCount(deps: Deps, tokenId: string): number {
   return registryOf(deps).count(tokenId);
 }
 
-/** The user behind a stream request: bearer header, else ?token= (EventSource sends no headers). */
-export function streamAuth(deps: Deps, req: FastifyRequest, token: string | undefined): StreamAuth {
-  const secret = bearerOf(req.headers.authorization) ?? token ?? null;
-  const principal = authenticate(deps, secret);
-  if (!principal || principal.kind !== "user") throw UNAUTHORIZED;
-  return { principal, secret: secret! };
+/**
+ * The user behind a stream request, authenticated by the route's app.auth("read", { queryToken: true }),
+ * and the secret it came with (bearer header, else ?token=, since EventSource sends no headers).
+ */
+export function streamAuth(req: FastifyRequest): StreamAuth {
+  const principal = userOf(req);
+  const secret = bearerOf(req.headers.authorization) ?? (req.query as { token?: string } | undefined)?.token;
+  if (!secret) throw UNAUTHORIZED;
+  return { principal, secret };
 }
 
 const UNAUTHORIZED_EVENT = `event: unauthorized\ndata: ${JSON.stringify(UNAUTHORIZED.body())}\n\n`;
@@ -135,7 +138,7 @@ export function sseStreams(app: FastifyInstance, deps: Deps) {
     }
     reply.hijack();
     const res = reply.raw;
-    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive", "x-accel-buffering": "no" });
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive", "x-accel-buffering": "no" });
     res.write(": connected\n\n"); // sends the headers now: a quiet stream is open at once
 
     let closed = false;

@@ -5,7 +5,7 @@
  * every job the agent runs (docs/protocol.md, "assign").
  */
 import { z } from "zod";
-import { Id, Timestamp, success, successList, PageQuery, ArchivedFilter } from "./common.js";
+import { Id, Name, OrgRef, Timestamp, freeText, plain, success, successList, PageQuery, ArchivedFilter } from "./common.js";
 
 export const AUTONOMY_LEVELS = ["ask_before_acting", "act_within_scope", "full_autonomy"] as const;
 export const AutonomyLevel = z.enum(AUTONOMY_LEVELS);
@@ -29,14 +29,14 @@ const Word = z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, "must be a lower-case w
 
 export const Tool = z.object({
   id: z.uuid().optional(),
-  name: z.string().trim().min(1).max(100),
-  description: z.string().max(2000).default(""),
+  name: Name,
+  description: freeText(z.string().max(2000)).default(""),
   /** How the tool gets into the job's container; the reference's example is "builtin". */
   install_method: Word.default("builtin"),
 });
 export const Skill = z.object({
   id: z.uuid().optional(),
-  name: z.string().trim().min(1).max(100),
+  name: Name,
   /** Where the skill lives; the reference's example is "container_local". */
   scope: Word.default("container_local"),
   tools: z.array(Tool).max(100).default([]),
@@ -52,12 +52,12 @@ export const ToolsConfig = z
 
 /** The profile fields an operator or the agent's config may set; each is optional on input. */
 export const AgentProfileInput = z.object({
-  description: z.string().max(2000),
+  description: freeText(z.string().max(2000)),
   tools_config: ToolsConfig,
   soul_md: ProfileMarkdown,
   rules_md: ProfileMarkdown,
   autonomy_level: AutonomyLevel,
-  models: z.array(z.string().trim().min(1).max(200)).max(50),
+  models: z.array(plain(z.string().trim().min(1).max(200))).max(50),
   skills: z.array(Skill).max(100),
   model_policy_id: z.uuid().nullable(),
   container_profile_id: Id.nullable(),
@@ -84,16 +84,16 @@ export type JobProfile = z.infer<typeof JobProfile>;
 
 // ---- container profiles: an org resource naming the image an agent's jobs run in ----
 
-const DockerImage = z.string().trim().min(1).max(512).regex(/^[^\s]+$/, "docker_image must not contain spaces");
+const DockerImage = plain(z.string().trim().min(1).max(512)).regex(/^[^\s]+$/, "docker_image must not contain spaces");
 
 export const CreateContainerProfileBody = z.object({
-  name: z.string().trim().min(1).max(100),
+  name: Name,
   docker_image: DockerImage,
-  description: z.string().max(2000).default(""),
-  org: z.string().max(64).optional(),
+  description: freeText(z.string().max(2000)).default(""),
+  org: OrgRef.optional(),
 });
 export const UpdateContainerProfileBody = z
-  .object({ name: z.string().trim().min(1).max(100), docker_image: DockerImage, description: z.string().max(2000) })
+  .object({ name: Name, docker_image: DockerImage, description: freeText(z.string().max(2000)) })
   .partial()
   .refine((b) => Object.keys(b).length > 0, "give at least one field to change");
 
@@ -117,5 +117,5 @@ export const ContainerProfileListResponse = successList(ContainerProfile);
 export const ContainerProfileListQuery = PageQuery.extend({
   sort: z.enum(["name", "created_at"]).default("name"),
   archived: ArchivedFilter.default("active"),
-  org: z.string().max(64).optional(),
+  org: OrgRef.optional(),
 });

@@ -7,21 +7,26 @@ import {
   Id,
   Labels,
   MemLimitValue,
+  Name,
+  OrgRef,
   PageQuery,
   PidsLimitValue,
+  SearchText,
   Timestamp,
   commaListOf,
+  plain,
   success,
   successList,
 } from "./common.js";
 import { Slug } from "./orgs.js";
 
+/** Host facts as the agent reads them; trimmed, so a stray trailing newline from the OS is not a 422. */
 export const HostOs = z.object({
-  platform: z.string().max(64),
-  distro: z.string().max(128).default(""),
-  release: z.string().max(128).default(""),
-  kernel: z.string().max(128).default(""),
-  arch: z.string().max(32).default(""),
+  platform: plain(z.string().trim().max(64)),
+  distro: plain(z.string().trim().max(128)).default(""),
+  release: plain(z.string().trim().max(128)).default(""),
+  kernel: plain(z.string().trim().max(128)).default(""),
+  arch: plain(z.string().trim().max(32)).default(""),
 });
 export type HostOs = z.infer<typeof HostOs>;
 
@@ -37,11 +42,11 @@ export type ModuleRef = z.infer<typeof ModuleRef>;
 
 /** POST /api/v1/agent: what an agent says about itself when it registers (or re-registers). */
 export const RegisterAgentBody = z.object({
-  name: z.string().trim().min(1).max(100),
+  name: Name,
   agent_id: Slug.optional(),
-  hostname: z.string().min(1).max(253),
+  hostname: plain(z.string().trim().min(1).max(253)),
   os: HostOs,
-  version: z.string().min(1).max(64),
+  version: plain(z.string().trim().min(1).max(64)),
   modules: z.array(ModuleRef).max(200).default([]),
   labels: Labels.default({}),
   slots: z.number().int().min(1).max(64).default(1),
@@ -149,11 +154,11 @@ export const AgentListResponse = successList(Agent);
 export const AGENT_SORTS = ["name", "status", "status_updated_at", "version", "host_os", "last_restarted_at", "created_at", "inserted_at"] as const;
 export const AgentListQuery = PageQuery.extend({
   sort: z.enum(AGENT_SORTS).default("name"),
-  q: z.string().max(200).optional(),
+  q: SearchText.optional(),
   search_by: z.enum(["name", "module"]).default("name"),
   archived: ArchivedFilter.default("active"),
   pool: z.enum(["any", "in", "none"]).default("any"),
-  org: z.string().max(64).optional(),
+  org: OrgRef.optional(),
   status: commaListOf(AGENT_STATUSES, "status").optional(),
   autonomy_level: commaListOf(AUTONOMY_LEVELS, "autonomy_level").optional(),
   /** A container profile id, or "none" for agents without one. */
@@ -163,7 +168,7 @@ export type AgentListQuery = z.infer<typeof AgentListQuery>;
 
 export const UpdateAgentBody = z
   .object({
-    name: z.string().trim().min(1).max(100),
+    name: Name,
     cpus: CpusValue,
     mem_limit: MemLimitValue,
     pids_limit: PidsLimitValue,

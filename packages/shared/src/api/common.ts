@@ -5,7 +5,33 @@ import { z } from "zod";
 export const Timestamp = z.string().describe("RFC 3339 UTC timestamp");
 export type Timestamp = z.infer<typeof Timestamp>;
 
-export const Id = z.string().min(1).max(64);
+/** C0 controls (U+0000-U+001F), DEL (U+007F) and C1 controls (U+0080-U+009F). */
+const NO_CONTROL = /^[^\u0000-\u001f\u007f-\u009f]*$/;
+/** The same, except tab, newline and carriage return. */
+const NO_CONTROL_BUT_WHITESPACE = /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$/;
+
+/**
+ * The one refinement every name-like request string takes (names, ids, hostnames, versions, org
+ * references, search text): no NUL, newline, escape or other control character. A test walks
+ * every route's request schemas (control-plane test/names.test.ts) so a new field cannot skip it.
+ */
+export function plain(schema: z.ZodString): z.ZodString {
+  return schema.regex(NO_CONTROL, "must not contain control characters (C0, DEL or C1)");
+}
+
+/** Free text (descriptions, command arguments): tab and newlines allowed, other control characters not. */
+export function freeText(schema: z.ZodString): z.ZodString {
+  return schema.regex(NO_CONTROL_BUT_WHITESPACE, "must not contain control characters other than tab and newline");
+}
+
+/** A display name: trimmed, 1-100 characters, plain. */
+export const Name = plain(z.string().trim().min(1).max(100));
+/** An org named by slug or id (the `org` field and filter). */
+export const OrgRef = plain(z.string().min(1).max(64));
+/** Free search text of a list (`q`). */
+export const SearchText = plain(z.string().max(200));
+
+export const Id = plain(z.string().min(1).max(64));
 
 export function success<T extends z.ZodType>(details: T) {
   return z.object({ status: z.literal("success"), details });
@@ -40,7 +66,7 @@ export const DEFAULT_PAGE_SIZE = 50;
 /** limit, cursor, order: every list accepts them; `sort` is each list's own enum. */
 export const PageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
-  cursor: z.string().max(512).optional(),
+  cursor: z.string().max(512).regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, "is not a cursor this server issued").optional(),
   order: SortOrder.default("asc"),
 });
 
@@ -116,4 +142,4 @@ export function cpusToNano(value: string): number {
   return Math.round(Number(value) * 1e9);
 }
 
-export const Labels = z.record(z.string().min(1).max(63), z.string().max(255));
+export const Labels = z.record(plain(z.string().min(1).max(63)), plain(z.string().max(255)));

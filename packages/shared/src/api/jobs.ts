@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { JOB_STATUSES, JobErrorReason, JobStatus } from "../status/job-status.js";
-import { Id, LimitsOverride, PageQuery, Timestamp, commaListOf, success, successList } from "./common.js";
+import { Id, LimitsOverride, OrgRef, PageQuery, Timestamp, commaListOf, plain, success, successList } from "./common.js";
 import { ModuleName } from "./agents.js";
 import { FunctionName } from "./modules.js";
 
@@ -8,11 +8,17 @@ export const TRIGGER_SOURCES = ["manual", "api", "schedule", "webhook", "event"]
 export const TriggerSource = z.enum(TRIGGER_SOURCES);
 export type TriggerSource = z.infer<typeof TriggerSource>;
 
+/**
+ * Who started a run is the server's to say, from the credential that creates the job (docs/api.md,
+ * "Run provenance"); a body that tries to set it is refused, naming the field.
+ */
+const SetByServer = z.never({ error: "is set by the server from the credential that creates the job; do not send it" }).optional();
+
 export const CreateJobBody = z
   .object({
     module: ModuleName,
     /** An exact version or a semver range; the highest published match is used. Default: latest. */
-    version: z.string().min(1).max(100).optional(),
+    version: plain(z.string().min(1).max(100)).optional(),
     function: FunctionName,
     inputs: z.record(z.string(), z.unknown()).default({}),
     pool_id: Id.optional(),
@@ -21,9 +27,9 @@ export const CreateJobBody = z
     timeout_s: z.number().int().min(1).max(7 * 24 * 3600).optional(),
     max_attempts: z.number().int().min(1).max(20).default(3),
     priority: z.number().int().min(-100).max(100).default(0),
-    trigger_source: TriggerSource.default("api"),
-    triggered_by: z.string().max(200).optional(),
-    org: z.string().max(64).optional(),
+    trigger_source: SetByServer,
+    triggered_by: SetByServer,
+    org: OrgRef.optional(),
   })
   .refine((b) => !(b.pool_id && b.agent_id), { message: "give pool_id or agent_id, not both", path: ["agent_id"] });
 export type CreateJobBody = z.infer<typeof CreateJobBody>;
@@ -105,7 +111,7 @@ export const JobListQuery = PageQuery.extend({
   agent_id: Id.optional(),
   trigger_source: TriggerSource.optional(),
   pool_id: Id.optional(),
-  org: z.string().max(64).optional(),
+  org: OrgRef.optional(),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
 });

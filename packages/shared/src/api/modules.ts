@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CpusValue, Id, MemLimitValue, PageQuery, PidsLimitValue, Timestamp, success, successList } from "./common.js";
+import { CpusValue, Id, MemLimitValue, OrgRef, PageQuery, PidsLimitValue, SearchText, Timestamp, freeText, plain, success, successList } from "./common.js";
 import { ModuleName, SemverString } from "./agents.js";
 
 export const FunctionName = z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,99}$/, "must be lowercase letters, digits, '.', '_' or '-'");
@@ -11,7 +11,7 @@ export const FunctionDefaults = z.object({
   timeout_s: z.number().int().min(1).max(7 * 24 * 3600).optional(),
 });
 
-const Image = z.string().min(1).max(512).regex(/^[^\s]+$/, "image must not contain spaces");
+const Image = plain(z.string().min(1).max(512)).regex(/^[^\s]+$/, "image must not contain spaces");
 
 export const ModuleFunction = z.object({
   name: FunctionName,
@@ -20,9 +20,9 @@ export const ModuleFunction = z.object({
    * image and that names none runs in the image of its agent's container profile.
    */
   image: Image.optional(),
-  display_name: z.string().min(1).max(200),
+  display_name: plain(z.string().min(1).max(200)),
   /** argv, never a shell line: inputs reach the container as a file, not interpolated here. */
-  command: z.array(z.string().max(4096)).min(1).max(256),
+  command: z.array(freeText(z.string().max(4096))).min(1).max(256),
   input_schema: z.record(z.string(), z.unknown()).default({ type: "object" }),
   defaults: FunctionDefaults.default({}),
 });
@@ -33,9 +33,9 @@ export const PublishModuleBody = z.object({
   version: SemverString,
   /** Optional: a module without one leaves each function to its own image or the agent's container profile. */
   image: Image.optional(),
-  description: z.string().max(2000).default(""),
+  description: freeText(z.string().max(2000)).default(""),
   functions: z.array(ModuleFunction).min(1).max(200),
-  org: z.string().max(64).optional(),
+  org: OrgRef.optional(),
 });
 export type PublishModuleBody = z.infer<typeof PublishModuleBody>;
 
@@ -54,7 +54,7 @@ export const ModuleVersionResponse = success(ModuleVersion);
 export const ModuleListResponse = successList(ModuleVersion);
 export const ModuleListQuery = PageQuery.extend({
   sort: z.enum(["name", "inserted_at"]).default("name"),
-  q: z.string().max(200).optional(),
-  name: z.string().max(100).optional(),
-  org: z.string().max(64).optional(),
+  q: SearchText.optional(),
+  name: plain(z.string().max(100)).optional(),
+  org: OrgRef.optional(),
 });

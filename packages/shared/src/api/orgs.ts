@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, Timestamp, success, successList } from "./common.js";
+import { Id, Name, OrgRef, Timestamp, success, successList } from "./common.js";
 import { TokenScope } from "./tokens.js";
 
 export const Slug = z
@@ -15,10 +15,10 @@ export type User = z.infer<typeof User>;
 export const MembershipRole = z.enum(["admin", "member"]);
 export const Membership = z.object({ org: Org, role: MembershipRole });
 
-export const CreateOrgBody = z.object({ slug: Slug, name: z.string().trim().min(1).max(100).optional() });
+export const CreateOrgBody = z.object({ slug: Slug, name: Name.optional() });
 export const CreateUserBody = z.object({
-  name: z.string().trim().min(1).max(100),
-  orgs: z.array(z.string().min(1)).default([]),
+  name: Name,
+  orgs: z.array(OrgRef).default([]),
 });
 export const AddMemberBody = z.object({ user_id: Id, role: MembershipRole.default("member") });
 

@@ -1,13 +1,13 @@
 import { z } from "zod";
-import { ArchivedFilter, Id, PageQuery, Timestamp, success, successList } from "./common.js";
+import { ArchivedFilter, Id, Name, OrgRef, PageQuery, SearchText, Timestamp, freeText, success, successList } from "./common.js";
 
 export const CreatePoolBody = z.object({
-  name: z.string().trim().min(1).max(100),
-  description: z.string().max(2000).default(""),
-  org: z.string().max(64).optional(),
+  name: Name,
+  description: freeText(z.string().max(2000)).default(""),
+  org: OrgRef.optional(),
 });
 export const UpdatePoolBody = z
-  .object({ name: z.string().trim().min(1).max(100), description: z.string().max(2000) })
+  .object({ name: Name, description: freeText(z.string().max(2000)) })
   .partial()
   .refine((b) => Object.keys(b).length > 0, "give at least one field to change");
 
@@ -30,9 +30,9 @@ export const PoolListResponse = successList(Pool);
 export const POOL_SORTS = ["name", "inserted_at"] as const;
 export const PoolListQuery = PageQuery.extend({
   sort: z.enum(POOL_SORTS).default("name"),
-  q: z.string().max(200).optional(),
+  q: SearchText.optional(),
   archived: ArchivedFilter.default("active"),
-  org: z.string().max(64).optional(),
+  org: OrgRef.optional(),
 });
 
 export const AddPoolAgentsBody = z.object({ agent_ids: z.array(Id).min(1).max(500) });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, PageQuery, Timestamp, success, successList } from "./common.js";
+import { Id, Name, OrgRef, PageQuery, Timestamp, success, successList } from "./common.js";
 
 /**
  * admin: everything, including orgs and users. agents:register: POST /api/v1/agent.
@@ -11,10 +11,10 @@ export const TokenScope = z.enum(TOKEN_SCOPES);
 export type TokenScope = z.infer<typeof TokenScope>;
 
 export const CreateTokenBody = z.object({
-  name: z.string().trim().min(1).max(100),
+  name: Name,
   scopes: z.array(TokenScope).min(1).default(["agents:register", "read"]),
   /** Restrict the token to one of its user's orgs (slug or id). */
-  org: z.string().min(1).max(64).optional(),
+  org: OrgRef.optional(),
   expires_at: z.iso.datetime({ offset: true }).optional(),
   /** Alternative to expires_at: days from now. */
   expires_in_days: z.number().int().min(1).max(3650).optional(),

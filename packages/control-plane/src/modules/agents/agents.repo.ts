@@ -195,7 +195,7 @@ export function listAgents(db: Db, orgIds: string[], q: AgentListQuery, extra?: 
   if (q.autonomy_level) where.push(inArray(agents.autonomyLevel, q.autonomy_level.split(",")));
   if (q.container_profile) where.push(q.container_profile === "none" ? isNull(agents.containerProfileId) : eq(agents.containerProfileId, q.container_profile));
   const column = SORT_COLUMNS[q.sort];
-  where.push(afterCursor(column, agents.id, q.cursor, q.order));
+  where.push(afterCursor(db, column, agents.id, q.cursor, q.order));
   const direction = q.order === "asc" ? asc : desc;
   const rows = db
     .select()
@@ -206,7 +206,7 @@ export function listAgents(db: Db, orgIds: string[], q: AgentListQuery, extra?: 
     .all();
   const page = rows.slice(0, q.limit);
   const last = page[page.length - 1];
-  const next = rows.length > q.limit && last ? encodeCursor(last[sortKey(q.sort)] as string | null, last.id) : null;
+  const next = rows.length > q.limit && last ? encodeCursor(db, last[sortKey(q.sort)] as string | null, last.id) : null;
   return { items: toAgents(db, page), next };
 }
 

@@ -8,6 +8,8 @@ import {
   AgentModulesResponse,
   AgentResponse,
   HistoryQuery,
+  Id,
+  plain,
   InstallModuleBody,
   ModuleHistoryResponse,
   ModuleRequestResponse,
@@ -23,22 +25,22 @@ import { tx } from "../../db/client.js";
 import { consumeRegistration } from "../tokens/tokens.service.js";
 import { userOf } from "../../plugins/auth.js";
 import { orgFilter, targetOrg } from "../../lib/org-scope.js";
-import { decodeCursor, encodeCursor } from "../../lib/cursor.js";
+import { decodeCursor, encodeCursor, forgedCursor } from "../../lib/cursor.js";
 import { nowIso } from "../../lib/time.js";
+import type { Db } from "../../db/client.js";
 import type { Deps } from "../../deps.js";
 import { getAgentOr404, listAgents, toAgent } from "./agents.repo.js";
 import { createAgent, reregisterAgent, setArchived, updateAgent } from "./agents.service.js";
 import { agentModulesWithFunctions } from "../catalog/catalog.repo.js";
 import { requestInstall, requestRemove } from "./agent-modules.js";
+import { EXPENSIVE } from "../../plugins/rate-limit.js";
 
-const Params = z.object({ id: z.string().min(1).max(64) });
+const Params = z.object({ id: Id });
 
 /** History pages are keyed by the row id alone: a cursor whose key is not an integer was not issued here. */
-function historyCursor(cursor: string): number {
-  const { key } = decodeCursor(cursor);
-  if (typeof key !== "number" || !Number.isSafeInteger(key)) {
-    throw ApiError.validation([{ path: "cursor", message: `cursor "${cursor.slice(0, 40)}" is not a cursor this server issued` }]);
-  }
+function historyCursor(db: Db, cursor: string): number {
+  const { key } = decodeCursor(db, cursor);
+  if (typeof key !== "number" || !Number.isSafeInteger(key)) throw forgedCursor(cursor);
   return key;
 }
 
@@ -51,6 +53,7 @@ export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: De
     "/api/v1/agent",
     {
       onRequest: app.auth("agents:register|agent"),
+      config: EXPENSIVE,
       schema: { tags: ["agents"], body: RegisterAgentBody, response: { 200: RegisterAgentResponse, 201: RegisterAgentResponse } },
     },
     async (req, reply) => {
@@ -135,7 +138,7 @@ export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: De
     async (req) => {
       const row = getAgentOr404(db, userOf(req).orgIds, req.params.id);
       const { limit, cursor, order } = req.query;
-      const after = cursor ? historyCursor(cursor) : undefined;
+      const after = cursor ? historyCursor(db, cursor) : undefined;
       const t = agentStatusHistory;
       const rows = db
         .select()
@@ -148,7 +151,7 @@ export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: De
       return {
         status: "success" as const,
         details: page.map((h) => ({ id: h.id, from: h.fromStatus as never, to: h.toStatus as never, reason: h.reason, job_id: h.jobId, at: h.at })),
-        next_cursor: rows.length > limit ? encodeCursor(page[page.length - 1]!.id, String(page[page.length - 1]!.id)) : null,
+        next_cursor: rows.length > limit ? encodeCursor(db, page[page.length - 1]!.id, String(page[page.length - 1]!.id)) : null,
       };
     },
   );
@@ -159,7 +162,7 @@ export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: De
     async (req) => {
       const row = getAgentOr404(db, userOf(req).orgIds, req.params.id);
       const { limit, cursor, order } = req.query;
-      const after = cursor ? historyCursor(cursor) : undefined;
+      const after = cursor ? historyCursor(db, cursor) : undefined;
       const t = agentModuleHistory;
       const rows = db
         .select()
@@ -172,7 +175,7 @@ export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: De
       return {
         status: "success" as const,
         details: page.map((h) => ({ id: h.id, module: h.module, action: h.action, from_version: h.fromVersion, to_version: h.toVersion, outcome: h.outcome, message: h.message, at: h.at })),
-        next_cursor: rows.length > limit ? encodeCursor(page[page.length - 1]!.id, String(page[page.length - 1]!.id)) : null,
+        next_cursor: rows.length > limit ? encodeCursor(db, page[page.length - 1]!.id, String(page[page.length - 1]!.id)) : null,
       };
     },
   );
@@ -198,7 +201,7 @@ export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: De
     "/api/v1/agents/:id/modules/:name",
     {
       onRequest: app.auth("agents:write"),
-      schema: { tags: ["agents"], params: Params.extend({ name: z.string().min(1).max(100) }), response: { 202: ModuleRequestResponse } },
+      schema: { tags: ["agents"], params: Params.extend({ name: plain(z.string().min(1).max(100)) }), response: { 202: ModuleRequestResponse } },
     },
     async (req, reply) => {
       const row = getAgentOr404(db, userOf(req).orgIds, req.params.id);

@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { and, asc, desc, eq, inArray, or, sql } from "drizzle-orm";
 import { z } from "zod";
-import { ModuleListQuery, ModuleListResponse, ModuleVersionResponse, PublishModuleBody } from "@outpost/shared";
+import { ModuleListQuery, ModuleListResponse, ModuleVersionResponse, PublishModuleBody, plain } from "@outpost/shared";
 import { modules } from "../../db/schema.js";
 import { ApiError } from "../../errors.js";
 import { userOf } from "../../plugins/auth.js";
@@ -12,6 +12,7 @@ import { likeContains } from "../../lib/like.js";
 import { nowIso } from "../../lib/time.js";
 import type { Deps } from "../../deps.js";
 import { publishModule, toModule } from "./catalog.repo.js";
+import { EXPENSIVE } from "../../plugins/rate-limit.js";
 
 export async function catalogRoutes(fastify: FastifyInstance, { deps }: { deps: Deps }) {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
@@ -19,7 +20,7 @@ export async function catalogRoutes(fastify: FastifyInstance, { deps }: { deps: 
 
   app.post(
     "/api/v1/modules",
-    { onRequest: app.auth("modules:write"), schema: { tags: ["modules"], body: PublishModuleBody, response: { 200: ModuleVersionResponse, 201: ModuleVersionResponse } } },
+    { onRequest: app.auth("modules:write"), config: EXPENSIVE, schema: { tags: ["modules"], body: PublishModuleBody, response: { 200: ModuleVersionResponse, 201: ModuleVersionResponse } } },
     async (req, reply) => {
       const orgId = targetOrg(db, userOf(req), req.body.org);
       const { row, created } = publishModule(db, orgId, req.body, nowIso(deps.clock));
@@ -38,7 +39,7 @@ export async function catalogRoutes(fastify: FastifyInstance, { deps }: { deps: 
           inArray(modules.orgId, orgFilter(db, userOf(req), q.org)),
           q.name ? eq(modules.name, q.name) : undefined,
           q.q ? or(likeContains(modules.name, q.q), likeContains(modules.description, q.q)) : undefined,
-          afterCursor(column, modules.id, q.cursor, q.order),
+          afterCursor(db, column, modules.id, q.cursor, q.order),
         ),
       )
       .orderBy(q.order === "asc" ? asc(column) : desc(column), asc(modules.id))
@@ -47,12 +48,12 @@ export async function catalogRoutes(fastify: FastifyInstance, { deps }: { deps: 
     const page = rows.slice(0, q.limit);
     const last = page[page.length - 1];
     const key = (r: typeof last) => (q.sort === "name" ? `${r!.name}@${r!.version}` : r!.insertedAt);
-    return { status: "success" as const, details: page.map(toModule), next_cursor: rows.length > q.limit && last ? encodeCursor(key(last), last.id) : null };
+    return { status: "success" as const, details: page.map(toModule), next_cursor: rows.length > q.limit && last ? encodeCursor(db, key(last), last.id) : null };
   });
 
   app.get(
     "/api/v1/modules/:name/:version",
-    { onRequest: app.auth("read"), schema: { tags: ["modules"], params: z.object({ name: z.string(), version: z.string() }), response: { 200: ModuleVersionResponse } } },
+    { onRequest: app.auth("read"), schema: { tags: ["modules"], params: z.object({ name: plain(z.string().max(100)), version: plain(z.string().max(100)) }), response: { 200: ModuleVersionResponse } } },
     async (req) => {
       const row = db
         .select()

@@ -90,7 +90,7 @@ export async function containerProfileRoutes(fastify: FastifyInstance, { deps }:
         and(
           inArray(containerProfiles.orgId, orgFilter(db, userOf(req), q.org)),
           q.archived === "all" ? undefined : eq(containerProfiles.archived, q.archived === "archived"),
-          afterCursor(column, containerProfiles.id, q.cursor, q.order),
+          afterCursor(db, column, containerProfiles.id, q.cursor, q.order),
         ),
       )
       .orderBy(q.order === "asc" ? asc(column) : desc(column), asc(containerProfiles.id))
@@ -98,7 +98,7 @@ export async function containerProfileRoutes(fastify: FastifyInstance, { deps }:
       .all();
     const page = rows.slice(0, q.limit);
     const last = page[page.length - 1];
-    const next = rows.length > q.limit && last ? encodeCursor(q.sort === "name" ? last.name : last.insertedAt, last.id) : null;
+    const next = rows.length > q.limit && last ? encodeCursor(db, q.sort === "name" ? last.name : last.insertedAt, last.id) : null;
     return { status: "success" as const, details: toProfiles(db, page), next_cursor: next };
   });
 

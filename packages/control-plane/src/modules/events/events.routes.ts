@@ -11,8 +11,8 @@ const FEED_TYPES = new Set(["agent.updated", "job.updated", "pool.updated"]);
 
 export async function eventRoutes(app: FastifyInstance, { deps }: { deps: Deps }) {
   const openStream = sseStreams(app, deps);
-  app.get("/api/v1/events", { schema: { hide: true }, config: { sse: true } }, (req, reply) => {
-    const auth = streamAuth(deps, req, (req.query as { token?: string }).token);
+  app.get("/api/v1/events", { onRequest: app.auth("read", { queryToken: true }), schema: { hide: true }, config: { sse: true } }, (req, reply) => {
+    const auth = streamAuth(req);
     const orgs = new Set(auth.principal.orgIds);
     let unsubscribe = () => {};
     const stream = openStream(req, reply, auth, () => unsubscribe());

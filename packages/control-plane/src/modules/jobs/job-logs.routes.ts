@@ -8,19 +8,20 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { Id, JobLogsResponse } from "@outpost/shared";
+import { Id, JobLogsResponse, plain } from "@outpost/shared";
 import { ApiError } from "../../errors.js";
 import { sseStreams, streamAuth } from "../../lib/sse.js";
 import type { Deps } from "../../deps.js";
 import { getJobOr404 } from "./jobs.repo.js";
 import { chunksAfter, followLog, type Cursor } from "./log-follower.js";
+import { EXPENSIVE } from "../../plugins/rate-limit.js";
 
 const LogQuery = z.object({
   follow: z.stringbool().default(false),
   after_attempt: z.coerce.number().int().min(0).default(0),
   after_seq: z.coerce.number().int().min(-1).default(-1),
   limit: z.coerce.number().int().min(1).max(10_000).default(5_000),
-  token: z.string().optional(),
+  token: plain(z.string().max(512)).optional(),
 });
 
 /** EventSource's resume point: the `id:` of the last event it got, `<attempt>:<seq>`. */
@@ -39,11 +40,12 @@ export async function jobLogRoutes(fastify: FastifyInstance, { deps }: { deps: D
   app.get(
     "/api/v1/jobs/:id/logs",
     {
-      config: { sse: true },
+      onRequest: app.auth("read", { queryToken: true }),
+      config: { ...EXPENSIVE, sse: true },
       schema: { tags: ["jobs"], params: z.object({ id: Id }), querystring: LogQuery, response: { 200: JobLogsResponse } },
     },
     async (req, reply) => {
-      const auth = streamAuth(deps, req, req.query.token);
+      const auth = streamAuth(req);
       const job = getJobOr404(db, auth.principal.orgIds, req.params.id);
       const from = { attempt: req.query.after_attempt, seq: req.query.after_seq };
       if (!req.query.follow) {

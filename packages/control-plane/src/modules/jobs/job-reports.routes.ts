@@ -6,7 +6,7 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { eq } from "drizzle-orm";
 import { z } from "zod";
-import { Id, JobReportResponse, success, Timestamp } from "@outpost/shared";
+import { Id, JobReportResponse, plain, success, Timestamp } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
 import { jobReports, reportShares } from "../../db/schema.js";
 import { userOf } from "../../plugins/auth.js";
@@ -16,6 +16,7 @@ import { newId } from "../../lib/ids.js";
 import { nowIso } from "../../lib/time.js";
 import type { Deps } from "../../deps.js";
 import { getJobOr404 } from "./jobs.repo.js";
+import { EXPENSIVE } from "../../plugins/rate-limit.js";
 
 const Params = z.object({ id: Id });
 const ShareBody = z.object({ expires_in_s: z.number().int().min(60).max(30 * 86_400).default(7 * 86_400) }).default({ expires_in_s: 7 * 86_400 });
@@ -31,14 +32,14 @@ export async function jobReportRoutes(fastify: FastifyInstance, { deps }: { deps
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { db } = deps;
 
-  app.get("/api/v1/jobs/:id/report", { onRequest: app.auth("read"), schema: { tags: ["jobs"], params: Params, response: { 200: JobReportResponse } } }, async (req) => {
+  app.get("/api/v1/jobs/:id/report", { onRequest: app.auth("read"), config: EXPENSIVE, schema: { tags: ["jobs"], params: Params, response: { 200: JobReportResponse } } }, async (req) => {
     const job = getJobOr404(db, userOf(req).orgIds, req.params.id);
     return { status: "success" as const, details: reportOf(db, job.id) };
   });
 
   app.get(
     "/api/v1/jobs/:id/report/download",
-    { onRequest: app.auth("read"), schema: { tags: ["jobs"], params: Params, querystring: z.object({ format: z.enum(["md", "json"]).optional() }) } },
+    { onRequest: app.auth("read"), config: EXPENSIVE, schema: { tags: ["jobs"], params: Params, querystring: z.object({ format: z.enum(["md", "json"]).optional() }) } },
     async (req, reply) => {
       const job = getJobOr404(db, userOf(req).orgIds, req.params.id);
       const report = reportOf(db, job.id);
@@ -53,7 +54,7 @@ export async function jobReportRoutes(fastify: FastifyInstance, { deps }: { deps
 
   app.post(
     "/api/v1/jobs/:id/report/share",
-    { onRequest: app.auth("read"), schema: { tags: ["jobs"], params: Params, body: ShareBody.optional(), response: { 201: ShareResponse } } },
+    { onRequest: app.auth("read"), config: EXPENSIVE, schema: { tags: ["jobs"], params: Params, body: ShareBody.optional(), response: { 201: ShareResponse } } },
     async (req, reply) => {
       const job = getJobOr404(db, userOf(req).orgIds, req.params.id);
       reportOf(db, job.id);
@@ -67,7 +68,7 @@ export async function jobReportRoutes(fastify: FastifyInstance, { deps }: { deps
 
   app.get(
     "/api/v1/shared/reports/:secret",
-    { schema: { tags: ["jobs"], params: z.object({ secret: z.string().max(200) }), response: { 200: JobReportResponse } } },
+    { config: { access: "share-link", ...EXPENSIVE }, schema: { tags: ["jobs"], params: z.object({ secret: plain(z.string().max(200)) }), response: { 200: JobReportResponse } } },
     async (req) => {
       const gone = new ApiError("not_found", "This share link does not exist or has expired.");
       if (!isWellFormedSecret("share", req.params.secret)) throw gone;

@@ -175,7 +175,7 @@ export function listJobs(db: Db, orgIds: string[], q: JobListQuery, extra?: SQL)
   if (q.pool_id) where.push(eq(jobs.poolId, q.pool_id));
   if (q.from) where.push(gte(jobs.insertedAt, new Date(q.from).toISOString()));
   if (q.to) where.push(lte(jobs.insertedAt, new Date(q.to).toISOString()));
-  where.push(afterCursor(column, jobs.id, q.cursor, q.order));
+  where.push(afterCursor(db, column, jobs.id, q.cursor, q.order));
   const rows = db
     .select()
     .from(jobs)
@@ -185,5 +185,5 @@ export function listJobs(db: Db, orgIds: string[], q: JobListQuery, extra?: SQL)
     .all();
   const page = rows.slice(0, q.limit);
   const last = page[page.length - 1];
-  return { items: toJobs(db, page), next: rows.length > q.limit && last ? encodeCursor(last[SORT_KEYS[q.sort]], last.id) : null };
+  return { items: toJobs(db, page), next: rows.length > q.limit && last ? encodeCursor(db, last[SORT_KEYS[q.sort]], last.id) : null };
 }

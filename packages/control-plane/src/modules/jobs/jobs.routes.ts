@@ -10,7 +10,8 @@ import { nowIso } from "../../lib/time.js";
 import type { Deps } from "../../deps.js";
 import type { AgentHub } from "../../session/hub.js";
 import { getJobOr404, listJobs, toJob, toStoredJob } from "./jobs.repo.js";
-import { cancelJob, createJob, deleteJobs } from "./jobs.service.js";
+import { cancelJob, createJob, deleteJobs, provenanceOf } from "./jobs.service.js";
+import { EXPENSIVE } from "../../plugins/rate-limit.js";
 
 const Params = z.object({ id: Id });
 
@@ -19,13 +20,13 @@ export async function jobRoutes(fastify: FastifyInstance, { deps, hub }: { deps:
   const { db } = deps;
   const changed = (id: string, orgId: string) => deps.events.publish({ type: "job.updated", id, org_id: orgId });
 
-  app.post("/api/v1/jobs", { onRequest: app.auth("jobs:write"), schema: { tags: ["jobs"], body: CreateJobBody, response: { 201: JobResponse } } }, async (req, reply) => {
+  app.post("/api/v1/jobs", { onRequest: app.auth("jobs:write"), config: EXPENSIVE, schema: { tags: ["jobs"], body: CreateJobBody, response: { 201: JobResponse } } }, async (req, reply) => {
     const p = userOf(req);
     const orgId = targetOrg(db, p, req.body.org);
     // Insert and claim in one commit; the hub sends the assign once it is stored. The 201 is built
     // after that (off the dispatch path) and shows the job as stored: pending with its waiting
     // reason, or already claimed by an agent.
-    const row = hub.submit(() => createJob(db, orgId, p.orgIds, { ...req.body, triggered_by: req.body.triggered_by ?? p.userName }, nowIso(deps.clock), deps.config.defaultJobTimeoutS));
+    const row = hub.submit(() => createJob(db, orgId, p.orgIds, { ...req.body, ...provenanceOf(p) }, nowIso(deps.clock), deps.config.defaultJobTimeoutS));
     changed(row.id, row.orgId);
     return reply.code(201).send({ status: "success" as const, details: toStoredJob(db, row) });
   });
@@ -64,7 +65,7 @@ export async function jobRoutes(fastify: FastifyInstance, { deps, hub }: { deps:
     return { status: "success" as const, details: { ok: true as const } };
   });
 
-  app.post("/api/v1/jobs/delete", { onRequest: app.auth("jobs:write"), schema: { tags: ["jobs"], body: DeleteJobsBody, response: { 200: DeleteJobsResponse } } }, async (req) => {
+  app.post("/api/v1/jobs/delete", { onRequest: app.auth("jobs:write"), config: EXPENSIVE, schema: { tags: ["jobs"], body: DeleteJobsBody, response: { 200: DeleteJobsResponse } } }, async (req) => {
     const p = userOf(req);
     const ids = [...new Set(req.body.ids)];
     const rows = db.select().from(jobs).where(inArray(jobs.id, ids)).all().filter((r) => p.orgIds.includes(r.orgId));

@@ -1,11 +1,12 @@
 /** Creating, cancelling and deleting jobs. Running them is dispatch's business. */
 import type { ValidateFunction } from "ajv";
 import { eq, inArray } from "drizzle-orm";
-import { ACTIVE_JOB_STATUSES, type CreateJobBody, type ErrorItem, type ModuleFunction } from "@outpost/shared";
+import { ACTIVE_JOB_STATUSES, type CreateJobBody, type ErrorItem, type ModuleFunction, type TriggerSource } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
 import { prepared, tx } from "../../db/client.js";
 import { jobs } from "../../db/schema.js";
 import { ApiError } from "../../errors.js";
+import type { UserPrincipal } from "../../plugins/auth.js";
 import { newId } from "../../lib/ids.js";
 import { userSchemaAjv } from "../../lib/json-schema.js";
 import { functionImage, isValidRange, resolveModuleVersion, type ModuleRow } from "../catalog/catalog.repo.js";
@@ -50,7 +51,19 @@ export function validateInputs(module: Pick<ModuleRow, "id" | "name" | "version"
   throw ApiError.validation(items);
 }
 
-export type CreateJobInput = CreateJobBody & { triggered_by: string };
+/**
+ * Run provenance, from the credential alone. Jobs reach REST only with a PAT, and the server cannot
+ * tell a console tab from a script holding the same PAT (the console signs in with a pasted PAT; a
+ * header saying "console" would be the caller's own word), so a REST job is `api`, by the token's
+ * user. `manual` is kept for a credential the server itself issues to a console session, and
+ * `schedule`, `webhook`, `event` for the server's own triggers: none of them creates jobs yet.
+ */
+export function provenanceOf(p: UserPrincipal): { trigger_source: TriggerSource; triggered_by: string } {
+  return { trigger_source: "api", triggered_by: p.userName };
+}
+
+/** What createJob stores: the request, and its provenance, which only the caller's credential decides. */
+export type CreateJobInput = Omit<CreateJobBody, "trigger_source" | "triggered_by"> & { trigger_source: TriggerSource; triggered_by: string };
 
 /**
  * Inserts a pending job. Its timeout is the request's, else the function's default, else the

@@ -56,7 +56,7 @@ export async function orgRoutes(fastify: FastifyInstance, { deps }: { deps: Deps
     return reply.code(201).send({ status: "success" as const, details: { ...toUser(user), orgs: membershipsOf(db, id) } });
   });
 
-  const OrgParams = z.object({ id: z.string().min(1).max(64) });
+  const OrgParams = z.object({ id: Id });
 
   app.post(
     "/api/v1/orgs/:id/members",

@@ -62,7 +62,7 @@ export async function poolRoutes(fastify: FastifyInstance, { deps }: { deps: Dep
           inArray(pools.orgId, orgFilter(db, userOf(req), q.org)),
           q.archived === "all" ? undefined : eq(pools.archived, q.archived === "archived"),
           q.q ? likeContains(pools.name, q.q) : undefined,
-          afterCursor(column, pools.id, q.cursor, q.order),
+          afterCursor(db, column, pools.id, q.cursor, q.order),
         ),
       )
       .orderBy(q.order === "asc" ? asc(column) : desc(column), asc(pools.id))
@@ -70,7 +70,7 @@ export async function poolRoutes(fastify: FastifyInstance, { deps }: { deps: Dep
       .all();
     const page = rows.slice(0, q.limit);
     const last = page[page.length - 1];
-    const next = rows.length > q.limit && last ? encodeCursor(q.sort === "name" ? last.name : last.insertedAt, last.id) : null;
+    const next = rows.length > q.limit && last ? encodeCursor(db, q.sort === "name" ? last.name : last.insertedAt, last.id) : null;
     return { status: "success" as const, details: toPools(db, page), next_cursor: next };
   });
 

@@ -58,7 +58,7 @@ export function toToken(row: typeof tokens.$inferSelect): Token {
 
 /** A user's tokens, newest first; admins listing all users' tokens pass userIds = null. */
 export function listTokens(db: Db, userIds: string[] | null, opts: { limit: number; cursor?: string; includeRevoked: boolean }) {
-  const after = opts.cursor ? decodeCursor(opts.cursor) : null;
+  const after = opts.cursor ? decodeCursor(db, opts.cursor) : null;
   const rows = db
     .select()
     .from(tokens)
@@ -76,7 +76,7 @@ export function listTokens(db: Db, userIds: string[] | null, opts: { limit: numb
     .all();
   const page = rows.slice(0, opts.limit);
   const last = page[page.length - 1];
-  return { items: page.map(toToken), next: rows.length > opts.limit && last ? encodeCursor(last.insertedAt, last.id) : null };
+  return { items: page.map(toToken), next: rows.length > opts.limit && last ? encodeCursor(db, last.insertedAt, last.id) : null };
 }
 
 export function revokeToken(db: Db, id: string, now: string): void {
