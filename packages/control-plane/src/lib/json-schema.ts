@@ -6,8 +6,10 @@
  * and a `!` took 3.7 s on V8's engine). RE2 has no lookaround and no backreferences: a pattern that
  * needs them does not compile, and publishing its schema is refused with a 422.
  */
-import { Ajv, type Options, type RegExpEngine } from "ajv";
+import { Ajv, type CodeOptions, type Options } from "ajv";
 import { RE2JS } from "re2js";
+
+type RegExpEngine = NonNullable<CodeOptions["regExp"]>;
 
 /** Compiling is roughly linear in a pattern's length, matching in length x input: keep both small. */
 export const MAX_PATTERN_LENGTH = 1000;
@@ -37,5 +39,5 @@ export const linearRegExp: RegExpEngine = Object.assign(
  * every compile (formats are not checked: no format plugin is loaded).
  */
 export function userSchemaAjv(options: Options = {}): Ajv {
-  return new Ajv({ allErrors: true, strict: false, logger: false, ...options});
+  return new Ajv({ allErrors: true, strict: false, logger: false, ...options, code: { regExp: linearRegExp } });
 }
