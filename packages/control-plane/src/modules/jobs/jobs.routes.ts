@@ -10,7 +10,7 @@ import { nowIso } from "../../lib/time.js";
 import type { Deps } from "../../deps.js";
 import type { AgentHub } from "../../session/hub.js";
 import { getJobOr404, listJobs, toJob, toStoredJob } from "./jobs.repo.js";
-import { cancelJob, createJob, deleteJobs } from "./jobs.service.js";
+import { cancelJob, createJob, deleteJobs, resolveJobTarget, validateInputs } from "./jobs.service.js";
 
 const Params = z.object({ id: Id });
 
@@ -25,7 +25,10 @@ export async function jobRoutes(fastify: FastifyInstance, { deps, hub }: { deps:
     // Insert and claim in one commit; the hub sends the assign once it is stored. The 201 is built
     // after that (off the dispatch path) and shows the job as stored: pending with its waiting
     // reason, or already claimed by an agent.
-    const row = hub.submit(() => createJob(db, orgId, p.orgIds, { ...req.body, triggered_by: req.body.triggered_by ?? p.userName }, nowIso(deps.clock)));
+    // Validation runs off the event loop; the version it picked is the one inserted.
+    const target = resolveJobTarget(db, orgId, req.body);
+    await validateInputs(target, req.body.inputs);
+    const row = hub.submit(() => createJob(db, orgId, p.orgIds, { ...req.body, triggered_by: req.body.triggered_by ?? p.userName }, nowIso(deps.clock), target));
     changed(row.id, row.orgId);
     return reply.code(201).send({ status: "success" as const, details: toStoredJob(db, row) });
   });
