@@ -21,7 +21,7 @@ import { rawLifecycleLoop, startEchoServer } from "./baselines.js";
 import type { ClientResult, ClientTask } from "./protocol.js";
 import { MODULE } from "./protocol.js";
 import { CreateJobBody } from "@outpost/shared";
-import { createJob } from "../../packages/control-plane/src/modules/jobs/jobs.service.js";
+import { createJob, resolveJobTarget } from "../../packages/control-plane/src/modules/jobs/jobs.service.js";
 import { nowMs, summarize, type Summary } from "./stats.js";
 
 const { values: args } = parseArgs({
@@ -97,7 +97,8 @@ async function serviceLatency(t: TestApp, httpUrl: string, echoUrl: string, cred
     const got = new Promise<void>((r) => (wake = r));
     const t0 = nowMs();
     // What POST /api/v1/jobs does after auth and parsing: insert and claim in one commit, then the event.
-    const row = t.app.hub.submit(() => createJob(t.deps.db, orgId, [orgId], body, new Date().toISOString()));
+    // (Its input check runs before, off the event loop, in the schema worker: not part of this path.)
+    const row = t.app.hub.submit(() => createJob(t.deps.db, orgId, [orgId], body, new Date().toISOString(), resolveJobTarget(t.deps.db, orgId, body)));
     const t1 = nowMs();
     t.deps.events.publish({ type: "job.updated", id: row.id, org_id: row.orgId });
     await got;

@@ -4,6 +4,7 @@
  * a report cannot inject markup; links are kept only for http(s) and relative targets.
  */
 import type { ReactNode } from "react";
+import { INLINE } from "./markdown-inline";
 
 type Block =
   | { kind: "heading"; level: number; text: string }
@@ -77,8 +78,6 @@ function parse(source: string): Block[] {
   }
   return blocks;
 }
-
-const INLINE = /(`[^`]+`)|(\*\*[^*]+\*\*)|(\*[^*\s][^*]*\*|_[^_\s][^_]*_)|(\[[^\]]+\]\([^)\s]+\))/g;
 
 function inline(text: string): ReactNode[] {
   const out: ReactNode[] = [];

@@ -6,8 +6,11 @@
  * and a `!` took 3.7 s on V8's engine). RE2 has no lookaround and no backreferences: a pattern that
  * needs them does not compile, and publishing its schema is refused with a 422.
  */
-import { Ajv, type Options, type RegExpEngine } from "ajv";
+import { Ajv, type CodeOptions, type ErrorObject, type Options } from "ajv";
+import type { ErrorItem } from "@outpost/shared";
 import { RE2JS } from "re2js";
+
+type RegExpEngine = NonNullable<CodeOptions["regExp"]>;
 
 /** Compiling is roughly linear in a pattern's length, matching in length x input: keep both small. */
 export const MAX_PATTERN_LENGTH = 1000;
@@ -37,5 +40,22 @@ export const linearRegExp: RegExpEngine = Object.assign(
  * every compile (formats are not checked: no format plugin is loaded).
  */
 export function userSchemaAjv(options: Options = {}): Ajv {
-  return new Ajv({ allErrors: true, strict: false, logger: false, ...options});
+  return new Ajv({ allErrors: true, strict: false, logger: false, ...options, code: { regExp: linearRegExp } });
+}
+
+/** Ajv's errors (from an instance with `verbose`) as 422 items under `inputs`, each naming the value. */
+export function inputErrors(errors: ErrorObject[]): ErrorItem[] {
+  return errors.map((e) => {
+    const path = ["inputs", ...e.instancePath.split("/").filter(Boolean)];
+    if (e.keyword === "required") path.push(String(e.params.missingProperty));
+    // An unexpected property is named as the field in error, not its parent object.
+    if (e.keyword === "additionalProperties") path.push(String(e.params.additionalProperty));
+    const value =
+      e.keyword === "required"
+        ? "missing"
+        : e.keyword === "additionalProperties"
+          ? `got property "${String(e.params.additionalProperty)}"`
+          : `got ${JSON.stringify(e.data)?.slice(0, 80)}`;
+    return { path: path.join("."), message: `${e.message ?? "invalid"} (${value})` };
+  });
 }

@@ -35,6 +35,7 @@ export const ModuleName = z
   .regex(/^[a-z0-9][a-z0-9._-]{0,99}$/, "must be lowercase letters, digits, '.', '_' or '-'");
 export const SemverString = z
   .string()
+  .max(256) // semver's own MAX_LENGTH: longer strings it refuses anyway
   .regex(/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/, "must be a semver version such as 1.2.3");
 
 export const ModuleRef = z.object({ name: ModuleName, version: SemverString });

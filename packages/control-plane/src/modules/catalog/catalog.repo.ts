@@ -7,12 +7,9 @@ import { prepared } from "../../db/client.js";
 import { agentModules, modules } from "../../db/schema.js";
 import { newId } from "../../lib/ids.js";
 import { ApiError } from "../../errors.js";
-import { userSchemaAjv } from "../../lib/json-schema.js";
+import { compileError, SchemaBudgetExceeded } from "../../lib/schema-checks.js";
 
 export type ModuleRow = typeof modules.$inferSelect;
-
-// Only to check that each input_schema compiles at publish time; jobs.service validates inputs.
-const schemaChecker = userSchemaAjv();
 
 export function toModule(row: ModuleRow): ModuleVersion {
   return {
@@ -39,20 +36,30 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/**
+ * A schema that does not compile would make every job of the function fail to be created: each is
+ * compiled in the schema worker (off the event loop, within its budget) before publishModule.
+ */
+export async function checkInputSchemas(functions: ModuleFunction[]): Promise<void> {
+  for (const [i, f] of functions.entries()) {
+    const path = `functions.${i}.input_schema`;
+    let error: string | undefined;
+    try {
+      error = await compileError(f.input_schema);
+    } catch (err) {
+      if (!(err instanceof SchemaBudgetExceeded)) throw err;
+      throw ApiError.validation([{ path, message: `compiling it ${err.message}; simplify it` }]);
+    }
+    if (error) throw ApiError.validation([{ path, message: `is not a valid JSON Schema: ${error}` }]);
+  }
+}
+
 /** Publishes one version. The same document again is a no-op; a different one is a conflict. */
 export function publishModule(db: Db, orgId: string, body: PublishModuleBody, at: string): { row: ModuleRow; created: boolean } {
   const names = new Set<string>();
   body.functions.forEach((f, i) => {
     if (names.has(f.name)) throw ApiError.validation([{ path: `functions.${i}.name`, message: `function "${f.name}" appears twice` }]);
     names.add(f.name);
-    // A schema that does not compile would make every job of the function fail to be created.
-    try {
-      schemaChecker.compile(f.input_schema);
-      // Ajv keeps every schema it compiled; this one was only a check.
-      schemaChecker.removeSchema(f.input_schema);
-    } catch (err) {
-      throw ApiError.validation([{ path: `functions.${i}.input_schema`, message: `is not a valid JSON Schema: ${(err as Error).message}` }]);
-    }
   });
   const existing = db
     .select()

@@ -11,7 +11,7 @@ import { afterCursor, encodeCursor } from "../../lib/cursor.js";
 import { likeContains } from "../../lib/like.js";
 import { nowIso } from "../../lib/time.js";
 import type { Deps } from "../../deps.js";
-import { publishModule, toModule } from "./catalog.repo.js";
+import { checkInputSchemas, publishModule, toModule } from "./catalog.repo.js";
 import { EXPENSIVE } from "../../plugins/rate-limit.js";
 
 export async function catalogRoutes(fastify: FastifyInstance, { deps }: { deps: Deps }) {
@@ -23,6 +23,7 @@ export async function catalogRoutes(fastify: FastifyInstance, { deps }: { deps: 
     { onRequest: app.auth("modules:write"), config: EXPENSIVE, schema: { tags: ["modules"], body: PublishModuleBody, response: { 200: ModuleVersionResponse, 201: ModuleVersionResponse } } },
     async (req, reply) => {
       const orgId = targetOrg(db, userOf(req), req.body.org);
+      await checkInputSchemas(req.body.functions);
       const { row, created } = publishModule(db, orgId, req.body, nowIso(deps.clock));
       return reply.code(created ? 201 : 200).send({ status: "success" as const, details: toModule(row) });
     },

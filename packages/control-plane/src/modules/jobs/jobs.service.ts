@@ -1,55 +1,20 @@
 /** Creating, cancelling and deleting jobs. Running them is dispatch's business. */
-import type { ValidateFunction } from "ajv";
 import { eq, inArray } from "drizzle-orm";
-import { ACTIVE_JOB_STATUSES, type CreateJobBody, type ErrorItem, type ModuleFunction, type TriggerSource } from "@outpost/shared";
+import { ACTIVE_JOB_STATUSES, type CreateJobBody, type ModuleFunction, type TriggerSource } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
 import { prepared, tx } from "../../db/client.js";
 import { jobs } from "../../db/schema.js";
 import { ApiError } from "../../errors.js";
 import type { UserPrincipal } from "../../plugins/auth.js";
 import { newId } from "../../lib/ids.js";
-import { userSchemaAjv } from "../../lib/json-schema.js";
-import { functionImage, isValidRange, resolveModuleVersion, type ModuleRow } from "../catalog/catalog.repo.js";
+import { SchemaBudgetExceeded, validateAgainst } from "../../lib/schema-checks.js";
+import { functionImage, isValidRange, resolveModuleVersion, type PublishedVersion } from "../catalog/catalog.repo.js";
 import { findAgent } from "../agents/agents.repo.js";
 import { insertJob, type JobRow } from "./jobs.repo.js";
 import { transitionJob } from "./jobs.transitions.js";
 
-// verbose: errors carry the offending value (e.data), which the 422 message names.
-const ajv = userSchemaAjv({ verbose: true });
-const validators = new Map<string, ValidateFunction>();
-
-function inputValidator(module: Pick<ModuleRow, "id" | "name" | "version">, fn: ModuleFunction): ValidateFunction {
-  const key = `${module.id}/${fn.name}`;
-  let v = validators.get(key);
-  if (!v) {
-    try {
-      v = ajv.compile(fn.input_schema);
-    } catch (err) {
-      throw ApiError.validation([{ path: "function", message: `the input_schema of ${module.name}@${module.version} ${fn.name} does not compile: ${(err as Error).message}` }]);
-    }
-    validators.set(key, v);
-  }
-  return v;
-}
-
-export function validateInputs(module: Pick<ModuleRow, "id" | "name" | "version">, fn: ModuleFunction, inputs: Record<string, unknown>): void {
-  const validate = inputValidator(module, fn);
-  if (validate(inputs)) return;
-  const items: ErrorItem[] = (validate.errors ?? []).map((e) => {
-    const path = ["inputs", ...e.instancePath.split("/").filter(Boolean)];
-    if (e.keyword === "required") path.push(String(e.params.missingProperty));
-    // An unexpected property is named as the field in error, not its parent object.
-    if (e.keyword === "additionalProperties") path.push(String(e.params.additionalProperty));
-    const value =
-      e.keyword === "required"
-        ? "missing"
-        : e.keyword === "additionalProperties"
-          ? `got property "${String(e.params.additionalProperty)}"`
-          : `got ${JSON.stringify(e.data)?.slice(0, 80)}`;
-    return { path: path.join("."), message: `${e.message ?? "invalid"} (${value})` };
-  });
-  throw ApiError.validation(items);
-}
+/** What a job runs: the published version its module and version pick, and the function in it. */
+export type JobTarget = { module: PublishedVersion; fn: ModuleFunction };
 
 /**
  * Run provenance, from the credential alone. Jobs reach REST only with a PAT, and the server cannot
@@ -65,11 +30,7 @@ export function provenanceOf(p: UserPrincipal): { trigger_source: TriggerSource;
 /** What createJob stores: the request, and its provenance, which only the caller's credential decides. */
 export type CreateJobInput = Omit<CreateJobBody, "trigger_source" | "triggered_by"> & { trigger_source: TriggerSource; triggered_by: string };
 
-/**
- * Inserts a pending job. Its timeout is the request's, else the function's default, else the
- * server's default (defaultTimeoutS; 0 or null: none).
- */
-export function createJob(db: Db, orgId: string, visibleOrgIds: string[], body: CreateJobInput, at: string, defaultTimeoutS: number | null = null): JobRow {
+export function resolveJobTarget(db: Db, orgId: string, body: Pick<CreateJobBody, "module" | "version" | "function">): JobTarget {
   if (body.version && !isValidRange(body.version)) {
     throw ApiError.validation([{ path: "version", message: `"${body.version}" is neither a version nor a semver range` }]);
   }
@@ -82,7 +43,30 @@ export function createJob(db: Db, orgId: string, visibleOrgIds: string[], body: 
   if (!fn) {
     throw ApiError.validation([{ path: "function", message: `module ${module.name}@${module.version} has no function "${body.function}"` }]);
   }
-  validateInputs(module, fn, body.inputs);
+  return { module, fn };
+}
+
+/** Checks inputs against the function's input_schema, off the event loop and within its time budget. */
+export async function validateInputs({ module, fn }: JobTarget, inputs: Record<string, unknown>): Promise<void> {
+  let result;
+  try {
+    result = await validateAgainst(`${module.id}/${fn.name}`, fn.input_schema, inputs);
+  } catch (err) {
+    if (!(err instanceof SchemaBudgetExceeded)) throw err;
+    throw ApiError.validation([{ path: "inputs", message: `checking them against the input_schema of ${module.name}@${module.version} ${fn.name} ${err.message}` }]);
+  }
+  if ("compileError" in result) {
+    throw ApiError.validation([{ path: "function", message: `the input_schema of ${module.name}@${module.version} ${fn.name} does not compile: ${result.compileError}` }]);
+  }
+  if (result.errors.length) throw ApiError.validation(result.errors);
+}
+
+/**
+ * Inserts the job for `target` (resolved, and its inputs validated, before this transaction). Its
+ * timeout is the request's, else the function's default, else the server's default
+ * (defaultTimeoutS; 0 or null: none).
+ */
+export function createJob(db: Db, orgId: string, visibleOrgIds: string[], body: CreateJobInput, at: string, { module, fn }: JobTarget, defaultTimeoutS: number | null = null): JobRow {
   let targetAgentId: string | null = null;
   if (body.agent_id) {
     const agent = findAgent(db, visibleOrgIds, body.agent_id);
