@@ -18,6 +18,8 @@ export const ServerConfig = z.object({
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** OUTPOST_CONSOLE_DIR: the built console to serve at /; empty disables it. */
   consoleDir: z.string().optional(),
+  /** OUTPOST_RELEASE_DIR: the release (`pnpm release`) whose agent binary /downloads serves; default dist/release. */
+  releaseDir: z.string().optional(),
   /** OUTPOST_BODY_LIMIT: largest request body in bytes. */
   bodyLimit: z.coerce.number().int().min(1024).default(1024 * 1024),
 });
@@ -32,6 +34,7 @@ const ENV_KEYS: Record<keyof ServerConfig, string> = {
   heartbeatS: "OUTPOST_HEARTBEAT_S",
   logLevel: "OUTPOST_LOG_LEVEL",
   consoleDir: "OUTPOST_CONSOLE_DIR",
+  releaseDir: "OUTPOST_RELEASE_DIR",
   bodyLimit: "OUTPOST_BODY_LIMIT",
 };
 
