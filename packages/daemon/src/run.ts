@@ -9,6 +9,7 @@ import { FatalError } from "./identity.js";
 import { startAgent } from "./agent.js";
 import { DEFAULT_BACKOFF } from "./session.js";
 import type { Out } from "./cli.js";
+import { UPGRADE_EXIT_CODE, UPGRADE_REQUESTED } from "./upgrade-request.js";
 
 export async function run(argv: string[], io: Out): Promise<number> {
   let config;
@@ -40,8 +41,8 @@ export async function run(argv: string[], io: Out): Promise<number> {
   process.once("SIGINT", onSignal);
   const reason = await agent.done;
   if (reason) {
-    io.err(`outpost-agent: ${reason}`);
-    return 2;
+    io.err(`outpost-agent: ${reason}${reason === UPGRADE_REQUESTED ? `; exiting ${UPGRADE_EXIT_CODE} for the service to upgrade and restart it` : ""}`);
+    return reason === UPGRADE_REQUESTED ? UPGRADE_EXIT_CODE : 2;
   }
   return 0;
 }

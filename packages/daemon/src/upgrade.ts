@@ -17,9 +17,8 @@ import { ConfigError, loadAgentConfig, splitFlags } from "./config.js";
 import { writeFileAtomic } from "./fs.js";
 import { BIN_PATH, CONFIG_PATH, DOWNLOAD_PATH, UNIT_NAME } from "./service-paths.js";
 import { restartService } from "./service.js";
+import { UPGRADE_REQUEST_FILE } from "./upgrade-request.js";
 
-/** Written by the running agent when the server asks it to upgrade; read and removed by `upgrade --if-requested`. */
-export const UPGRADE_REQUEST_FILE = "upgrade-requested";
 
 export const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 

@@ -17,7 +17,12 @@ export type Proc = {
 };
 
 export function startProc(bin: string, args: string[], env: Record<string, string> = {}): Proc {
-  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  return startCommand(process.execPath, [bin, ...args], { env: { ...process.env, ...env } });
+}
+
+/** Any executable (a release binary, a shell), with exactly the given environment and directory. */
+export function startCommand(command: string, args: string[], opts: { env: NodeJS.ProcessEnv; cwd?: string }): Proc {
+  const child = spawn(command, args, { env: opts.env, cwd: opts.cwd, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   const listeners = new Set<() => void>();
   const onData = (d: Buffer) => {
