@@ -268,6 +268,8 @@ describe("All Agents", () => {
     await shown.getByText("This token is shown only once.").waitFor();
     const token = await shown.getByLabel("Token “berlin edge agents”").inputValue();
     expect(token).toMatch(/^opat_/);
+    const line = await shown.getByLabel("Install an agent on a Linux host with Docker (as root)").inputValue();
+    expect(line).toBe(`curl -fsSL ${suite.server.baseUrl}/install/agent.sh | sudo OUTPOST_TOKEN=${token} sh`);
     expect(await unlabelledControls(page)).toEqual([]);
     await screenshot(page, "generate-token");
     await shown.getByRole("button", { name: "Copy token" }).click();

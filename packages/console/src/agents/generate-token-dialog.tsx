@@ -1,4 +1,8 @@
-/** Generate Token: a name, Generate, then the secret shown once; Copy token copies it and closes. */
+/**
+ * Generate Token: a name, Generate, then the secret shown once with the one line that joins a
+ * host (the install script this server serves, the token in the environment); Copy token copies
+ * the token and closes.
+ */
 import { useState, type FormEvent } from "react";
 import { useSession } from "../auth/session";
 import { errorText } from "../api/client";
@@ -6,6 +10,11 @@ import type { CreatedToken } from "../api/types";
 import { Dialog, DialogFormActions } from "../components/dialog";
 import { copyText } from "../components/copy-button";
 import { useToast } from "../components/toast";
+
+/** The README's one line, for this server and this token. */
+export function installLine(token: string): string {
+  return `curl -fsSL ${window.location.origin}/install/agent.sh | sudo OUTPOST_TOKEN=${token} sh`;
+}
 
 export function GenerateTokenDialog({ onClose }: { onClose: () => void }) {
   const { api } = useSession();
@@ -59,6 +68,8 @@ export function GenerateTokenDialog({ onClose }: { onClose: () => void }) {
         </p>
         <label htmlFor="new-token-value">Token “{created.name}”</label>
         <input id="new-token-value" className="mono" readOnly value={created.token} onFocus={(e) => e.target.select()} />
+        <label htmlFor="install-line">Install an agent on a Linux host with Docker (as root)</label>
+        <input id="install-line" className="mono" readOnly value={installLine(created.token)} onFocus={(e) => e.target.select()} />
         {error && (
           <p className="form-error" role="alert">
             {error}

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { ApiError } from "../../errors.js";
 import type { Deps } from "../../deps.js";
-import { agentInstallScript } from "./install-script.js";
+import { agentInstallScript, SAFE_URL } from "./install-script.js";
 
 export const AGENT_DOWNLOAD = "/downloads/outpost-agent-linux-x64";
 export const INSTALL_SCRIPT = "/install/agent.sh";
@@ -38,5 +38,10 @@ export async function downloadRoutes(app: FastifyInstance, { deps }: { deps: Dep
     if (!releaseDir || !existsSync(file)) throw missing();
     return reply.type("text/plain; charset=utf-8").send(readFileSync(file, "utf8"));
   });
-  app.get(INSTALL_SCRIPT, hidden, async (req, reply) => reply.type("text/x-shellscript; charset=utf-8").send(agentInstallScript(baseUrl(req))));
+  app.get(INSTALL_SCRIPT, hidden, async (req, reply) => {
+    const url = baseUrl(req);
+    // The URL goes into a script run as root: a Host header that is not a plain host[:port] is refused.
+    if (!SAFE_URL.test(url)) throw new ApiError("bad_request", `The Host header must be a plain host name or address with an optional port; got ${JSON.stringify(req.host)}.`);
+    return reply.type("text/x-shellscript; charset=utf-8").send(agentInstallScript(url));
+  });
 }

@@ -5,9 +5,11 @@
  * (which reads the token from OUTPOST_TOKEN: it never appears in argv) and says how to see the
  * agent's status.
  */
-const shQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+/** What a URL in the script may hold: scheme, host, port; nothing a shell would expand. */
+export const SAFE_URL = /^https?:\/\/[A-Za-z0-9.\-:[\]]+$/;
 
 export function agentInstallScript(url: string): string {
+  if (!SAFE_URL.test(url)) throw new Error(`not a plain http(s)://host[:port] URL: ${url}`);
   return `#!/bin/sh
 # Joins this host to Outpost at ${url}: installs outpost-agent as a systemd service.
 #   curl -fsSL ${url}/install/agent.sh | sudo OUTPOST_TOKEN=opat_... sh
@@ -16,7 +18,7 @@ export function agentInstallScript(url: string): string {
 #      OUTPOST_ARGS    more install flags, e.g. "--name build-01 --slots 4 --module hello@1.0.0"
 #      OUTPOST_ROOT    install under this directory and start nothing (packaging, tests)
 set -eu
-url="\${OUTPOST_URL:-${shQuote(url)}}"
+url="\${OUTPOST_URL:-${url}}"
 root="\${OUTPOST_ROOT:-}"
 say() { printf 'outpost: %s\\n' "$*" >&2; }
 fail() { say "$*"; exit 1; }
