@@ -132,6 +132,36 @@ describeDocker("the install script served by outpost-server", () => {
     expect(JSON.stringify(logs.body)).toContain("hello from the release");
   });
 
+  it("outpost-agent upgrade replaces the installed binary with the served one (checksum-verified) and reports the version; --if-requested only acts on the agent's request", () => {
+    const root = join(dir, "up-root");
+    const target = join(root, "usr/local/bin/outpost-agent");
+    mkdirSync(join(root, "usr/local/bin"), { recursive: true });
+    writeFileSync(target, "#!/bin/sh\necho 0.0.1\n", { mode: 0o755 });
+    const exe = join(RELEASE, `outpost-agent-${VERSION}-linux-x64`);
+    const up = spawnSync(exe, ["upgrade", "--url", server.url, "--root", root], { env, cwd: dir, encoding: "utf8" });
+    expect(up.stderr).toBe("");
+    expect(up.status).toBe(0);
+    expect(up.stdout).toBe(`upgraded ${target}: 0.0.1 -> ${VERSION}\n`);
+    expect(sha256(target)).toBe(sha256(join(RELEASE, "outpost-agent-linux-x64")));
+    const again = spawnSync(exe, ["upgrade", "--url", server.url, "--root", root], { env, cwd: dir, encoding: "utf8" });
+    expect(again.stdout).toContain("is already the control plane's binary");
+
+    // The unit's ExecStartPre: nothing without a request; with one, upgrade and remove it.
+    const data = join(root, "var/lib/outpost-agent");
+    mkdirSync(join(root, "etc/outpost"), { recursive: true });
+    mkdirSync(data, { recursive: true });
+    writeFileSync(join(root, "etc/outpost/agent.json"), JSON.stringify({ url: server.url, dataDir: "/var/lib/outpost-agent" }));
+    writeFileSync(target, "#!/bin/sh\necho 0.0.1\n", { mode: 0o755 });
+    const idle = spawnSync(exe, ["upgrade", "--if-requested", "--root", root], { env, cwd: dir, encoding: "utf8" });
+    expect([idle.status, idle.stdout, idle.stderr]).toEqual([0, "", ""]);
+    expect(readFileSync(target, "utf8")).toContain("0.0.1");
+    writeFileSync(join(data, "upgrade-requested"), JSON.stringify({ version: VERSION }));
+    const asked = spawnSync(exe, ["upgrade", "--if-requested", "--root", root], { env, cwd: dir, encoding: "utf8" });
+    expect(asked.status).toBe(0);
+    expect(asked.stdout).toBe(`upgraded ${target}: 0.0.1 -> ${VERSION}\n`);
+    expect(existsSync(join(data, "upgrade-requested"))).toBe(false);
+  });
+
   it("refuses a binary whose checksum does not match, and installs nothing", async () => {
     const bad = join(dir, "bad-release");
     mkdirSync(bad);
@@ -144,6 +174,15 @@ describeDocker("the install script served by outpost-server", () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("checksum mismatch");
     expect(existsSync(root)).toBe(false);
+
+    // upgrade refuses it too, and leaves the installed binary alone.
+    const upRoot = join(dir, "bad-up-root");
+    mkdirSync(join(upRoot, "usr/local/bin"), { recursive: true });
+    writeFileSync(join(upRoot, "usr/local/bin/outpost-agent"), "old", { mode: 0o755 });
+    const up = spawnSync(join(RELEASE, `outpost-agent-${VERSION}-linux-x64`), ["upgrade", "--url", other.url, "--root", upRoot], { env, cwd: dir, encoding: "utf8" });
+    expect(up.status).toBe(1);
+    expect(up.stderr).toMatch(/^outpost-agent: upgrade failed: checksum mismatch/);
+    expect(readFileSync(join(upRoot, "usr/local/bin/outpost-agent"), "utf8")).toBe("old");
   });
 
   it("says how to get Docker when the host has none", () => {
