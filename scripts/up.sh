@@ -53,6 +53,8 @@ Admin token: $token
 Run a job and read its logs:
   curl -s -H "authorization: Bearer $token" -H 'content-type: application/json' -X POST $url/api/v1/jobs -d '{"module":"hello","function":"greet","inputs":{"who":"me"}}'
   curl -s -H "authorization: Bearer $token" $url/api/v1/jobs/JOB_ID/logs
+Join another host (after \`pnpm release\`, with the server on an address that host reaches, e.g. --host 0.0.0.0):
+  curl -fsSL $url/install/agent.sh | sudo OUTPOST_TOKEN=$token sh
 Ctrl-C stops outpost-server and the agent.
 MSG
 wait $agent_pid
