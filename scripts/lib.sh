@@ -20,8 +20,9 @@ apt_install() {
 }
 
 # Node 24 LTS: the official build, which the npm registry carries as node-linux-<arch>, linked
-# into /usr/local/bin (ahead of /usr/bin on PATH) when the node on PATH is older.
+# into NODE_LINK_DIR (/usr/local/bin: ahead of /usr/bin on PATH) when the node on PATH is older.
 NODE_MAJOR=24
+NODE_LINK_DIR="${NODE_LINK_DIR:-/usr/local/bin}"
 node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 
 ensure_node_toolchain() {
@@ -31,9 +32,10 @@ ensure_node_toolchain() {
     case "$(uname -m)" in x86_64) arch=x64 ;; aarch64) arch=arm64 ;; *) arch="$(uname -m)" ;; esac
     say "installing Node $NODE_MAJOR (node-linux-$arch from the npm registry)"
     npm i -g "node-linux-$arch@$NODE_MAJOR" >/dev/null 2>&1
-    ln -sf "$(npm root -g)/node-linux-$arch/bin/node" /usr/local/bin/node
+    mkdir -p "$NODE_LINK_DIR"
+    ln -sf "$(npm root -g)/node-linux-$arch/bin/node" "$NODE_LINK_DIR/node"
     hash -r
-    [ "$(node_major)" -ge "$NODE_MAJOR" ] || { say "node on PATH is still $(node -v): put /usr/local/bin before $(dirname "$(command -v node)")"; return 1; }
+    [ "$(node_major)" -ge "$NODE_MAJOR" ] || { say "node on PATH is still $(node -v): put $NODE_LINK_DIR before $(dirname "$(command -v node)")"; return 1; }
   fi
   # Native addons (better-sqlite3) build against this node's own headers: no header download.
   npm_config_nodedir="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")"
