@@ -19,8 +19,27 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
+# Node 24 LTS: the official build, which the npm registry carries as node-linux-<arch>, linked
+# into NODE_LINK_DIR (/usr/local/bin: ahead of /usr/bin on PATH) when the node on PATH is older.
+NODE_MAJOR=24
+NODE_LINK_DIR="${NODE_LINK_DIR:-/usr/local/bin}"
+node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+
 ensure_node_toolchain() {
-  command -v node >/dev/null || apt_install nodejs npm
+  command -v npm >/dev/null || apt_install nodejs npm
+  if [ "$(node_major)" -lt "$NODE_MAJOR" ]; then
+    local arch
+    case "$(uname -m)" in x86_64) arch=x64 ;; aarch64) arch=arm64 ;; *) arch="$(uname -m)" ;; esac
+    say "installing Node $NODE_MAJOR (node-linux-$arch from the npm registry)"
+    npm i -g "node-linux-$arch@$NODE_MAJOR" >/dev/null 2>&1
+    mkdir -p "$NODE_LINK_DIR"
+    ln -sf "$(npm root -g)/node-linux-$arch/bin/node" "$NODE_LINK_DIR/node"
+    hash -r
+    [ "$(node_major)" -ge "$NODE_MAJOR" ] || { say "node on PATH is still $(node -v): put $NODE_LINK_DIR before $(dirname "$(command -v node)")"; return 1; }
+  fi
+  # Native addons (better-sqlite3) build against this node's own headers: no header download.
+  npm_config_nodedir="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")"
+  export npm_config_nodedir
   command -v make >/dev/null && command -v g++ >/dev/null && command -v python3 >/dev/null || apt_install build-essential python3
   if ! command -v pnpm >/dev/null || [ "$(pnpm --version | cut -d. -f1)" != 10 ]; then
     say "installing pnpm 10"
@@ -28,11 +47,19 @@ ensure_node_toolchain() {
   fi
 }
 
+# better-sqlite3 built for another Node (the machine's Node changed): build it for this one.
+ensure_native_build() {
+  (cd "$ROOT/packages/control-plane" && node -e 'new (require("better-sqlite3"))(":memory:")' >/dev/null 2>&1) && return 0
+  say "building better-sqlite3 for Node $(node -v)"
+  (cd "$(readlink -f "$ROOT/packages/control-plane/node_modules/better-sqlite3")" && rm -rf build && npm run install >/dev/null)
+}
+
 ensure_workspace() {
   ensure_node_toolchain
   cd "$ROOT"
   say "installing workspace dependencies"
   pnpm install --frozen-lockfile --reporter=silent
+  ensure_native_build
   say "building"
   local log
   log="$(mktemp)"

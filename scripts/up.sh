@@ -75,6 +75,9 @@ Admin token file: $TOKEN_FILE (mode 0600; read it with: cat $TOKEN_FILE)
 Run a job and read its logs ($HEADER_FILE holds the authorization header, so the token stays off command lines):
   curl -s -H @$HEADER_FILE -H 'content-type: application/json' -X POST $url/api/v1/jobs -d '{"module":"hello","function":"greet","inputs":{"who":"me"}}'
   curl -s -H @$HEADER_FILE $url/api/v1/jobs/JOB_ID/logs
+Join another host (after \`pnpm release\`, with the server on an address that host reaches, e.g. --host 0.0.0.0),
+with a registration token from the console (Agents > Generate Token):
+  curl -fsSL $url/install/agent.sh | sudo OUTPOST_TOKEN=<registration token> sh
 Ctrl-C stops outpost-server and the agent.
 MSG
 wait $agent_pid

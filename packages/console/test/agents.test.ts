@@ -273,6 +273,8 @@ describe("All Agents", () => {
     await shown.getByText("This token is shown only once.").waitFor();
     const token = await shown.getByLabel("Token “berlin edge agents”").inputValue();
     expect(token).toMatch(/^opat_/);
+    const line = await shown.getByLabel("Install an agent on a Linux host with Docker (as root)").inputValue();
+    expect(line).toBe(`curl -fsSL ${suite.server.baseUrl}/install/agent.sh | sudo OUTPOST_TOKEN=${token} sh`);
     expect(await unlabelledControls(page)).toEqual([]);
     await screenshot(page, "generate-token");
     await shown.getByRole("button", { name: "Copy token" }).click();
@@ -329,5 +331,18 @@ describe("All Agents", () => {
     await page.reload();
     await page.getByRole("button", { name: "New Pool" }).waitFor();
     expect(await page.getByRole("tab", { name: "Agent Pools" }).getAttribute("aria-selected")).toBe("true");
+  });
+
+  it("marks the agents that run an older version than the server", async () => {
+    const me = await suite.server.call<{ server_version: string }>("GET", "/me");
+    const tok = (await suite.server.call<{ token: string }>("POST", "/tokens", { name: "old agents", scopes: ["agents:register"] })).token;
+    await registerAgent(suite.server, tok, { name: "old-timer", version: "0.0.9" });
+    await open();
+    await page.getByLabel("Search", { exact: true }).fill("old-timer");
+    const older = row("old-timer").locator(".badge", { hasText: "Older" });
+    await older.waitFor();
+    await expect(older.getAttribute("title")).resolves.toBe(`This agent runs 0.0.9, older than the server's ${me.server_version}. Upgrade: outpost-agent upgrade on the host, or POST /api/v1/pools/:id/upgrade.`);
+    await page.getByLabel("Search", { exact: true }).fill("");
+    for (const current of ["build-box-01", "gpu-runner"]) await expect(row(current).locator(".badge", { hasText: "Older" }).count()).resolves.toBe(0);
   });
 });

@@ -1,16 +1,15 @@
-/** `outpost-server serve | token create`: flags parsed with node:util, one clear line per error. */
+/**
+ * `outpost-server serve | token create`: flags parsed with node:util, one clear line per error;
+ * `--help`/`-h` on each command prints its usage and exit codes to stdout.
+ */
 import { parseArgs } from "node:util";
 import { bootstrapTokenPath, ConfigError, loadConfig } from "./config.js";
 import { openDb } from "./db/client.js";
 import { mintToken, writeBootstrapToken } from "./bootstrap.js";
 import { startServer } from "./server.js";
+import { SERVER_VERSION } from "./version.js";
+import { HELP, OVERVIEW } from "./help.js";
 import type { TokenScope } from "@outpost/shared";
-
-const USAGE = `usage:
-  outpost-server serve [--host 127.0.0.1] [--port 7070] [--db ./data/outpost.db] [--lease-ttl SECONDS] [--lease-grace SECONDS] [--heartbeat SECONDS] [--default-job-timeout SECONDS] [--console-dir DIR] [--bootstrap-token-file PATH]
-                       [--auth-fail-max N] [--auth-fail-window SECONDS] [--rate-limit-max N] [--rate-limit-window SECONDS]
-  outpost-server token create --admin --name NAME [--db PATH]
-  outpost-server token create --user NAME [--org SLUG] [--scopes a,b] --name NAME [--db PATH]`;
 
 class UsageError extends Error {}
 
@@ -31,6 +30,7 @@ async function serve(args: string[]): Promise<void> {
       "heartbeat": { type: "string" },
       "default-job-timeout": { type: "string" },
       "console-dir": { type: "string" },
+      "release-dir": { type: "string" },
       "log-level": { type: "string" },
       "bootstrap-token-file": { type: "string" },
       "auth-fail-max": { type: "string" },
@@ -49,6 +49,7 @@ async function serve(args: string[]): Promise<void> {
     heartbeatS: values.heartbeat,
     defaultJobTimeoutS: values["default-job-timeout"],
     consoleDir: values["console-dir"],
+    releaseDir: values["release-dir"],
     logLevel: values["log-level"],
     authFailMax: values["auth-fail-max"],
     authFailWindowS: values["auth-fail-window"],
@@ -122,14 +123,32 @@ function tokenCreate(args: string[]): void {
   }
 }
 
+const isHelp = (a: string | undefined) => a === "--help" || a === "-h";
+
 export async function main(argv: string[]): Promise<void> {
   const [command, sub, ...rest] = argv;
+  let topic: keyof typeof HELP | undefined;
   try {
-    if (command === "serve") return await serve([sub, ...rest].filter((x): x is string => x !== undefined));
-    if (command === "token" && sub === "create") return tokenCreate(rest);
-    if (command === "--help" || command === "-h" || command === "help") {
-      process.stdout.write(`${USAGE}\n`);
+    if (command === "--version" || command === "-v" || command === "version") {
+      process.stdout.write(`${SERVER_VERSION}\n`);
       return;
+    }
+    if (command === undefined || isHelp(command) || command === "help") {
+      process.stdout.write(`${OVERVIEW}\n`);
+      if (command === undefined) process.exit(1);
+      return;
+    }
+    if (command === "serve") {
+      topic = "serve";
+      const args = [sub, ...rest].filter((x): x is string => x !== undefined);
+      if (args.some(isHelp)) return void process.stdout.write(`${HELP.serve}\n`);
+      return await serve(args);
+    }
+    if (command === "token" && (isHelp(sub) || sub === undefined)) return void process.stdout.write(`${HELP["token create"]}\n`);
+    if (command === "token" && sub === "create") {
+      topic = "token create";
+      if (rest.some(isHelp)) return void process.stdout.write(`${HELP["token create"]}\n`);
+      return tokenCreate(rest);
     }
     fail(`unknown command "${[command, sub].filter(Boolean).join(" ")}"`);
   } catch (err) {
@@ -138,11 +157,11 @@ export async function main(argv: string[]): Promise<void> {
     if (err instanceof UsageError || err instanceof ConfigError) line = err.message;
     else if (e.code === "EADDRINUSE") line = `port is already in use (${e.message})`;
     else if (e.code === "EACCES") line = `permission denied: ${e.message}`;
-    else if (e.code?.startsWith("ERR_PARSE_ARGS")) line = e.message;
+    else if (e.code?.startsWith("ERR_PARSE_ARGS")) line = e.message.split(". ")[0]!;
     else if (e.code?.startsWith("SQLITE")) line = `cannot use the database: ${e.message}`;
     else line = e.message;
     // One line, always (issue 2): usage mistakes point at --help rather than print the whole usage.
-    const hint = err instanceof UsageError || e.code?.startsWith("ERR_PARSE_ARGS") ? " (see outpost-server --help)" : "";
+    const hint = err instanceof UsageError || e.code?.startsWith("ERR_PARSE_ARGS") ? ` (see outpost-server ${topic ? `${topic} ` : ""}--help)` : "";
     process.stderr.write(`outpost-server: ${line.split("\n")[0]}${hint}\n`);
     process.exit(1);
   }

@@ -26,6 +26,8 @@ export const ServerConfig = z.object({
   defaultJobTimeoutS: z.coerce.number().int().min(0).max(7 * 24 * 3600).default(3600),
   /** OUTPOST_BOOTSTRAP_TOKEN_FILE: where the first start writes the bootstrap admin token (mode 0600); default bootstrap-token beside the database. */
   bootstrapTokenFile: z.string().min(1).optional(),
+  /** OUTPOST_RELEASE_DIR: the release (`pnpm release`) whose agent binary /downloads serves; default dist/release. */
+  releaseDir: z.string().optional(),
   /** OUTPOST_BODY_LIMIT: largest request body in bytes. */
   bodyLimit: z.coerce.number().int().min(1024).default(1024 * 1024),
   /** OUTPOST_STREAM_KEEPALIVE_S: every open SSE stream sends a keepalive this often, and at each one re-checks its token (expiry, revocation) and drops a consumer that took nothing since the last. */
@@ -54,6 +56,7 @@ const ENV_KEYS: Record<keyof ServerConfig, string> = {
   heartbeatS: "OUTPOST_HEARTBEAT_S",
   logLevel: "OUTPOST_LOG_LEVEL",
   consoleDir: "OUTPOST_CONSOLE_DIR",
+  releaseDir: "OUTPOST_RELEASE_DIR",
   bodyLimit: "OUTPOST_BODY_LIMIT",
   defaultJobTimeoutS: "OUTPOST_DEFAULT_JOB_TIMEOUT_S",
   bootstrapTokenFile: "OUTPOST_BOOTSTRAP_TOKEN_FILE",

@@ -3,6 +3,8 @@
  * else lives in app.ts and the feature modules.
  */
 import { fileURLToPath } from "node:url";
+import { DEFAULT_CONSOLE_DIR, DEFAULT_RELEASE_DIR } from "./paths.js";
+import pino from "pino";
 import type { FastifyInstance } from "fastify";
 import type { ServerConfig } from "./config.js";
 import { openDb, type Db } from "./db/client.js";
@@ -13,7 +15,6 @@ import { buildApp } from "./app.js";
 import { bootstrapIfEmpty } from "./bootstrap.js";
 import type { Deps } from "./deps.js";
 
-export const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL("../../console/dist", import.meta.url));
 
 export type RunningServer = { app: FastifyInstance; url: string; db: Db; deps: Deps; bootstrapToken: string | null; close: () => Promise<void> };
 
@@ -23,7 +24,7 @@ export function makeDeps(config: ServerConfig, db: Db, log = createLogger(config
 
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const db = openDb(config.db);
-  const deps = makeDeps({ ...config, consoleDir: config.consoleDir ?? DEFAULT_CONSOLE_DIR }, db);
+  const deps = makeDeps({ ...config, consoleDir: config.consoleDir ?? DEFAULT_CONSOLE_DIR, releaseDir: config.releaseDir ?? DEFAULT_RELEASE_DIR }, db);
   const app = await buildApp(deps);
   let address: string;
   try {

@@ -17,7 +17,9 @@ import { ModuleManager } from "./modules.js";
 import { AgentSession } from "./session.js";
 import { StateFile } from "./state-file.js";
 import { DAEMON_VERSION } from "./version.js";
+import { UPGRADE_REQUESTED, writeUpgradeRequest } from "./upgrade-request.js";
 
+/** done: null when stopped, else why it stopped: a refusal, or UPGRADE_REQUESTED (the server asked it to upgrade). */
 export type RunningAgent = { agentId: string; stop: () => Promise<void>; done: Promise<string | null> };
 
 /** opts.configFile: the --config file run read, from which the token is removed once registered. */
@@ -81,7 +83,7 @@ export async function startAgent(config: AgentConfig, opts: { log?: Logger; runt
     {
       hello: () => ({ version: DAEMON_VERSION, slots: config.slots, modules: modules.list(), os: facts.os, running: runner.runningKeys() }),
       welcome: (w) => (runner.resync(w.lease_ttl_s, w.resume), modules.resend()),
-      frame: (f) => (f.type === "module" ? modules.handle(f) : runner.handle(f)),
+      frame: (f) => (f.type === "module" ? modules.handle(f) : f.type === "upgrade" ? onUpgrade(f.version) : runner.handle(f)),
       fatal: (message) => void stop(message),
       onState: (connected) => state.update({ connected }),
     },
@@ -104,6 +106,14 @@ export async function startAgent(config: AgentConfig, opts: { log?: Logger; runt
     state.update({ running: runner.runningDetails() });
   }, 1000);
   session.start();
+
+  // The server asks for its version: leave the request for the service's ExecStartPre, drain, exit 75.
+  const onUpgrade = (version: string) => {
+    if (version === DAEMON_VERSION) return log.info({ version }, "asked to upgrade to the version already running; nothing to do");
+    log.info({ from: DAEMON_VERSION, to: version }, "upgrade requested by the server: draining, then exiting for the service to upgrade and restart");
+    writeUpgradeRequest(config.dataDir, version);
+    void stop(UPGRADE_REQUESTED);
+  };
 
   let stopping: Promise<void> | null = null;
   const stop = (reason: string | null = null) =>

@@ -1,81 +1,51 @@
 /**
- * outpost-agent command line: `run` starts the daemon. Bad settings print one line each and exit
- * 1; a refusal the operator must fix (revoked credential, unknown module) prints what to do and
- * exits 2. SIGTERM and SIGINT drain: no new jobs, running ones may finish until the drain
- * deadline, then they are stopped and reported; exit 0.
- * `install`/`uninstall` (service.ts) set it up as a systemd service; `status` (status.ts) reads
- * what the running daemon last wrote to its data dir.
+ * outpost-agent command line: one entry per command in COMMANDS, each with its own --help (stdout,
+ * exit 0) that lists its exit codes. `run` starts the daemon; `install`/`uninstall` (service.ts)
+ * set it up as a systemd service; `upgrade` (upgrade.ts) replaces the installed binary; `status`
+ * (status.ts) reads what the running daemon last wrote to its data dir. An unknown command or flag
+ * is named on stderr with a pointer to --help, exit 1.
  */
-import { ConfigError, configFileOf, loadAgentConfig, TOKEN_ON_ARGV_WARNING, tokenOnArgv } from "./config.js";
-import { FatalError } from "./identity.js";
-import { startAgent } from "./agent.js";
+import { TOKEN_ON_ARGV_WARNING, tokenOnArgv } from "./config.js";
 import { DAEMON_VERSION } from "./version.js";
-import { CONFIG_PATH, install, SERVICE_DATA_DIR, uninstall, UNIT_PATH } from "./service.js";
-import { DEFAULT_BACKOFF } from "./session.js";
+import { install, uninstall } from "./service.js";
 import { status } from "./status.js";
+import { upgrade } from "./upgrade.js";
+import { run } from "./run.js";
+import { HELP, OVERVIEW } from "./help.js";
 
-const USAGE = `usage: outpost-agent run --url URL [--token-file PATH|-] [--name NAME] [--data-dir DIR] [--slots N]
-                         [--module NAME@VERSION ...] [--profile FILE.json] [--config FILE] [--log-level LEVEL] [--cancel-grace S] [--drain-deadline S]
-                         the registration token: OUTPOST_TOKEN, --token-file PATH, or --token-file - (stdin);
-                         --token PAT works but shows it to every local user (ps); once registered, it is not needed
-                         and is removed from the --config file
-                         [--container-label KEY=VALUE ...]
-       outpost-agent install --url URL --token-file PATH|- [run flags but --config] [--root DIR] [--no-start]
-                         writes ${CONFIG_PATH} (mode 0600, folder 0700) and ${UNIT_PATH}, enables and starts it;
-                         the service's first start registers and removes the token from ${CONFIG_PATH};
-                         --data-dir defaults to ${SERVICE_DATA_DIR}; --root DIR writes under DIR and starts nothing
-       outpost-agent uninstall [--root DIR] [--no-start] [--purge]   (keeps the data dir unless --purge)
-       outpost-agent status [--config FILE | --data-dir DIR]   exit 0 running and connected, 2 not connected, 3 not running
-env: OUTPOST_URL OUTPOST_TOKEN OUTPOST_TOKEN_FILE OUTPOST_NAME OUTPOST_DATA_DIR OUTPOST_SLOTS OUTPOST_MODULES (a,b) OUTPOST_CONFIG
-     OUTPOST_LOG_LEVEL OUTPOST_CANCEL_GRACE_S OUTPOST_DRAIN_DEADLINE_S OUTPOST_PROFILE
-     OUTPOST_CONTAINER_LABELS (k=v,k=v); flags override env, env overrides the --config JSON file.`;
+export type Out = { out: (line: string) => void; err: (line: string) => void };
+type Command = (argv: string[], io: Out) => number | Promise<number>;
 
-export async function main(argv: string[]): Promise<number> {
+/** Every command the program takes; `--help` and the tests enumerate this table. */
+export const COMMANDS: Record<keyof typeof HELP, Command> = { run, install, uninstall, upgrade, status };
+
+const isHelp = (a: string) => a === "--help" || a === "-h";
+
+export async function main(argv: string[], io: Out = defaultIo()): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === "--version" || command === "version") {
-    process.stdout.write(`${DAEMON_VERSION}\n`);
+  if (command === "--version" || command === "-v" || command === "version") {
+    io.out(DAEMON_VERSION);
     return 0;
   }
-  const io = { out: (l: string) => void process.stdout.write(`${l}\n`), err: (l: string) => void process.stderr.write(`${l}\n`) };
-  if ((command === "install" || command === "run") && tokenOnArgv(rest)) io.err(`outpost-agent: ${TOKEN_ON_ARGV_WARNING}`);
-  if (command === "install") return install(rest, io);
-  if (command === "uninstall") return uninstall(rest, io);
-  if (command === "status") return status(rest, io);
-  if (command !== "run") {
-    process.stderr.write(command && command !== "--help" && command !== "help" ? `outpost-agent: unknown command "${command}"\n${USAGE}\n` : `${USAGE}\n`);
-    return command === "--help" || command === "help" ? 0 : 1;
+  if (command === undefined || isHelp(command) || command === "help") {
+    const topic = command === "help" ? rest[0] : undefined;
+    if (topic && topic in HELP) io.out(HELP[topic as keyof typeof HELP]);
+    else io.out(OVERVIEW);
+    return command === undefined ? 1 : 0;
   }
-  let config;
-  try {
-    config = loadAgentConfig(rest);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    for (const p of err.problems) process.stderr.write(`outpost-agent: ${p}\n`);
+  if (!(command in COMMANDS)) {
+    io.err(`outpost-agent: unknown command "${command}" (see outpost-agent --help)`);
     return 1;
   }
-  let agent;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      agent = await startAgent(config, { configFile: configFileOf(rest) });
-      break;
-    } catch (err) {
-      if (err instanceof FatalError) {
-        process.stderr.write(`outpost-agent: ${err.message}\n`);
-        return 2;
-      }
-      // The server may not be up yet: retry the start, as the session would.
-      const delay = Math.min(DEFAULT_BACKOFF.capMs, DEFAULT_BACKOFF.baseMs * 2 ** Math.min(attempt, 6));
-      process.stderr.write(`outpost-agent: ${(err as Error).message}; retrying in ${Math.round(delay / 1000)} s\n`);
-      await new Promise((r) => setTimeout(r, delay));
-    }
+  const name = command as keyof typeof COMMANDS;
+  if (rest.some(isHelp)) {
+    io.out(HELP[name]);
+    return 0;
   }
-  const onSignal = () => void agent.stop();
-  process.once("SIGTERM", onSignal);
-  process.once("SIGINT", onSignal);
-  const reason = await agent.done;
-  if (reason) {
-    process.stderr.write(`outpost-agent: ${reason}\n`);
-    return 2;
-  }
-  return 0;
+  if ((name === "install" || name === "run") && tokenOnArgv(rest)) io.err(`outpost-agent: ${TOKEN_ON_ARGV_WARNING}`);
+  return COMMANDS[name](rest, io);
+}
+
+function defaultIo(): Out {
+  return { out: (l) => void process.stdout.write(`${l}\n`), err: (l) => void process.stderr.write(`${l}\n`) };
 }

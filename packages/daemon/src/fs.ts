@@ -15,7 +15,7 @@ export type WriteFileAtomicOptions = {
  * Writes text to a temporary file next to path, then renames it over path: a reader never sees
  * half a file, and a crash never leaves one.
  */
-export function writeFileAtomic(path: string, text: string, opts: WriteFileAtomicOptions): void {
+export function writeFileAtomic(path: string, text: string | Uint8Array, opts: WriteFileAtomicOptions): void {
   if (opts.dirMode !== undefined) mkdirSync(dirname(path), { recursive: true, mode: opts.dirMode });
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, text, { mode: opts.mode });

@@ -13,21 +13,19 @@
  * systemctl calls go through systemctl() below; nothing else here talks to the running system.
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, rmdirSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, rmdirSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { isSea } from "node:sea";
 import { ConfigError, loadAgentConfig, type AgentConfig } from "./config.js";
 import { writeFileAtomic } from "./fs.js";
 import { CREDENTIAL_FILE } from "./identity.js";
 
-export const UNIT_NAME = "outpost-agent.service";
-export const CONFIG_PATH = "/etc/outpost/agent.json";
-export const UNIT_PATH = `/etc/systemd/system/${UNIT_NAME}`;
-export const SERVICE_DATA_DIR = "/var/lib/outpost-agent";
+import { BIN_PATH, CONFIG_PATH, SERVICE_DATA_DIR, SERVICE_USER, UNIT_NAME, UNIT_PATH } from "./service-paths.js";
+import { ensureServiceUser, giveToServiceUser } from "./service-user.js";
+export { CONFIG_PATH, SERVICE_DATA_DIR, UNIT_NAME, UNIT_PATH };
 /** Seconds systemd waits after SIGTERM beyond the drain and cancel grace before it kills. */
 const STOP_MARGIN_S = 30;
 
-export const AGENT_BIN = fileURLToPath(new URL("../bin/outpost-agent.js", import.meta.url));
 
 type Out = { out: (line: string) => void; err: (line: string) => void };
 
@@ -46,19 +44,21 @@ function systemctl(args: string[]): { ok: boolean; output: string } {
   return { ok: r.status === 0, output: `${r.stdout ?? ""}${r.stderr ?? ""}${r.error ? r.error.message : ""}`.trim() };
 }
 
-type ServiceFlags = { root: string; start: boolean; purge: boolean; rest: string[]; problems: string[] };
+type ServiceFlags = { root: string; start: boolean; purge: boolean; binary?: string; rest: string[]; problems: string[] };
 
-/** Takes --root DIR, --no-start and (when allowed) --purge out of argv; the rest are run flags. */
+/** Takes --root DIR, --binary FILE, --no-start and (when allowed) --purge out of argv; the rest are run flags. */
 function serviceFlags(argv: string[], allowPurge: boolean): ServiceFlags {
   const f: ServiceFlags = { root: "/", start: true, purge: false, rest: [], problems: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--no-start") f.start = false;
     else if (arg === "--purge" && allowPurge) f.purge = true;
-    else if (arg === "--root" || arg.startsWith("--root=")) {
-      const value = arg === "--root" ? argv[++i] : arg.slice("--root=".length);
-      if (!value || value.startsWith("--")) f.problems.push("--root: needs a value");
-      else f.root = resolve(value);
+    else if (["--root", "--binary"].some((n) => arg === n || arg.startsWith(`${n}=`))) {
+      const name = arg.split("=")[0]!;
+      const value = arg === name ? argv[++i] : arg.slice(name.length + 1);
+      if (!value || value.startsWith("--")) f.problems.push(`${name}: needs a value`);
+      else if (name === "--root") f.root = resolve(value);
+      else f.binary = resolve(value);
     } else f.rest.push(arg);
   }
   return f;
@@ -77,8 +77,9 @@ function configJson(config: AgentConfig): string {
 /** systemd splits ExecStart on spaces; quote what needs it. */
 const quoteArg = (s: string) => (/[\s"'\\]/.test(s) ? `"${s.replace(/(["\\])/g, "\\$1")}"` : s);
 
-export function unitFile(config: AgentConfig, paths: { node: string; bin: string; config: string }): string {
+export function unitFile(config: AgentConfig, paths: { bin: string; config: string; user: string }): string {
   const stopS = config.drainDeadlineS + config.cancelGraceS + STOP_MARGIN_S;
+  const cmd = (...args: string[]) => [paths.bin, ...args].map(quoteArg).join(" ");
   return `# Written by \`outpost-agent install\`; \`outpost-agent uninstall\` removes it.
 [Unit]
 Description=Outpost agent (runs Outpost jobs in Docker containers)
@@ -87,7 +88,12 @@ Wants=network-online.target docker.service
 
 [Service]
 Type=simple
-ExecStart=${[paths.node, paths.bin, "run", "--config", paths.config].map(quoteArg).join(" ")}
+User=${paths.user}
+Group=${paths.user}
+SupplementaryGroups=docker
+# "+": as root, outside the sandbox: applies an upgrade the control plane asked for (exit 75 below).
+ExecStartPre=+${cmd("upgrade", "--if-requested", "--config", paths.config)}
+ExecStart=${cmd("run", "--config", paths.config)}
 Restart=on-failure
 RestartSec=5
 # 1: bad settings, 2: refused by the server (revoked credential, unknown module); a restart cannot fix either.
@@ -96,6 +102,12 @@ RestartPreventExitStatus=1 2
 KillSignal=SIGTERM
 KillMode=mixed
 TimeoutStopSec=${stopS}
+NoNewPrivileges=yes
+ProtectSystem=strict
+# The data dir, and the config's folder: the first start removes the registration token from the config.
+ReadWritePaths=${quoteArg(config.dataDir)} ${quoteArg(dirname(paths.config))}
+ProtectHome=yes
+PrivateTmp=yes
 
 [Install]
 WantedBy=multi-user.target
@@ -131,7 +143,11 @@ export function install(argv: string[], io: Out): number {
   if (config && !config.token && !existsSync(join(under(f.root, config.dataDir), CREDENTIAL_FILE))) {
     problems.push(`--token-file: a token is required (OUTPOST_TOKEN or --token-file PATH|-: a registration token with the agents:register scope) until ${join(config.dataDir, CREDENTIAL_FILE)} exists`);
   }
-  if (problems.length || !config) {
+  // The release binary installs itself; from a source checkout, --binary names a release binary.
+  const source = f.binary ?? (isSea() ? process.execPath : undefined);
+  if (!source) problems.push("--binary: is required when not running the release binary (build it with pnpm release)");
+  else if (!existsSync(source)) problems.push(`--binary=${JSON.stringify(source)}: no such file`);
+  if (problems.length || !config || !source) {
     for (const p of problems) io.err(`outpost-agent: ${p}`);
     return 1;
   }
@@ -139,19 +155,31 @@ export function install(argv: string[], io: Out): number {
   const configFile = under(f.root, CONFIG_PATH);
   const unitPath = under(f.root, UNIT_PATH);
   const dataDir = under(f.root, config.dataDir);
-  const bin = realpathSync(AGENT_BIN);
+  const binPath = under(f.root, BIN_PATH);
   try {
+    if (realpathSync(source) !== (existsSync(binPath) ? realpathSync(binPath) : "")) {
+      mkdirSync(dirname(binPath), { recursive: true, mode: 0o755 });
+      copyFileSync(source, `${binPath}.new`);
+      writeFileAtomic(binPath, readFileSync(`${binPath}.new`), { mode: 0o755, exactMode: true });
+      rmSync(`${binPath}.new`, { force: true });
+    }
     // /etc/outpost is ours alone: 0700 even when an earlier version made it 0755.
     writeFile(configFile, configJson(config), 0o600, 0o700);
     chmodSync(dirname(configFile), 0o700);
-    writeFile(unitPath, unitFile(config, { node: process.execPath, bin, config: CONFIG_PATH }), 0o644);
+    writeFile(unitPath, unitFile(config, { bin: BIN_PATH, config: CONFIG_PATH, user: SERVICE_USER }), 0o644);
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     chmodSync(dataDir, 0o700);
+    if (f.root === "/") {
+      ensureServiceUser(io);
+      // The agent removes the token from its config after registering: the folder is its own too.
+      giveToServiceUser([dirname(configFile), configFile, dataDir]);
+    } else io.out(`not creating the system user ${SERVICE_USER} (--root): the files are not on this system`);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     io.err(`outpost-agent: ${e.message}${e.code === "EACCES" || e.code === "EPERM" ? " (run install as root, or use --root DIR)" : ""}`);
     return 1;
   }
+  io.out(`installed ${binPath}`);
   io.out(
     config.token
       ? `wrote ${configFile} (mode 0600: it holds the token until the agent's first start registers and removes it)`
@@ -159,7 +187,7 @@ export function install(argv: string[], io: Out): number {
   );
   io.out(`wrote ${unitPath}`);
   io.out(`data dir ${dataDir} (the agent's credential and job scratch space)`);
-  const byHand = `${quoteArg(process.execPath)} ${quoteArg(bin)} run --config ${configFile}`;
+  const byHand = `${quoteArg(binPath)} run --config ${configFile}`;
   return startService(f, io, byHand);
 }
 
@@ -177,22 +205,29 @@ function startService(f: ServiceFlags, io: Out, byHand: string): number {
     io.out(`start the agent by hand: ${byHand}`);
     return 0;
   }
-  for (const args of [["daemon-reload"], ["enable", UNIT_NAME], ["restart", UNIT_NAME]]) {
+  const r = restartService(io, true);
+  if (r !== 0) return r;
+  io.out(`enabled and started ${UNIT_NAME}`);
+  io.out(`logs: journalctl -u outpost-agent -f    state: outpost-agent status --config ${CONFIG_PATH}`);
+  return 0;
+}
+
+/** daemon-reload, (enable,) restart the unit: 0 done, 2 systemctl refused (said on stderr). */
+export function restartService(io: Out, enable = false): number {
+  for (const args of [["daemon-reload"], ...(enable ? [["enable", UNIT_NAME]] : []), ["restart", UNIT_NAME]]) {
     const r = systemctl(args);
     if (!r.ok) {
       io.err(`outpost-agent: systemctl ${args.join(" ")} failed${r.output ? `: ${r.output}` : ""}`);
       return 2;
     }
   }
-  io.out(`enabled and started ${UNIT_NAME}`);
-  io.out(`logs: journalctl -u outpost-agent -f    state: outpost-agent status --config ${CONFIG_PATH}`);
   return 0;
 }
 
 /** `outpost-agent uninstall`: 0 done (also when nothing was installed), 1 bad flags or a file that cannot be removed, 2 systemd refused. */
 export function uninstall(argv: string[], io: Out): number {
   const f = serviceFlags(argv, true);
-  const problems = [...f.problems, ...f.rest.map((a) => `${a}: unknown option (uninstall takes --root DIR, --no-start, --purge)`)];
+  const problems = [...f.problems, ...f.rest.map((a) => `${a}: unknown option (see outpost-agent uninstall --help)`)];
   if (problems.length) {
     for (const p of problems) io.err(`outpost-agent: ${p}`);
     return 1;
@@ -217,7 +252,7 @@ export function uninstall(argv: string[], io: Out): number {
   }
   let removed = 0;
   try {
-    for (const path of [unitPath, configFile]) {
+    for (const path of [unitPath, configFile, under(f.root, BIN_PATH)]) {
       if (!existsSync(path)) continue;
       rmSync(path);
       removed++;

@@ -39,7 +39,7 @@ function ago(iso: string, now: number): string {
 function dataDirOf(argv: string[], env: NodeJS.ProcessEnv): { dataDir?: string; problems: string[] } {
   let dataDir: string | undefined;
   let config: string | undefined;
-  const { values, problems } = splitFlags(argv, ["--data-dir", "--config"], "status takes --config FILE or --data-dir DIR", { emptyIsMissing: true });
+  const { values, problems } = splitFlags(argv, ["--data-dir", "--config"], "see outpost-agent status --help", { emptyIsMissing: true });
   for (const { name, value } of values) {
     if (name === "--data-dir") dataDir = value;
     else config = value;

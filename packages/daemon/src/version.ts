@@ -1,4 +1,9 @@
-/** The daemon's version, from its package.json. */
+/** The daemon's version: set by the release bundle (esbuild define), else read from package.json. */
 import { readFileSync } from "node:fs";
 
-export const DAEMON_VERSION: string = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+declare const __OUTPOST_VERSION__: string | undefined;
+
+export const DAEMON_VERSION: string =
+  typeof __OUTPOST_VERSION__ === "string"
+    ? __OUTPOST_VERSION__
+    : (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;

@@ -32,16 +32,23 @@ function agent(args: string[]): { code: number | null; stdout: string; stderr: s
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** Stands in for the release binary install copies (the real one is tested in release.test.ts). */
+function fakeBinary(): string {
+  const file = join(tempDir(), "outpost-agent-test");
+  writeFileSync(file, "#!/bin/sh\necho 0.0.0-test\n", { mode: 0o755 });
+  return file;
+}
+const FAKE_BIN = fakeBinary();
 /** A token in a file of its own, as an operator hands it to install (never on the command line). */
 function tokenFile(token: string): string {
   const file = join(tempDir(), "token");
   writeFileSync(file, `${token}\n`, { mode: 0o600 });
   return file;
 }
-const INSTALL = ["--no-start", "--url", "http://127.0.0.1:1", "--token-file", tokenFile(TOKEN), "--name", "n", "--slots", "2", "--module", "a@1.0.0"];
+const INSTALL = ["--no-start", "--binary", FAKE_BIN, "--url", "http://127.0.0.1:1", "--token-file", tokenFile(TOKEN), "--name", "n", "--slots", "2", "--module", "a@1.0.0"];
 
 describe("outpost-agent install", () => {
-  it("writes a mode 0600 config that run --config reads, and a unit that runs it after docker", () => {
+  it("copies the binary to /usr/local/bin, writes a mode 0600 config that run --config reads, and a hardened unit that runs it as outpost-agent after docker", () => {
     const root = tempDir();
     const r = agent(["install", "--root", root, ...INSTALL]);
     expect(r.stderr).toBe("");
@@ -71,7 +78,17 @@ describe("outpost-agent install", () => {
     expect(unit).toMatch(/^Wants=.*\bdocker\.service\b/m);
     expect(unit).toMatch(/^KillSignal=SIGTERM$/m);
     expect(unit).toMatch(/^WantedBy=multi-user.target$/m);
-    expect(unit).toContain(`\nExecStart=${process.execPath} ${realpathSync(AGENT_BIN)} run --config /etc/outpost/agent.json\n`);
+    expect(unit).toContain("\nExecStart=/usr/local/bin/outpost-agent run --config /etc/outpost/agent.json\n");
+    expect(unit).toContain("\nExecStartPre=+/usr/local/bin/outpost-agent upgrade --if-requested --config /etc/outpost/agent.json\n");
+    expect(unit).not.toContain(realpathSync(AGENT_BIN));
+    for (const line of ["User=outpost-agent", "SupplementaryGroups=docker", "NoNewPrivileges=yes", "ProtectSystem=strict", "ReadWritePaths=/var/lib/outpost-agent /etc/outpost", "ProtectHome=yes", "PrivateTmp=yes"]) {
+      expect(unit).toMatch(new RegExp(`^${line}$`, "m"));
+    }
+    const installed = join(root, "usr/local/bin/outpost-agent");
+    expect(statSync(installed).mode & 0o777).toBe(0o755);
+    expect(readFileSync(installed, "utf8")).toBe(readFileSync(FAKE_BIN, "utf8"));
+    expect(r.stdout).toContain(`installed ${installed}`);
+    expect(r.stdout).toContain("not creating the system user outpost-agent (--root)");
     // The drain (60 s default) and the cancel grace (10 s) fit before systemd kills.
     expect(Number(unit.match(/^TimeoutStopSec=(\d+)$/m)![1])).toBeGreaterThan(70);
     // Only the owner (root, for the service) can enter /etc/outpost or the data dir; the token is not on ExecStart.
@@ -82,7 +99,7 @@ describe("outpost-agent install", () => {
 
   it("takes the token from --token-file -, OUTPOST_TOKEN or --token (with a warning that ps shows it)", () => {
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("OUTPOST_")));
-    const rest = ["--no-start", "--url", "http://127.0.0.1:1", "--name", "n"];
+    const rest = ["--no-start", "--binary", FAKE_BIN, "--url", "http://127.0.0.1:1", "--name", "n"];
     const tokenIn = (root: string) => JSON.parse(readFileSync(join(root, "etc/outpost/agent.json"), "utf8")).token;
 
     const stdinRoot = tempDir();
@@ -111,7 +128,7 @@ describe("outpost-agent install", () => {
 
   it("refuses bad flags with one line each and exit 1, writing nothing", () => {
     const root = tempDir();
-    const r = agent(["install", "--root", root, "--no-start", "--url", "ftp://x", "--slots", "0", "--module", "Bad", "--data-dir", "rel/dir", "--bogus"]);
+    const r = agent(["install", "--root", root, "--no-start", "--binary", FAKE_BIN, "--url", "ftp://x", "--slots", "0", "--module", "Bad", "--data-dir", "rel/dir", "--bogus"]);
     expect(r.code).toBe(1);
     const lines = r.stderr.trim().split("\n");
     expect(lines).toEqual([
@@ -122,13 +139,15 @@ describe("outpost-agent install", () => {
     ]);
     expect(existsSync(join(root, "etc"))).toBe(false);
 
-    const noToken = agent(["install", "--root", root, "--no-start", "--url", "http://127.0.0.1:1", "--data-dir", "rel/dir"]);
+    const noToken = agent(["install", "--root", root, "--no-start", "--binary", FAKE_BIN, "--url", "http://127.0.0.1:1", "--data-dir", "rel/dir"]);
     expect(noToken.code).toBe(1);
     expect(noToken.stderr.trim().split("\n")).toEqual([
       'outpost-agent: --data-dir="rel/dir": must be an absolute path for a service',
       "outpost-agent: --token-file: a token is required (OUTPOST_TOKEN or --token-file PATH|-: a registration token with the agents:register scope) until rel/dir/credential.json exists",
     ]);
-    expect(agent(["install", "--root"]).stderr).toBe("outpost-agent: --root: needs a value\noutpost-agent: url=null: is required\n");
+    expect(agent(["install", "--root"]).stderr).toBe(
+      "outpost-agent: --root: needs a value\noutpost-agent: url=null: is required\noutpost-agent: --binary: is required when not running the release binary (build it with pnpm release)\n",
+    );
   });
 
   it("uninstall removes the unit and config and keeps the data dir; install works again after it", () => {
@@ -143,11 +162,12 @@ describe("outpost-agent install", () => {
     expect(existsSync(join(root, "etc/systemd/system/outpost-agent.service"))).toBe(false);
     expect(existsSync(join(root, "etc/outpost/agent.json"))).toBe(false);
     expect(existsSync(join(root, "etc/outpost"))).toBe(false);
+    expect(existsSync(join(root, "usr/local/bin/outpost-agent"))).toBe(false);
     expect(readFileSync(join(data, "credential.json"), "utf8")).toBe("{}");
     expect(u.stdout).toContain(`kept ${data}`);
 
     // With the credential kept, a reinstall needs no token.
-    const again = agent(["install", "--root", root, "--no-start", "--url", "http://127.0.0.1:1"]);
+    const again = agent(["install", "--root", root, "--no-start", "--binary", FAKE_BIN, "--url", "http://127.0.0.1:1"]);
     expect(again.stderr).toBe("");
     expect(again.code).toBe(0);
     expect(JSON.parse(readFileSync(join(root, "etc/outpost/agent.json"), "utf8"))).not.toHaveProperty("token");
@@ -251,7 +271,7 @@ describeDocker("an installed agent, run by hand", () => {
       // A registration token for one agent, handed over in a file.
       const reg = await server.api("POST", "/api/v1/tokens", { name: "svc", scopes: ["agents:register"], max_uses: 1, expires_at: new Date(Date.now() + 600_000).toISOString() });
       const regToken = (reg.body as any).details.token as string;
-      const i = agent(["install", "--root", root, "--no-start", "--url", server.url, "--token-file", tokenFile(regToken), "--name", "svc", "--data-dir", data]);
+      const i = agent(["install", "--root", root, "--no-start", "--binary", FAKE_BIN, "--url", server.url, "--token-file", tokenFile(regToken), "--name", "svc", "--data-dir", data]);
       expect(i.stderr).toBe("");
       const configFile = join(root, "etc/outpost/agent.json");
       expect(JSON.parse(readFileSync(configFile, "utf8")).token).toBe(regToken);

@@ -8,5 +8,6 @@ export * from "./api/agent-profile.js";
 export * from "./api/pools.js";
 export * from "./api/modules.js";
 export * from "./api/agent-modules.js";
+export * from "./api/agent-upgrades.js";
 export * from "./api/jobs.js";
 export * from "./protocol/index.js";

@@ -1,6 +1,7 @@
 /** The All Agents table: exactly the reference's columns; six of them sort on the server. */
 import type { Agent } from "../api/types";
-import { AgentStatusBadge } from "../components/badge";
+import { AgentStatusBadge, Badge } from "../components/badge";
+import { useSession } from "../auth/session";
 import { CopyButton } from "../components/copy-button";
 import { formatTime } from "../components/format";
 import { RowMenu } from "../components/menu";
@@ -29,7 +30,23 @@ interface Props {
   onPause: (agent: Agent) => void;
 }
 
+/** a < b as dotted version numbers (1.9.0 < 1.10.0); a prerelease or unparsable part compares as text. */
+export function olderVersion(a: string, b: string): boolean {
+  const pa = a.split(/[.+-]/);
+  const pb = b.split(/[.+-]/);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const x = pa[i] ?? "";
+    const y = pb[i] ?? "";
+    if (x === y) continue;
+    const nx = Number(x);
+    const ny = Number(y);
+    return Number.isInteger(nx) && Number.isInteger(ny) && x !== "" && y !== "" ? nx < ny : x < y;
+  }
+  return false;
+}
+
 export function AgentsTable({ agents, sort, onSort, selected, onSelect, openAgentId, onOpen, onArchive, onPause }: Props) {
+  const serverVersion = useSession().me.server_version;
   const allSelected = agents.length > 0 && agents.every((a) => selected.has(a.id));
   const toggle = (id: string) => {
     const next = new Set(selected);
@@ -90,7 +107,17 @@ export function AgentsTable({ agents, sort, onSort, selected, onSelect, openAgen
               <AgentStatusBadge status={agent.status} />
             </td>
             <td className="nowrap">{formatTime(agent.status_updated_at)}</td>
-            <td className="mono">{agent.version}</td>
+            <td className="mono">
+              {agent.version}
+              {olderVersion(agent.version, serverVersion) && (
+                <>
+                  {" "}
+                  <Badge group="yellow" title={`This agent runs ${agent.version}, older than the server's ${serverVersion}. Upgrade: outpost-agent upgrade on the host, or POST /api/v1/pools/:id/upgrade.`}>
+                    Older
+                  </Badge>
+                </>
+              )}
+            </td>
             <td>{agent.host_os || "—"}</td>
             <td className="nowrap">{formatTime(agent.last_restarted_at, "Unknown")}</td>
             <td>

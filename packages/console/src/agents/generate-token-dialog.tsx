@@ -1,7 +1,8 @@
 /**
- * Generate Token: a name, Generate, then the secret shown once; Copy token copies it and closes.
- * The token is a registration token (docs/api.md): scope agents:register only, an expiry, and
- * optionally a number of agent registrations it allows.
+ * Generate Token: a name, Generate, then the secret shown once with the one line that joins a
+ * host (the install script this server serves, the token in the environment); Copy token copies
+ * the token and closes. The token is a registration token (docs/api.md): scope agents:register
+ * only, an expiry, and optionally a number of agent registrations it allows.
  */
 import { useState, type FormEvent } from "react";
 import { useSession } from "../auth/session";
@@ -20,6 +21,11 @@ const EXPIRIES = [
   { label: "1 year", hours: 24 * 365 },
 ] as const;
 const MAX_USES_LIMIT = 100_000;
+
+/** The README's one line, for this server and this token. */
+export function installLine(token: string): string {
+  return `curl -fsSL ${window.location.origin}/install/agent.sh | sudo OUTPOST_TOKEN=${token} sh`;
+}
 
 export function GenerateTokenDialog({ onClose }: { onClose: () => void }) {
   const { api } = useSession();
@@ -87,6 +93,8 @@ export function GenerateTokenDialog({ onClose }: { onClose: () => void }) {
         </p>
         <label htmlFor="new-token-value">Token “{created.name}”</label>
         <input id="new-token-value" className="mono" readOnly value={created.token} onFocus={(e) => e.target.select()} />
+        <label htmlFor="install-line">Install an agent on a Linux host with Docker (as root)</label>
+        <input id="install-line" className="mono" readOnly value={installLine(created.token)} onFocus={(e) => e.target.select()} />
         {error && (
           <p className="form-error" role="alert">
             {error}

@@ -15,17 +15,15 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import Database from "better-sqlite3";
 import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import * as schema from "./schema.js";
+import { MIGRATIONS_DIR } from "../paths.js";
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
-/** From src/db or dist/db alike: the package's drizzle/ folder. */
-const MIGRATIONS = fileURLToPath(new URL("../../drizzle", import.meta.url));
 
 export function openDb(path: string): Db {
   if (path !== ":memory:" && !path.startsWith("file:")) ownerOnly(path);
@@ -39,7 +37,7 @@ export function openDb(path: string): Db {
   sqlite.pragma("cache_size = -65536");
   sqlite.pragma("temp_store = MEMORY");
   const db = drizzle(sqlite, { schema }) as Db;
-  migrate(db, { migrationsFolder: MIGRATIONS });
+  migrate(db, { migrationsFolder: MIGRATIONS_DIR });
   if (path !== ":memory:" && !path.startsWith("file:")) checkpointInBackground(sqlite, resolve(path));
   return db;
 }

@@ -462,6 +462,14 @@ export class AgentHub {
     return true;
   }
 
+  /** Asks the agent to upgrade itself to `version` (docs/protocol.md, `upgrade`); false when it has no live session. */
+  sendUpgrade(agentId: string, version: string): boolean {
+    const s = this.sessions.get(agentId);
+    if (!s || !s.said || s.closed || s.ws.readyState !== s.ws.OPEN) return false;
+    s.send({ type: "upgrade", version } satisfies ServerFrame);
+    return true;
+  }
+
   /** Tells the agent to stop an attempt: `errorReason` is the job's (timeout when the server's clock asked). */
   private sendCancel(s: Session, jobId: string, attempt: number, errorReason: string | null): void {
     s.send({ type: "cancel", job_id: jobId, attempt, reason: errorReason === "timeout" ? "timeout" : "cancelled", grace_s: CANCEL_GRACE_S });

@@ -60,10 +60,10 @@ export function openSession(httpUrl: string, credential: string, opts: { protoco
 export async function connectAgent(
   httpUrl: string,
   credential: string,
-  hello: { slots?: number; modules?: { name: string; version: string }[]; running?: { job_id: string; attempt: number }[] } = {},
+  hello: { slots?: number; modules?: { name: string; version: string }[]; running?: { job_id: string; attempt: number }[]; version?: string } = {},
 ): Promise<ProtoAgent> {
   const agent = await openSession(httpUrl, credential);
-  agent.send({ type: "hello", protocol_version: PROTOCOL_VERSION, version: "0.1.0", slots: hello.slots ?? 1, modules: hello.modules ?? [], running: hello.running ?? [] });
+  agent.send({ type: "hello", protocol_version: PROTOCOL_VERSION, version: hello.version ?? "0.1.0", slots: hello.slots ?? 1, modules: hello.modules ?? [], running: hello.running ?? [] });
   await agent.next("welcome");
   return agent;
 }

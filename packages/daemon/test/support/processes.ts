@@ -20,7 +20,12 @@ export type Proc = {
 
 /** Agents started here label their job containers with this test run (see test-run.ts). opts.stdin: written to the process's stdin, which is then closed (else stdin is /dev/null). */
 export function startProc(bin: string, args: string[], env: Record<string, string> = {}, opts: { stdin?: string } = {}): Proc {
-  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, OUTPOST_CONTAINER_LABELS: TEST_RUN_LABEL_ARG, ...env }, stdio: [opts.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+  return startCommand(process.execPath, [bin, ...args], { env: { ...process.env, OUTPOST_CONTAINER_LABELS: TEST_RUN_LABEL_ARG, ...env }, stdin: opts.stdin });
+}
+
+/** Any executable (a release binary, a shell), with exactly the given environment and directory. */
+export function startCommand(command: string, args: string[], opts: { env: NodeJS.ProcessEnv; cwd?: string; stdin?: string }): Proc {
+  const child = spawn(command, args, { env: opts.env, cwd: opts.cwd, stdio: [opts.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
   if (opts.stdin !== undefined) child.stdin!.end(opts.stdin);
   let out = "";
   const listeners = new Set<() => void>();

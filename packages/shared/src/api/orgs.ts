@@ -26,6 +26,8 @@ export const Me = z.object({
   user: User,
   orgs: z.array(Membership),
   token: z.object({ id: Id, name: z.string(), scopes: z.array(TokenScope), org_id: Id.nullable() }),
+  /** outpost-server's version: agents running another one can be upgraded (POST /api/v1/pools/:id/upgrade). */
+  server_version: z.string(),
 });
 export const MeResponse = success(Me);
 export const OrgResponse = success(Org);

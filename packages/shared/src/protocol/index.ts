@@ -232,6 +232,15 @@ export const ModuleFrame = z.object({
 });
 export type ModuleFrame = z.infer<typeof ModuleFrame>;
 
+/**
+ * Replace yourself with the control plane's agent binary (`/downloads/outpost-agent-linux-x64`)
+ * and come back: the agent drains, leaves an upgrade request in its data dir and exits 75; the
+ * service's privileged ExecStartPre (`outpost-agent upgrade --if-requested`) downloads, verifies and
+ * installs the binary before systemd starts the agent again, whose hello then carries `version`.
+ */
+export const UpgradeFrame = z.object({ type: z.literal("upgrade"), version: z.string().min(1).max(64) });
+export type UpgradeFrame = z.infer<typeof UpgradeFrame>;
+
 export const ServerFrame = z.discriminatedUnion("type", [
   WelcomeFrame,
   AssignFrame,
@@ -242,6 +251,7 @@ export const ServerFrame = z.discriminatedUnion("type", [
   FinishedAckFrame,
   ErrorFrame,
   ModuleFrame,
+  UpgradeFrame,
 ]);
 export type ServerFrame = z.infer<typeof ServerFrame>;
 

@@ -8,6 +8,7 @@ import { ApiError } from "../../errors.js";
 import { userOf } from "../../plugins/auth.js";
 import { findOrg } from "../../lib/org-scope.js";
 import { nowIso } from "../../lib/time.js";
+import { SERVER_VERSION } from "../../version.js";
 import type { Deps } from "../../deps.js";
 import { addMember, ensureOrg, membershipsOf, removeMember, toOrg, toUser } from "./orgs.service.js";
 
@@ -21,7 +22,7 @@ export async function orgRoutes(fastify: FastifyInstance, { deps }: { deps: Deps
     const orgList = membershipsOf(db, p.userId).filter((m) => p.orgIds.includes(m.org.id));
     return {
       status: "success" as const,
-      details: { user: toUser(user), orgs: orgList, token: { id: p.tokenId, name: p.tokenName, scopes: p.scopes, org_id: p.restrictedOrgId } },
+      details: { user: toUser(user), orgs: orgList, token: { id: p.tokenId, name: p.tokenName, scopes: p.scopes, org_id: p.restrictedOrgId }, server_version: SERVER_VERSION },
     };
   });
 

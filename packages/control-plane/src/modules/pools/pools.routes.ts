@@ -19,6 +19,8 @@ import {
   PoolResponse,
   PoolUserListResponse,
   UpdatePoolBody,
+  UpgradePoolBody,
+  PoolUpgradeResponse,
 } from "@outpost/shared";
 import { agents, memberships, poolAgents, poolUsers, pools, users } from "../../db/schema.js";
 import { ApiError } from "../../errors.js";
@@ -33,6 +35,8 @@ import { addPoolMembers, poolOverview, toPool, toPools } from "./pools.repo.js";
 import { listAgents } from "../agents/agents.repo.js";
 import { requestInstallOnPool } from "../agents/agent-modules.js";
 import { sql } from "drizzle-orm";
+import { upgradePool } from "./pool-upgrade.js";
+import { SERVER_VERSION } from "../../version.js";
 
 const Params = z.object({ id: Id });
 
@@ -200,6 +204,18 @@ export async function poolRoutes(fastify: FastifyInstance, { deps }: { deps: Dep
       const details = requestInstallOnPool(db, fastify.hub, pool, req.body, nowIso(deps.clock));
       for (const r of details.requested) deps.events.publish({ type: "agent.updated", id: r.agent_id, org_id: pool.orgId });
       return reply.code(202).send({ status: "success" as const, details });
+    },
+  );
+
+  // Asks the pool's agents, a batch at a time, to upgrade to the server's version; answers when done or stopped.
+  app.post(
+    "/api/v1/pools/:id/upgrade",
+    { onRequest: app.auth("agents:write"), schema: { tags: ["pools"], params: Params, body: UpgradePoolBody.default({ batch_size: 2, timeout_s: 300 }), response: { 200: PoolUpgradeResponse } } },
+    async (req) => {
+      const pool = getPool(userOf(req), req.params.id);
+      const details = await upgradePool(deps, fastify.hub, pool, req.body, SERVER_VERSION);
+      for (const a of details.agents) if (a.outcome === "upgraded") deps.events.publish({ type: "agent.updated", id: a.agent_id, org_id: pool.orgId });
+      return { status: "success" as const, details };
     },
   );
 }
