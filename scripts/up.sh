@@ -21,7 +21,7 @@ DATA="${OUTPOST_DATA:-./data}"
 mkdir -p "$DATA"
 chmod 700 "$DATA"
 DB="${OUTPOST_DB:-$DATA/outpost.db}"
-SERVER=(node packages/control-plane/bin/outpost-server.js)
+SERVER=(node --max-semi-space-size=8 packages/control-plane/bin/outpost-server.js) # as its shebang runs it
 AGENT=(node packages/daemon/bin/outpost-agent.js)
 
 "${SERVER[@]}" serve --db "$DB" "$@" > >(tee "$DATA/server.log") 2>&1 &

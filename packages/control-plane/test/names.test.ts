@@ -18,9 +18,9 @@ const CONTROLS = { NUL: "\u0000", newline: "\n", "carriage return": "\r", tab: "
 const WHITESPACE = new Set(["newline", "carriage return", "tab"]);
 
 /** Free text: tab and newlines are fine. Every other string field is name-like. */
-const FREE_TEXT = new Set(["body.description", "body.functions[].command[]"]);
+const FREE_TEXT = new Set(["body.description", "body.functions[].command[]", "body.soul_md", "body.rules_md", "body.skills[].tools[].description"]);
 /** JSON documents of the caller's own shape (validated against the function's input_schema, or being one). */
-const OPAQUE = new Set(["body.inputs", "body.functions[].input_schema"]);
+const OPAQUE = new Set(["body.inputs", "body.functions[].input_schema", "body.tools_config"]);
 
 type Leaf = { path: string; schema: z.ZodType };
 

@@ -19,7 +19,8 @@ export const MAX_TOOLS_CONFIG_BYTES = 64 * 1024;
 
 const utf8Bytes = (s: string) => new TextEncoder().encode(s).length;
 
-export const ProfileMarkdown = z.string().superRefine((s, ctx) => {
+/** Markdown: free text (tab and newlines, no other control character), at most 64 KiB. */
+export const ProfileMarkdown = freeText(z.string()).superRefine((s, ctx) => {
   const n = utf8Bytes(s);
   if (n > MAX_PROFILE_MARKDOWN_BYTES) ctx.addIssue({ code: "custom", message: `is ${n} bytes; at most ${MAX_PROFILE_MARKDOWN_BYTES} (64 KiB)` });
 });

@@ -163,7 +163,7 @@ export const AgentListQuery = PageQuery.extend({
   status: commaListOf(AGENT_STATUSES, "status").optional(),
   autonomy_level: commaListOf(AUTONOMY_LEVELS, "autonomy_level").optional(),
   /** A container profile id, or "none" for agents without one. */
-  container_profile: z.string().max(64).optional(),
+  container_profile: plain(z.string().max(64)).optional(),
 });
 export type AgentListQuery = z.infer<typeof AgentListQuery>;
 

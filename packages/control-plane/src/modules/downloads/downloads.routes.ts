@@ -22,7 +22,8 @@ export async function downloadRoutes(app: FastifyInstance, { deps }: { deps: Dep
   const releaseDir = deps.config.releaseDir ?? "";
   const missing = () =>
     new ApiError("not_found", `This server has no agent binary: build one with \`pnpm release\` or start outpost-server with --release-dir DIR (looked in ${releaseDir || "(no release dir)"}).`);
-  const hidden = { schema: { hide: true } };
+  // No credential: the binary, its checksum and the install script hold nothing secret (docs/security.md).
+  const hidden = { schema: { hide: true }, config: { access: "public" as const } };
 
   app.get(AGENT_DOWNLOAD, hidden, async (_req, reply) => {
     const file = join(releaseDir, BINARY);
