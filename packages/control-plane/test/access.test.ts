@@ -23,6 +23,13 @@ const OPEN_ROUTES: Record<string, string> = {
   "HEAD /api/v1/openapi.json": "public",
   "GET /api/v1/shared/reports/:secret": "share-link",
   "HEAD /api/v1/shared/reports/:secret": "share-link",
+  // Joining a host: the install script and the agent binary, fetched before the host has a credential.
+  ...Object.fromEntries(
+    ["/install/agent.sh", "/downloads/outpost-agent-linux-x64", "/downloads/outpost-agent-linux-x64.sha256"].flatMap((u) => [
+      [`GET ${u}`, "public"],
+      [`HEAD ${u}`, "public"],
+    ]),
+  ),
 };
 
 const fill = (url: string) => url.replace(/:[a-zA-Z]+/g, "x");
