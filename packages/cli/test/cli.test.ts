@@ -142,6 +142,12 @@ describe("commands against a real server", () => {
     const listed = JSON.parse((await cli(["jobs", "ls", "--status", "pending", "--pool", "builders", "--json"], env)).stdout);
     expect(listed.map((j: { id: string }) => j.id)).toEqual([job.id]);
     expect(JSON.parse((await cli(["jobs", "ls", "--status", "completed", "--json"], env)).stdout)).toEqual([]);
+    // The runs page's other filters: trigger source and the time window.
+    const ids = async (...args: string[]) => JSON.parse((await cli(["jobs", "ls", "--json", ...args], env)).stdout).map((j: { id: string }) => j.id);
+    expect(await ids("--trigger-source", "api", "--from", "2000-01-01T00:00:00Z")).toEqual([job.id]);
+    expect(await ids("--trigger-source", "manual")).toEqual([]);
+    expect(await ids("--to", "2000-01-01T00:00:00Z")).toEqual([]);
+    expect((await cli(["jobs", "ls", "--trigger-source", "nope"], env)).code).toBe(2);
     expect((await cli(["jobs", "show", job.id], env)).stdout).toMatch(/status\s+pending/);
 
     const rerun = JSON.parse((await cli(["jobs", "rerun", job.id, "--json"], env)).stdout);

@@ -81,6 +81,8 @@ describeDocker("outpost jobs run --follow with a real agent", () => {
   });
 
   it("lists, shows, pauses, resumes, retires and reinstates the agent, and adds it to a pool", async () => {
+    const byAgent = JSON.parse((await cli(["jobs", "ls", "--agent", "cli-agent", "--status", "completed,failed,cancelled", "--json"], env)).stdout);
+    expect(byAgent.length).toBeGreaterThanOrEqual(3);
     const ls = await cli(["agents", "ls"], env);
     expect(ls.stdout).toMatch(/cli-agent/);
     expect((await cli(["agents", "show", "cli-agent"], env)).stdout).toMatch(/connected\s+true/);
