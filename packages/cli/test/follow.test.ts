@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeDocker, ensureTestImage, removeTestDir, removeTestRunContainers, TEST_IMAGE } from "../../daemon/test/support/docker.js";
-import { AGENT_BIN, startProc, startServer, until, type Proc, type ServerProc } from "../../daemon/test/support/processes.js";
+import { AGENT_BIN, freePort, startProc, startServer, until, type Proc, type ServerProc } from "../../daemon/test/support/processes.js";
 import { CLI_BIN, cli } from "./support.js";
 
 const MODULE = {
@@ -28,12 +28,14 @@ let dir: string;
 let server: ServerProc;
 let agent: Proc;
 let env: Record<string, string>;
+let port: number;
 
 describeDocker("outpost jobs run --follow with a real agent", () => {
   beforeAll(async () => {
     await ensureTestImage();
     dir = mkdtempSync(join(tmpdir(), "outpost-cli-follow-"));
-    server = await startServer(join(dir, "outpost.db"));
+    port = await freePort();
+    server = await startServer(join(dir, "outpost.db"), ["--port", String(port)]);
     env = { XDG_CONFIG_HOME: join(dir, "config") };
     expect((await cli(["login", "--url", server.url], env, server.token)).code).toBe(0);
     expect((await server.api("POST", "/api/v1/modules", MODULE)).status).toBe(201);
@@ -78,6 +80,19 @@ describeDocker("outpost jobs run --follow with a real agent", () => {
     expect(runCode).toBe(job.exit_code ?? 1);
     expect(runCode).not.toBe(0);
     expect(await logs.exited).toBe(runCode);
+  });
+
+  it("resumes a follow after the server restarts, without printing a line twice", async () => {
+    const run = startCommandCli(["jobs", "run", "clifollow.gate", "--max-attempts", "1", "--follow"]);
+    await run.waitFor(/before-gate/, 60_000);
+    const id = (await run.waitFor(/job (\S+) /))[1]!;
+    await server.proc.kill("SIGTERM");
+    server = await startServer(join(dir, "outpost.db"), ["--port", String(port)], server.token);
+    await until("the job to run again on the reconnected agent", async () => JSON.parse((await cli(["jobs", "show", id, "--json"], env)).stdout).status === "running");
+    expect((await cli(["jobs", "cancel", id], env)).code).toBe(0);
+    expect(await run.exited).not.toBe(0);
+    expect(run.output().match(/before-gate/g)).toHaveLength(1);
+    expect(run.output()).toMatch(/job \S+ cancelled/);
   });
 
   it("lists, shows, pauses, resumes, retires and reinstates the agent, and adds it to a pool", async () => {
