@@ -8,7 +8,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import fastifySwagger from "@fastify/swagger";
 import fastifyStatic from "@fastify/static";
 import fastifyWebsocket from "@fastify/websocket";
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+import { openapiTransform, openapiTransformObject } from "./lib/openapi.js";
 import type { Deps } from "./deps.js";
 import { authPlugin } from "./plugins/auth.js";
 import { requestLogController } from "./lib/log.js";
@@ -63,10 +64,12 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     openapi: {
       openapi: "3.1.0",
       info: { title: "Outpost control plane", version: "1.0.0", description: "REST API of outpost-server. See docs/api.md." },
+      servers: [{ url: "{origin}", description: "this outpost-server", variables: { origin: { default: "http://127.0.0.1:7070", description: "where the server is reached" } } }],
       components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
       security: [{ bearer: [] }],
     },
-    transform: jsonSchemaTransform,
+    transform: openapiTransform,
+    transformObject: openapiTransformObject,
   });
   await app.register(fastifyWebsocket, {
     options: {

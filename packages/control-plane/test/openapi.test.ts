@@ -105,7 +105,8 @@ describe("GET /api/v1/openapi.json", () => {
 
   it("describes requests and responses from the zod schemas", () => {
     const register = doc.paths["/api/v1/agent"].post;
-    const body = register.requestBody.content["application/json"].schema;
+    const bodyRef = register.requestBody.content["application/json"].schema;
+    const body = bodyRef.properties ? bodyRef : resolve(bodyRef); // a named component since issue 15 §7
     expect(body.required).toEqual(expect.arrayContaining(["name", "hostname", "os", "version"]));
     expect(Object.keys(body.properties)).toEqual(expect.arrayContaining(["name", "hostname", "os", "version", "modules", "labels", "slots"]));
     const created = register.responses["201"].content["application/json"].schema;

@@ -132,7 +132,8 @@ export const JobLogsResponse = successList(LogChunk);
 
 export const JobReport = z.object({
   job_id: Id,
-  json: z.unknown().nullable(),
+  /** Any JSON value, or null without a JSON report (unknown holds null: `.nullable()` would be an anyOf with an empty schema). */
+  json: z.unknown(),
   markdown: z.string().nullable(),
   updated_at: Timestamp,
 });

@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+import { main } from "../dist/main.js";
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`outpost: ${err?.stack ?? err}\n`);
+    process.exit(1);
+  },
+);
