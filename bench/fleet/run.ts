@@ -1,0 +1,132 @@
+/**
+ * bench/fleet: one outpost-server holding a fleet, each figure beside a baseline measured in the
+ * same run (docs/performance.md, "bench/fleet"). The server under test is the real app
+ * (makeTestApp: a SQLite file in a temp dir, the real migrations) on 127.0.0.1:0; the simulated
+ * agents are lean protocol clients in a worker thread (client.ts), registered through the API.
+ *
+ *   pnpm bench:fleet [--phases connect,data] [--agents 10000] [--seed-agents 100000]
+ *                    [--jobs 1000000] [--samples 50] [--json out.json]
+ */
+import { statSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, totalmem } from "node:os";
+import { parseArgs } from "node:util";
+import { Worker } from "node:worker_threads";
+import { SUBPROTOCOL } from "@outpost/shared";
+import { makeTestApp, sampleModule, type TestApp } from "../../packages/control-plane/src/test-support/test-app.js";
+import { createAgent } from "../../packages/control-plane/src/modules/agents/agents.service.js";
+import { startBareServer } from "./baseline.js";
+import type { FleetResult, FleetTask } from "./protocol.js";
+import { readPaths, timeReadPaths } from "./queries.js";
+import { seedFleet } from "./seed.js";
+
+const { values: args } = parseArgs({
+  options: {
+    phases: { type: "string", default: "connect,data" },
+    agents: { type: "string", default: "10000" },
+    "seed-agents": { type: "string", default: "100000" },
+    jobs: { type: "string", default: "1000000" },
+    samples: { type: "string", default: "50" },
+    json: { type: "string" },
+  },
+});
+const PHASES = new Set(args.phases.split(","));
+const AGENTS = Number(args.agents);
+const SEED_AGENTS = Number(args["seed-agents"]);
+const JOBS = Number(args.jobs);
+const SAMPLES = Number(args.samples);
+
+const worker = new Worker(new URL("./client-entry.mjs", import.meta.url));
+function ask<K extends FleetTask["kind"]>(task: Extract<FleetTask, { kind: K }>): Promise<Extract<FleetResult, { kind: K }>> {
+  return new Promise((resolve, reject) => {
+    const done = (m: { ok: boolean; result?: Extract<FleetResult, { kind: K }>; error?: string }) => {
+      worker.off("message", done);
+      if (m.ok) resolve(m.result!);
+      else reject(new Error(m.error));
+    };
+    worker.on("message", done);
+    worker.postMessage(task);
+  });
+}
+
+const verdict = (ok: boolean) => (ok ? "met" : "NOT met");
+const results: Record<string, unknown> = {};
+const machine = `${cpus().length} x ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}`;
+const load = () => loadavg().map((l) => l.toFixed(1)).join(" ");
+
+/**
+ * Registers `n` agents through the API's own registration (createAgent, what POST /api/v1/agent
+ * runs after auth), in batches of one transaction; returns their credentials.
+ */
+function registerFleet(t: TestApp, n: number): string[] {
+  const c = t.deps.db.$client;
+  const orgId = c.prepare("select id from orgs limit 1").pluck().get() as string;
+  const creds: string[] = [];
+  const at = new Date().toISOString();
+  const batch = c.transaction((from: number, to: number) => {
+    for (let i = from; i < to; i++) {
+      const body = { name: `fleet-${i}`, hostname: `fleet-${i}.bench`, os: { platform: "linux", distro: "Debian", release: "12", kernel: "6.1", arch: "x64" }, version: "bench", modules: [{ name: "hello", version: "1.0.0" }] };
+      creds.push(createAgent(t.deps.db, t.deps.installSecret, orgId, null, body as never, at).credential);
+    }
+  });
+  for (let i = 0; i < n; i += 1000) batch(i, Math.min(n, i + 1000));
+  return creds;
+}
+
+async function connectPhase(): Promise<void> {
+  console.log(`\n## connect: ${AGENTS} agents dial at once (load ${load()})`);
+  const bare = await startBareServer();
+  const base = await ask<"connect">({ kind: "connect", url: bare.url, credentials: Array.from({ length: AGENTS }, (_, i) => `bare-${i}`), slots: 1, subprotocol: null });
+  await ask<"close">({ kind: "close" });
+  await bare.close();
+  const t = await makeTestApp();
+  await t.api("POST", "/api/v1/modules", { body: sampleModule() });
+  const creds = registerFleet(t, AGENTS);
+  const url = await t.app.listen({ host: "127.0.0.1", port: 0 });
+  const ours = await ask<"connect">({ kind: "connect", url, credentials: creds, slots: 1, subprotocol: SUBPROTOCOL });
+  const connected = t.deps.db.$client.prepare("select count(*) from agents where connected = 1").pluck().get() as number;
+  await ask<"close">({ kind: "close" });
+  await t.close();
+  const ratio = ours.seconds / base.seconds;
+  console.log(`| measure | Outpost | bare ws + 1 write per hello | ratio |\n|---|---|---|---|`);
+  console.log(`| all ${AGENTS} welcomed and ready | ${ours.seconds.toFixed(2)} s (${ours.welcomed} ok, ${ours.failed} failed) | ${base.seconds.toFixed(2)} s (${base.welcomed} ok, ${base.failed} failed) | ${ratio.toFixed(2)}x |`);
+  if (ours.firstError) console.log(`first failure: ${ours.firstError}`);
+  console.log(`server rows: ${connected} agents connected`);
+  console.log(`target 1 (connect within 1.5x of baseline, all ${AGENTS} in under 15 s): ${verdict(ratio <= 1.5 && ours.seconds < 15 && ours.failed === 0)}`);
+  results.connect = { ours, base, ratio, load: load() };
+}
+
+async function dataPhase(): Promise<void> {
+  console.log(`\n## data at scale: ${SEED_AGENTS} agents, ${JOBS} jobs (load ${load()})`);
+  const t = await makeTestApp();
+  const c = t.deps.db.$client;
+  const orgId = c.prepare("select id from orgs limit 1").pluck().get() as string;
+  const s0 = Date.now();
+  const seeded = seedFleet(c, orgId, { agents: SEED_AGENTS, pools: 100, jobs: JOBS });
+  c.pragma("wal_checkpoint(TRUNCATE)");
+  c.exec("analyze");
+  const seedS = (Date.now() - s0) / 1000;
+  const bytes = statSync(`${t.dir}/outpost.db`).size;
+  console.log(`seeded in ${seedS.toFixed(1)} s; database ${(bytes / 2 ** 20).toFixed(1)} MiB, ${Math.round(bytes / JOBS)} bytes per job (all tables / jobs)`);
+  const timings = await timeReadPaths(t, readPaths(seeded), SAMPLES);
+  await t.close();
+  console.log(`| read path | p50 | p99 |\n|---|---|---|`);
+  for (const q of timings) console.log(`| ${q.name} | ${q.summary.p50.toFixed(2)} ms | ${q.summary.p99.toFixed(2)} ms${q.summary.p99 >= 20 ? " **over**" : ""} |`);
+  const worst = timings.reduce((a, b) => (b.summary.p99 > a.summary.p99 ? b : a));
+  const over = timings.filter((q) => q.summary.p99 >= 20);
+  console.log(`target 4 (every read path p99 under 20 ms): ${verdict(over.length === 0)}; worst ${worst.name} ${worst.summary.p99.toFixed(2)} ms${over.length ? `; over: ${over.map((q) => q.name).join(", ")}` : ""}`);
+  results.data = { seedS, bytes, bytesPerJob: bytes / JOBS, timings, load: load() };
+}
+
+async function main() {
+  console.log(`bench/fleet  ${new Date().toISOString()}\n${machine}; fd limit ${process.env.OUTPOST_FD_LIMIT ?? "?"}; load ${load()}`);
+  if (PHASES.has("connect")) await connectPhase();
+  if (PHASES.has("data")) await dataPhase();
+  await worker.terminate();
+  if (args.json) writeFileSync(args.json, JSON.stringify({ at: new Date().toISOString(), machine, ...results }, null, 2));
+}
+
+main().catch(async (err) => {
+  console.error(err);
+  await worker.terminate();
+  process.exit(1);
+});
