@@ -103,7 +103,7 @@ export function claimNextJob(db: Db, agentId: string, at: string, leaseMs: numbe
 /**
  * The agent's move to Claimed for a job it was just given, with its history row; a no-op when it
  * is Claimed already. Not part of claimFor: the session hub writes it right after the claims'
- * commit and the assigns (session/hub.ts), so the dispatch commit carries only the job's writes.
+ * commit and the assigns (session/batch.ts), so the dispatch commit carries only the job's writes.
  */
 export function markClaimed(db: Db, agentId: string, jobId: string, at: string): void {
   transitionAgent(db, agentId, "Claimed", AGENT_TRANSITION_REASONS.jobClaimed, at, jobId);

@@ -1,0 +1,115 @@
+/**
+ * The dispatcher: scheduling and claiming. Jobs are pushed: a job becoming pending, an agent
+ * announcing free slots or a session opening schedules one dispatch pass, coalesced per tick; a
+ * job created over REST while a session has a free slot is claimed in its insert's own commit
+ * (submit). It needs sessions only as send targets, so it is testable without a socket.
+ */
+import { markClaimed, claimFor, loadClaimant, type Claimant } from "../modules/dispatch/claim.js";
+import type { FrameBatch } from "./batch.js";
+import { CANCEL_GRACE_S, type HubContext } from "./context.js";
+import type { Session } from "./session.js";
+
+export class Dispatcher {
+  private scheduled = false;
+  private rotate = 0;
+
+  constructor(
+    private readonly ctx: HubContext,
+    private readonly batch: FrameBatch,
+    private readonly stopped: () => boolean,
+  ) {}
+
+  /** Runs one dispatch pass on the next tick; many triggers in one tick make one pass. */
+  schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      if (!this.scheduled) return; // already done inside a frame batch
+      this.scheduled = false;
+      this.dispatch();
+    });
+  }
+
+  /**
+   * Inside a frame batch: if a pass is scheduled, runs it now, so slots these frames freed are
+   * filled in the same commit rather than one more.
+   */
+  runScheduled(): void {
+    if (!this.scheduled) return;
+    this.scheduled = false;
+    const ready = this.readySessions();
+    if (ready.length) this.claimFor(ready);
+  }
+
+  /** Offers pending jobs to sessions with free slots, round-robin, until nothing more is claimed. */
+  dispatch(): void {
+    const ready = this.readySessions();
+    if (!ready.length) return;
+    this.batch.run(() => this.claimFor(ready));
+  }
+
+  /**
+   * Runs a write that adds a pending job (POST /api/v1/jobs) and, in the same transaction, offers
+   * one job to a ready session: one commit from submit to assign, the assign sent once it is
+   * stored. The write's errors propagate (nothing is committed or sent). Outside a batch only.
+   */
+  submit<T>(write: () => T): T {
+    if (this.stopped() || this.batch.open || this.ctx.deps.db.$client.inTransaction) return write();
+    let result!: T;
+    this.batch.run(
+      () => {
+        result = write();
+        const ready = this.readySessions();
+        if (ready.length) this.claimFor(ready, 1);
+      },
+      { rethrow: true, claimedAfter: true },
+    );
+    return result;
+  }
+
+  private readySessions(): Session[] {
+    return [...this.ctx.sessions.values()].filter((s) => s.said && s.freeSlots > 0 && !s.congested && !s.closed);
+  }
+
+  /**
+   * Round-robin over the ready sessions, one job per session per round, until a round claims
+   * nothing (or `max` jobs are claimed). Each agent is read once per pass (loadClaimant).
+   * Each agent's move to Claimed is written once per pass: in the pass's commit, or right after it
+   * (FrameBatch.run's claimedAfter). Precondition: inside a batch.
+   */
+  private claimFor(ready: Session[], max = Infinity): void {
+    const { db } = this.ctx.deps;
+    const start = this.rotate++ % ready.length;
+    const order = [...ready.slice(start), ...ready.slice(0, start)];
+    const claimants = new Map<Session, Claimant | null>();
+    const moved = new Set<Session>();
+    const at = this.ctx.now(); // one pass, one transaction, one time
+    let claimed = 0;
+    let claimedAny = true;
+    while (claimedAny && claimed < max) {
+      claimedAny = false;
+      for (const s of order) {
+        if (s.freeSlots <= 0 || s.closed) continue;
+        let c = claimants.get(s);
+        if (c === undefined) claimants.set(s, (c = loadClaimant(db, s.agentId)));
+        if (!c) continue;
+        const a = claimFor(db, c, at, this.ctx.leaseMs);
+        if (!a) continue;
+        claimedAny = true;
+        s.freeSlots -= 1;
+        const { job_id, attempt, ...rest } = a;
+        s.send({ type: "assign", job_id, attempt, ...rest, cancel_grace_s: CANCEL_GRACE_S });
+        this.ctx.jobChanged(s, job_id, "claimed");
+        if (!moved.has(s)) {
+          moved.add(s);
+          if (this.batch.claimedMoves) this.batch.claimedMoves.push({ session: s, jobId: job_id, at });
+          else {
+            markClaimed(db, s.agentId, job_id, at);
+            this.ctx.agentChanged(s);
+          }
+        }
+        if (++claimed >= max) break;
+      }
+    }
+  }
+}
