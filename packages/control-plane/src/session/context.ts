@@ -15,8 +15,8 @@ export interface HubContext {
   readonly sessions: Map<string, Session>;
   readonly leaseMs: number;
   now(): string;
-  /** Runs one dispatch pass on the next tick (dispatcher.ts). */
-  scheduleDispatch(): void;
+  /** Runs one dispatch pass on the next tick (dispatcher.ts): for this session only, or every ready one. */
+  scheduleDispatch(session?: Session): void;
   /** A job this session touched changed: one job.updated event (change-routing.ts). */
   jobChanged(s: Session, jobId: string, status?: string): void;
   /** This session's agent changed: one agent.updated event, marked as the session's own. */

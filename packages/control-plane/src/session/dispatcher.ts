@@ -3,15 +3,27 @@
  * announcing free slots or a session opening schedules one dispatch pass, coalesced per tick; a
  * job created over REST while a session has a free slot is claimed in its insert's own commit
  * (submit). It needs sessions only as send targets, so it is testable without a socket.
+ *
+ * A pass costs what changed, not the fleet: a session that opened or freed slots wakes only itself
+ * (its own offer: nothing else became claimable); a job becoming pending, a pool or an agent
+ * changed wake every ready session. Either way a pass stops as soon as no job is pending (an index
+ * probe of jobs_queue), so a fleet connecting with an empty queue pays one probe per batch.
  */
-import { markClaimed, claimFor, loadClaimant, type Claimant } from "../modules/dispatch/claim.js";
+import { anyPending, markClaimed, claimFor, loadClaimant, type Claimant } from "../modules/dispatch/claim.js";
 import type { FrameBatch } from "./batch.js";
 import { CANCEL_GRACE_S, type HubContext } from "./context.js";
 import type { Session } from "./session.js";
 
+/** What a dispatcher has done, for tests and benches: passes run and sessions offered a job. */
+export type DispatchStats = { passes: number; offers: number };
+
 export class Dispatcher {
   private scheduled = false;
   private rotate = 0;
+  /** Sessions woken since the last pass (opened, freed slots, got a module), or every ready one. */
+  private readonly woken = new Set<Session>();
+  private wokenAll = false;
+  readonly stats: DispatchStats = { passes: 0, offers: 0 };
 
   constructor(
     private readonly ctx: HubContext,
@@ -19,8 +31,13 @@ export class Dispatcher {
     private readonly stopped: () => boolean,
   ) {}
 
-  /** Runs one dispatch pass on the next tick; many triggers in one tick make one pass. */
-  schedule(): void {
+  /**
+   * Runs one dispatch pass on the next tick; many triggers in one tick make one pass. With a
+   * session, only that session is offered jobs (it alone changed); without, every ready one.
+   */
+  schedule(session?: Session): void {
+    if (session) this.woken.add(session);
+    else this.wokenAll = true;
     if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => {
@@ -37,13 +54,13 @@ export class Dispatcher {
   runScheduled(): void {
     if (!this.scheduled) return;
     this.scheduled = false;
-    const ready = this.readySessions();
+    const ready = this.takeWoken();
     if (ready.length) this.claimFor(ready);
   }
 
   /** Offers pending jobs to sessions with free slots, round-robin, until nothing more is claimed. */
   dispatch(): void {
-    const ready = this.readySessions();
+    const ready = this.takeWoken();
     if (!ready.length) return;
     this.batch.run(() => this.claimFor(ready));
   }
@@ -67,6 +84,28 @@ export class Dispatcher {
     return result;
   }
 
+  /**
+   * The sessions this pass offers jobs to: the woken ones that can take one (every ready session
+   * when all were woken), none when no job is pending. Woken sessions whose socket is congested
+   * wait for the next pass.
+   */
+  private takeWoken(): Session[] {
+    const all = this.wokenAll;
+    const woken = [...this.woken];
+    this.wokenAll = false;
+    this.woken.clear();
+    if (!all && !woken.length) return [];
+    if (!anyPending(this.ctx.deps.db)) return [];
+    if (all) return this.readySessions();
+    const ready: Session[] = [];
+    for (const s of woken) {
+      if (s.closed || !s.said || s.freeSlots <= 0) continue;
+      if (s.congested) this.woken.add(s);
+      else ready.push(s);
+    }
+    return ready;
+  }
+
   private readySessions(): Session[] {
     return [...this.ctx.sessions.values()].filter((s) => s.said && s.freeSlots > 0 && !s.congested && !s.closed);
   }
@@ -84,6 +123,7 @@ export class Dispatcher {
     const claimants = new Map<Session, Claimant | null>();
     const moved = new Set<Session>();
     const at = this.ctx.now(); // one pass, one transaction, one time
+    this.stats.passes += 1;
     let claimed = 0;
     let claimedAny = true;
     while (claimedAny && claimed < max) {
@@ -93,8 +133,12 @@ export class Dispatcher {
         let c = claimants.get(s);
         if (c === undefined) claimants.set(s, (c = loadClaimant(db, s.agentId)));
         if (!c) continue;
+        this.stats.offers += 1;
         const a = claimFor(db, c, at, this.ctx.leaseMs);
-        if (!a) continue;
+        if (!a) {
+          if (!anyPending(db)) return; // the queue is empty: nobody else can claim either
+          continue;
+        }
         claimedAny = true;
         s.freeSlots -= 1;
         const { job_id, attempt, ...rest } = a;

@@ -51,7 +51,7 @@ export class AgentHub {
         return deps.config.leaseTtlS * 1000;
       },
       now: () => nowIso(deps.clock),
-      scheduleDispatch: () => hub.dispatcher.schedule(),
+      scheduleDispatch: (session) => hub.dispatcher.schedule(session),
       jobChanged: (s, jobId, status) => hub.changes.jobChanged(s, jobId, status),
       agentChanged: (s) => hub.changes.agentChanged(s),
     };

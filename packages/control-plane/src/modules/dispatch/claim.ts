@@ -36,6 +36,11 @@ export function activeJobCount(db: Db, agentId: string): number {
   return prepared(db, `select count(*) from "jobs" where "agent_id" = ? and "status" in (${ACTIVE_IN})`).pluck().get(agentId) as number;
 }
 
+/** Whether any job is pending: one probe of the partial index jobs_queue (the literal lets it). */
+export function anyPending(db: Db): boolean {
+  return prepared(db, `select exists (select 1 from "jobs" where "status" = 'pending')`).pluck().get() === 1;
+}
+
 type AgentRow = { id: string; orgId: string; status: string; connected: number; archived: number; paused: number; slots: number; cpus: string; memLimit: string; pidsLimit: number };
 type CandidateRow = {
   id: string;

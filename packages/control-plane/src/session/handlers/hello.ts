@@ -44,5 +44,5 @@ export const hello: Handler<"hello"> = (ctx, s, f) => {
     resume,
   });
   ctx.agentChanged(s);
-  ctx.scheduleDispatch();
+  ctx.scheduleDispatch(s);
 };

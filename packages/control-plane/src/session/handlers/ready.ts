@@ -3,5 +3,5 @@ import type { Handler } from "./handler.js";
 
 export const ready: Handler<"ready"> = (ctx, s, f) => {
   s.freeSlots = f.free_slots;
-  ctx.scheduleDispatch();
+  ctx.scheduleDispatch(s);
 };
