@@ -1,7 +1,6 @@
 /** hello: the session's first frame. Resumes the attempts the agent still holds; welcome. */
-import { eq } from "drizzle-orm";
 import { CLOSE, MAX_FRAME_BYTES, PROTOCOL_VERSION, type ResumePoint } from "@outpost/shared";
-import { agents } from "../../db/schema.js";
+import { prepared } from "../../db/client.js";
 import { syncModules } from "../../modules/agents/agents.service.js";
 import { settleOpenRequests } from "../../modules/agents/agent-modules.js";
 import { renewLease } from "../../modules/dispatch/attempts.js";
@@ -20,7 +19,7 @@ export const hello: Handler<"hello"> = (ctx, s, f) => {
   const { db } = ctx.deps;
   settleOpenRequests(db, s.agentId, f.modules, at);
   syncModules(db, s.agentId, f.modules, at);
-  db.update(agents).set({ slots: f.slots, version: f.version, updatedAt: at }).where(eq(agents.id, s.agentId)).run();
+  prepared(db, `update "agents" set "slots" = ?, "version" = ?, "updated_at" = ? where "id" = ?`).run(f.slots, f.version, at, s.agentId);
   // Attempts the agent still holds get a fresh lease; live ones it no longer holds are lost now.
   const held = new Set(f.running.map((r) => `${r.job_id}:${r.attempt}`));
   const resume: ResumePoint[] = [];
