@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { WebSocketServer } from "ws";
 import { SESSION_PATH } from "@outpost/shared";
 import { openDb, tx } from "../../packages/control-plane/src/db/client.js";
+import { LISTEN_BACKLOG } from "../../packages/control-plane/src/server.js";
 
 export type BareServer = { url: string; close: () => Promise<void> };
 
@@ -17,7 +18,7 @@ export async function startBareServer(): Promise<BareServer> {
   const db = openDb(join(dir, "bare.db"));
   db.$client.exec("create table hellos (id integer primary key, at text not null, hello text not null)");
   const insert = db.$client.prepare("insert into hellos (at, hello) values (?, ?)");
-  const wss = new WebSocketServer({ host: "127.0.0.1", port: 0, path: SESSION_PATH, perMessageDeflate: false });
+  const wss = new WebSocketServer({ host: "127.0.0.1", port: 0, backlog: LISTEN_BACKLOG, path: SESSION_PATH, perMessageDeflate: false });
   wss.on("connection", (ws) => {
     ws.on("message", (data) => {
       const f = JSON.parse(data.toString()) as { type: string };

@@ -1,38 +1,55 @@
 /**
- * The simulated fleet, in a worker thread so the server keeps the main thread: lean protocol
+ * The simulated fleet, in a second process (forked by run.ts) so the server keeps its own process,
+ * its own core and its own file-descriptor limit (10,000 sockets a side): lean protocol
  * agents over real `ws` (frames JSON-parsed without zod), dialing all at once. The same client
  * dials the baseline server, which speaks just enough of the handshake (hello -> welcome).
  */
-import { parentPort } from "node:worker_threads";
 import WebSocket from "ws";
 import { PROTOCOL_VERSION, SESSION_PATH } from "@outpost/shared";
 import type { FleetResult, FleetTask } from "./protocol.js";
 import { nowMs } from "../dispatch/stats.js";
+import { DEFAULT_BACKOFF, fullJitter } from "../../packages/daemon/src/session.js";
 
 const MODULE = { name: "hello", version: "1.0.0" };
 let fleet: WebSocket[] = [];
 
-/** Dials every credential at once; resolves once all hold `welcome` and have sent `ready`. */
+/**
+ * Dials every credential at once; resolves once all hold `welcome` and have sent `ready`. A dial
+ * refused before the handshake (a full accept queue resets it) is redialed as the real agent does
+ * (full jitter on DEFAULT_BACKOFF); a close after the upgrade is a failure.
+ */
 function connect(task: Extract<FleetTask, { kind: "connect" }>): Promise<FleetResult> {
   const t0 = nowMs();
   let welcomed = 0;
   let failed = 0;
+  let redials = 0;
   let firstError: string | null = null;
   const url = task.url.replace(/^http/, "ws") + SESSION_PATH;
   return new Promise((resolve) => {
     const settle = () => {
-      if (welcomed + failed === task.credentials.length) resolve({ kind: "connect", seconds: (nowMs() - t0) / 1000, welcomed, failed, firstError });
+      if (welcomed + failed === task.credentials.length) resolve({ kind: "connect", seconds: (nowMs() - t0) / 1000, welcomed, failed, redials, firstError });
     };
-    const fail = (why: string) => {
-      failed++;
-      firstError ??= why;
-      settle();
-    };
-    for (const credential of task.credentials) {
+    const dial = (credential: string, attempt: number) => {
       const ws = new WebSocket(url, task.subprotocol ?? undefined, { headers: { authorization: `Bearer ${credential}` }, perMessageDeflate: false });
-      fleet.push(ws);
+      let opened = false;
       let done = false;
-      ws.on("open", () => ws.send(JSON.stringify({ type: "hello", protocol_version: PROTOCOL_VERSION, version: "bench", slots: task.slots, modules: [MODULE], running: [] })));
+      const lost = (why: string) => {
+        if (done) return;
+        done = true;
+        if (!opened && attempt < 8) {
+          redials++;
+          setTimeout(() => dial(credential, attempt + 1), fullJitter(attempt, DEFAULT_BACKOFF));
+          return;
+        }
+        failed++;
+        firstError ??= why;
+        settle();
+      };
+      ws.on("open", () => {
+        opened = true;
+        fleet.push(ws);
+        ws.send(JSON.stringify({ type: "hello", protocol_version: PROTOCOL_VERSION, version: "bench", slots: task.slots, modules: [MODULE], running: [] }));
+      });
       ws.on("message", (data) => {
         const f = JSON.parse(data.toString()) as { type: string };
         if (f.type === "welcome" && !done) {
@@ -42,19 +59,10 @@ function connect(task: Extract<FleetTask, { kind: "connect" }>): Promise<FleetRe
           settle();
         }
       });
-      ws.on("error", (err) => {
-        if (!done) {
-          done = true;
-          fail(String(err));
-        }
-      });
-      ws.on("close", (code, reason) => {
-        if (!done) {
-          done = true;
-          fail(`closed ${code} ${reason.toString()}`);
-        }
-      });
-    }
+      ws.on("error", (err) => lost(String(err)));
+      ws.on("close", (code, reason) => lost(`closed ${code} ${reason.toString()}`));
+    };
+    for (const credential of task.credentials) dial(credential, 0);
   });
 }
 
@@ -67,9 +75,10 @@ async function close(): Promise<FleetResult> {
 
 const tasks = { connect, close } as const;
 
-parentPort!.on("message", (task: FleetTask) => {
+process.on("message", (task: FleetTask) => {
   (tasks[task.kind] as (t: FleetTask) => Promise<FleetResult>)(task).then(
-    (r) => parentPort!.postMessage({ ok: true, result: r }),
-    (err: Error) => parentPort!.postMessage({ ok: false, error: err.stack ?? String(err) }),
+    (r) => process.send!({ ok: true, result: r }),
+    (err: Error) => process.send!({ ok: false, error: err.stack ?? String(err) }),
   );
 });
+process.on("disconnect", () => process.exit(0));

@@ -6,5 +6,5 @@ export type FleetTask =
   | { kind: "close" };
 
 export type FleetResult =
-  | { kind: "connect"; seconds: number; welcomed: number; failed: number; firstError: string | null }
+  | { kind: "connect"; seconds: number; welcomed: number; failed: number; redials: number; firstError: string | null }
   | { kind: "close"; closed: number };

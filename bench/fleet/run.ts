@@ -2,7 +2,7 @@
  * bench/fleet: one outpost-server holding a fleet, each figure beside a baseline measured in the
  * same run (docs/performance.md, "bench/fleet"). The server under test is the real app
  * (makeTestApp: a SQLite file in a temp dir, the real migrations) on 127.0.0.1:0; the simulated
- * agents are lean protocol clients in a worker thread (client.ts), registered through the API.
+ * agents are lean protocol clients in a second process (client.ts), registered through the API.
  *
  *   pnpm bench:fleet [--phases connect,data] [--agents 10000] [--seed-agents 100000]
  *                    [--jobs 1000000] [--samples 50] [--json out.json]
@@ -10,11 +10,13 @@
 import { statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { parseArgs } from "node:util";
-import { Worker } from "node:worker_threads";
+import { fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { SUBPROTOCOL } from "@outpost/shared";
 import { makeTestApp, sampleModule, type TestApp } from "../../packages/control-plane/src/test-support/test-app.js";
 import { createAgent } from "../../packages/control-plane/src/modules/agents/agents.service.js";
 import { startBareServer } from "./baseline.js";
+import { LISTEN_BACKLOG } from "../../packages/control-plane/src/server.js";
 import type { FleetResult, FleetTask } from "./protocol.js";
 import { readPaths, timeReadPaths } from "./queries.js";
 import { seedFleet } from "./seed.js";
@@ -35,7 +37,8 @@ const SEED_AGENTS = Number(args["seed-agents"]);
 const JOBS = Number(args.jobs);
 const SAMPLES = Number(args.samples);
 
-const worker = new Worker(new URL("./client-entry.mjs", import.meta.url));
+// The fleet runs in a second process: its own core and its own fd limit (one socket per agent a side).
+const worker = fork(fileURLToPath(new URL("./client.ts", import.meta.url)), [], { execArgv: ["--import", "tsx", "--max-old-space-size=4096"], stdio: "inherit" });
 function ask<K extends FleetTask["kind"]>(task: Extract<FleetTask, { kind: K }>): Promise<Extract<FleetResult, { kind: K }>> {
   return new Promise((resolve, reject) => {
     const done = (m: { ok: boolean; result?: Extract<FleetResult, { kind: K }>; error?: string }) => {
@@ -44,7 +47,7 @@ function ask<K extends FleetTask["kind"]>(task: Extract<FleetTask, { kind: K }>)
       else reject(new Error(m.error));
     };
     worker.on("message", done);
-    worker.postMessage(task);
+    worker.send(task);
   });
 }
 
@@ -81,14 +84,14 @@ async function connectPhase(): Promise<void> {
   const t = await makeTestApp();
   await t.api("POST", "/api/v1/modules", { body: sampleModule() });
   const creds = registerFleet(t, AGENTS);
-  const url = await t.app.listen({ host: "127.0.0.1", port: 0 });
+  const url = await t.app.listen({ host: "127.0.0.1", port: 0, backlog: LISTEN_BACKLOG });
   const ours = await ask<"connect">({ kind: "connect", url, credentials: creds, slots: 1, subprotocol: SUBPROTOCOL });
   const connected = t.deps.db.$client.prepare("select count(*) from agents where connected = 1").pluck().get() as number;
   await ask<"close">({ kind: "close" });
   await t.close();
   const ratio = ours.seconds / base.seconds;
   console.log(`| measure | Outpost | bare ws + 1 write per hello | ratio |\n|---|---|---|---|`);
-  console.log(`| all ${AGENTS} welcomed and ready | ${ours.seconds.toFixed(2)} s (${ours.welcomed} ok, ${ours.failed} failed) | ${base.seconds.toFixed(2)} s (${base.welcomed} ok, ${base.failed} failed) | ${ratio.toFixed(2)}x |`);
+  console.log(`| all ${AGENTS} welcomed and ready | ${ours.seconds.toFixed(2)} s (${ours.welcomed} ok, ${ours.failed} failed, ${ours.redials} redials) | ${base.seconds.toFixed(2)} s (${base.welcomed} ok, ${base.failed} failed, ${base.redials} redials) | ${ratio.toFixed(2)}x |`);
   if (ours.firstError) console.log(`first failure: ${ours.firstError}`);
   console.log(`server rows: ${connected} agents connected`);
   console.log(`target 1 (connect within 1.5x of baseline, all ${AGENTS} in under 15 s): ${verdict(ratio <= 1.5 && ours.seconds < 15 && ours.failed === 0)}`);
@@ -121,12 +124,12 @@ async function main() {
   console.log(`bench/fleet  ${new Date().toISOString()}\n${machine}; fd limit ${process.env.OUTPOST_FD_LIMIT ?? "?"}; load ${load()}`);
   if (PHASES.has("connect")) await connectPhase();
   if (PHASES.has("data")) await dataPhase();
-  await worker.terminate();
+  worker.kill();
   if (args.json) writeFileSync(args.json, JSON.stringify({ at: new Date().toISOString(), machine, ...results }, null, 2));
 }
 
 main().catch(async (err) => {
   console.error(err);
-  await worker.terminate();
+  worker.kill();
   process.exit(1);
 });
