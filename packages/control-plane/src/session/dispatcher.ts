@@ -43,6 +43,7 @@ export class Dispatcher {
     setImmediate(() => {
       if (!this.scheduled) return; // already done inside a frame batch
       this.scheduled = false;
+      if (this.stopped()) return; // the server is closing (the database may be closed already)
       this.dispatch();
     });
   }
@@ -94,7 +95,7 @@ export class Dispatcher {
     const woken = [...this.woken];
     this.wokenAll = false;
     this.woken.clear();
-    if (!all && !woken.length) return [];
+    if ((!all && !woken.length) || !this.ctx.sessions.size) return [];
     if (!anyPending(this.ctx.deps.db)) return [];
     if (all) return this.readySessions();
     const ready: Session[] = [];
