@@ -7,6 +7,7 @@ import { CLOSE } from "@outpost/shared";
 import { prepared } from "../db/client.js";
 import type { ChangeEvent } from "../modules/events/event-bus.js";
 import { sendCancel, type HubContext } from "./context.js";
+import type { JobChange } from "./dispatcher.js";
 import type { Session } from "./session.js";
 
 export class ChangeRouting {
@@ -33,18 +34,29 @@ export class ChangeRouting {
     else if (archived) s.ws.close(CLOSE.retired, "this agent was retired");
   }
 
-  /** A job changed outside the session layer (REST: created, cancelled, timed out). */
+  /** A job changed outside the session layer and published without its status (read it here). */
   onJobStatus(jobId: string): void {
     const job = prepared(
       this.ctx.deps.db,
-      `select "status", "agent_id" as agentId, "attempt", "org_id" as orgId, "error_reason" as errorReason from "jobs" where "id" = ?`,
-    ).get(jobId) as { status: string; agentId: string | null; attempt: number; orgId: string; errorReason: string | null } | undefined;
+      `select "id", "status", "agent_id" as agentId, "attempt", "org_id" as orgId, "error_reason" as errorReason from "jobs" where "id" = ?`,
+    ).get(jobId) as JobChange | undefined;
     if (!job) return;
+    this.act(job);
+    if (job.status === "cancelling" && job.agentId) this.ctx.deps.events.publish({ type: "job.updated", id: jobId, org_id: job.orgId, status: job.status });
+  }
+
+  /** A job REST changed, as stored (DispatchCommands.jobChanged): one event, with its status. */
+  jobChangedByRoute(job: JobChange): void {
+    this.act(job);
+    this.ctx.deps.events.publish({ type: "job.updated", id: job.id, org_id: job.orgId, status: job.status });
+  }
+
+  /** Pending: a dispatch pass. Cancelling on an agent: the agent is told to stop it. */
+  private act(job: JobChange): void {
     if (job.status === "pending") this.ctx.scheduleDispatch();
     if (job.status === "cancelling" && job.agentId) {
       const s = this.ctx.sessions.get(job.agentId);
-      if (s) sendCancel(s, jobId, job.attempt, job.errorReason);
-      this.ctx.deps.events.publish({ type: "job.updated", id: jobId, org_id: job.orgId, status: job.status });
+      if (s) sendCancel(s, job.id, job.attempt, job.errorReason);
     }
   }
 

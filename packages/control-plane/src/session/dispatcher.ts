@@ -14,6 +14,19 @@ import type { FrameBatch } from "./batch.js";
 import { CANCEL_GRACE_S, type HubContext } from "./context.js";
 import type { Session } from "./session.js";
 
+/** A job as REST just stored it: what the dispatcher acts on without reading it again. */
+export type JobChange = { id: string; orgId: string; status: string; agentId: string | null; attempt: number; errorReason: string | null };
+
+/**
+ * What routes may ask of the dispatch layer (the one narrow interface; routes do not publish job
+ * changes on the event bus for the hub to re-read): run a submission, and act on a job they changed.
+ */
+export interface DispatchCommands {
+  submit<T>(write: () => T): T;
+  /** A job changed over REST: one job.updated event with its status; pending -> a pass, cancelling -> the agent is told. */
+  jobChanged(job: JobChange): void;
+}
+
 /** What a dispatcher has done, for tests and benches: passes run and sessions offered a job. */
 export type DispatchStats = { passes: number; offers: number };
 

@@ -18,7 +18,7 @@ import { FrameBatch } from "./batch.js";
 import { ChangeRouting } from "./change-routing.js";
 import { Clocks } from "./clocks.js";
 import type { HubContext } from "./context.js";
-import { Dispatcher } from "./dispatcher.js";
+import { Dispatcher, type DispatchCommands, type JobChange } from "./dispatcher.js";
 import { HANDLERS, READ_ONLY_FRAMES, type Handler } from "./handlers/index.js";
 import { markAllDisconnected, markDisconnected, touchLastSeen } from "./presence.js";
 import { Session } from "./session.js";
@@ -30,7 +30,7 @@ type AgentMessage = AgentFrame;
 /** Last-seen writes are coalesced to one per this many ms per agent. */
 const LAST_SEEN_EVERY_MS = 5_000;
 
-export class AgentHub {
+export class AgentHub implements DispatchCommands {
   private readonly sessions = new Map<string, Session>();
   private inbox: [Session, AgentMessage][] = [];
   private inboxScheduled = false;
@@ -178,6 +178,11 @@ export class AgentHub {
     session.badFrames += 1;
     session.send({ type: "error", code: "bad_frame", message, frame_type: type });
     if (session.badFrames > MAX_BAD_FRAMES) session.ws.close(CLOSE.policy, "too many malformed frames");
+  }
+
+  /** A job changed over REST, as stored: one job.updated event; the dispatcher acts on it without reading it again. */
+  jobChanged(job: JobChange): void {
+    this.changes.jobChangedByRoute(job);
   }
 
   /** Hands a `module` request to the agent's live session; false when it has none (docs/protocol.md). */

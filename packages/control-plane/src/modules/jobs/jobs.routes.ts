@@ -8,13 +8,13 @@ import { userOf } from "../../plugins/auth.js";
 import { assertVisible, orgFilter, targetOrg } from "../../lib/org-scope.js";
 import { nowIso } from "../../lib/time.js";
 import type { Deps } from "../../deps.js";
-import type { AgentHub } from "../../session/hub.js";
+import type { DispatchCommands } from "../../session/dispatcher.js";
 import { getJobOr404, listJobs, toJob, toStoredJob } from "./jobs.repo.js";
 import { cancelJob, createJob, deleteJobs } from "./jobs.service.js";
 
 const Params = z.object({ id: Id });
 
-export async function jobRoutes(fastify: FastifyInstance, { deps, hub }: { deps: Deps; hub: Pick<AgentHub, "submit"> }) {
+export async function jobRoutes(fastify: FastifyInstance, { deps, hub }: { deps: Deps; hub: DispatchCommands }) {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { db } = deps;
   const changed = (id: string, orgId: string) => deps.events.publish({ type: "job.updated", id, org_id: orgId });
@@ -53,7 +53,7 @@ export async function jobRoutes(fastify: FastifyInstance, { deps, hub }: { deps:
   app.post("/api/v1/jobs/:id/cancel", { onRequest: app.auth("jobs:write"), schema: { tags: ["jobs"], params: Params, response: { 200: JobResponse } } }, async (req) => {
     const p = userOf(req);
     const row = cancelJob(db, getJobOr404(db, p.orgIds, req.params.id), p.userName, nowIso(deps.clock));
-    changed(row.id, row.orgId);
+    hub.jobChanged(row);
     return { status: "success" as const, details: toJob(db, row) };
   });
 
