@@ -97,7 +97,7 @@ async function serviceLatency(t: TestApp, httpUrl: string, echoUrl: string, cred
     const got = new Promise<void>((r) => (wake = r));
     const t0 = nowMs();
     // What POST /api/v1/jobs does after auth and parsing: insert and claim in one commit, then the event.
-    const row = t.app.hub.submit(() => createJob(t.deps.db, orgId, [orgId], body, new Date().toISOString()));
+    const row = await t.app.hub.submit(() => createJob(t.deps.db, orgId, [orgId], body, new Date().toISOString()));
     const t1 = nowMs();
     t.deps.events.publish({ type: "job.updated", id: row.id, org_id: row.orgId });
     await got;

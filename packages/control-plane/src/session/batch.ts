@@ -15,6 +15,8 @@ export class FrameBatch {
   readonly outbox: Outbox = { frames: null };
   /** The open batch's agent moves to Claimed when they are due after its commit (run's claimedAfter). */
   claimedMoves: ClaimedMove[] | null = null;
+  /** Transactions committed by run(), for tests and benches. */
+  commits = 0;
 
   constructor(
     private readonly deps: Deps,
@@ -42,6 +44,7 @@ export class FrameBatch {
     try {
       tx(this.deps.db, fn);
       committed = true;
+      this.commits++;
     } catch (err) {
       if (rethrow) throw err;
       this.deps.log.error({ err }, "session batch failed; its replies are dropped");

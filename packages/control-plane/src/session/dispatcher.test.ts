@@ -4,13 +4,14 @@
  * a session opening is one offer however many sessions are ready.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { ServerFrame } from "@outpost/shared";
+import { CreateJobBody, type ServerFrame } from "@outpost/shared";
 import { makeTestApp, sampleModule, sampleRegistration, type TestApp } from "../test-support/test-app.js";
 import { FrameBatch } from "./batch.js";
 import { ChangeRouting } from "./change-routing.js";
 import type { HubContext } from "./context.js";
 import { Dispatcher } from "./dispatcher.js";
 import type { Session } from "./session.js";
+import { createJob as insertJob } from "../modules/jobs/jobs.service.js";
 
 const FLEET = 200;
 type FakeSession = Session & { frames: ServerFrame[] };
@@ -18,6 +19,7 @@ type FakeSession = Session & { frames: ServerFrame[] };
 let t: TestApp;
 let ctx: HubContext;
 let dispatcher: Dispatcher;
+let batch: FrameBatch;
 let sessions: Map<string, Session>;
 
 function fakeSession(agentId: string, orgId: string): FakeSession {
@@ -57,7 +59,8 @@ beforeEach(async () => {
     agentChanged: (s) => changes.agentChanged(s),
   };
   const changes = new ChangeRouting(ctx);
-  dispatcher = new Dispatcher(ctx, new FrameBatch(t.deps, ctx.agentChanged), () => false);
+  batch = new FrameBatch(t.deps, ctx.agentChanged);
+  dispatcher = new Dispatcher(ctx, batch, () => false);
 });
 afterEach(async () => t.close());
 
@@ -107,5 +110,42 @@ describe("dispatch cost", () => {
     dispatcher.schedule(s);
     await pass();
     expect(s!.frames).toMatchObject([{ type: "assign", job_id: id }]);
+  });
+});
+
+describe("group commit", () => {
+  const body = { ...CreateJobBody.parse({ module: "hello", function: "greet", inputs: { who: "x" } }), triggered_by: "test" };
+
+  it("writes the submissions of one tick in one commit and answers none before it, a failing one alone", async () => {
+    const [s] = await fleet(1, [{ name: "hello", version: "1.0.0" }]);
+    const orgId = s!.orgId;
+    const count = () => t.deps.db.$client.prepare("select count(*) from jobs").pluck().get() as number;
+    const before = batch.commits;
+    const settled: string[] = [];
+    const subs = Array.from({ length: 20 }, (_, i) =>
+      dispatcher
+        .submit(() => {
+          if (i === 7) throw new Error("bad submission");
+          return insertJob(t.deps.db, orgId, [orgId], body, new Date().toISOString());
+        })
+        .then(
+          (row) => {
+            settled.push(row.id);
+            // Resolved only once stored: a fresh read outside the transaction sees it.
+            expect(t.deps.db.$client.inTransaction).toBe(false);
+            return row;
+          },
+          (err: Error) => err.message,
+        ),
+    );
+    expect(settled).toEqual([]); // nothing answered in the tick it was asked
+    expect(count()).toBe(0);
+    const results = await Promise.all(subs);
+    expect(results.filter((r) => typeof r === "string")).toEqual(["bad submission"]);
+    expect(batch.commits - before).toBe(1);
+    expect(results[7]).toBe("bad submission");
+    expect(settled).toHaveLength(19);
+    expect(count()).toBe(19);
+    expect(s!.frames.filter((f) => f.type === "assign")).toHaveLength(1); // the one free slot, same commit
   });
 });

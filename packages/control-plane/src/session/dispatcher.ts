@@ -9,6 +9,7 @@
  * changed wake every ready session. Either way a pass stops as soon as no job is pending (an index
  * probe of jobs_queue), so a fleet connecting with an empty queue pays one probe per batch.
  */
+import { savepoint } from "../db/client.js";
 import { anyPending, markClaimed, claimFor, loadClaimant, type Claimant } from "../modules/dispatch/claim.js";
 import type { FrameBatch } from "./batch.js";
 import { CANCEL_GRACE_S, type HubContext } from "./context.js";
@@ -22,7 +23,8 @@ export type JobChange = { id: string; orgId: string; status: string; agentId: st
  * changes on the event bus for the hub to re-read): run a submission, and act on a job they changed.
  */
 export interface DispatchCommands {
-  submit<T>(write: () => T): T;
+  /** Group commit: resolves once the write is committed (with every other submission of its tick). */
+  submit<T>(write: () => T): Promise<T>;
   /** A job changed over REST: one job.updated event with its status; pending -> a pass, cancelling -> the agent is told. */
   jobChanged(job: JobChange): void;
 }
@@ -30,8 +32,11 @@ export interface DispatchCommands {
 /** What a dispatcher has done, for tests and benches: passes run and sessions offered a job. */
 export type DispatchStats = { passes: number; offers: number };
 
+type Submission = { write: () => unknown; resolve: (v: unknown) => void; reject: (err: unknown) => void };
+
 export class Dispatcher {
   private scheduled = false;
+  private submissions: Submission[] = [];
   private rotate = 0;
   /** Sessions woken since the last pass (opened, freed slots, got a module), or every ready one. */
   private readonly woken = new Set<Session>();
@@ -80,22 +85,62 @@ export class Dispatcher {
   }
 
   /**
-   * Runs a write that adds a pending job (POST /api/v1/jobs) and, in the same transaction, offers
-   * one job to a ready session: one commit from submit to assign, the assign sent once it is
-   * stored. The write's errors propagate (nothing is committed or sent). Outside a batch only.
+   * Runs a write that adds a pending job (POST /api/v1/jobs). Group commit: every submission of
+   * one event-loop turn is written in one transaction, each in its own savepoint (a write that
+   * throws rejects alone), and in the same transaction jobs are offered to ready sessions: one
+   * commit from submit to assign, the assigns sent once it is stored. None resolves before that
+   * commit is done; if the commit fails, all reject. Outside a batch only.
    */
-  submit<T>(write: () => T): T {
-    if (this.stopped() || this.batch.open || this.ctx.deps.db.$client.inTransaction) return write();
-    let result!: T;
-    this.batch.run(
-      () => {
-        result = write();
-        const ready = this.readySessions();
-        if (ready.length) this.claimFor(ready, 1);
-      },
-      { rethrow: true, claimedAfter: true },
-    );
-    return result;
+  submit<T>(write: () => T): Promise<T> {
+    if (this.stopped() || this.batch.open || this.ctx.deps.db.$client.inTransaction) {
+      try {
+        return Promise.resolve(write());
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
+    return new Promise<T>((resolve, reject) => {
+      this.submissions.push({ write, resolve: resolve as (v: unknown) => void, reject });
+      if (this.submissions.length === 1) setImmediate(() => this.commitSubmissions());
+    });
+  }
+
+  private commitSubmissions(): void {
+    const queued = this.submissions;
+    this.submissions = [];
+    if (this.stopped()) {
+      for (const q of queued) q.reject(new Error("the server is shutting down"));
+      return;
+    }
+    const results: ({ ok: true; value: unknown } | { ok: false; err: unknown })[] = [];
+    try {
+      this.batch.run(
+        () => {
+          let written = 0;
+          for (const q of queued) {
+            try {
+              let value: unknown;
+              savepoint(this.ctx.deps.db, () => void (value = q.write()));
+              results.push({ ok: true, value });
+              written++;
+            } catch (err) {
+              results.push({ ok: false, err });
+            }
+          }
+          const ready = written ? this.readySessions() : [];
+          if (ready.length) this.claimFor(ready, written);
+        },
+        { rethrow: true, claimedAfter: true },
+      );
+    } catch (err) {
+      for (const q of queued) q.reject(err);
+      return;
+    }
+    queued.forEach((q, i) => {
+      const r = results[i]!;
+      if (r.ok) q.resolve(r.value);
+      else q.reject(r.err);
+    });
   }
 
   /**

@@ -153,10 +153,10 @@ export class AgentHub implements DispatchCommands {
   }
 
   /**
-   * Runs a write that adds a pending job (POST /api/v1/jobs) and, in the same transaction, offers
-   * one job to a ready session (Dispatcher.submit).
+   * Runs a write that adds a pending job (POST /api/v1/jobs) in the group commit of its tick and,
+   * in the same transaction, offers the new jobs to ready sessions (Dispatcher.submit).
    */
-  submit<T>(write: () => T): T {
+  submit<T>(write: () => T): Promise<T> {
     return this.dispatcher.submit(write);
   }
 

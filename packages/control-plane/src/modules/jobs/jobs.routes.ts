@@ -22,10 +22,11 @@ export async function jobRoutes(fastify: FastifyInstance, { deps, hub }: { deps:
   app.post("/api/v1/jobs", { onRequest: app.auth("jobs:write"), schema: { tags: ["jobs"], body: CreateJobBody, response: { 201: JobResponse } } }, async (req, reply) => {
     const p = userOf(req);
     const orgId = targetOrg(db, p, req.body.org);
-    // Insert and claim in one commit; the hub sends the assign once it is stored. The 201 is built
+    // Insert and claim in one commit, shared with the other submissions of this tick (group
+    // commit); the hub sends the assign once it is stored and answers none before that. The 201 is built
     // after that (off the dispatch path) and shows the job as stored: pending with its waiting
     // reason, or already claimed by an agent.
-    const row = hub.submit(() => createJob(db, orgId, p.orgIds, { ...req.body, triggered_by: req.body.triggered_by ?? p.userName }, nowIso(deps.clock)));
+    const row = await hub.submit(() => createJob(db, orgId, p.orgIds, { ...req.body, triggered_by: req.body.triggered_by ?? p.userName }, nowIso(deps.clock)));
     changed(row.id, row.orgId);
     return reply.code(201).send({ status: "success" as const, details: toStoredJob(db, row) });
   });
