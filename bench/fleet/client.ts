@@ -8,6 +8,7 @@ import WebSocket from "ws";
 import { PROTOCOL_VERSION, SESSION_PATH } from "@outpost/shared";
 import type { FleetResult, FleetTask } from "./protocol.js";
 import { nowMs } from "../dispatch/stats.js";
+import { RawHttp } from "../dispatch/raw-http.js";
 import { DEFAULT_BACKOFF, fullJitter } from "../../packages/daemon/src/session.js";
 
 const MODULE = { name: "hello", version: "1.0.0" };
@@ -66,6 +67,25 @@ function connect(task: Extract<FleetTask, { kind: "connect" }>): Promise<FleetRe
   });
 }
 
+/** Requests as fast as `concurrency` clients with one request in flight each can send them. */
+async function http(task: Extract<FleetTask, { kind: "http" }>): Promise<FleetResult> {
+  const lanes = await Promise.all(Array.from({ length: task.concurrency }, () => RawHttp.open(task.url)));
+  let next = 0;
+  const t0 = nowMs();
+  await Promise.all(
+    lanes.map(async (lane) => {
+      const request = lane.build(task.method, task.path, task.headers, task.body);
+      while (next < task.n) {
+        next++;
+        await lane.send(request, task.expect);
+      }
+    }),
+  );
+  const seconds = (nowMs() - t0) / 1000;
+  for (const lane of lanes) lane.close();
+  return { kind: "http", n: task.n, seconds };
+}
+
 async function close(): Promise<FleetResult> {
   const open = fleet.filter((ws) => ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING);
   await Promise.all(open.map((ws) => new Promise<void>((r) => { ws.once("close", () => r()); ws.terminate(); })));
@@ -73,7 +93,7 @@ async function close(): Promise<FleetResult> {
   return { kind: "close", closed: open.length };
 }
 
-const tasks = { connect, close } as const;
+const tasks = { connect, http, close } as const;
 
 process.on("message", (task: FleetTask) => {
   (tasks[task.kind] as (t: FleetTask) => Promise<FleetResult>)(task).then(

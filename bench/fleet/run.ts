@@ -4,13 +4,14 @@
  * (makeTestApp: a SQLite file in a temp dir, the real migrations) on 127.0.0.1:0; the simulated
  * agents are lean protocol clients in a second process (client.ts), registered through the API.
  *
- *   pnpm bench:fleet [--phases connect,data] [--agents 10000] [--seed-agents 100000]
+ *   pnpm bench:fleet [--phases connect,data,submit] [--submissions 20000] [--agents 10000] [--seed-agents 100000]
  *                    [--jobs 1000000] [--samples 50] [--json out.json]
  */
 import { statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { parseArgs } from "node:util";
 import { fork } from "node:child_process";
+import Fastify from "fastify";
 import { fileURLToPath } from "node:url";
 import { SUBPROTOCOL } from "@outpost/shared";
 import { makeTestApp, sampleModule, type TestApp } from "../../packages/control-plane/src/test-support/test-app.js";
@@ -23,11 +24,12 @@ import { seedFleet } from "./seed.js";
 
 const { values: args } = parseArgs({
   options: {
-    phases: { type: "string", default: "connect,data" },
+    phases: { type: "string", default: "connect,data,submit" },
     agents: { type: "string", default: "10000" },
     "seed-agents": { type: "string", default: "100000" },
     jobs: { type: "string", default: "1000000" },
     samples: { type: "string", default: "50" },
+    submissions: { type: "string", default: "20000" },
     json: { type: "string" },
   },
 });
@@ -36,6 +38,7 @@ const AGENTS = Number(args.agents);
 const SEED_AGENTS = Number(args["seed-agents"]);
 const JOBS = Number(args.jobs);
 const SAMPLES = Number(args.samples);
+const SUBMISSIONS = Number(args.submissions);
 
 // The fleet runs in a second process: its own core and its own fd limit (one socket per agent a side).
 const worker = fork(fileURLToPath(new URL("./client.ts", import.meta.url)), [], { execArgv: ["--import", "tsx", "--max-old-space-size=4096"], stdio: "inherit" });
@@ -120,10 +123,50 @@ async function dataPhase(): Promise<void> {
   results.data = { seedS, bytes, bytesPerJob: bytes / JOBS, timings, load: load() };
 }
 
+/**
+ * Target 7: POST /api/v1/jobs from `concurrency` clients with no agents, against a Fastify hello
+ * world (same process layout, same client) in the same run.
+ */
+async function submitPhase(): Promise<void> {
+  const n = SUBMISSIONS;
+  console.log(`\n## submissions: ${n} POST /api/v1/jobs from 32 clients, no agents (load ${load()})`);
+  const hello = Fastify({ logger: false });
+  hello.get("/", async () => ({ hello: "world" }));
+  const helloUrl = await hello.listen({ host: "127.0.0.1", port: 0 });
+  const base = await ask<"http">({ kind: "http", url: helloUrl, method: "GET", path: "/", headers: {}, body: "", expect: 200, n, concurrency: 32 });
+  await hello.close();
+  const t = await makeTestApp();
+  await t.api("POST", "/api/v1/modules", { body: sampleModule() });
+  const url = await t.app.listen({ host: "127.0.0.1", port: 0, backlog: LISTEN_BACKLOG });
+  const body = JSON.stringify({ module: "hello", function: "greet", inputs: { who: "bench" } });
+  const ours = await ask<"http">({
+    kind: "http",
+    url,
+    method: "POST",
+    path: "/api/v1/jobs",
+    headers: { Authorization: `Bearer ${t.adminToken}`, "Content-Type": "application/json" },
+    body,
+    expect: 201,
+    n,
+    concurrency: 32,
+  });
+  const stored = t.deps.db.$client.prepare("select count(*) from jobs").pluck().get() as number;
+  await t.close();
+  const ourRate = ours.n / ours.seconds;
+  const baseRate = base.n / base.seconds;
+  const ratio = ourRate / baseRate;
+  const rate = (v: number) => `${Math.round(v).toLocaleString("en-US")} /s`;
+  console.log(`| measure | Outpost POST /api/v1/jobs | Fastify hello world | ratio |\n|---|---|---|---|`);
+  console.log(`| requests, 32 clients | ${rate(ourRate)} (${stored} jobs stored) | ${rate(baseRate)} | ${ratio.toFixed(3)}x |`);
+  console.log(`target 7 (submissions at least 0.4x of hello world): ${verdict(ratio >= 0.4 && stored === n)}`);
+  results.submit = { ourRate, baseRate, ratio, load: load() };
+}
+
 async function main() {
   console.log(`bench/fleet  ${new Date().toISOString()}\n${machine}; fd limit ${process.env.OUTPOST_FD_LIMIT ?? "?"}; load ${load()}`);
   if (PHASES.has("connect")) await connectPhase();
   if (PHASES.has("data")) await dataPhase();
+  if (PHASES.has("submit")) await submitPhase();
   worker.kill();
   if (args.json) writeFileSync(args.json, JSON.stringify({ at: new Date().toISOString(), machine, ...results }, null, 2));
 }
