@@ -4,7 +4,7 @@
  * (makeTestApp: a SQLite file in a temp dir, the real migrations) on 127.0.0.1:0; the simulated
  * agents are lean protocol clients in a second process (client.ts), registered through the API.
  *
- *   pnpm bench:fleet [--phases connect,data,submit] [--submissions 20000] [--agents 10000] [--seed-agents 100000]
+ *   pnpm bench:fleet [--phases connect,data,submit] [--submissions 20000] [--idle 30] [--agents 10000] [--seed-agents 100000]
  *                    [--jobs 1000000] [--samples 50] [--json out.json]
  */
 import { statSync, writeFileSync } from "node:fs";
@@ -29,6 +29,7 @@ const { values: args } = parseArgs({
     "seed-agents": { type: "string", default: "100000" },
     jobs: { type: "string", default: "1000000" },
     samples: { type: "string", default: "50" },
+    idle: { type: "string", default: "30" },
     submissions: { type: "string", default: "20000" },
     json: { type: "string" },
   },
@@ -38,6 +39,7 @@ const AGENTS = Number(args.agents);
 const SEED_AGENTS = Number(args["seed-agents"]);
 const JOBS = Number(args.jobs);
 const SAMPLES = Number(args.samples);
+const IDLE_S = Number(args.idle);
 const SUBMISSIONS = Number(args.submissions);
 
 // The fleet runs in a second process: its own core and its own fd limit (one socket per agent a side).
@@ -78,27 +80,55 @@ function registerFleet(t: TestApp, n: number): string[] {
   return creds;
 }
 
+/** Resident memory after a full collection (the script runs node with --expose-gc). */
+function rssAfterGc(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().rss;
+}
+
+type Holding = { connect: Extract<FleetResult, { kind: "connect" }>; bytesPerAgent: number; idleCpuPct: number };
+
+/** Dials the fleet at a server, then measures what holding it costs: RSS per agent, idle CPU. */
+async function holdFleet(url: string, credentials: string[], subprotocol: string | null): Promise<Holding> {
+  const before = rssAfterGc();
+  const connect = await ask<"connect">({ kind: "connect", url, credentials, slots: 1, subprotocol });
+  const bytesPerAgent = (rssAfterGc() - before) / connect.welcomed;
+  const cpu0 = process.cpuUsage();
+  const t0 = Date.now();
+  await new Promise((r) => setTimeout(r, IDLE_S * 1000));
+  const cpu = process.cpuUsage(cpu0);
+  const idleCpuPct = ((cpu.user + cpu.system) / 1000 / (Date.now() - t0)) * 100;
+  return { connect, bytesPerAgent, idleCpuPct };
+}
+
 async function connectPhase(): Promise<void> {
-  console.log(`\n## connect: ${AGENTS} agents dial at once (load ${load()})`);
+  console.log(`\n## connect: ${AGENTS} agents dial at once, then ${IDLE_S} s idle (load ${load()})`);
   const bare = await startBareServer();
-  const base = await ask<"connect">({ kind: "connect", url: bare.url, credentials: Array.from({ length: AGENTS }, (_, i) => `bare-${i}`), slots: 1, subprotocol: null });
+  const base = await holdFleet(bare.url, Array.from({ length: AGENTS }, (_, i) => `bare-${i}`), null);
   await ask<"close">({ kind: "close" });
   await bare.close();
   const t = await makeTestApp();
   await t.api("POST", "/api/v1/modules", { body: sampleModule() });
   const creds = registerFleet(t, AGENTS);
   const url = await t.app.listen({ host: "127.0.0.1", port: 0, backlog: LISTEN_BACKLOG });
-  const ours = await ask<"connect">({ kind: "connect", url, credentials: creds, slots: 1, subprotocol: SUBPROTOCOL });
+  const ours = await holdFleet(url, creds, SUBPROTOCOL);
   const connected = t.deps.db.$client.prepare("select count(*) from agents where connected = 1").pluck().get() as number;
   await ask<"close">({ kind: "close" });
   await t.close();
-  const ratio = ours.seconds / base.seconds;
+  const o = ours.connect;
+  const b = base.connect;
+  const ratio = o.seconds / b.seconds;
+  const memRatio = ours.bytesPerAgent / base.bytesPerAgent;
+  const kb = (v: number) => `${(v / 1024).toFixed(1)} KB`;
   console.log(`| measure | Outpost | bare ws + 1 write per hello | ratio |\n|---|---|---|---|`);
-  console.log(`| all ${AGENTS} welcomed and ready | ${ours.seconds.toFixed(2)} s (${ours.welcomed} ok, ${ours.failed} failed, ${ours.redials} redials) | ${base.seconds.toFixed(2)} s (${base.welcomed} ok, ${base.failed} failed, ${base.redials} redials) | ${ratio.toFixed(2)}x |`);
-  if (ours.firstError) console.log(`first failure: ${ours.firstError}`);
+  console.log(`| all ${AGENTS} welcomed and ready | ${o.seconds.toFixed(2)} s (${o.welcomed} ok, ${o.failed} failed, ${o.redials} redials) | ${b.seconds.toFixed(2)} s (${b.welcomed} ok, ${b.failed} failed, ${b.redials} redials) | ${ratio.toFixed(2)}x |`);
+  console.log(`| server RSS per connected idle agent | ${kb(ours.bytesPerAgent)} | ${kb(base.bytesPerAgent)} | ${memRatio.toFixed(2)}x |`);
+  console.log(`| server CPU while idle, ${IDLE_S} s | ${ours.idleCpuPct.toFixed(2)}% of a core | ${base.idleCpuPct.toFixed(2)}% of a core | |`);
+  if (o.firstError) console.log(`first failure: ${o.firstError}`);
   console.log(`server rows: ${connected} agents connected`);
-  console.log(`target 1 (connect within 1.5x of baseline, all ${AGENTS} in under 15 s): ${verdict(ratio <= 1.5 && ours.seconds < 15 && ours.failed === 0)}`);
-  results.connect = { ours, base, ratio, load: load() };
+  console.log(`target 1 (connect within 1.5x of baseline, all ${AGENTS} in under 15 s): ${verdict(ratio <= 1.5 && o.seconds < 15 && o.failed === 0)}`);
+  console.log(`target 3 (RSS per idle agent within 1.5x of bare ws; idle CPU under 2% of a core): ${verdict(memRatio <= 1.5 && ours.idleCpuPct < 2)}`);
+  results.connect = { ours, base, ratio, memRatio, load: load() };
 }
 
 async function dataPhase(): Promise<void> {
