@@ -92,9 +92,19 @@ export const agents = sqliteTable(
     index("agents_org_name").on(t.orgId, t.name),
     // Connected agents of an org (a tenth of a big fleet): waiting reasons ask about these.
     index("agents_org_connected").on(t.orgId, t.connected),
-    // The agents list's default order (name ascending, active agents): a page is an index walk
-    // from the cursor however many agents there are (lib/cursor.ts keysetOrder).
+    // The agents list (active agents), one index per sort key and direction, so a page is an index
+    // walk from the cursor however many agents there are (lib/cursor.ts keysetOrder). Not for
+    // status and status_updated_at: every job moves an agent's status three times, and those
+    // writes stay off the dispatch path.
     index("agents_list_name").on(t.orgId, t.archived, t.name, t.id),
+    index("agents_list_name_desc").on(t.orgId, t.archived, sql`"name" desc`, t.id),
+    index("agents_list_version").on(t.orgId, t.archived, t.version, t.id),
+    index("agents_list_version_desc").on(t.orgId, t.archived, sql`"version" desc`, t.id),
+    index("agents_list_host_os").on(t.orgId, t.archived, t.hostOs, t.id),
+    index("agents_list_host_os_desc").on(t.orgId, t.archived, sql`"host_os" desc`, t.id),
+    index("agents_list_restarted_desc").on(t.orgId, t.archived, sql`"last_restarted_at" desc`, t.id),
+    index("agents_list_inserted").on(t.orgId, t.archived, t.insertedAt, t.id),
+    index("agents_list_inserted_desc").on(t.orgId, t.archived, sql`"inserted_at" desc`, t.id),
   ],
 );
 
