@@ -1,5 +1,6 @@
 /**
- * The server's clocks: pings every heartbeat, and once a second the sweep: silent sessions,
+ * The server's clocks: pings every heartbeat, and once a second the sweep: last-seen times (one
+ * commit for all the sessions heard since the last sweep), silent sessions,
  * timeouts, and (after the restart grace) lost leases. Liveness is judged only by this server's
  * receive times: a session silent for SILENT_AFTER_PINGS heartbeats is marked Unknown and closed.
  * Leases are a separate, longer clock (docs/protocol.md, "Leases").
@@ -20,6 +21,8 @@ export class Clocks {
     private readonly changes: ChangeRouting,
     /** Ends a silent session (marked Unknown). */
     private readonly dropSilent: (s: Session) => void,
+    /** Writes the last-seen times noted since the last sweep, in one commit. */
+    private readonly flushSeen: () => void = () => {},
   ) {
     this.startedAtMs = ctx.deps.clock();
   }
@@ -46,6 +49,7 @@ export class Clocks {
     const nowMs = deps.clock();
     const at = nowIso(() => nowMs);
     const silentMs = deps.config.heartbeatS * 1000 * SILENT_AFTER_PINGS;
+    this.flushSeen();
     for (const s of [...this.ctx.sessions.values()]) {
       if (nowMs - s.lastReceivedMs > silentMs) this.dropSilent(s);
     }

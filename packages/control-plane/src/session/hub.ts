@@ -27,12 +27,14 @@ export { Session } from "./session.js";
 
 type AgentMessage = AgentFrame;
 
-/** Last-seen writes are coalesced to one per this many ms per agent. */
+/** Last-seen times are noted at most once per this many ms per agent, and written by the sweep in one commit. */
 const LAST_SEEN_EVERY_MS = 5_000;
 
 export class AgentHub implements DispatchCommands {
   private readonly sessions = new Map<string, Session>();
   private inbox: [Session, AgentMessage][] = [];
+  /** Last-seen times due to be written, flushed once a second by the sweep (clocks.ts). */
+  private seen = new Map<string, string>();
   private inboxScheduled = false;
   private unsubscribe: (() => void) | null = null;
   private stopped = false;
@@ -58,10 +60,15 @@ export class AgentHub implements DispatchCommands {
     this.changes = new ChangeRouting(this.ctx);
     this.batch = new FrameBatch(deps, this.ctx.agentChanged);
     this.dispatcher = new Dispatcher(this.ctx, this.batch, () => this.stopped);
-    this.clocks = new Clocks(this.ctx, this.changes, (s) => {
-      this.detach(s, true);
-      s.ws.terminate();
-    });
+    this.clocks = new Clocks(
+      this.ctx,
+      this.changes,
+      (s) => {
+        this.detach(s, true);
+        s.ws.terminate();
+      },
+      () => this.flushSeen(),
+    );
   }
 
   private now() {
@@ -127,8 +134,14 @@ export class AgentHub implements DispatchCommands {
     session.lastReceivedMs = now;
     if (now - session.lastSeenWrittenMs > LAST_SEEN_EVERY_MS) {
       session.lastSeenWrittenMs = now;
-      touchLastSeen(this.deps.db, session.agentId, nowIso(() => now));
+      this.seen.set(session.agentId, nowIso(() => now)); // written by the next sweep, all in one commit
     }
+  }
+
+  private flushSeen(): void {
+    const seen = this.seen;
+    this.seen = new Map();
+    touchLastSeen(this.deps.db, seen);
   }
 
   private receive(session: Session, data: Buffer, isBinary: boolean): void {

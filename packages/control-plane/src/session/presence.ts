@@ -36,6 +36,11 @@ export function markAllDisconnected(db: Db, at: string): void {
   });
 }
 
-export function touchLastSeen(db: Db, agentId: string, at: string): void {
-  prepared(db, `update "agents" set "last_seen_at" = ? where "id" = ?`).run(at, agentId);
+/** Last-seen times of many agents in one commit (the sweep flushes what pongs and frames noted). */
+export function touchLastSeen(db: Db, seen: Map<string, string>): void {
+  if (!seen.size) return;
+  tx(db, () => {
+    const stmt = prepared(db, `update "agents" set "last_seen_at" = ? where "id" = ?`);
+    for (const [agentId, at] of seen) stmt.run(at, agentId);
+  });
 }
