@@ -98,7 +98,7 @@ async function serviceLatency(t: TestApp, httpUrl: string, echoUrl: string, cred
     const t0 = nowMs();
     // What POST /api/v1/jobs does after auth and parsing: insert and claim in one commit, then the event.
     // (Its input check runs before, off the event loop, in the schema worker: not part of this path.)
-    const row = t.app.hub.submit(() => createJob(t.deps.db, orgId, [orgId], body, new Date().toISOString(), resolveJobTarget(t.deps.db, orgId, body)));
+    const row = await t.app.hub.submit(() => createJob(t.deps.db, orgId, [orgId], body, new Date().toISOString(), resolveJobTarget(t.deps.db, orgId, body)));
     const t1 = nowMs();
     t.deps.events.publish({ type: "job.updated", id: row.id, org_id: row.orgId });
     await got;

@@ -22,13 +22,20 @@ export function makeDeps(config: ServerConfig, db: Db, log = createLogger(config
   return { db, config, installSecret: ensureInstallSecret(db), events: new EventBus(), log, clock: Date.now };
 }
 
+/**
+ * The accept queue's length (the kernel caps it at net.core.somaxconn): a fleet redialing at once
+ * after a restart overflows Node's default of 511, and each overflowed dial costs the agent a
+ * reset and a backoff (docs/performance.md, bench/fleet).
+ */
+export const LISTEN_BACKLOG = 4096;
+
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const db = openDb(config.db);
   const deps = makeDeps({ ...config, consoleDir: config.consoleDir ?? DEFAULT_CONSOLE_DIR, releaseDir: config.releaseDir ?? DEFAULT_RELEASE_DIR }, db);
   const app = await buildApp(deps);
   let address: string;
   try {
-    address = await app.listen({ host: config.host, port: config.port });
+    address = await app.listen({ host: config.host, port: config.port, backlog: LISTEN_BACKLOG });
   } catch (err) {
     await app.close();
     db.$client.close();

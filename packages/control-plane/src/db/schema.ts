@@ -124,6 +124,21 @@ export const agents = sqliteTable(
   (t) => [
     uniqueIndex("agents_org_slug").on(t.orgId, t.agentId),
     index("agents_org_name").on(t.orgId, t.name),
+    // Connected agents of an org (a tenth of a big fleet): waiting reasons ask about these.
+    index("agents_org_connected").on(t.orgId, t.connected),
+    // The agents list (active agents), one index per sort key and direction, so a page is an index
+    // walk from the cursor however many agents there are (lib/cursor.ts keysetOrder). Not for
+    // status and status_updated_at: every job moves an agent's status three times, and those
+    // writes stay off the dispatch path.
+    index("agents_list_name").on(t.orgId, t.archived, t.name, t.id),
+    index("agents_list_name_desc").on(t.orgId, t.archived, sql`"name" desc`, t.id),
+    index("agents_list_version").on(t.orgId, t.archived, t.version, t.id),
+    index("agents_list_version_desc").on(t.orgId, t.archived, sql`"version" desc`, t.id),
+    index("agents_list_host_os").on(t.orgId, t.archived, t.hostOs, t.id),
+    index("agents_list_host_os_desc").on(t.orgId, t.archived, sql`"host_os" desc`, t.id),
+    index("agents_list_restarted_desc").on(t.orgId, t.archived, sql`"last_restarted_at" desc`, t.id),
+    index("agents_list_inserted").on(t.orgId, t.archived, t.insertedAt, t.id),
+    index("agents_list_inserted_desc").on(t.orgId, t.archived, sql`"inserted_at" desc`, t.id),
   ],
 );
 
@@ -258,7 +273,13 @@ export const jobs = sqliteTable(
     updatedAt: text("updated_at").notNull().default(now),
   },
   (t) => [
-    index("jobs_org_inserted").on(t.orgId, t.insertedAt),
+    // The runs list: newest first by default, each filter, then the id (lib/cursor.ts keysetOrder),
+    // so a page is an index walk from the cursor however many jobs the table holds.
+    index("jobs_org_inserted").on(t.orgId, t.insertedAt, t.id),
+    index("jobs_org_inserted_desc").on(t.orgId, sql`"inserted_at" desc`, t.id),
+    index("jobs_org_status").on(t.orgId, t.status, sql`"inserted_at" desc`, t.id),
+    index("jobs_org_trigger").on(t.orgId, t.triggerSource, sql`"inserted_at" desc`, t.id),
+    index("jobs_org_completed").on(t.orgId, sql`"completed_at" desc`, t.id),
     // The dispatch queue: only pending rows, in claim order (priority desc, then oldest), so the
     // next candidate is an index seek however many jobs the table has ever held.
     index("jobs_queue").on(t.orgId, sql`"priority" desc`, t.insertedAt, t.id).where(sql`"status" = 'pending'`),
@@ -269,7 +290,7 @@ export const jobs = sqliteTable(
     // ("x = ?" implies "x is not null", so lookups still use them).
     index("jobs_agent").on(t.agentId, t.status).where(sql`"agent_id" is not null`),
     index("jobs_target_agent").on(t.targetAgentId).where(sql`"target_agent_id" is not null`),
-    index("jobs_pool").on(t.poolId).where(sql`"pool_id" is not null`),
+    index("jobs_pool").on(t.poolId, sql`"inserted_at" desc`, t.id).where(sql`"pool_id" is not null`),
   ],
 );
 

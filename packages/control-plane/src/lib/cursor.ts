@@ -8,7 +8,7 @@
  * before anything reads its contents.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { and, gt, isNull, or, sql, type SQL, type AnyColumn } from "drizzle-orm";
+import { and, asc, desc, gt, isNull, or, sql, type SQL, type AnyColumn } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { ApiError } from "../errors.js";
 import { ensureInstallSecret } from "./install.js";
@@ -61,13 +61,29 @@ export function decodeCursor(db: Db, cursor: string): { key: CursorValue; id: st
 }
 
 /**
- * Rows after (key, id) in `order`, NULL keys sorting last in both directions (as the ORDER BY
- * built by orderByKeyset does).
+ * The ORDER BY of a keyset page: the key in `order`, then the id ascending (ties in the same order
+ * both ways). A nullable key sorts NULLs last: descending that is SQLite's own order, so only an
+ * ascending nullable key needs the "is null" term. The list indexes are built to match:
+ * (..., key, id) walks ascending pages, (..., key desc, id) descending ones.
  */
-export function afterCursor(db: Db, column: AnyColumn | SQL, idColumn: AnyColumn, cursor: string | undefined, order: "asc" | "desc"): SQL | undefined {
+export function keysetOrder(column: AnyColumn | SQL, idColumn: AnyColumn, order: "asc" | "desc", nullable = false): SQL[] {
+  if (order === "desc") return [desc(column), asc(idColumn)];
+  return [...(nullable ? [sql`${column} is null`] : []), asc(column), asc(idColumn)];
+}
+
+/** Rows after (key, id) in the order keysetOrder gives. */
+export function afterCursor(db: Db, column: AnyColumn | SQL, idColumn: AnyColumn, cursor: string | undefined, order: "asc" | "desc", nullable = false): SQL | undefined {
   if (!cursor) return undefined;
   const { key, id } = decodeCursor(db, cursor);
   if (key === null) return and(isNull(column), gt(idColumn, id));
   const beyond = order === "asc" ? sql`${column} > ${key}` : sql`${column} < ${key}`;
-  return or(beyond, and(sql`${column} = ${key}`, gt(idColumn, id)), isNull(column));
+  return or(beyond, and(sql`${column} = ${key}`, gt(idColumn, id)), nullable ? isNull(column) : undefined);
+}
+
+/**
+ * `column IN (ids)`, as an equality when there is one id: SQLite does not treat a one-element IN
+ * as `=`, and only an equality lets the list indexes deliver rows already in page order.
+ */
+export function inIds(column: AnyColumn, ids: string[]): SQL {
+  return ids.length === 1 ? sql`${column} = ${ids[0]}` : sql`${column} in ${ids}`;
 }

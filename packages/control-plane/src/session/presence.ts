@@ -5,7 +5,7 @@
 import { eq } from "drizzle-orm";
 import { AGENT_TRANSITION_REASONS, type AgentStatus } from "@outpost/shared";
 import type { Db } from "../db/client.js";
-import { tx } from "../db/client.js";
+import { prepared, tx } from "../db/client.js";
 import { agents } from "../db/schema.js";
 import { transitionAgent } from "../modules/agents/agents.transitions.js";
 import { activeJobCount } from "../modules/dispatch/claim.js";
@@ -13,7 +13,7 @@ import { activeJobCount } from "../modules/dispatch/claim.js";
 /** A session said hello: connected, and Idle or busy as its live attempts say. */
 export function markConnected(db: Db, agentId: string, at: string): void {
   tx(db, () => {
-    db.update(agents).set({ connected: true, lastSeenAt: at, updatedAt: at }).where(eq(agents.id, agentId)).run();
+    prepared(db, `update "agents" set "connected" = 1, "last_seen_at" = ?, "updated_at" = ? where "id" = ?`).run(at, at, agentId);
     const busy = activeJobCount(db, agentId) > 0;
     const to: AgentStatus = busy ? "ExecutingJob" : "Idle";
     transitionAgent(db, agentId, to, AGENT_TRANSITION_REASONS.connected, at);
@@ -23,7 +23,7 @@ export function markConnected(db: Db, agentId: string, at: string): void {
 /** The session closed (Offline) or went silent (Unknown). */
 export function markDisconnected(db: Db, agentId: string, at: string, silent: boolean): void {
   tx(db, () => {
-    db.update(agents).set({ connected: false, lastSeenAt: at, updatedAt: at }).where(eq(agents.id, agentId)).run();
+    prepared(db, `update "agents" set "connected" = 0, "last_seen_at" = ?, "updated_at" = ? where "id" = ?`).run(at, at, agentId);
     transitionAgent(db, agentId, silent ? "Unknown" : "Offline", silent ? AGENT_TRANSITION_REASONS.heartbeatMissed : AGENT_TRANSITION_REASONS.disconnected, at);
   });
 }
@@ -36,6 +36,11 @@ export function markAllDisconnected(db: Db, at: string): void {
   });
 }
 
-export function touchLastSeen(db: Db, agentId: string, at: string): void {
-  db.update(agents).set({ lastSeenAt: at }).where(eq(agents.id, agentId)).run();
+/** Last-seen times of many agents in one commit (the sweep flushes what pongs and frames noted). */
+export function touchLastSeen(db: Db, seen: Map<string, string>): void {
+  if (!seen.size) return;
+  tx(db, () => {
+    const stmt = prepared(db, `update "agents" set "last_seen_at" = ? where "id" = ?`);
+    for (const [agentId, at] of seen) stmt.run(at, agentId);
+  });
 }

@@ -281,6 +281,23 @@ describe("dispatch and the attempt lifecycle", () => {
     expect(job.error.reason).toBe("cancelled");
   });
 
+  it("a cancel over REST publishes one job.updated, with its status, and tells the agent", async () => {
+    const e = await setup();
+    const a = await connect(e, (await e.register("a1")).credential);
+    const jobId = await createJob(e);
+    await a.next("assign");
+    a.send({ type: "started", job_id: jobId, attempt: 1, container_id: "c" });
+    await until("running", async () => (await getJob(e, jobId)).status === "running");
+    const events: unknown[] = [];
+    const off = e.t.deps.events.subscribe((ev) => {
+      if (ev.type === "job.updated" && ev.id === jobId) events.push(ev);
+    });
+    expect((await e.t.api("POST", `/api/v1/jobs/${jobId}/cancel`)).status).toBe(200);
+    await a.next("cancel"); // a round trip after the route: every event of the cancel is out
+    off();
+    expect(events).toEqual([{ type: "job.updated", id: jobId, org_id: expect.any(String), status: "cancelling" }]);
+  });
+
   it("times a job out from claim time and tells the agent to stop it", async () => {
     const e = await setup();
     const a = await connect(e, (await e.register("a1")).credential);

@@ -23,7 +23,7 @@ import {
   type SkippedAgent,
 } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
-import { tx } from "../../db/client.js";
+import { prepared, tx } from "../../db/client.js";
 import { agentModuleHistory, agentModules, agents, poolAgents, type pools } from "../../db/schema.js";
 import { ApiError } from "../../errors.js";
 import { activeJobCount } from "../dispatch/claim.js";
@@ -227,11 +227,11 @@ export function recordModuleResult(db: Db, agentId: string, f: FrameOf<AgentFram
  * modules are synced, so the change is recorded once, on the request's own row.
  */
 export function settleOpenRequests(db: Db, agentId: string, reported: { name: string; version: string }[], at: string): void {
-  const open = db
-    .select()
-    .from(agentModuleHistory)
-    .where(and(eq(agentModuleHistory.agentId, agentId), eq(agentModuleHistory.outcome, "started")))
-    .all();
+  // Every hello runs this: a cached statement (usually no rows).
+  const open = prepared(
+    db,
+    `select "id", "module", "action", "from_version" as fromVersion, "to_version" as toVersion from "agent_module_history" where "agent_id" = ? and "outcome" = 'started'`,
+  ).all(agentId) as { id: number; module: string; action: string; fromVersion: string | null; toVersion: string | null }[];
   const has = new Map(reported.map((m) => [m.name, m.version]));
   for (const row of open) {
     const remove = row.action === "remove";

@@ -3,7 +3,7 @@ import { and, asc, desc, eq, inArray, isNull, or, sql, type SQL } from "drizzle-
 import { RUN_STATE, type Agent, type AgentListQuery, type InstanceCounts, type JobStatus, type StoredSkill } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
 import { agentModules, agents, containerProfiles, jobs, poolAgents, pools } from "../../db/schema.js";
-import { afterCursor, encodeCursor } from "../../lib/cursor.js";
+import { afterCursor, encodeCursor, inIds, keysetOrder } from "../../lib/cursor.js";
 import { ApiError } from "../../errors.js";
 
 export type AgentRow = typeof agents.$inferSelect;
@@ -177,7 +177,7 @@ function likePattern(q: string): string {
 }
 
 export function listAgents(db: Db, orgIds: string[], q: AgentListQuery, extra?: SQL) {
-  const where: (SQL | undefined)[] = [inArray(agents.orgId, orgIds), extra];
+  const where: (SQL | undefined)[] = [orgIds.length ? inIds(agents.orgId, orgIds) : inArray(agents.orgId, orgIds), extra];
   if (q.archived !== "all") where.push(eq(agents.archived, q.archived === "archived"));
   if (q.q) {
     const pattern = likePattern(q.q);
@@ -195,13 +195,13 @@ export function listAgents(db: Db, orgIds: string[], q: AgentListQuery, extra?: 
   if (q.autonomy_level) where.push(inArray(agents.autonomyLevel, q.autonomy_level.split(",")));
   if (q.container_profile) where.push(q.container_profile === "none" ? isNull(agents.containerProfileId) : eq(agents.containerProfileId, q.container_profile));
   const column = SORT_COLUMNS[q.sort];
-  where.push(afterCursor(db, column, agents.id, q.cursor, q.order));
-  const direction = q.order === "asc" ? asc : desc;
+  const nullable = q.sort === "last_restarted_at";
+  where.push(afterCursor(db, column, agents.id, q.cursor, q.order, nullable));
   const rows = db
     .select()
     .from(agents)
     .where(and(...where))
-    .orderBy(sql`${column} is null`, direction(column), asc(agents.id))
+    .orderBy(...keysetOrder(column, agents.id, q.order, nullable))
     .limit(q.limit + 1)
     .all();
   const page = rows.slice(0, q.limit);

@@ -2,7 +2,7 @@
 import { and, eq } from "drizzle-orm";
 import type { RegisterAgentBody, UpdateAgentBody } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
-import { tx } from "../../db/client.js";
+import { prepared, tx } from "../../db/client.js";
 import { agentModuleHistory, agentModules, agents } from "../../db/schema.js";
 import { digestSecret, generateSecret } from "../../lib/secrets.js";
 import { newId } from "../../lib/ids.js";
@@ -35,7 +35,9 @@ function uniqueSlug(db: Db, orgId: string, base: string): string {
 
 /** Records what changed between the reported modules and the stored ones, in the module history. */
 export function syncModules(db: Db, agentId: string, reported: RegisterAgentBody["modules"], at: string): void {
-  const current = new Map(db.select().from(agentModules).where(eq(agentModules.agentId, agentId)).all().map((m) => [m.name, m]));
+  // Every hello runs this: the read on a cached statement; writes only for what changed.
+  const rows = prepared(db, `select "name", "version" from "agent_modules" where "agent_id" = ?`).all(agentId) as { name: string; version: string }[];
+  const current = new Map(rows.map((m) => [m.name, m]));
   const seen = new Set<string>();
   for (const m of reported) {
     if (seen.has(m.name)) continue;

@@ -7,7 +7,7 @@ import { modules } from "../../db/schema.js";
 import { ApiError } from "../../errors.js";
 import { userOf } from "../../plugins/auth.js";
 import { orgFilter, targetOrg } from "../../lib/org-scope.js";
-import { afterCursor, encodeCursor } from "../../lib/cursor.js";
+import { afterCursor, encodeCursor, keysetOrder } from "../../lib/cursor.js";
 import { likeContains } from "../../lib/like.js";
 import { nowIso } from "../../lib/time.js";
 import type { Deps } from "../../deps.js";
@@ -43,7 +43,7 @@ export async function catalogRoutes(fastify: FastifyInstance, { deps }: { deps: 
           afterCursor(db, column, modules.id, q.cursor, q.order),
         ),
       )
-      .orderBy(q.order === "asc" ? asc(column) : desc(column), asc(modules.id))
+      .orderBy(...keysetOrder(column, modules.id, q.order))
       .limit(q.limit + 1)
       .all();
     const page = rows.slice(0, q.limit);

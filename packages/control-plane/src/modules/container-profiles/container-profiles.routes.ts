@@ -22,7 +22,7 @@ import { agents, containerProfiles } from "../../db/schema.js";
 import { ApiError } from "../../errors.js";
 import { userOf, type UserPrincipal } from "../../plugins/auth.js";
 import { assertVisible, orgFilter, targetOrg } from "../../lib/org-scope.js";
-import { afterCursor, encodeCursor } from "../../lib/cursor.js";
+import { afterCursor, encodeCursor, keysetOrder } from "../../lib/cursor.js";
 import { newId } from "../../lib/ids.js";
 import { nowIso } from "../../lib/time.js";
 import type { Deps } from "../../deps.js";
@@ -93,7 +93,7 @@ export async function containerProfileRoutes(fastify: FastifyInstance, { deps }:
           afterCursor(db, column, containerProfiles.id, q.cursor, q.order),
         ),
       )
-      .orderBy(q.order === "asc" ? asc(column) : desc(column), asc(containerProfiles.id))
+      .orderBy(...keysetOrder(column, containerProfiles.id, q.order))
       .limit(q.limit + 1)
       .all();
     const page = rows.slice(0, q.limit);

@@ -39,6 +39,11 @@ export function activeJobCount(db: Db, agentId: string): number {
   return prepared(db, `select count(*) from "jobs" where "agent_id" = ? and "status" in (${ACTIVE_IN})`).pluck().get(agentId) as number;
 }
 
+/** Whether any job is pending: one probe of the partial index jobs_queue (the literal lets it). */
+export function anyPending(db: Db): boolean {
+  return prepared(db, `select exists (select 1 from "jobs" where "status" = 'pending')`).pluck().get() === 1;
+}
+
 type AgentRow = {
   id: string;
   orgId: string;
@@ -122,7 +127,7 @@ export function claimNextJob(db: Db, agentId: string, at: string, leaseMs: numbe
 /**
  * The agent's move to Claimed for a job it was just given, with its history row; a no-op when it
  * is Claimed already. Not part of claimFor: the session hub writes it right after the claims'
- * commit and the assigns (session/hub.ts), so the dispatch commit carries only the job's writes.
+ * commit and the assigns (session/batch.ts), so the dispatch commit carries only the job's writes.
  */
 export function markClaimed(db: Db, agentId: string, jobId: string, at: string): void {
   transitionAgent(db, agentId, "Claimed", AGENT_TRANSITION_REASONS.jobClaimed, at, jobId);

@@ -6,7 +6,7 @@
  */
 import { and, eq, isNotNull, lt, ne, sql } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
-import { tx } from "../../db/client.js";
+import { prepared, tx } from "../../db/client.js";
 import { jobAttempts, jobs } from "../../db/schema.js";
 import { transitionJob } from "../jobs/jobs.transitions.js";
 
@@ -40,13 +40,15 @@ export function expireLeases(db: Db, at: string, graceMs: number): SweepResult {
  */
 export function declareForgotten(db: Db, agentId: string, held: ReadonlySet<string>, at: string): SweepResult {
   const out: SweepResult = { lost: [], requeued: [], failed: [], timedOut: [] };
-  const live = db
-    .select()
-    .from(jobs)
-    .where(and(eq(jobs.agentId, agentId), sql`${jobs.status} in ('claimed', 'running', 'cancelling')`))
-    .all();
-  for (const job of live) {
-    if (!held.has(`${job.id}:${job.attempt}`)) loseAttempt(db, job, at, `Agent lost: the agent reconnected without attempt ${job.attempt}.`, out);
+  // Every hello runs this: the (usually empty) list on a cached statement, full rows only to lose.
+  const live = prepared(db, `select "id", "attempt" from "jobs" where "agent_id" = ? and "status" in ('claimed', 'running', 'cancelling')`).all(agentId) as {
+    id: string;
+    attempt: number;
+  }[];
+  for (const { id, attempt } of live) {
+    if (held.has(`${id}:${attempt}`)) continue;
+    const job = db.select().from(jobs).where(eq(jobs.id, id)).get();
+    if (job) loseAttempt(db, job, at, `Agent lost: the agent reconnected without attempt ${job.attempt}.`, out);
   }
   return out;
 }

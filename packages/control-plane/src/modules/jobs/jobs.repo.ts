@@ -4,7 +4,7 @@ import type { Job, JobListQuery, JobStep, LimitsOverride } from "@outpost/shared
 import type { Db } from "../../db/client.js";
 import { prepared } from "../../db/client.js";
 import { jobAttempts, jobs } from "../../db/schema.js";
-import { afterCursor, encodeCursor } from "../../lib/cursor.js";
+import { afterCursor, encodeCursor, inIds, keysetOrder } from "../../lib/cursor.js";
 import { ApiError } from "../../errors.js";
 import { waitingReason } from "./waiting-reason.js";
 
@@ -92,6 +92,15 @@ export function toJobs(db: Db, rows: JobRow[], fresh = false): Job[] {
   const agentNames = namesOf(db, "agents", agentIds);
   const poolNames = namesOf(db, "pools", [...new Set(rows.map((r) => r.poolId).filter((x): x is string => !!x))]);
   const reports = new Set(ids.length ? (prepared(db, REPORTS_OF).pluck().all(JSON.stringify(ids)) as string[]) : []);
+  // Queued jobs of a page mostly wait for the same reason: one look per (org, pool, target, module),
+  // and per function for one that runs in its agent's profile image (the reason names it).
+  const reasons = new Map<string, string>();
+  const reasonOf = (r: JobRow) => {
+    const key = `${r.orgId}|${r.poolId}|${r.targetAgentId}|${r.module}|${r.version}|${r.imageFromProfile ? `profile|${r.function}` : ""}`;
+    let reason = reasons.get(key);
+    if (reason === undefined) reasons.set(key, (reason = waitingReason(db, r)));
+    return reason;
+  };
   return rows.map((r) => {
     const agentId = r.agentId ?? r.targetAgentId;
     const end = r.completedAt ? Date.parse(r.completedAt) : null;
@@ -108,7 +117,7 @@ export function toJobs(db: Db, rows: JobRow[], fresh = false): Job[] {
       agent_name: agentId ? (agentNames.get(agentId) ?? null) : null,
       target_agent_id: r.targetAgentId,
       status: r.status as Job["status"],
-      waiting_reason: r.status === "pending" || r.status === "retrying" ? waitingReason(db, r) : null,
+      waiting_reason: r.status === "pending" || r.status === "retrying" ? reasonOf(r) : null,
       attempt: r.attempt,
       max_attempts: r.maxAttempts,
       attempts: attempts
@@ -168,19 +177,20 @@ const SORT_KEYS = { inserted_at: "insertedAt", status: "status", completed_at: "
 
 export function listJobs(db: Db, orgIds: string[], q: JobListQuery, extra?: SQL) {
   const column = SORTS[q.sort];
-  const where: (SQL | undefined)[] = [inArray(jobs.orgId, orgIds), extra];
+  const where: (SQL | undefined)[] = [orgIds.length ? inIds(jobs.orgId, orgIds) : inArray(jobs.orgId, orgIds), extra];
   if (q.status) where.push(inArray(jobs.status, q.status.split(",")));
   if (q.agent_id) where.push(or(eq(jobs.agentId, q.agent_id), eq(jobs.targetAgentId, q.agent_id)));
   if (q.trigger_source) where.push(eq(jobs.triggerSource, q.trigger_source));
   if (q.pool_id) where.push(eq(jobs.poolId, q.pool_id));
   if (q.from) where.push(gte(jobs.insertedAt, new Date(q.from).toISOString()));
   if (q.to) where.push(lte(jobs.insertedAt, new Date(q.to).toISOString()));
-  where.push(afterCursor(db, column, jobs.id, q.cursor, q.order));
+  const nullable = q.sort === "completed_at";
+  where.push(afterCursor(db, column, jobs.id, q.cursor, q.order, nullable));
   const rows = db
     .select()
     .from(jobs)
     .where(and(...where))
-    .orderBy(sql`${column} is null`, q.order === "asc" ? asc(column) : desc(column), asc(jobs.id))
+    .orderBy(...keysetOrder(column, jobs.id, q.order, nullable))
     .limit(q.limit + 1)
     .all();
   const page = rows.slice(0, q.limit);

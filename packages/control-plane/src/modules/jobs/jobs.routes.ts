@@ -8,14 +8,14 @@ import { userOf } from "../../plugins/auth.js";
 import { assertVisible, orgFilter, targetOrg } from "../../lib/org-scope.js";
 import { nowIso } from "../../lib/time.js";
 import type { Deps } from "../../deps.js";
-import type { AgentHub } from "../../session/hub.js";
+import type { DispatchCommands } from "../../session/dispatcher.js";
 import { getJobOr404, listJobs, toJob, toStoredJob } from "./jobs.repo.js";
 import { cancelJob, createJob, deleteJobs, provenanceOf, resolveJobTarget, validateInputs } from "./jobs.service.js";
 import { EXPENSIVE } from "../../plugins/rate-limit.js";
 
 const Params = z.object({ id: Id });
 
-export async function jobRoutes(fastify: FastifyInstance, { deps, hub }: { deps: Deps; hub: Pick<AgentHub, "submit"> }) {
+export async function jobRoutes(fastify: FastifyInstance, { deps, hub }: { deps: Deps; hub: DispatchCommands }) {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { db } = deps;
   const changed = (id: string, orgId: string) => deps.events.publish({ type: "job.updated", id, org_id: orgId });
@@ -23,13 +23,14 @@ export async function jobRoutes(fastify: FastifyInstance, { deps, hub }: { deps:
   app.post("/api/v1/jobs", { onRequest: app.auth("jobs:write"), config: EXPENSIVE, schema: { tags: ["jobs"], body: CreateJobBody, response: { 201: JobResponse } } }, async (req, reply) => {
     const p = userOf(req);
     const orgId = targetOrg(db, p, req.body.org);
-    // Insert and claim in one commit; the hub sends the assign once it is stored. The 201 is built
+    // Insert and claim in one commit, shared with the other submissions of this tick (group
+    // commit); the hub sends the assign once it is stored and answers none before that. The 201 is built
     // after that (off the dispatch path) and shows the job as stored: pending with its waiting
     // reason, or already claimed by an agent.
     // Validation runs off the event loop; the version it picked is the one inserted.
     const target = resolveJobTarget(db, orgId, req.body);
     await validateInputs(target, req.body.inputs);
-    const row = hub.submit(() => createJob(db, orgId, p.orgIds, { ...req.body, ...provenanceOf(p) }, nowIso(deps.clock), target, deps.config.defaultJobTimeoutS));
+    const row = await hub.submit(() => createJob(db, orgId, p.orgIds, { ...req.body, ...provenanceOf(p) }, nowIso(deps.clock), target, deps.config.defaultJobTimeoutS));
     changed(row.id, row.orgId);
     return reply.code(201).send({ status: "success" as const, details: toStoredJob(db, row) });
   });
@@ -57,7 +58,7 @@ export async function jobRoutes(fastify: FastifyInstance, { deps, hub }: { deps:
   app.post("/api/v1/jobs/:id/cancel", { onRequest: app.auth("jobs:write"), schema: { tags: ["jobs"], params: Params, response: { 200: JobResponse } } }, async (req) => {
     const p = userOf(req);
     const row = cancelJob(db, getJobOr404(db, p.orgIds, req.params.id), p.userName, nowIso(deps.clock));
-    changed(row.id, row.orgId);
+    hub.jobChanged(row);
     return { status: "success" as const, details: toJob(db, row) };
   });
 

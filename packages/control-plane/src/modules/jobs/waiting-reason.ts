@@ -7,55 +7,57 @@ import { prepared } from "../../db/client.js";
 import { ACTIVE_IN } from "../dispatch/claim.js";
 
 type PendingJob = { orgId: string; poolId: string | null; targetAgentId: string | null; module: string; version: string; function: string; imageFromProfile: boolean };
-type Candidate = { id: string; status: string; archived: number; connected: number; paused: number; slots: number; hasModule: number; hasProfile: number; busy: number };
 
-
-/**
- * The agents that could take the job (org, target agent, pool membership), each with what the
- * later rules need: the module installed, and its active job count. Plain prepared SQL: every
- * 201 of POST /api/v1/jobs computes this.
- */
-const CANDIDATES = `select a."id", a."status", a."archived", a."connected", a."paused", a."slots", a."container_profile_id" is not null as hasProfile,
-       exists (select 1 from "agent_modules" m where m.agent_id = a.id and m.name = @module and m.version = @version) as hasModule,
-       (select count(*) from "jobs" j where j.agent_id = a.id and j.status in (${ACTIVE_IN})) as busy
-  from "agents" a
+/** The agents that could take the job by org, target agent and pool membership. */
+const SCOPE = `from "agents" a
  where a."org_id" = @org
    and (@target is null or a."id" = @target)
    and (@pool is null or exists (select 1 from "pool_agents" pa where pa.agent_id = a.id and pa.pool_id = @pool))`;
 
+/** The eligibility rules dispatch applies, in its order, each narrowing the one before. */
+const RULE = {
+  notArchived: "not a.archived",
+  hasModule: `exists (select 1 from "agent_modules" m where m.agent_id = a.id and m.name = @module and m.version = @version)`,
+  /** Only for a function that names no image (jobs.image_from_profile): it runs in the agent's profile image. */
+  hasProfile: `a."container_profile_id" is not null`,
+  connected: "a.connected = 1",
+  notPaused: "not a.paused",
+  notUpdating: "a.status != 'UpdatingModule'",
+} as const;
+const RULES_PLAIN = [RULE.notArchived, RULE.hasModule, RULE.connected, RULE.notPaused, RULE.notUpdating] as const;
+const RULES_PROFILE = [RULE.notArchived, RULE.hasModule, RULE.hasProfile, RULE.connected, RULE.notPaused, RULE.notUpdating] as const;
+const BUSY = `(select count(*) from "jobs" j where j.agent_id = a.id and j.status in (${ACTIVE_IN}))`;
+
+/** `exists` over the scope and the rules up to (not including) `rule`: stops at the first agent that passes. */
+const existsBefore = (rules: readonly string[], rule: string) =>
+  `select exists (select 1 ${SCOPE}${rules.slice(0, rules.indexOf(rule)).map((r) => ` and ${r}`).join("")})`;
+
+/**
+ * Plain prepared SQL, each question an `exists` that stops at the first agent that answers it (the
+ * common answers, an agent free or every slot busy, are asked first): a fleet of 100,000 agents
+ * is not read per job. Every 201 of POST /api/v1/jobs and every queued job of a runs page asks.
+ */
 export function waitingReason(db: Db, job: PendingJob): string {
   if (job.poolId) {
     const pool = prepared(db, `select "name", "archived" from "pools" where "id" = ?`).get(job.poolId) as { name: string; archived: number } | undefined;
     if (!pool) return "The job's pool was deleted.";
     if (pool.archived) return `Pool "${pool.name}" is archived.`;
   }
-  let candidates = prepared(db, CANDIDATES).all({
-    org: job.orgId,
-    target: job.targetAgentId,
-    pool: job.poolId,
-    module: job.module,
-    version: job.version,
-  }) as Candidate[];
+  const rules: readonly string[] = job.imageFromProfile ? RULES_PROFILE : RULES_PLAIN;
+  const eligibleScope = `${SCOPE} and ${rules.join(" and ")}`;
+  const params = { org: job.orgId, target: job.targetAgentId, pool: job.poolId, module: job.module, version: job.version };
+  const ask = (text: string) => prepared(db, text).pluck().get(params) as number;
+  if (ask(`select exists (select 1 ${eligibleScope} and ${BUSY} < a.slots)`)) return "Waiting for an eligible agent to take it.";
+  const eligible = ask(`select count(*) ${eligibleScope}`);
+  if (eligible > 0) return `All slots are busy on the ${eligible} eligible agent${eligible === 1 ? "" : "s"}.`;
   const scope = job.poolId ? "the pool" : "the organization";
-  if (!candidates.length) return job.targetAgentId ? "The target agent no longer exists." : `There is no agent in ${scope}.`;
-  candidates = candidates.filter((a) => !a.archived);
-  if (!candidates.length) return job.targetAgentId ? "The target agent is retired." : `Every agent in ${scope} is retired.`;
-  candidates = candidates.filter((a) => a.hasModule);
-  if (!candidates.length) return `No eligible agent has module ${job.module}@${job.version} installed.`;
-  if (job.imageFromProfile) {
-    candidates = candidates.filter((a) => a.hasProfile);
-    if (!candidates.length) {
-      return `Function "${job.function}" of ${job.module}@${job.version} names no image, so it runs in the image of its agent's container profile, and no eligible agent has a container profile.`;
-    }
+  if (!ask(existsBefore(rules, RULE.notArchived))) return job.targetAgentId ? "The target agent no longer exists." : `There is no agent in ${scope}.`;
+  if (!ask(existsBefore(rules, RULE.hasModule))) return job.targetAgentId ? "The target agent is retired." : `Every agent in ${scope} is retired.`;
+  if (!ask(existsBefore(rules, rules[2]!))) return `No eligible agent has module ${job.module}@${job.version} installed.`;
+  if (job.imageFromProfile && !ask(existsBefore(rules, RULE.connected))) {
+    return `Function "${job.function}" of ${job.module}@${job.version} names no image, so it runs in the image of its agent's container profile, and no eligible agent has a container profile.`;
   }
-  candidates = candidates.filter((a) => a.connected);
-  if (!candidates.length) return `No agent with ${job.module}@${job.version} is connected.`;
-  candidates = candidates.filter((a) => !a.paused);
-  if (!candidates.length) return "Every eligible agent is paused.";
-  candidates = candidates.filter((a) => a.status !== "UpdatingModule");
-  if (!candidates.length) return "Every eligible agent is updating a module.";
-  if (candidates.every((a) => a.busy >= a.slots)) {
-    return `All slots are busy on the ${candidates.length} eligible agent${candidates.length === 1 ? "" : "s"}.`;
-  }
-  return "Waiting for an eligible agent to take it.";
+  if (!ask(existsBefore(rules, RULE.notPaused))) return `No agent with ${job.module}@${job.version} is connected.`;
+  if (!ask(existsBefore(rules, RULE.notUpdating))) return "Every eligible agent is paused.";
+  return "Every eligible agent is updating a module.";
 }

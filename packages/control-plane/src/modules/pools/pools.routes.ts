@@ -26,7 +26,7 @@ import { agents, memberships, poolAgents, poolUsers, pools, users } from "../../
 import { ApiError } from "../../errors.js";
 import { userOf, type UserPrincipal } from "../../plugins/auth.js";
 import { assertVisible, orgFilter, targetOrg } from "../../lib/org-scope.js";
-import { afterCursor, encodeCursor } from "../../lib/cursor.js";
+import { afterCursor, encodeCursor, keysetOrder } from "../../lib/cursor.js";
 import { newId } from "../../lib/ids.js";
 import { likeContains } from "../../lib/like.js";
 import { nowIso } from "../../lib/time.js";
@@ -69,7 +69,7 @@ export async function poolRoutes(fastify: FastifyInstance, { deps }: { deps: Dep
           afterCursor(db, column, pools.id, q.cursor, q.order),
         ),
       )
-      .orderBy(q.order === "asc" ? asc(column) : desc(column), asc(pools.id))
+      .orderBy(...keysetOrder(column, pools.id, q.order))
       .limit(q.limit + 1)
       .all();
     const page = rows.slice(0, q.limit);
