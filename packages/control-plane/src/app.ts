@@ -28,6 +28,7 @@ import { jobReportRoutes } from "./modules/jobs/job-reports.routes.js";
 import { eventRoutes } from "./modules/events/events.routes.js";
 import { downloadRoutes } from "./modules/downloads/downloads.routes.js";
 import { AgentHub } from "./session/hub.js";
+import { metricsPlugin } from "./modules/metrics/metrics.routes.js";
 import { sessionRoutes } from "./session/session.routes.js";
 
 declare module "fastify" {
@@ -78,6 +79,9 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(securityHeadersPlugin);
   await app.register(authPlugin, { deps });
   await app.register(rateLimitPlugin, { deps });
+  // The hub is built below; sessions are counted through it once it exists.
+  let hubRef: AgentHub | undefined;
+  await app.register(metricsPlugin, { deps, sessions: () => hubRef?.size ?? 0 });
 
   await app.register(tokenRoutes, { deps });
   await app.register(orgRoutes, { deps });
@@ -86,6 +90,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(containerProfileRoutes, { deps });
   await app.register(catalogRoutes, { deps });
   const hub = new AgentHub(deps);
+  hubRef = hub;
   await app.register(jobRoutes, { deps, hub });
   await app.register(jobLogRoutes, { deps });
   await app.register(jobReportRoutes, { deps });
