@@ -18,9 +18,11 @@ import { AgentSession } from "./session.js";
 import { StateFile } from "./state-file.js";
 import { DAEMON_VERSION } from "./version.js";
 import { UPGRADE_REQUESTED, writeUpgradeRequest } from "./upgrade-request.js";
+import { AgentMetrics } from "./metrics.js";
 
 /** done: null when stopped, else why it stopped: a refusal, or UPGRADE_REQUESTED (the server asked it to upgrade). */
-export type RunningAgent = { agentId: string; stop: () => Promise<void>; done: Promise<string | null> };
+/** metricsPort: where --metrics-addr is served (the bound port, for `:0`), else null. */
+export type RunningAgent = { agentId: string; stop: () => Promise<void>; done: Promise<string | null>; metricsPort: number | null };
 
 /** opts.configFile: the --config file run read, from which the token is removed once registered. */
 export async function startAgent(config: AgentConfig, opts: { log?: Logger; runtime?: ContainerRuntime; configFile?: string } = {}): Promise<RunningAgent> {
@@ -28,7 +30,8 @@ export async function startAgent(config: AgentConfig, opts: { log?: Logger; runt
   // The credential lives here: the owner's alone, even when an earlier version made it 0755.
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   chmodSync(config.dataDir, 0o700);
-  const runtime = opts.runtime ?? new DockerRuntime({ scratchDir: join(config.dataDir, "jobs"), labels: labelsOf(config) });
+  const metrics = new AgentMetrics({ running: () => runner?.runningKeys().length ?? 0, freeSlots: () => runner?.freeSlots ?? 0 });
+  const runtime = opts.runtime ?? new DockerRuntime({ scratchDir: join(config.dataDir, "jobs"), labels: labelsOf(config), timings: metrics });
   const startedAt = new Date().toISOString();
 
   // Modules: in the catalog, and their image here. A module that fails either check stops the start.
@@ -82,7 +85,7 @@ export async function startAgent(config: AgentConfig, opts: { log?: Logger; runt
     { url: config.url, credential: cred.credential, log },
     {
       hello: () => ({ version: DAEMON_VERSION, slots: config.slots, modules: modules.list(), os: facts.os, running: runner.runningKeys() }),
-      welcome: (w) => (runner.resync(w.lease_ttl_s, w.resume), modules.resend()),
+      welcome: (w) => (metrics.resync(() => runner.resync(w.lease_ttl_s, w.resume)), modules.resend()),
       frame: (f) => (f.type === "module" ? modules.handle(f) : f.type === "upgrade" ? onUpgrade(f.version) : runner.handle(f)),
       fatal: (message) => void stop(message),
       onState: (connected) => state.update({ connected }),
@@ -94,7 +97,11 @@ export async function startAgent(config: AgentConfig, opts: { log?: Logger; runt
     slots: config.slots,
     hasModule: (m) => modules.has(m),
     log,
-    send: (f) => session.send(f),
+    send: (f) => {
+      const sent = session.send(f);
+      if (sent) metrics.frameSent(f.type);
+      return sent;
+    },
     congested: () => session.congested,
   });
   runner.adopt(leftovers);
@@ -106,6 +113,8 @@ export async function startAgent(config: AgentConfig, opts: { log?: Logger; runt
     state.update({ running: runner.runningDetails() });
   }, 1000);
   session.start();
+  const metricsServer = config.metricsAddr ? await metrics.serve(config.metricsAddr) : null;
+  if (metricsServer) log.info({ addr: config.metricsAddr, port: metricsServer.port }, "serving metrics at /metrics");
 
   // The server asks for its version: leave the request for the service's ExecStartPre, drain, exit 75.
   const onUpgrade = (version: string) => {
@@ -123,7 +132,8 @@ export async function startAgent(config: AgentConfig, opts: { log?: Logger; runt
       await session.stop();
       state.update({ connected: false, running: runner.runningDetails() });
       state.flush();
+      await metricsServer?.close();
       finish(reason);
     })());
-  return { agentId: cred.agent_id, stop: () => stop(null), done };
+  return { agentId: cred.agent_id, stop: () => stop(null), done, metricsPort: metricsServer?.port ?? null };
 }

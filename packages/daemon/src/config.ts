@@ -71,6 +71,11 @@ export const AgentConfig = z.object({
    * registration; only the fields in the file are set.
    */
   profile: z.string().min(1).optional(),
+  /**
+   * OUTPOST_METRICS_ADDR or --metrics-addr HOST:PORT: serve Prometheus metrics at /metrics there
+   * (off by default; no credential, so keep it on loopback or a scrape-only network).
+   */
+  metricsAddr: z.string().regex(/^(\[[^\]]+\]|[^:]*):\d{1,5}$/, "must be HOST:PORT, e.g. 127.0.0.1:9464").optional(),
   /** The --profile file's fields, checked at load (not a key of its own). */
   profileFields: z.custom<AgentProfilePatch>().default({}),
 });
@@ -89,6 +94,7 @@ const ENV: Record<Key, string> = {
   drainDeadlineS: "OUTPOST_DRAIN_DEADLINE_S",
   containerLabels: "OUTPOST_CONTAINER_LABELS",
   profile: "OUTPOST_PROFILE",
+  metricsAddr: "OUTPOST_METRICS_ADDR",
 };
 const FLAG: Record<string, Key> = {
   "--url": "url",
@@ -102,6 +108,7 @@ const FLAG: Record<string, Key> = {
   "--drain-deadline": "drainDeadlineS",
   "--container-label": "containerLabels",
   "--profile": "profile",
+  "--metrics-addr": "metricsAddr",
 };
 /** Keys whose value is a list: comma separated in env, the flag repeatable. */
 const LISTS: readonly Key[] = ["modules", "containerLabels"];
