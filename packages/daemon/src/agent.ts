@@ -6,7 +6,7 @@
 import { chmodSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import pino, { type Logger } from "pino";
-import { labelsOf, type AgentConfig } from "./config.js";
+import { agentLabelsOf, labelsOf, type AgentConfig } from "./config.js";
 import { FatalError, catalogImage, readCredential, register } from "./identity.js";
 import { forgetToken } from "./forget-token.js";
 import { hostFacts } from "./system-info.js";
@@ -58,7 +58,7 @@ export async function startAgent(config: AgentConfig, opts: { log?: Logger; runt
       os: facts.os,
       version: DAEMON_VERSION,
       modules: modules.list(),
-      labels: {},
+      ...(agentLabelsOf(config) ? { labels: agentLabelsOf(config) } : {}),
       slots: config.slots,
       cpu_count: facts.cpu_count,
       memory_bytes: facts.memory_bytes,

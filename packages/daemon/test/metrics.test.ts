@@ -36,11 +36,12 @@ describeDocker("agent metrics", () => {
 
   it("serves running jobs, free slots, container create/start times and frames sent on --metrics-addr; the server counts the session", async () => {
     const port = await freePort();
-    const agent = startProc(AGENT_BIN, ["run", "--url", server.url, "--name", "metered", "--data-dir", join(dir, "a"), "--module", "m@1.0.0", "--metrics-addr", `127.0.0.1:${port}`], {
+    const agent = startProc(AGENT_BIN, ["run", "--url", server.url, "--name", "metered", "--data-dir", join(dir, "a"), "--module", "m@1.0.0", "--metrics-addr", `127.0.0.1:${port}`, "--label", "gpu=true"], {
       OUTPOST_TOKEN: server.token,
     });
     procs.push(agent);
     await agent.waitFor(/session open/);
+    expect((await jobHelpers(() => server.api).agentNamed("metered")).labels).toEqual({ gpu: "true" });
     const agentMetrics = async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
 
     let text = await agentMetrics();

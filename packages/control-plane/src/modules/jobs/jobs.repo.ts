@@ -107,6 +107,7 @@ export function toJobs(db: Db, rows: JobRow[], fresh = false): Job[] {
       agent_id: agentId,
       agent_name: agentId ? (agentNames.get(agentId) ?? null) : null,
       target_agent_id: r.targetAgentId,
+      required_labels: r.requiredLabels,
       status: r.status as Job["status"],
       waiting_reason: r.status === "pending" || r.status === "retrying" ? waitingReason(db, r) : null,
       attempt: r.attempt,

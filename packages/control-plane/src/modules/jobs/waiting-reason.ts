@@ -5,9 +5,10 @@
 import type { Db } from "../../db/client.js";
 import { prepared } from "../../db/client.js";
 import { ACTIVE_IN } from "../dispatch/claim.js";
+import { describeLabels, labelsSatisfy } from "../dispatch/labels.js";
 
-type PendingJob = { orgId: string; poolId: string | null; targetAgentId: string | null; module: string; version: string; function: string; imageFromProfile: boolean };
-type Candidate = { id: string; status: string; archived: number; connected: number; paused: number; slots: number; hasModule: number; hasProfile: number; busy: number };
+type PendingJob = { orgId: string; poolId: string | null; targetAgentId: string | null; module: string; version: string; function: string; imageFromProfile: boolean; requiredLabels: Record<string, string> };
+type Candidate = { id: string; status: string; archived: number; connected: number; paused: number; slots: number; hasModule: number; hasProfile: number; busy: number; labels: string };
 
 
 /**
@@ -15,7 +16,7 @@ type Candidate = { id: string; status: string; archived: number; connected: numb
  * later rules need: the module installed, and its active job count. Plain prepared SQL: every
  * 201 of POST /api/v1/jobs computes this.
  */
-const CANDIDATES = `select a."id", a."status", a."archived", a."connected", a."paused", a."slots", a."container_profile_id" is not null as hasProfile,
+const CANDIDATES = `select a."id", a."status", a."labels", a."archived", a."connected", a."paused", a."slots", a."container_profile_id" is not null as hasProfile,
        exists (select 1 from "agent_modules" m where m.agent_id = a.id and m.name = @module and m.version = @version) as hasModule,
        (select count(*) from "jobs" j where j.agent_id = a.id and j.status in (${ACTIVE_IN})) as busy
   from "agents" a
@@ -47,6 +48,11 @@ export function waitingReason(db: Db, job: PendingJob): string {
     if (!candidates.length) {
       return `Function "${job.function}" of ${job.module}@${job.version} names no image, so it runs in the image of its agent's container profile, and no eligible agent has a container profile.`;
     }
+  }
+  const required = job.requiredLabels ?? {};
+  if (Object.keys(required).length) {
+    candidates = candidates.filter((a) => labelsSatisfy(JSON.parse(a.labels) as Record<string, string>, required));
+    if (!candidates.length) return `No eligible agent has the labels the job requires (${describeLabels(required)}).`;
   }
   candidates = candidates.filter((a) => a.connected);
   if (!candidates.length) return `No agent with ${job.module}@${job.version} is connected.`;
