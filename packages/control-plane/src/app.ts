@@ -29,6 +29,8 @@ import { eventRoutes } from "./modules/events/events.routes.js";
 import { downloadRoutes } from "./modules/downloads/downloads.routes.js";
 import { AgentHub } from "./session/hub.js";
 import { metricsPlugin } from "./modules/metrics/metrics.routes.js";
+import { requestLogPlugin } from "./plugins/request-log.js";
+import { logJobLifecycle } from "./modules/events/lifecycle-log.js";
 import { sessionRoutes } from "./session/session.routes.js";
 
 declare module "fastify" {
@@ -77,6 +79,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     },
   });
   await app.register(securityHeadersPlugin);
+  await app.register(requestLogPlugin);
   await app.register(authPlugin, { deps });
   await app.register(rateLimitPlugin, { deps });
   // The hub is built below; sessions are counted through it once it exists.
@@ -100,6 +103,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   app.decorate("hub", hub);
   app.addHook("onReady", async () => hub.start());
   app.addHook("preClose", async () => hub.stop());
+  const stopLifecycleLog = logJobLifecycle(deps.events, deps.log);
+  app.addHook("onClose", async () => stopLifecycleLog());
 
   app.get("/api/v1/openapi.json", { config: { access: "public" }, schema: { hide: true } }, async () => app.swagger());
   app.get("/healthz", { config: { access: "public" }, schema: { hide: true } }, async () => ({ status: "success", details: { ok: true } }));

@@ -6,6 +6,7 @@
 import { chmodSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import pino, { type Logger } from "pino";
+import pinoPretty from "pino-pretty";
 import { agentLabelsOf, labelsOf, type AgentConfig } from "./config.js";
 import { FatalError, catalogImage, readCredential, register } from "./identity.js";
 import { forgetToken } from "./forget-token.js";
@@ -20,13 +21,20 @@ import { DAEMON_VERSION } from "./version.js";
 import { UPGRADE_REQUESTED, writeUpgradeRequest } from "./upgrade-request.js";
 import { AgentMetrics } from "./metrics.js";
 
+/** The agent's logger: pino at --log-level, JSON or (--log-format pretty) pino-pretty lines, credentials and tokens censored. */
+export function agentLogger(config: Pick<AgentConfig, "logLevel" | "logFormat">): Logger {
+  const options = { level: config.logLevel, redact: ["credential", "token", "*.credential", "*.token", "auth"] };
+  if (config.logFormat !== "pretty") return pino(options);
+  return pino(options, pinoPretty({ sync: true, colorize: false, translateTime: "UTC:yyyy-mm-dd'T'HH:MM:ss.l'Z'", ignore: "pid,hostname" }));
+}
+
 /** done: null when stopped, else why it stopped: a refusal, or UPGRADE_REQUESTED (the server asked it to upgrade). */
 /** metricsPort: where --metrics-addr is served (the bound port, for `:0`), else null. */
 export type RunningAgent = { agentId: string; stop: () => Promise<void>; done: Promise<string | null>; metricsPort: number | null };
 
 /** opts.configFile: the --config file run read, from which the token is removed once registered. */
 export async function startAgent(config: AgentConfig, opts: { log?: Logger; runtime?: ContainerRuntime; configFile?: string } = {}): Promise<RunningAgent> {
-  const log = opts.log ?? pino({ level: config.logLevel, redact: ["credential", "token"] });
+  const log = opts.log ?? agentLogger(config);
   // The credential lives here: the owner's alone, even when an earlier version made it 0755.
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   chmodSync(config.dataDir, 0o700);

@@ -71,6 +71,8 @@ export const AgentConfig = z.object({
   modules: z.array(ModuleSpec).max(200).default([]),
   /** OUTPOST_LOG_LEVEL */
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** OUTPOST_LOG_FORMAT or --log-format: json, one record a line (default), or pretty (pino-pretty). */
+  logFormat: z.enum(["json", "pretty"]).default("json"),
   /** OUTPOST_CANCEL_GRACE_S: SIGTERM to SIGKILL on cancel when the server does not say. */
   cancelGraceS: z.coerce.number().int().min(0).max(3600).default(10),
   /** OUTPOST_DRAIN_DEADLINE_S: on SIGTERM, how long running jobs may go on before they are stopped. */
@@ -120,6 +122,7 @@ const ENV: Record<Key, string> = {
   containerLabels: "OUTPOST_CONTAINER_LABELS",
   profile: "OUTPOST_PROFILE",
   metricsAddr: "OUTPOST_METRICS_ADDR",
+  logFormat: "OUTPOST_LOG_FORMAT",
   labels: "OUTPOST_LABELS",
 };
 const FLAG: Record<string, Key> = {
@@ -135,6 +138,7 @@ const FLAG: Record<string, Key> = {
   "--container-label": "containerLabels",
   "--profile": "profile",
   "--metrics-addr": "metricsAddr",
+  "--log-format": "logFormat",
   "--label": "labels",
 };
 /** Keys whose value is a list: comma separated in env, the flag repeatable. */

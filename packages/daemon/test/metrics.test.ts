@@ -36,12 +36,15 @@ describeDocker("agent metrics", () => {
 
   it("serves running jobs, free slots, container create/start times and frames sent on --metrics-addr; the server counts the session", async () => {
     const port = await freePort();
-    const agent = startProc(AGENT_BIN, ["run", "--url", server.url, "--name", "metered", "--data-dir", join(dir, "a"), "--module", "m@1.0.0", "--metrics-addr", `127.0.0.1:${port}`, "--label", "gpu=true"], {
+    const agent = startProc(AGENT_BIN, ["run", "--url", server.url, "--name", "metered", "--data-dir", join(dir, "a"), "--module", "m@1.0.0", "--metrics-addr", `127.0.0.1:${port}`, "--label", "gpu=true", "--log-format", "pretty"], {
       OUTPOST_TOKEN: server.token,
     });
     procs.push(agent);
     await agent.waitFor(/session open/);
     expect((await jobHelpers(() => server.api).agentNamed("metered")).labels).toEqual({ gpu: "true" });
+    // --log-format pretty: readable lines, no JSON records.
+    expect(agent.output()).toMatch(/^\[\d{4}-[\d-]+T[\d:.]+Z\] INFO: session open/m);
+    expect(agent.output()).not.toMatch(/^\{/m);
     const agentMetrics = async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
 
     let text = await agentMetrics();
