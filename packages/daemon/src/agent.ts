@@ -20,12 +20,22 @@ import { StateFile } from "./state-file.js";
 import { DAEMON_VERSION } from "./version.js";
 import { UPGRADE_REQUESTED, writeUpgradeRequest } from "./upgrade-request.js";
 import { AgentMetrics } from "./metrics.js";
+import { readRegistryAuth } from "./runtime/registry-auth.js";
 
 /** The agent's logger: pino at --log-level, JSON or (--log-format pretty) pino-pretty lines, credentials and tokens censored. */
 export function agentLogger(config: Pick<AgentConfig, "logLevel" | "logFormat">): Logger {
   const options = { level: config.logLevel, redact: ["credential", "token", "*.credential", "*.token", "auth"] };
   if (config.logFormat !== "pretty") return pino(options);
   return pino(options, pinoPretty({ sync: true, colorize: false, translateTime: "UTC:yyyy-mm-dd'T'HH:MM:ss.l'Z'", ignore: "pid,hostname" }));
+}
+
+function registryAuthOf(config: AgentConfig) {
+  if (!config.registryAuth) return undefined;
+  try {
+    return readRegistryAuth(config.registryAuth);
+  } catch (err) {
+    throw new FatalError(`--registry-auth ${(err as Error).message}`);
+  }
 }
 
 /** done: null when stopped, else why it stopped: a refusal, or UPGRADE_REQUESTED (the server asked it to upgrade). */
@@ -39,7 +49,7 @@ export async function startAgent(config: AgentConfig, opts: { log?: Logger; runt
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   chmodSync(config.dataDir, 0o700);
   const metrics = new AgentMetrics({ running: () => runner?.runningKeys().length ?? 0, freeSlots: () => runner?.freeSlots ?? 0 });
-  const runtime = opts.runtime ?? new DockerRuntime({ scratchDir: join(config.dataDir, "jobs"), labels: labelsOf(config), timings: metrics });
+  const runtime = opts.runtime ?? new DockerRuntime({ scratchDir: join(config.dataDir, "jobs"), labels: labelsOf(config), timings: metrics, registryAuth: registryAuthOf(config) });
   const startedAt = new Date().toISOString();
 
   // Modules: in the catalog, and their image here. A module that fails either check stops the start.
@@ -111,6 +121,7 @@ export async function startAgent(config: AgentConfig, opts: { log?: Logger; runt
       return sent;
     },
     congested: () => session.congested,
+    pullTimeoutS: config.pullTimeoutS,
   });
   runner.adopt(leftovers);
   // For `outpost-agent status`; the running list is refreshed with the tick.

@@ -71,6 +71,13 @@ export const AgentConfig = z.object({
   modules: z.array(ModuleSpec).max(200).default([]),
   /** OUTPOST_LOG_LEVEL */
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** OUTPOST_PULL_TIMEOUT_S or --pull-timeout: longest pull of a job's missing image; the job fails with reason image past it. */
+  pullTimeoutS: z.coerce.number().int().min(1).max(86_400).default(900),
+  /**
+   * OUTPOST_REGISTRY_AUTH or --registry-auth FILE: private registry credentials per registry, in
+   * Docker's config.json format ({"auths": {"HOST:PORT": {"auth": base64("user:password")}}}).
+   */
+  registryAuth: z.string().min(1).optional(),
   /** OUTPOST_LOG_FORMAT or --log-format: json, one record a line (default), or pretty (pino-pretty). */
   logFormat: z.enum(["json", "pretty"]).default("json"),
   /** OUTPOST_CANCEL_GRACE_S: SIGTERM to SIGKILL on cancel when the server does not say. */
@@ -123,6 +130,8 @@ const ENV: Record<Key, string> = {
   profile: "OUTPOST_PROFILE",
   metricsAddr: "OUTPOST_METRICS_ADDR",
   logFormat: "OUTPOST_LOG_FORMAT",
+  pullTimeoutS: "OUTPOST_PULL_TIMEOUT_S",
+  registryAuth: "OUTPOST_REGISTRY_AUTH",
   labels: "OUTPOST_LABELS",
 };
 const FLAG: Record<string, Key> = {
@@ -139,6 +148,8 @@ const FLAG: Record<string, Key> = {
   "--profile": "profile",
   "--metrics-addr": "metricsAddr",
   "--log-format": "logFormat",
+  "--pull-timeout": "pullTimeoutS",
+  "--registry-auth": "registryAuth",
   "--label": "labels",
 };
 /** Keys whose value is a list: comma separated in env, the flag repeatable. */

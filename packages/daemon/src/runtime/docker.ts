@@ -16,6 +16,7 @@ import { chmod, chown, mkdir, open, readdir, rm, writeFile } from "node:fs/promi
 import path from "node:path";
 import { Writable } from "node:stream";
 import Dockerode from "dockerode";
+import { registryOf, type RegistryAuth } from "./registry-auth.js";
 import { cpusToNano, parseMemLimit } from "@outpost/shared";
 import { mountBounded, overflowOf, unmountBounded } from "./bounded-dir.js";
 import {
@@ -37,6 +38,8 @@ export type DockerRuntimeOptions = {
   docker?: Dockerode;
   /** Told the duration of every image pull, container create and container start. */
   timings?: RuntimeTimings;
+  /** Credentials per registry host (registry-auth.ts), sent to dockerd with pulls from that registry. */
+  registryAuth?: Map<string, RegistryAuth>;
   /** Host directory for per-attempt input/output dirs; must be visible to dockerd at the same path. */
   scratchDir: string;
   /** json-file log max-size per container (docker syntax); default "10m". */
@@ -108,10 +111,12 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly tmpBytes: number;
   private readonly mountOutputs: boolean;
   private readonly timings: RuntimeTimings | undefined;
+  private readonly registryAuth: Map<string, RegistryAuth>;
 
   constructor(options: DockerRuntimeOptions) {
     this.docker = options.docker ?? new Dockerode();
     this.timings = options.timings;
+    this.registryAuth = options.registryAuth ?? new Map();
     this.scratchDir = path.resolve(options.scratchDir);
     this.logMaxSize = options.logMaxSize ?? "10m";
     this.reportCapBytes = options.reportCapBytes ?? DEFAULT_REPORT_CAP;
@@ -166,7 +171,8 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   private async pullStream(image: string, onProgress?: (p: PullProgress) => void): Promise<void> {
-    const stream = await this.docker.pull(image);
+    const authconfig = this.registryAuth.get(registryOf(image));
+    const stream = await this.docker.pull(image, authconfig ? { authconfig } : {});
     const events = await new Promise<Array<{ error?: string; errorDetail?: { message?: string } }>>((resolve, reject) => {
       this.docker.modem.followProgress(
         stream,

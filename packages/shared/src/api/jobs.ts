@@ -83,6 +83,11 @@ export const Job = z.object({
   /** Labels the claiming agent must carry: the pool's at creation, then the job's own. */
   required_labels: z.record(z.string(), z.string()),
   status: JobStatus,
+  /**
+   * Where a live job is: `queued` (pending), `pulling` (claimed, its agent pulling the image),
+   * `starting` (claimed, creating the container), `running`; null once it ended.
+   */
+  phase: z.enum(["queued", "pulling", "starting", "running"]).nullable(),
   waiting_reason: z.string().nullable(),
   attempt: z.number().int(),
   max_attempts: z.number().int(),

@@ -1,6 +1,6 @@
 /** Reading jobs: the API shape (attempts, names, waiting reason) and the filtered list. */
 import { and, asc, desc, eq, getTableColumns, gte, inArray, is, lte, or, sql, SQL } from "drizzle-orm";
-import type { Job, JobListQuery, JobStep, LimitsOverride } from "@outpost/shared";
+import { PULLING_STEP, type Job, type JobListQuery, type JobStep, type LimitsOverride } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
 import { prepared } from "../../db/client.js";
 import { jobAttempts, jobs } from "../../db/schema.js";
@@ -37,6 +37,14 @@ function toJobRow(raw: Record<string, unknown>): JobRow {
 }
 
 /** One job row by id, on a prepared statement (the query builder prepares anew on every call). */
+/** The live job's phase (shared Job.phase): a claimed job whose agent reports PULLING_STEP running is pulling. */
+function phaseOf(status: string, steps: { name: string; status: string }[]): Job["phase"] {
+  if (status === "pending" || status === "retrying") return "queued";
+  if (status === "claimed") return steps.some((s) => s.name === PULLING_STEP && s.status === "running") ? "pulling" : "starting";
+  if (status === "running" || status === "cancelling") return "running";
+  return null;
+}
+
 export function findJob(db: Db, id: string): JobRow | undefined {
   const raw = prepared(db, `select * from "jobs" where "id" = ?`).get(id) as Record<string, unknown> | undefined;
   return raw && toJobRow(raw);
@@ -109,6 +117,7 @@ export function toJobs(db: Db, rows: JobRow[], fresh = false): Job[] {
       target_agent_id: r.targetAgentId,
       required_labels: r.requiredLabels,
       status: r.status as Job["status"],
+      phase: phaseOf(r.status, r.steps as { name: string; status: string }[]),
       waiting_reason: r.status === "pending" || r.status === "retrying" ? waitingReason(db, r) : null,
       attempt: r.attempt,
       max_attempts: r.maxAttempts,
