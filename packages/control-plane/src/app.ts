@@ -26,6 +26,7 @@ import { jobRoutes } from "./modules/jobs/jobs.routes.js";
 import { jobLogRoutes } from "./modules/jobs/job-logs.routes.js";
 import { jobReportRoutes } from "./modules/jobs/job-reports.routes.js";
 import { eventRoutes } from "./modules/events/events.routes.js";
+import { overviewRoutes } from "./modules/overview/overview.routes.js";
 import { downloadRoutes } from "./modules/downloads/downloads.routes.js";
 import { AgentHub } from "./session/hub.js";
 import { metricsPlugin } from "./modules/metrics/metrics.routes.js";
@@ -99,6 +100,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(jobReportRoutes, { deps });
   await app.register(eventRoutes, { deps });
   await app.register(downloadRoutes, { deps });
+  await app.register(overviewRoutes, { deps });
   await app.register(sessionRoutes, { deps, hub });
   app.decorate("hub", hub);
   app.addHook("onReady", async () => hub.start());
