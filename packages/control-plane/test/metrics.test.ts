@@ -3,7 +3,8 @@
  * (200 only while the database answers), and no console fallback outside the console's routes.
  * Against a real listening server, a real SQLite file and a protocol-level agent over real ws.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { isConsoleRoute } from "@outpost/shared";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -95,6 +96,17 @@ describe("GET /readyz", () => {
 });
 
 describe("the console's fallback", () => {
+  it("covers every route the console declares (app.tsx), so a new page cannot 404 on reload", () => {
+    const app = readFileSync(new URL("../../console/src/app.tsx", import.meta.url), "utf8");
+    const paths = [...app.matchAll(/<Route path="([^"]+)"/g)].map((m) => m[1]!).filter((p) => p !== "*");
+    expect(paths.length).toBeGreaterThan(3);
+    for (const p of paths) {
+      const sample = p.replace(/:[a-zA-Z]+/g, "x").replace(/\/\*$/, "/pools/p1");
+      expect(isConsoleRoute(sample), `${p} (${sample})`).toBe(true);
+    }
+    expect(isConsoleRoute("/shared/reports/abc")).toBe(true); // the share link, outside <Routes>
+  });
+
   it("answers index.html for the console's own routes only; probe-like typos are 404 in the envelope", async () => {
     const consoleDir = mkdtempSync(join(tmpdir(), "outpost-console-"));
     mkdirSync(join(consoleDir, "assets"));

@@ -8,9 +8,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeDocker, ensureTestImage, removeTestDir, TEST_IMAGE } from "./support/docker.js";
-import { AGENT_BIN, freePort, jobHelpers, startProc, startServer, type Proc, type ServerProc } from "./support/processes.js";
+import { AGENT_BIN, freePort, jobHelpers, startProc, startServer, until, type Proc, type ServerProc } from "./support/processes.js";
 
-const MODULE = { name: "m", version: "1.0.0", image: TEST_IMAGE, functions: [{ name: "hi", display_name: "Hi", command: ["sh", "-c", "echo hi"] }] };
+const MODULE = {
+  name: "m",
+  version: "1.0.0",
+  image: TEST_IMAGE,
+  functions: [
+    { name: "hi", display_name: "Hi", command: ["sh", "-c", "echo hi"] },
+    { name: "nap", display_name: "Nap", command: ["sh", "-c", "echo napping; sleep 4; echo up"] },
+  ],
+};
 
 let dir: string;
 let server: ServerProc;
@@ -79,5 +87,28 @@ describeDocker("agent metrics", () => {
     const bad = startProc(AGENT_BIN, ["run", "--url", server.url, "--data-dir", join(dir, "b"), "--metrics-addr", "nine"], { OUTPOST_TOKEN: server.token });
     procs.push(bad);
     await bad.waitFor(/--metrics-addr="nine": must be HOST:PORT/);
+  });
+
+  it("counts frames re-sent after a reconnect (the server restarted while a job ran)", async () => {
+    const port = await freePort();
+    const serverPort = await freePort();
+    const db = join(dir, "restart.db");
+    let s2 = await startServer(db, ["--port", String(serverPort)]);
+    expect((await s2.api("POST", "/api/v1/modules", MODULE)).status).toBe(201);
+    const agent = startProc(AGENT_BIN, ["run", "--url", s2.url, "--name", "resender", "--data-dir", join(dir, "c"), "--module", "m@1.0.0", "--metrics-addr", `127.0.0.1:${port}`], {
+      OUTPOST_TOKEN: s2.token,
+    });
+    procs.push(agent);
+    await agent.waitFor(/session open/);
+    const created = await s2.api("POST", "/api/v1/jobs", { module: "m", function: "nap", inputs: {} });
+    const id = created.body.details.id as string;
+    await until("the job runs", async () => (await s2.api("GET", `/api/v1/jobs/${id}`)).body.details.status === "running");
+    await s2.proc.kill("SIGTERM");
+    s2 = await startServer(db, ["--port", String(serverPort)], s2.token);
+    procs.push(s2.proc);
+    const done = await jobHelpers(() => s2.api).settled(id);
+    expect(done.status).toBe("completed");
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(value(text, 'outpost_agent_frames_resent_total{type="started"}')).toBeGreaterThanOrEqual(1);
   });
 });
