@@ -1,10 +1,11 @@
-/** The console's shell: sign-in gate, then navigation and the Agents and Runs pages. */
+/** The console's shell: sign-in gate, then navigation and the Overview, Agents and Runs pages. */
 import { Navigate, NavLink, Route, Routes, useLocation } from "react-router-dom";
 import { ChangeFeedProvider } from "./api/events";
 import { SessionProvider, useSession, useSessionState } from "./auth/session";
 import { SignInPage } from "./auth/sign-in-page";
 import { AgentsPage } from "./agents/agents-page";
 import { RunsPage } from "./runs/runs-page";
+import { OverviewPage } from "./overview/overview-page";
 import { SharedReportPage } from "./runs/shared-report-page";
 import { Loading } from "./components/states";
 import { ToastProvider } from "./components/toast";
@@ -46,6 +47,9 @@ function Shell() {
           Outpost
         </div>
         <nav className="nav" aria-label="Main">
+          <NavLink to="/overview" className="nav-link">
+            Overview
+          </NavLink>
           <NavLink to="/agents" className="nav-link">
             Agents
           </NavLink>
@@ -64,6 +68,7 @@ function Shell() {
       </header>
       <Routes>
         <Route path="/" element={<Navigate to="/agents" replace />} />
+        <Route path="/overview" element={<OverviewPage />} />
         <Route path="/agents/*" element={<AgentsPage />} />
         <Route path="/runs" element={<RunsPage />} />
         <Route path="/runs/:runId" element={<RunsPage />} />

@@ -31,7 +31,7 @@ describe("All Agents", () => {
   it("shows exactly the reference's columns, colour-coded status badges, ids with copy, module chips and pool badges", async () => {
     await open();
     const headers = (await table().locator("thead th").allInnerTexts()).map((h) => h.replace(/[▲▼↕]/g, "").trim());
-    expect(headers).toEqual(["", "Agent Name", "Status", "Last updated", "Version", "Host OS", "Last Restarted", "Installed Modules", "Pools", "Actions"]);
+    expect(headers).toEqual(["", "Agent Name", "Status", "Last updated", "Version", "Host OS", "Last Restarted", "Installed Modules", "Pools", "Labels", "Actions"]);
     for (const sortable of ["Agent Name", "Status", "Last updated", "Version", "Host OS", "Last Restarted"]) {
       await expect(page.getByRole("button", { name: `Sort by ${sortable}` }).count()).resolves.toBe(1);
     }

@@ -78,9 +78,18 @@ describe("Sign in", () => {
     await screenshot(page, "error-unreachable");
   });
 
-  it("answers an unknown page with a way back", async () => {
+  it("answers an unknown page with a way back; loaded directly, a path outside the console's routes is a JSON 404", async () => {
+    const direct = await fetch(`${suite.server.baseUrl}/nowhere`);
+    expect(direct.status).toBe(404);
+    expect(await direct.json()).toMatchObject({ status: "error", code: "route_not_found" });
     const c = await suite.open({ token: suite.server.adminToken });
-    await c.page.goto("/nowhere");
+    await c.page.goto("/agents");
+    await c.page.getByRole("heading", { name: "Agents" }).waitFor();
+    // Inside the app, an unknown page still gets the console's own answer.
+    await c.page.evaluate(() => {
+      history.pushState({}, "", "/nowhere");
+      dispatchEvent(new PopStateEvent("popstate"));
+    });
     await c.page.getByRole("heading", { name: "Page not found" }).waitFor();
     await c.page.getByRole("link", { name: "Go to Agents" }).click();
     await c.page.getByRole("heading", { name: "Agents" }).waitFor();

@@ -27,8 +27,12 @@ import { jobRoutes } from "./modules/jobs/jobs.routes.js";
 import { jobLogRoutes } from "./modules/jobs/job-logs.routes.js";
 import { jobReportRoutes } from "./modules/jobs/job-reports.routes.js";
 import { eventRoutes } from "./modules/events/events.routes.js";
+import { overviewRoutes } from "./modules/overview/overview.routes.js";
 import { downloadRoutes } from "./modules/downloads/downloads.routes.js";
 import { AgentHub } from "./session/hub.js";
+import { metricsPlugin } from "./modules/metrics/metrics.routes.js";
+import { requestLogPlugin } from "./plugins/request-log.js";
+import { logJobLifecycle } from "./modules/events/lifecycle-log.js";
 import { sessionRoutes } from "./session/session.routes.js";
 
 declare module "fastify" {
@@ -79,8 +83,12 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     },
   });
   await app.register(securityHeadersPlugin);
+  await app.register(requestLogPlugin);
   await app.register(authPlugin, { deps });
   await app.register(rateLimitPlugin, { deps });
+  // The hub is built below; sessions are counted through it once it exists.
+  let hubRef: AgentHub | undefined;
+  await app.register(metricsPlugin, { deps, sessions: () => hubRef?.size ?? 0 });
 
   await app.register(tokenRoutes, { deps });
   await app.register(orgRoutes, { deps });
@@ -89,15 +97,19 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(containerProfileRoutes, { deps });
   await app.register(catalogRoutes, { deps });
   const hub = new AgentHub(deps);
+  hubRef = hub;
   await app.register(jobRoutes, { deps, hub });
   await app.register(jobLogRoutes, { deps });
   await app.register(jobReportRoutes, { deps });
   await app.register(eventRoutes, { deps });
   await app.register(downloadRoutes, { deps });
+  await app.register(overviewRoutes, { deps });
   await app.register(sessionRoutes, { deps, hub });
   app.decorate("hub", hub);
   app.addHook("onReady", async () => hub.start());
   app.addHook("preClose", async () => hub.stop());
+  const stopLifecycleLog = logJobLifecycle(deps.events, deps.log);
+  app.addHook("onClose", async () => stopLifecycleLog());
 
   app.get("/api/v1/openapi.json", { config: { access: "public" }, schema: { hide: true } }, async () => app.swagger());
   app.get("/healthz", { config: { access: "public" }, schema: { hide: true } }, async () => ({ status: "success", details: { ok: true } }));

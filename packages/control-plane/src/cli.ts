@@ -32,6 +32,7 @@ async function serve(args: string[]): Promise<void> {
       "console-dir": { type: "string" },
       "release-dir": { type: "string" },
       "log-level": { type: "string" },
+      "log-format": { type: "string" },
       "bootstrap-token-file": { type: "string" },
       "auth-fail-max": { type: "string" },
       "auth-fail-window": { type: "string" },
@@ -51,6 +52,7 @@ async function serve(args: string[]): Promise<void> {
     consoleDir: values["console-dir"],
     releaseDir: values["release-dir"],
     logLevel: values["log-level"],
+    logFormat: values["log-format"],
     authFailMax: values["auth-fail-max"],
     authFailWindowS: values["auth-fail-window"],
     rateLimitMax: values["rate-limit-max"],
@@ -76,16 +78,18 @@ async function serve(args: string[]): Promise<void> {
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
   const server = await starting;
-  server.app.log.info({ url: server.url, db: config.db }, `outpost-server listening on ${server.url}`);
-  process.stdout.write(`Outpost is up at ${server.url}\n`);
+  // The bootstrap lines are log records in the chosen format, at info whatever --log-level says
+  // (scripts and people wait for them); the URL and the file are followed by a space in the message.
+  const boot = server.app.log.child({}, { level: "info" });
+  boot.info({ url: server.url, db: config.db }, `Outpost is up at ${server.url} (console and API)`);
   if (server.bootstrapToken) {
     // Never into the log: stdout is often a file others can read (server.log, a journal). The file
     // is the owner's alone; a terminal, when stdout is one, is the operator's own screen.
     try {
       const file = writeBootstrapToken(bootstrapTokenPath(config), server.bootstrapToken);
-      process.stdout.write(`Bootstrap admin token written to ${file} (mode 0600, shown once); read it with: cat ${file}\n`);
+      boot.info({ file }, `Bootstrap admin token written to ${file} (mode 0600, shown once); read it with: cat ${file}`);
     } catch (err) {
-      process.stderr.write(`outpost-server: cannot write the bootstrap token file (${(err as Error).message}); mint an admin token with: outpost-server token create --admin --name NAME --db ${config.db}\n`);
+      boot.error({ err: (err as Error).message }, `cannot write the bootstrap token file; mint an admin token with: outpost-server token create --admin --name NAME --db ${config.db}`);
     }
     if (process.stdout.isTTY) process.stdout.write(`Bootstrap admin token (shown once, keep it safe):\n${server.bootstrapToken}\n`);
   }

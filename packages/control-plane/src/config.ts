@@ -17,6 +17,8 @@ export const ServerConfig = z.object({
   heartbeatS: z.coerce.number().int().min(1).max(300).default(10),
   /** OUTPOST_LOG_LEVEL: pino level. */
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** OUTPOST_LOG_FORMAT (--log-format): json, one record a line (default), or pretty (pino-pretty: one readable line each). */
+  logFormat: z.enum(["json", "pretty"]).default("json"),
   /** OUTPOST_CONSOLE_DIR: the built console to serve at /; empty disables it. */
   consoleDir: z.string().optional(),
   /**
@@ -55,6 +57,7 @@ const ENV_KEYS: Record<keyof ServerConfig, string> = {
   leaseGraceS: "OUTPOST_LEASE_GRACE_S",
   heartbeatS: "OUTPOST_HEARTBEAT_S",
   logLevel: "OUTPOST_LOG_LEVEL",
+  logFormat: "OUTPOST_LOG_FORMAT",
   consoleDir: "OUTPOST_CONSOLE_DIR",
   releaseDir: "OUTPOST_RELEASE_DIR",
   bodyLimit: "OUTPOST_BODY_LIMIT",

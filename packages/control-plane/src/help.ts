@@ -3,7 +3,7 @@
 export const HELP = {
   serve: `usage: outpost-server serve [--host 127.0.0.1] [--port 7070] [--db ./data/outpost.db] [--lease-ttl SECONDS]
          [--lease-grace SECONDS] [--heartbeat SECONDS] [--default-job-timeout SECONDS] [--console-dir DIR]
-         [--release-dir DIR] [--log-level LEVEL] [--bootstrap-token-file PATH]
+         [--release-dir DIR] [--log-level LEVEL] [--log-format json|pretty] [--bootstrap-token-file PATH]
          [--auth-fail-max N] [--auth-fail-window SECONDS] [--rate-limit-max N] [--rate-limit-window SECONDS]
 
 Serves the REST API, agent sessions, the console at / and the agent install script at /install/agent.sh

@@ -18,7 +18,7 @@ import type { Deps } from "./deps.js";
 
 export type RunningServer = { app: FastifyInstance; url: string; db: Db; deps: Deps; bootstrapToken: string | null; close: () => Promise<void> };
 
-export function makeDeps(config: ServerConfig, db: Db, log = createLogger(config.logLevel)): Deps {
+export function makeDeps(config: ServerConfig, db: Db, log = createLogger(config.logLevel, undefined, config.logFormat)): Deps {
   return { db, config, installSecret: ensureInstallSecret(db), events: new EventBus(), log, clock: Date.now };
 }
 

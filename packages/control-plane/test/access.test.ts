@@ -19,6 +19,8 @@ afterEach(async () => t.close());
 const OPEN_ROUTES: Record<string, string> = {
   "GET /healthz": "public",
   "HEAD /healthz": "public",
+  "GET /readyz": "public",
+  "HEAD /readyz": "public",
   "GET /api/v1/openapi.json": "public",
   "HEAD /api/v1/openapi.json": "public",
   "GET /api/v1/shared/reports/:secret": "share-link",

@@ -86,9 +86,9 @@ function run(args: string[], env: Record<string, string> = {}): Proc {
   };
 }
 
-const URL_LINE = /^Outpost is up at (http:\/\/\S+)$/m;
+const URL_LINE = /Outpost is up at (http:\/\/\S+) /;
 const TOKEN_LINE = /opat_[0-9A-Za-z]+/;
-const TOKEN_FILE_LINE = /^Bootstrap admin token written to (\S+) \(mode 0600/m;
+const TOKEN_FILE_LINE = /Bootstrap admin token written to (\S+) \(mode 0600/;
 
 /** The bootstrap token, read from the file whose path the first start prints (never the token itself). */
 async function bootstrapToken(p: Proc): Promise<string> {
@@ -111,6 +111,31 @@ function oneLine(text: string): string {
 }
 
 describe("outpost-server serve", () => {
+  it("writes only log records: JSON by default (bootstrap lines too, even at --log-level warn), readable lines with --log-format pretty", async () => {
+    const db = join(dir, "fmt", "outpost.db");
+    const json = run(["serve", "--port", "0", "--db", db, "--log-level", "warn"]);
+    await json.waitFor(URL_LINE);
+    await json.waitFor(TOKEN_FILE_LINE);
+    json.proc.kill("SIGTERM");
+    await json.exit;
+    const lines = json.stdout().split("\n").filter(Boolean);
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();
+    expect(lines.map((l) => JSON.parse(l).msg)).toEqual(expect.arrayContaining([expect.stringMatching(/^Outpost is up at http/), expect.stringMatching(/^Bootstrap admin token written to /)]));
+    expect(json.stdout()).not.toMatch(/opat_/);
+
+    const pretty = run(["serve", "--port", "0", "--db", db, "--log-format", "pretty"]);
+    const url = (await pretty.waitFor(URL_LINE))[1]!;
+    await api(url, "/healthz?token=opat_abcdefghijklmnopqrstuvwxyz0123456789");
+    await pretty.waitFor(/INFO.*request/);
+    pretty.proc.kill("SIGTERM");
+    await pretty.exit;
+    expect(pretty.stdout()).toMatch(/^\[\d{4}-\d\d-\d\dT[\d:.]+Z\] INFO: Outpost is up at http/m);
+    expect(pretty.stdout()).toMatch(/reqId: "req-/);
+    expect(pretty.stdout()).not.toMatch(/opat_abc/);
+    expect(pretty.stdout()).not.toMatch(/^\{/m);
+  });
+
   it("logs its URL and, on the first start only, a bootstrap admin token; the API answers; SIGTERM exits 0", async () => {
     const db = join(dir, "data", "outpost.db");
     const first = run(["serve", "--port", "0", "--db", db]);

@@ -6,7 +6,8 @@
 import { chmodSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import pino, { type Logger } from "pino";
-import { labelsOf, type AgentConfig } from "./config.js";
+import pinoPretty from "pino-pretty";
+import { agentLabelsOf, labelsOf, type AgentConfig } from "./config.js";
 import { FatalError, catalogImage, readCredential, register } from "./identity.js";
 import { forgetToken } from "./forget-token.js";
 import { hostFacts } from "./system-info.js";
@@ -18,17 +19,37 @@ import { AgentSession } from "./session.js";
 import { StateFile } from "./state-file.js";
 import { DAEMON_VERSION } from "./version.js";
 import { UPGRADE_REQUESTED, writeUpgradeRequest } from "./upgrade-request.js";
+import { AgentMetrics } from "./metrics.js";
+import { readRegistryAuth } from "./runtime/registry-auth.js";
+
+/** The agent's logger: pino at --log-level, JSON or (--log-format pretty) pino-pretty lines, credentials and tokens censored. */
+export function agentLogger(config: Pick<AgentConfig, "logLevel" | "logFormat">): Logger {
+  const options = { level: config.logLevel, redact: ["credential", "token", "*.credential", "*.token", "auth"] };
+  if (config.logFormat !== "pretty") return pino(options);
+  return pino(options, pinoPretty({ sync: true, colorize: false, translateTime: "UTC:yyyy-mm-dd'T'HH:MM:ss.l'Z'", ignore: "pid,hostname" }));
+}
+
+function registryAuthOf(config: AgentConfig) {
+  if (!config.registryAuth) return undefined;
+  try {
+    return readRegistryAuth(config.registryAuth);
+  } catch (err) {
+    throw new FatalError(`--registry-auth ${(err as Error).message}`);
+  }
+}
 
 /** done: null when stopped, else why it stopped: a refusal, or UPGRADE_REQUESTED (the server asked it to upgrade). */
-export type RunningAgent = { agentId: string; stop: () => Promise<void>; done: Promise<string | null> };
+/** metricsPort: where --metrics-addr is served (the bound port, for `:0`), else null. */
+export type RunningAgent = { agentId: string; stop: () => Promise<void>; done: Promise<string | null>; metricsPort: number | null };
 
 /** opts.configFile: the --config file run read, from which the token is removed once registered. */
 export async function startAgent(config: AgentConfig, opts: { log?: Logger; runtime?: ContainerRuntime; configFile?: string } = {}): Promise<RunningAgent> {
-  const log = opts.log ?? pino({ level: config.logLevel, redact: ["credential", "token"] });
+  const log = opts.log ?? agentLogger(config);
   // The credential lives here: the owner's alone, even when an earlier version made it 0755.
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   chmodSync(config.dataDir, 0o700);
-  const runtime = opts.runtime ?? new DockerRuntime({ scratchDir: join(config.dataDir, "jobs"), labels: labelsOf(config) });
+  const metrics = new AgentMetrics({ running: () => runner?.runningKeys().length ?? 0, freeSlots: () => runner?.freeSlots ?? 0 });
+  const runtime = opts.runtime ?? new DockerRuntime({ scratchDir: join(config.dataDir, "jobs"), labels: labelsOf(config), timings: metrics, registryAuth: registryAuthOf(config) });
   const startedAt = new Date().toISOString();
 
   // Modules: in the catalog, and their image here. A module that fails either check stops the start.
@@ -55,7 +76,7 @@ export async function startAgent(config: AgentConfig, opts: { log?: Logger; runt
       os: facts.os,
       version: DAEMON_VERSION,
       modules: modules.list(),
-      labels: {},
+      ...(agentLabelsOf(config) ? { labels: agentLabelsOf(config) } : {}),
       slots: config.slots,
       cpu_count: facts.cpu_count,
       memory_bytes: facts.memory_bytes,
@@ -82,7 +103,7 @@ export async function startAgent(config: AgentConfig, opts: { log?: Logger; runt
     { url: config.url, credential: cred.credential, log },
     {
       hello: () => ({ version: DAEMON_VERSION, slots: config.slots, modules: modules.list(), os: facts.os, running: runner.runningKeys() }),
-      welcome: (w) => (runner.resync(w.lease_ttl_s, w.resume), modules.resend()),
+      welcome: (w) => (metrics.resync(() => runner.resync(w.lease_ttl_s, w.resume)), modules.resend()),
       frame: (f) => (f.type === "module" ? modules.handle(f) : f.type === "upgrade" ? onUpgrade(f.version) : runner.handle(f)),
       fatal: (message) => void stop(message),
       onState: (connected) => state.update({ connected }),
@@ -94,8 +115,13 @@ export async function startAgent(config: AgentConfig, opts: { log?: Logger; runt
     slots: config.slots,
     hasModule: (m) => modules.has(m),
     log,
-    send: (f) => session.send(f),
+    send: (f) => {
+      const sent = session.send(f);
+      if (sent) metrics.frameSent(f.type);
+      return sent;
+    },
     congested: () => session.congested,
+    pullTimeoutS: config.pullTimeoutS,
   });
   runner.adopt(leftovers);
   // For `outpost-agent status`; the running list is refreshed with the tick.
@@ -106,6 +132,8 @@ export async function startAgent(config: AgentConfig, opts: { log?: Logger; runt
     state.update({ running: runner.runningDetails() });
   }, 1000);
   session.start();
+  const metricsServer = config.metricsAddr ? await metrics.serve(config.metricsAddr) : null;
+  if (metricsServer) log.info({ addr: config.metricsAddr, port: metricsServer.port }, "serving metrics at /metrics");
 
   // The server asks for its version: leave the request for the service's ExecStartPre, drain, exit 75.
   const onUpgrade = (version: string) => {
@@ -123,7 +151,8 @@ export async function startAgent(config: AgentConfig, opts: { log?: Logger; runt
       await session.stop();
       state.update({ connected: false, running: runner.runningDetails() });
       state.flush();
+      await metricsServer?.close();
       finish(reason);
     })());
-  return { agentId: cred.agent_id, stop: () => stop(null), done };
+  return { agentId: cred.agent_id, stop: () => stop(null), done, metricsPort: metricsServer?.port ?? null };
 }

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { AgentProfilePatch, ModuleName, SemverString, type ModuleRef } from "@outpost/shared";
+import { AgentProfilePatch, Labels, ModuleName, SemverString, type ModuleRef } from "@outpost/shared";
 import { LABEL } from "./runtime/docker.js";
 
 const MODULE_SPEC_MESSAGE = "must be NAME@VERSION, such as hello@1.0.0";
@@ -32,6 +32,21 @@ const ContainerLabel = z
   .regex(/^[a-z0-9][a-z0-9._-]{0,127}=[^\s=][^\n]{0,255}$/, "must be KEY=VALUE, such as outpost.test-run=1234 (KEY lower case, VALUE not empty)")
   .refine((s) => !(Object.values(LABEL) as string[]).includes(s.slice(0, s.indexOf("="))), "sets a label the agent sets itself");
 
+/**
+ * KEY=VALUE, a label of the agent itself (`--label gpu=true`): reported at registration, shown in
+ * the console, matched against the labels a job or pool requires. The server's rules (Labels).
+ */
+const AgentLabel = z
+  .string()
+  .regex(/^[^=\s]{1,63}=[^\n]{0,255}$/, "must be KEY=VALUE, such as gpu=true (KEY 1-63 characters, no '=' or spaces)")
+  .refine((s) => Labels.safeParse({ [s.slice(0, s.indexOf("="))]: s.slice(s.indexOf("=") + 1) }).success, "holds a control character");
+
+/** The agent's own labels as the server takes them; undefined when none are set (the stored ones stay). */
+export function agentLabelsOf(config: Pick<AgentConfig, "labels">): Record<string, string> | undefined {
+  if (!config.labels.length) return undefined;
+  return Object.fromEntries(config.labels.map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+}
+
 /** The labels as the runtime takes them. */
 export function labelsOf(config: Pick<AgentConfig, "containerLabels">): Record<string, string> {
   return Object.fromEntries(config.containerLabels.map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
@@ -56,6 +71,15 @@ export const AgentConfig = z.object({
   modules: z.array(ModuleSpec).max(200).default([]),
   /** OUTPOST_LOG_LEVEL */
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** OUTPOST_PULL_TIMEOUT_S or --pull-timeout: longest pull of a job's missing image; the job fails with reason image past it. */
+  pullTimeoutS: z.coerce.number().int().min(1).max(86_400).default(900),
+  /**
+   * OUTPOST_REGISTRY_AUTH or --registry-auth FILE: private registry credentials per registry, in
+   * Docker's config.json format ({"auths": {"HOST:PORT": {"auth": base64("user:password")}}}).
+   */
+  registryAuth: z.string().min(1).optional(),
+  /** OUTPOST_LOG_FORMAT or --log-format: json, one record a line (default), or pretty (pino-pretty). */
+  logFormat: z.enum(["json", "pretty"]).default("json"),
   /** OUTPOST_CANCEL_GRACE_S: SIGTERM to SIGKILL on cancel when the server does not say. */
   cancelGraceS: z.coerce.number().int().min(0).max(3600).default(10),
   /** OUTPOST_DRAIN_DEADLINE_S: on SIGTERM, how long running jobs may go on before they are stopped. */
@@ -66,11 +90,26 @@ export const AgentConfig = z.object({
    */
   containerLabels: z.array(ContainerLabel).max(20).default([]),
   /**
+   * OUTPOST_LABELS (comma separated), --label KEY=VALUE (repeatable), or in the --config file as a
+   * list of "KEY=VALUE" or an object: the agent's labels, reported at every registration.
+   */
+  labels: z
+    .preprocess(
+      (v) => (v && typeof v === "object" && !Array.isArray(v) ? Object.entries(v).map(([k, x]) => `${k}=${String(x)}`) : v),
+      z.array(AgentLabel).max(50),
+    )
+    .default([]),
+  /**
    * OUTPOST_PROFILE or --profile FILE.json: the agent's profile (description, soul_md, rules_md,
    * autonomy_level, models, skills, tools_config, container_profile_id, model_policy_id), sent at
    * registration; only the fields in the file are set.
    */
   profile: z.string().min(1).optional(),
+  /**
+   * OUTPOST_METRICS_ADDR or --metrics-addr HOST:PORT: serve Prometheus metrics at /metrics there
+   * (off by default; no credential, so keep it on loopback or a scrape-only network).
+   */
+  metricsAddr: z.string().regex(/^(\[[^\]]+\]|[^:]*):\d{1,5}$/, "must be HOST:PORT, e.g. 127.0.0.1:9464").optional(),
   /** The --profile file's fields, checked at load (not a key of its own). */
   profileFields: z.custom<AgentProfilePatch>().default({}),
 });
@@ -89,6 +128,11 @@ const ENV: Record<Key, string> = {
   drainDeadlineS: "OUTPOST_DRAIN_DEADLINE_S",
   containerLabels: "OUTPOST_CONTAINER_LABELS",
   profile: "OUTPOST_PROFILE",
+  metricsAddr: "OUTPOST_METRICS_ADDR",
+  logFormat: "OUTPOST_LOG_FORMAT",
+  pullTimeoutS: "OUTPOST_PULL_TIMEOUT_S",
+  registryAuth: "OUTPOST_REGISTRY_AUTH",
+  labels: "OUTPOST_LABELS",
 };
 const FLAG: Record<string, Key> = {
   "--url": "url",
@@ -102,9 +146,14 @@ const FLAG: Record<string, Key> = {
   "--drain-deadline": "drainDeadlineS",
   "--container-label": "containerLabels",
   "--profile": "profile",
+  "--metrics-addr": "metricsAddr",
+  "--log-format": "logFormat",
+  "--pull-timeout": "pullTimeoutS",
+  "--registry-auth": "registryAuth",
+  "--label": "labels",
 };
 /** Keys whose value is a list: comma separated in env, the flag repeatable. */
-const LISTS: readonly Key[] = ["modules", "containerLabels"];
+const LISTS: readonly Key[] = ["modules", "containerLabels", "labels"];
 /** Flags that are read but are not keys of AgentConfig. */
 const TOKEN_FILE_FLAG = "--token-file";
 

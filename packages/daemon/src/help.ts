@@ -2,8 +2,9 @@
 import { BIN_PATH, CONFIG_PATH, SERVICE_DATA_DIR, SERVICE_USER, UNIT_PATH } from "./service-paths.js";
 
 const RUN_FLAGS = `--url URL [--token-file PATH|-] [--name NAME] [--data-dir DIR] [--slots N] [--module NAME@VERSION ...]
-    [--profile FILE.json] [--config FILE] [--log-level LEVEL] [--cancel-grace S] [--drain-deadline S]
-    [--container-label KEY=VALUE ...]`;
+    [--profile FILE.json] [--config FILE] [--log-level LEVEL] [--log-format json|pretty] [--cancel-grace S] [--drain-deadline S]
+    [--container-label KEY=VALUE ...] [--label KEY=VALUE ...] [--metrics-addr HOST:PORT]
+    [--pull-timeout S] [--registry-auth DOCKER-CONFIG.json]`;
 
 export const HELP = {
   run: `usage: outpost-agent run ${RUN_FLAGS}
@@ -14,7 +15,12 @@ opens the session and runs jobs in Docker containers. The token: OUTPOST_TOKEN, 
 or --token-file - (stdin); --token PAT works but shows it to every local user (ps).
 env: OUTPOST_URL OUTPOST_TOKEN OUTPOST_TOKEN_FILE OUTPOST_NAME OUTPOST_DATA_DIR OUTPOST_SLOTS OUTPOST_MODULES (a,b)
      OUTPOST_CONFIG OUTPOST_LOG_LEVEL OUTPOST_CANCEL_GRACE_S OUTPOST_DRAIN_DEADLINE_S OUTPOST_PROFILE
-     OUTPOST_CONTAINER_LABELS (k=v,k=v); flags beat env, env beats the --config JSON file.
+     OUTPOST_CONTAINER_LABELS (k=v,k=v) OUTPOST_LABELS (k=v,k=v) OUTPOST_METRICS_ADDR OUTPOST_LOG_FORMAT
+     OUTPOST_PULL_TIMEOUT_S OUTPOST_REGISTRY_AUTH; flags beat env, env beats the --config JSON file.
+--label KEY=VALUE labels the agent (gpu=true): jobs and pools that require labels go only to agents carrying them.
+A job's missing image is pulled first (its log shows the progress), within --pull-timeout (900 s);
+--registry-auth FILE holds private registry credentials in Docker's config.json format.
+--metrics-addr HOST:PORT serves Prometheus metrics at /metrics (off by default, no credential: keep it on loopback).
 SIGTERM/SIGINT drain: running jobs may finish until the drain deadline, then are stopped.
 exit codes: 0 stopped by SIGTERM/SIGINT, 1 bad settings (one line each), 2 refused by the server
             (revoked credential, retired agent, unknown module), 75 asked by the server to upgrade (the service restarts it)`,

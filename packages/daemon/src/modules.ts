@@ -16,7 +16,8 @@ import type { Logger } from "pino";
 import { z } from "zod";
 import { ModuleRef, type AgentFrame, type ModuleFrame } from "@outpost/shared";
 import { writeFileAtomic } from "./fs.js";
-import type { ContainerRuntime, PullProgress } from "./runtime/types.js";
+import type { ContainerRuntime } from "./runtime/types.js";
+import { describePull } from "./image-pull.js";
 
 export const MODULES_FILE = "modules.json";
 /** At most 2 progress frames a second per request. */
@@ -146,7 +147,7 @@ export class ModuleManager {
         const now = this.clock();
         if (now - last < PROGRESS_EVERY_MS) return;
         last = now;
-        this.progress(f, describe(p));
+        this.progress(f, describePull(p));
       });
       return { note: "" };
     } catch (err) {
@@ -187,7 +188,3 @@ function parseModulesFile(text: string): { modules: InstalledModule[] } | { erro
   return parsed.success ? { modules: parsed.data.modules } : { error: parsed.error.issues[0]?.message };
 }
 
-/** "a1b2c3: Downloading [==>   ] 1.2MB/4MB", or the bare status for image-level events. */
-function describe(p: PullProgress): string {
-  return [p.id ? `${p.id}:` : "", p.status, p.progress ?? ""].filter(Boolean).join(" ");
-}

@@ -6,7 +6,7 @@
  */
 import { ConfigError, configFileOf, loadAgentConfig } from "./config.js";
 import { FatalError } from "./identity.js";
-import { startAgent } from "./agent.js";
+import { agentLogger, startAgent } from "./agent.js";
 import { DEFAULT_BACKOFF } from "./session.js";
 import type { Out } from "./cli.js";
 import { UPGRADE_EXIT_CODE, UPGRADE_REQUESTED } from "./upgrade-request.js";
@@ -20,10 +20,11 @@ export async function run(argv: string[], io: Out): Promise<number> {
     for (const p of err.problems) io.err(`outpost-agent: ${p}`);
     return 1;
   }
+  const log = agentLogger(config);
   let agent;
   for (let attempt = 0; ; attempt++) {
     try {
-      agent = await startAgent(config, { configFile: configFileOf(argv) });
+      agent = await startAgent(config, { configFile: configFileOf(argv), log });
       break;
     } catch (err) {
       if (err instanceof FatalError) {
@@ -32,7 +33,7 @@ export async function run(argv: string[], io: Out): Promise<number> {
       }
       // The server may not be up yet: retry the start, as the session would.
       const delay = Math.min(DEFAULT_BACKOFF.capMs, DEFAULT_BACKOFF.baseMs * 2 ** Math.min(attempt, 6));
-      io.err(`outpost-agent: ${(err as Error).message}; retrying in ${Math.round(delay / 1000)} s`);
+      log.warn({ err: (err as Error).message, retry_in_ms: delay }, "cannot start yet; retrying");
       await new Promise((r) => setTimeout(r, delay));
     }
   }

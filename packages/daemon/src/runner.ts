@@ -20,6 +20,7 @@ import {
   type ServerFrame,
 } from "@outpost/shared";
 import { RuntimeError, type ContainerRuntime, type JobOutputs, type OwnedContainer, type RunningJob } from "./runtime/types.js";
+import { pullForJob } from "./image-pull.js";
 import { clip, clipStepLine, logsFrame, MAX_CHUNKS_PER_FRAME, MORE_STEPS_NAME, reportFrame, stepsFrame } from "./frames.js";
 import { profileForJob } from "./job-profile.js";
 
@@ -89,6 +90,8 @@ export type RunnerOptions = {
   /** True while the socket has too much unsent data: log flushing waits. */
   congested: () => boolean;
   clock?: () => number;
+  /** Longest an image pull before a job's container may take, in seconds (--pull-timeout). */
+  pullTimeoutS?: number;
 };
 
 export class JobRunner {
@@ -288,12 +291,13 @@ export class JobRunner {
     // Accept before anything is created: a refused accept (stale) fences before the container exists.
     this.o.send({ type: "accept", ...ref });
     this.o.log.info({ job_id: a.job_id, attempt: a.attempt, image: a.image }, "running job");
-    void this.supervise(h, () =>
-      this.o.runtime.start(
+    void this.supervise(h, async () => {
+      await pullForJob(this.o.runtime, a.image, this.o.pullTimeoutS ?? 900, { note: (l) => this.note(h, l), step: (st) => this.setStep(h, st) }, this.clock);
+      return this.o.runtime.start(
         { jobId: a.job_id, attempt: a.attempt, agentId: this.o.agentId, image: a.image, command: a.command, inputs: a.inputs, limits: a.limits, ...(a.profile ? profileForJob(a.profile) : {}) },
         (stream, data) => this.output(h, stream, data),
-      ),
-    );
+      );
+    });
   }
 
   /** Starts (or re-attaches to) the attempt's container, waits for it, and reports the result. */
@@ -463,6 +467,13 @@ export class JobRunner {
     } else {
       h.steps.set(step.data.name, step.data);
     }
+    h.stepsDirty = true;
+    this.scheduleFlush();
+  }
+
+  /** A step the agent itself reports (the image pull), sent like the job's own. */
+  private setStep(h: Held, step: StepUpdate): void {
+    h.steps.set(step.name, step);
     h.stepsDirty = true;
     this.scheduleFlush();
   }

@@ -3,10 +3,21 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, labelsOf, loadAgentConfig } from "../src/config.js";
+import { ConfigError, agentLabelsOf, labelsOf, loadAgentConfig } from "../src/config.js";
 import { fullJitter } from "../src/session.js";
 
 describe("loadAgentConfig", () => {
+  it("takes the agent's labels from --label (repeatable), OUTPOST_LABELS or the config file (list or object)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "outpost-cfg-"));
+    const file = join(dir, "agent.json");
+    writeFileSync(file, JSON.stringify({ url: "http://file:1", labels: { gpu: "true", zone: "eu" } }));
+    expect(agentLabelsOf(loadAgentConfig(["--config", file]))).toEqual({ gpu: "true", zone: "eu" });
+    expect(agentLabelsOf(loadAgentConfig(["--config", file, "--label", "gpu=false", "--label=os=debian 12"]))).toEqual({ gpu: "false", os: "debian 12" });
+    expect(agentLabelsOf(loadAgentConfig([], { OUTPOST_URL: "http://e:1", OUTPOST_LABELS: "a=1,b=" }))).toEqual({ a: "1", b: "" });
+    expect(agentLabelsOf(loadAgentConfig([], { OUTPOST_URL: "http://e:1" }))).toBeUndefined();
+    expect(() => loadAgentConfig(["--label", "novalue"], { OUTPOST_URL: "http://e:1" })).toThrow(/--label="novalue": must be KEY=VALUE/);
+  });
+
   it("takes flags over env over the config file, with defaults", () => {
     const dir = mkdtempSync(join(tmpdir(), "outpost-cfg-"));
     const file = join(dir, "agent.json");

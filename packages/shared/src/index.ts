@@ -12,3 +12,5 @@ export * from "./api/agent-upgrades.js";
 export * from "./api/jobs.js";
 export * from "./protocol/index.js";
 export * from "./api/components.js";
+export * from "./api/console-routes.js";
+export * from "./api/overview.js";

@@ -11,6 +11,7 @@ import { ErrorState, Loading } from "../components/states";
 import { TabPanel, Tabs } from "../components/tabs";
 import { ModuleHistoryTab, ModulesTab, StatusHistoryTab } from "./agent-detail-tabs";
 import { ProfileTab } from "./agent-profile-tab";
+import { AgentFacts } from "./agent-facts";
 import { useSplitter } from "./splitter";
 
 type TabKey = "modules" | "profile" | "module-history" | "status-history";
@@ -79,6 +80,7 @@ export function AgentDetailPanel({ agentId, onClose }: { agentId: string; onClos
           {agent.error && <ErrorState message={agent.error} onRetry={() => agent.reload()} />}
           {a && (
             <>
+              <AgentFacts agent={a} version={version} />
               <Tabs
                 id="agent-detail"
                 label="Agent details"

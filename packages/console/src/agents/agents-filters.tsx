@@ -62,6 +62,10 @@ export function AgentsFilters({ filters, onChange, updatedAt, refreshing }: Prop
         </select>
       </div>
       <div className="field">
+        <label htmlFor="agents-label">Labels</label>
+        <input id="agents-label" type="search" value={filters.label} placeholder="gpu=true,zone" onChange={(e) => set("label", e.target.value)} />
+      </div>
+      <div className="field">
         <label htmlFor="agents-container-profile">Container profile</label>
         <select id="agents-container-profile" value={filters.containerProfile} onChange={(e) => set("containerProfile", e.target.value)}>
           <option value="">Any</option>

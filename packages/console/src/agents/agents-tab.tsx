@@ -20,7 +20,7 @@ interface Props {
 export function AgentsTab({ openAgentId, onOpenAgent }: Props) {
   const { api } = useSession();
   const notify = useToast();
-  const [filters, setFilters] = useState<AgentFilters>({ searchBy: "name", q: "", archived: "active", pool: "any", org: "", autonomy: "", containerProfile: "" });
+  const [filters, setFilters] = useState<AgentFilters>({ searchBy: "name", q: "", archived: "active", pool: "any", org: "", autonomy: "", containerProfile: "", label: "" });
   const [sort, setSort] = useState<SortState<AgentSort>>({ sort: "name", order: "asc" });
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [confirming, setConfirming] = useState<Agent | null>(null);

@@ -1,4 +1,5 @@
 /** The All Agents table: exactly the reference's columns; six of them sort on the server. */
+import { LabelChips } from "./label-chips";
 import type { Agent } from "../api/types";
 import { AgentStatusBadge, Badge } from "../components/badge";
 import { useSession } from "../auth/session";
@@ -75,6 +76,7 @@ export function AgentsTable({ agents, sort, onSort, selected, onSelect, openAgen
           {header("Last Restarted", "last_restarted_at")}
           <th scope="col">Installed Modules</th>
           <th scope="col">Pools</th>
+          <th scope="col">Labels</th>
           <ActionsHeader />
         </tr>
       </thead>
@@ -125,6 +127,9 @@ export function AgentsTable({ agents, sort, onSort, selected, onSelect, openAgen
             </td>
             <td>
               <PoolBadges agent={agent} />
+            </td>
+            <td>
+              <LabelChips labels={agent.labels} />
             </td>
             <td className="col-actions">
               <RowMenu

@@ -26,6 +26,8 @@ export interface AgentFilters {
   autonomy: string;
   /** "" for any, "none", or a container profile id. */
   containerProfile: string;
+  /** Labels the agent must carry: `key=value` or `key`, comma separated ("" for any). */
+  label: string;
 }
 
 export const PAGE_SIZE = 50;
@@ -39,12 +41,18 @@ function matches(agent: Agent, filters: AgentFilters): boolean {
   if (filters.pool === "none" && agent.pools.length > 0) return false;
   if (filters.autonomy && agent.autonomy_level !== filters.autonomy) return false;
   if (filters.containerProfile && (agent.container_profile_id ?? "none") !== filters.containerProfile) return false;
+  for (const term of filters.label.split(",").map((t) => t.trim()).filter(Boolean)) {
+    const i = term.indexOf("=");
+    const key = i < 0 ? term : term.slice(0, i);
+    if (!Object.hasOwn(agent.labels, key) || (i >= 0 && agent.labels[key] !== term.slice(i + 1))) return false;
+  }
   return true;
 }
 
 export function useAgents(filters: AgentFilters, sort: SortState<AgentSort>) {
   const { api } = useSession();
   const q = useDebouncedSearch(filters.q);
+  const label = useDebouncedSearch(filters.label);
 
   const query = {
     limit: PAGE_SIZE,
@@ -57,6 +65,7 @@ export function useAgents(filters: AgentFilters, sort: SortState<AgentSort>) {
     org: filters.org || undefined,
     autonomy_level: filters.autonomy || undefined,
     container_profile: filters.containerProfile || undefined,
+    label: label.trim() || undefined,
   };
   const list = usePagedList<Agent>((cursor) => api.list<Agent>("/agents", { ...query, cursor }), JSON.stringify(query));
 

@@ -133,7 +133,24 @@ function checkpointInBackground(sqlite: Database.Database, path: string): void {
  */
 export function tx<T>(db: Db, fn: () => T): T {
   if (db.$client.inTransaction) return fn();
-  return runner(db).immediate(fn) as T;
+  const observer = observers.get(db.$client);
+  if (!observer) return runner(db).immediate(fn) as T;
+  const start = performance.now();
+  try {
+    return runner(db).immediate(fn) as T;
+  } finally {
+    observer((performance.now() - start) / 1000);
+  }
+}
+
+const observers = new WeakMap<Database.Database, (seconds: number) => void>();
+
+/** Calls `observe` with the duration (begin to commit) of every outermost tx() on this database; returns the undo. */
+export function observeTransactions(db: Db, observe: (seconds: number) => void): () => void {
+  observers.set(db.$client, observe);
+  return () => {
+    if (observers.get(db.$client) === observe) observers.delete(db.$client);
+  };
 }
 
 /**

@@ -190,6 +190,8 @@ export const pools = sqliteTable(
     orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     description: text("description").notNull().default(""),
+    /** Labels an agent must carry to run the pool's jobs (copied into each job at its creation). */
+    labels: text("labels", { mode: "json" }).$type<Record<string, string>>().notNull().default({}),
     archived: integer("archived", { mode: "boolean" }).notNull().default(false),
     archivedAt: text("archived_at"),
     insertedAt: text("inserted_at").notNull().default(now),
@@ -266,6 +268,8 @@ export const jobs = sqliteTable(
     containerId: text("container_id"),
     /** The function names no image: only an agent with a container profile may claim the job. */
     imageFromProfile: integer("image_from_profile", { mode: "boolean" }).notNull().default(false),
+    /** Labels the claiming agent must carry: the pool's at creation, then the job's own (dispatch/labels.ts). */
+    requiredLabels: text("required_labels", { mode: "json" }).$type<Record<string, string>>().notNull().default({}),
     insertedAt: text("inserted_at").notNull().default(now),
     claimedAt: text("claimed_at"),
     startedAt: text("started_at"),

@@ -5,10 +5,13 @@
  * plain string with the raw URL), and authorization / cookie headers and token-named fields are
  * censored by pino's redact paths.
  *
- * Request logging ("incoming request" / "request completed") is on only at debug or trace, and
- * uses the same serializers.
+ * Every request is logged once at info when answered ("request": request id, method, redacted
+ * URL, route, status, duration; plugins/request-log.ts); Fastify's own "incoming request" /
+ * "request completed" pair is on only at debug or trace, with the same serializers.
+ * `format: "pretty"` writes the same records through pino-pretty, one readable line each.
  */
 import pino, { type Logger } from "pino";
+import pinoPretty from "pino-pretty";
 import { LogController } from "fastify";
 import type { ServerConfig } from "../config.js";
 
@@ -36,7 +39,8 @@ const serializers = {
   }),
 };
 
-export function createLogger(level: ServerConfig["logLevel"], destination?: pino.DestinationStream): Logger {
+export function createLogger(level: ServerConfig["logLevel"], destination?: pino.DestinationStream, format: ServerConfig["logFormat"] = "json"): Logger {
+  if (format === "pretty") destination = prettyStream(destination);
   return pino(
     {
       level,
@@ -53,6 +57,11 @@ export function createLogger(level: ServerConfig["logLevel"], destination?: pino
     },
     destination,
   );
+}
+
+/** pino-pretty writing synchronously to `destination` (default stdout): the records, redacted as ever, made readable. */
+export function prettyStream(destination?: pino.DestinationStream): pino.DestinationStream {
+  return pinoPretty({ sync: true, colorize: false, translateTime: "UTC:yyyy-mm-dd'T'HH:MM:ss.l'Z'", ignore: "pid,hostname", ...(destination ? { destination } : {}) });
 }
 
 /** Fastify's request logs: only at debug or trace; the route-not-found line redacted like the rest. */

@@ -6,7 +6,7 @@ import { STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
-import type { ErrorItem } from "@outpost/shared";
+import { isConsoleRoute, type ErrorItem } from "@outpost/shared";
 import { ApiError } from "../errors.js";
 
 const FASTIFY_CODES: Record<string, ApiError["code"]> = {
@@ -45,8 +45,9 @@ export function validationItems(req: FastifyRequest, err: FastifyError): ErrorIt
 }
 
 /**
- * `spaFallback`: the console is served, so an unknown GET outside /api/ answers its index.html
- * (deep links such as /runs/123 load the app shell); unknown API routes stay JSON 404s. Fastify
+ * `spaFallback`: the console is served, so a GET of one of the console's own routes
+ * (CONSOLE_ROUTES: /runs/123, /agents/x) answers its index.html; every other unknown path,
+ * `/metricz` as much as `/api/v1/nope`, is a JSON 404 in the envelope. Fastify
  * allows one not-found handler per prefix, so this is the only place that sets it.
  */
 /**
@@ -115,7 +116,7 @@ export function installErrorHandler(app: FastifyInstance, { spaFallback = false 
   app.removeContentTypeParser("text/plain");
 
   app.setNotFoundHandler((req, reply) => {
-    if (spaFallback && req.method === "GET" && !req.url.startsWith("/api/")) return reply.sendFile("index.html");
+    if (spaFallback && req.method === "GET" && isConsoleRoute(req.url.split("?")[0]!)) return reply.sendFile("index.html");
     return reply.code(404).send(new ApiError("route_not_found", `No route ${req.method} ${req.url.split("?")[0]}.`).body());
   });
 }

@@ -24,6 +24,9 @@ export async function sessionRoutes(fastify: FastifyInstance, { deps, hub }: { d
     if (socket.protocol !== SUBPROTOCOL) {
       return socket.close(CLOSE.unsupportedVersion, `subprotocol "${socket.protocol}" is not supported; use "${SUBPROTOCOL}"`);
     }
+    const ids = { reqId: req.id, agent_id: p.agentId, org_id: p.orgId };
+    req.log.info(ids, "agent connected");
+    socket.on("close", (code, reason) => deps.log.info({ ...ids, code, reason: reason.toString().slice(0, 200) }, "agent disconnected"));
     hub.attach(socket, p.agentId, p.orgId);
   });
 

@@ -16,6 +16,7 @@ import { chmod, chown, mkdir, open, readdir, rm, writeFile } from "node:fs/promi
 import path from "node:path";
 import { Writable } from "node:stream";
 import Dockerode from "dockerode";
+import { registryOf, type RegistryAuth } from "./registry-auth.js";
 import { cpusToNano, parseMemLimit } from "@outpost/shared";
 import { mountBounded, overflowOf, unmountBounded } from "./bounded-dir.js";
 import {
@@ -30,8 +31,15 @@ import {
   type RunningJob,
 } from "./types.js";
 
+/** How long Docker took: the agent's metrics (metrics.ts) observe these. */
+export type RuntimeTimings = { observe: (step: "pull" | "create" | "start", seconds: number) => void };
+
 export type DockerRuntimeOptions = {
   docker?: Dockerode;
+  /** Told the duration of every image pull, container create and container start. */
+  timings?: RuntimeTimings;
+  /** Credentials per registry host (registry-auth.ts), sent to dockerd with pulls from that registry. */
+  registryAuth?: Map<string, RegistryAuth>;
   /** Host directory for per-attempt input/output dirs; must be visible to dockerd at the same path. */
   scratchDir: string;
   /** json-file log max-size per container (docker syntax); default "10m". */
@@ -102,9 +110,13 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly outputsBytes: number;
   private readonly tmpBytes: number;
   private readonly mountOutputs: boolean;
+  private readonly timings: RuntimeTimings | undefined;
+  private readonly registryAuth: Map<string, RegistryAuth>;
 
   constructor(options: DockerRuntimeOptions) {
     this.docker = options.docker ?? new Dockerode();
+    this.timings = options.timings;
+    this.registryAuth = options.registryAuth ?? new Map();
     this.scratchDir = path.resolve(options.scratchDir);
     this.logMaxSize = options.logMaxSize ?? "10m";
     this.reportCapBytes = options.reportCapBytes ?? DEFAULT_REPORT_CAP;
@@ -150,7 +162,17 @@ export class DockerRuntime implements ContainerRuntime {
 
   /** Pulls image to the end of docker's progress stream; throws (a plain Error) unless it is then present. */
   private async pull(image: string, onProgress?: (p: PullProgress) => void): Promise<void> {
-    const stream = await this.docker.pull(image);
+    const began = performance.now();
+    try {
+      await this.pullStream(image, onProgress);
+    } finally {
+      this.timings?.observe("pull", (performance.now() - began) / 1000);
+    }
+  }
+
+  private async pullStream(image: string, onProgress?: (p: PullProgress) => void): Promise<void> {
+    const authconfig = this.registryAuth.get(registryOf(image));
+    const stream = await this.docker.pull(image, authconfig ? { authconfig } : {});
     const events = await new Promise<Array<{ error?: string; errorDetail?: { message?: string } }>>((resolve, reject) => {
       this.docker.modem.followProgress(
         stream,
@@ -185,7 +207,9 @@ export class DockerRuntime implements ContainerRuntime {
     let container: Dockerode.Container;
     try {
       const volumes = Object.keys((await this.docker.getImage(spec.image).inspect()).Config?.Volumes ?? {});
+      const began = performance.now();
       container = await this.docker.createContainer(this.createOptions(spec, dir, volumes));
+      this.timings?.observe("create", (performance.now() - began) / 1000);
     } catch (err) {
       await removeScratch(dir);
       throw new RuntimeError("create", dockerMessage(err));
@@ -205,7 +229,9 @@ export class DockerRuntime implements ContainerRuntime {
       throw new RuntimeError("create", `attach failed: ${dockerMessage(err)}`);
     }
     try {
+      const began = performance.now();
       await container.start();
+      this.timings?.observe("start", (performance.now() - began) / 1000);
     } catch (err) {
       cutStream();
       await discard();

@@ -49,7 +49,11 @@ export const RegisterAgentBody = z.object({
   os: HostOs,
   version: plain(z.string().trim().min(1).max(64)),
   modules: z.array(ModuleRef).max(200).default([]),
-  labels: Labels.default({}),
+  /**
+   * The agent's labels (`--label`): replace the stored ones when sent; left out, the stored ones
+   * (a PATCH's, or an earlier start's) stay.
+   */
+  labels: Labels.optional(),
   slots: z.number().int().min(1).max(64).default(1),
   cpu_count: z.number().int().min(0).max(4096).optional(),
   memory_bytes: z.number().int().min(0).optional(),
@@ -164,6 +168,10 @@ export const AgentListQuery = PageQuery.extend({
   autonomy_level: commaListOf(AUTONOMY_LEVELS, "autonomy_level").optional(),
   /** A container profile id, or "none" for agents without one. */
   container_profile: plain(z.string().max(64)).optional(),
+  /** Labels the agent carries: `key=value` or `key` (any value), comma separated; all must match. */
+  label: plain(z.string().min(1).max(500))
+    .refine((s) => s.split(",").every((p) => p.trim() !== "" && !p.trim().startsWith("=")), "must be key=value or key, comma separated")
+    .optional(),
 });
 export type AgentListQuery = z.infer<typeof AgentListQuery>;
 

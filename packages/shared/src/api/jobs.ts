@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { JOB_STATUSES, JobErrorReason, JobStatus } from "../status/job-status.js";
-import { Id, LimitsOverride, OrgRef, PageQuery, Timestamp, commaListOf, plain, success, successList } from "./common.js";
+import { Id, Labels, LimitsOverride, OrgRef, PageQuery, Timestamp, commaListOf, plain, success, successList } from "./common.js";
 import { ModuleName } from "./agents.js";
 import { FunctionName } from "./modules.js";
 
@@ -23,6 +23,8 @@ export const CreateJobBody = z
     inputs: z.record(z.string(), z.unknown()).default({}),
     pool_id: Id.optional(),
     agent_id: Id.optional(),
+    /** Labels the agent must carry (with the pool's, which this overrides key by key). */
+    labels: Labels.optional(),
     limits: LimitsOverride.optional(),
     timeout_s: z.number().int().min(1).max(7 * 24 * 3600).optional(),
     max_attempts: z.number().int().min(1).max(20).default(3),
@@ -78,7 +80,14 @@ export const Job = z.object({
   agent_id: Id.nullable(),
   agent_name: z.string().nullable(),
   target_agent_id: Id.nullable(),
+  /** Labels the claiming agent must carry: the pool's at creation, then the job's own. */
+  required_labels: z.record(z.string(), z.string()),
   status: JobStatus,
+  /**
+   * Where a live job is: `queued` (pending), `pulling` (claimed, its agent pulling the image),
+   * `starting` (claimed, creating the container), `running`; null once it ended.
+   */
+  phase: z.enum(["queued", "pulling", "starting", "running"]).nullable(),
   waiting_reason: z.string().nullable(),
   attempt: z.number().int(),
   max_attempts: z.number().int(),

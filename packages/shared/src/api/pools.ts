@@ -1,13 +1,15 @@
 import { z } from "zod";
-import { ArchivedFilter, Id, Name, OrgRef, PageQuery, SearchText, Timestamp, freeText, success, successList } from "./common.js";
+import { ArchivedFilter, Id, Labels, Name, OrgRef, PageQuery, SearchText, Timestamp, freeText, success, successList } from "./common.js";
 
 export const CreatePoolBody = z.object({
   name: Name,
   description: freeText(z.string().max(2000)).default(""),
+  /** Labels an agent must carry to run this pool's jobs (applied to jobs created afterwards). */
+  labels: Labels.default({}),
   org: OrgRef.optional(),
 });
 export const UpdatePoolBody = z
-  .object({ name: Name, description: freeText(z.string().max(2000)) })
+  .object({ name: Name, description: freeText(z.string().max(2000)), labels: Labels })
   .partial()
   .refine((b) => Object.keys(b).length > 0, "give at least one field to change");
 
@@ -16,6 +18,7 @@ export const Pool = z.object({
   org_id: Id,
   name: z.string(),
   description: z.string(),
+  labels: z.record(z.string(), z.string()),
   archived: z.boolean(),
   archived_at: Timestamp.nullable(),
   agent_count: z.number().int(),

@@ -6,7 +6,7 @@ import { Id, Name, OrgRef, PageQuery, Timestamp, success, successList } from "./
  * agents:write: manage agents and pools. modules:write: publish modules. jobs:write: create,
  * cancel and delete jobs. read: every GET.
  */
-export const TOKEN_SCOPES = ["admin", "agents:register", "agents:write", "modules:write", "jobs:write", "read"] as const;
+export const TOKEN_SCOPES = ["admin", "agents:register", "agents:write", "modules:write", "jobs:write", "read", "metrics:read"] as const;
 export const TokenScope = z.enum(TOKEN_SCOPES);
 export type TokenScope = z.infer<typeof TokenScope>;
 

@@ -22,6 +22,11 @@ export const SESSION_PATH = "/api/v1/agent/session" as const;
 export const MAX_FRAME_BYTES = 1024 * 1024;
 /** Steps kept per job: the agent sends at most this many (the last a marker when it dropped some), the server stores at most this many. */
 export const MAX_STEPS = 200;
+/**
+ * The step an agent reports while it pulls a job's missing image (running, then completed or
+ * failed): a claimed job with this step running is in its `pulling` phase.
+ */
+export const PULLING_STEP = "Pulling image";
 export const MAX_STEP_NAME = 200;
 export const MAX_STEP_OUTPUT = 4096;
 /** A report the server keeps: its JSON (serialized) and Markdown (UTF-8) together, in bytes. */

@@ -176,6 +176,15 @@ function likePattern(q: string): string {
   return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+/** `gpu=true,zone` -> [{key: "gpu", value: "true"}, {key: "zone", value: null}]. */
+function labelTerms(text: string | undefined): { key: string; value: string | null }[] {
+  if (!text) return [];
+  return text.split(",").map((part) => {
+    const i = part.indexOf("=");
+    return i < 0 ? { key: part.trim(), value: null } : { key: part.slice(0, i).trim(), value: part.slice(i + 1).trim() };
+  });
+}
+
 export function listAgents(db: Db, orgIds: string[], q: AgentListQuery, extra?: SQL) {
   const where: (SQL | undefined)[] = [orgIds.length ? inIds(agents.orgId, orgIds) : inArray(agents.orgId, orgIds), extra];
   if (q.archived !== "all") where.push(eq(agents.archived, q.archived === "archived"));
@@ -194,6 +203,9 @@ export function listAgents(db: Db, orgIds: string[], q: AgentListQuery, extra?: 
   if (q.status) where.push(inArray(agents.status, q.status.split(",")));
   if (q.autonomy_level) where.push(inArray(agents.autonomyLevel, q.autonomy_level.split(",")));
   if (q.container_profile) where.push(q.container_profile === "none" ? isNull(agents.containerProfileId) : eq(agents.containerProfileId, q.container_profile));
+  for (const { key, value } of labelTerms(q.label)) {
+    where.push(sql`exists (select 1 from json_each(${agents.labels}) l where l.key = ${key} and (${value} is null or l.value = ${value}))`);
+  }
   const column = SORT_COLUMNS[q.sort];
   const nullable = q.sort === "last_restarted_at";
   where.push(afterCursor(db, column, agents.id, q.cursor, q.order, nullable));

@@ -69,7 +69,7 @@ function reportedFields(body: RegisterAgentBody, at: string) {
     os: body.os,
     cpuCount: body.cpu_count ?? null,
     memoryBytes: body.memory_bytes ?? null,
-    labels: body.labels,
+    ...(body.labels !== undefined ? { labels: body.labels } : {}),
     slots: body.slots,
     startedAt: body.started_at ? new Date(body.started_at).toISOString() : at,
     updatedAt: at,

@@ -1,7 +1,7 @@
 /**
  * Claiming: the one place a pending job gets an agent. The candidate query applies the
  * eligibility rules (same org, agent not retired or paused, in the job's pool or the named agent,
- * module version installed, a free slot); the claim itself is a compare-and-set on status
+ * module version installed, the job's required labels carried (labels.ts), a free slot); the claim itself is a compare-and-set on status
  * `pending`, so two agents can never hold the same attempt.
  */
 import { and, eq } from "drizzle-orm";
@@ -15,6 +15,7 @@ import { transitionJob } from "../jobs/jobs.transitions.js";
 import { functionImage, publishedVersion } from "../catalog/catalog.repo.js";
 import { jobProfile } from "../agents/agent-profile.js";
 import { effectiveLimits } from "./limits.js";
+import { LABELS_SATISFIED } from "./labels.js";
 
 export type Assignment = {
   job_id: string;
@@ -57,6 +58,8 @@ type AgentRow = {
   pidsLimit: number;
   cpuCount: number | null;
   hasProfile: number;
+  /** JSON text, for LABELS_SATISFIED. */
+  labels: string;
 };
 type CandidateRow = {
   id: string;
@@ -84,9 +87,10 @@ function nextCandidate(db: Db, agent: AgentRow): CandidateRow | undefined {
         and ("pool_id" is null or exists (select 1 from "pool_agents" pa join "pools" p on p.id = pa.pool_id where pa.pool_id = "jobs"."pool_id" and pa.agent_id = @agent and p.archived = 0))
         and exists (select 1 from "agent_modules" m where m.agent_id = @agent and m.name = "jobs"."module" and m.version = "jobs"."version")
         and ("image_from_profile" = 0 or @hasProfile)
+        and ${LABELS_SATISFIED}
       order by "priority" desc, "inserted_at", "id"
       limit 1`,
-  ).get({ org: agent.orgId, agent: agent.id, hasProfile: agent.hasProfile }) as CandidateRow | undefined;
+  ).get({ org: agent.orgId, agent: agent.id, hasProfile: agent.hasProfile, labels: agent.labels }) as CandidateRow | undefined;
 }
 
 /**
@@ -103,7 +107,7 @@ export function loadClaimant(db: Db, agentId: string): Claimant | null {
   const agent = prepared(
     db,
     `select "id", "org_id" as orgId, "status", "connected", "archived", "paused", "slots", "cpus", "mem_limit" as memLimit, "pids_limit" as pidsLimit, "cpu_count" as cpuCount,
-            "container_profile_id" is not null as hasProfile
+            "container_profile_id" is not null as hasProfile, "labels"
        from "agents" where "id" = ?`,
   ).get(agentId) as AgentRow | undefined;
   // An agent pulling or removing a module takes nothing until that is over (agents/agent-modules.ts).

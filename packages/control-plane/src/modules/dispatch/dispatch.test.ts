@@ -137,15 +137,17 @@ describe("an attempt's life", () => {
     expect(jobRow(id)).toMatchObject({ status: "failed", errorReason: "agent_lost" });
   });
 
-  it("times out from claim time and ends failed with reason timeout", async () => {
+  it("times out from the container's start (an image pull before it does not count) and ends failed with reason timeout", async () => {
     const a = await agent("a");
     const id = await job({ timeout_s: 2 });
     claimNextJob(t.deps.db, a, at(0), 60_000);
-    markStarted(t.deps.db, { jobId: id, attempt: 1, agentId: a }, at(1_000), 60_000);
-    expect(enforceTimeouts(t.deps.db, at(1_500))).toEqual([]);
-    expect(enforceTimeouts(t.deps.db, at(2_000))).toEqual([id]);
-    expect(renewLease(t.deps.db, { jobId: id, attempt: 1, agentId: a }, at(2_100), 60_000)).toMatchObject({ cancel: true });
-    finishAttempt(t.deps.db, { jobId: id, attempt: 1, agentId: a }, { outcome: "failed", exitCode: 143, reason: "exit_code", message: "terminated" }, at(3_000));
+    // Claimed, pulling its image for longer than its timeout: not timed out.
+    expect(enforceTimeouts(t.deps.db, at(5_000))).toEqual([]);
+    markStarted(t.deps.db, { jobId: id, attempt: 1, agentId: a }, at(6_000), 60_000);
+    expect(enforceTimeouts(t.deps.db, at(7_500))).toEqual([]);
+    expect(enforceTimeouts(t.deps.db, at(8_000))).toEqual([id]);
+    expect(renewLease(t.deps.db, { jobId: id, attempt: 1, agentId: a }, at(8_100), 60_000)).toMatchObject({ cancel: true });
+    finishAttempt(t.deps.db, { jobId: id, attempt: 1, agentId: a }, { outcome: "failed", exitCode: 143, reason: "exit_code", message: "terminated" }, at(9_000));
     expect(jobRow(id)).toMatchObject({ status: "failed", errorReason: "timeout" });
   });
 });

@@ -2,7 +2,7 @@
  * The server's clocks: lease expiry and job timeouts. An attempt whose lease lapsed more than
  * `graceMs` ago is lost (the agent has stopped its own container at the TTL by then, so two
  * attempts never overlap); the job is re-queued as a new attempt while attempts remain, else
- * failed with agent_lost. Timeouts run from claim time and are enforced here, not by the agent.
+ * failed with agent_lost. Timeouts run from the container's start and are enforced here, not by the agent.
  */
 import { and, eq, isNotNull, lt, ne, sql } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
@@ -80,24 +80,30 @@ function loseAttempt(db: Db, job: typeof jobs.$inferSelect, at: string, message:
   });
 }
 
-/** Live jobs past claimed_at + timeout_s go `cancelling` with reason timeout; the agent stops them. */
+/**
+ * Running jobs past started_at + timeout_s go `cancelling` with reason timeout; the agent stops
+ * them. The clock starts when the container starts: an image pull before it has its own limit on
+ * the agent (`--pull-timeout`), and a claimed job that never starts is the lease's business.
+ */
 export function enforceTimeouts(db: Db, at: string): string[] {
+  // The current attempt's start: a retry's clock starts again.
   const live = db
-    .select({ id: jobs.id, attempt: jobs.attempt, status: jobs.status, claimedAt: jobs.claimedAt, timeoutS: jobs.timeoutS })
+    .select({ id: jobs.id, attempt: jobs.attempt, startedAt: jobAttempts.startedAt, timeoutS: jobs.timeoutS })
     .from(jobs)
-    .where(and(sql`${jobs.status} in ('claimed', 'running', 'cancelling')`, sql`${jobs.status} != 'cancelling'`, isNotNull(jobs.timeoutS)))
+    .innerJoin(jobAttempts, and(eq(jobAttempts.jobId, jobs.id), eq(jobAttempts.attempt, jobs.attempt)))
+    .where(and(sql`${jobs.status} in ('claimed', 'running', 'cancelling')`, sql`${jobs.status} = 'running'`, isNotNull(jobs.timeoutS)))
     .all();
   const nowMs = Date.parse(at);
   const hit: string[] = [];
   for (const j of live) {
-    if (!j.claimedAt || Date.parse(j.claimedAt) + j.timeoutS! * 1000 > nowMs) continue;
+    if (!j.startedAt || Date.parse(j.startedAt) + j.timeoutS! * 1000 > nowMs) continue;
     const ok = transitionJob(
       db,
       j.id,
       "cancelling",
       at,
-      { errorReason: "timeout", errorMessage: `Timed out after ${j.timeoutS} s (counted from the claim).` },
-      { attempt: j.attempt, from: [j.status as "claimed" | "running"] },
+      { errorReason: "timeout", errorMessage: `Timed out after ${j.timeoutS} s (counted from the container's start).` },
+      { attempt: j.attempt, from: ["running"] },
     );
     if (ok) hit.push(j.id);
   }

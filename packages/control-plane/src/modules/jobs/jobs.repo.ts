@@ -1,6 +1,6 @@
 /** Reading jobs: the API shape (attempts, names, waiting reason) and the filtered list. */
 import { and, asc, desc, eq, getTableColumns, gte, inArray, is, lte, or, sql, SQL } from "drizzle-orm";
-import type { Job, JobListQuery, JobStep, LimitsOverride } from "@outpost/shared";
+import { PULLING_STEP, type Job, type JobListQuery, type JobStep, type LimitsOverride } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
 import { prepared } from "../../db/client.js";
 import { jobAttempts, jobs } from "../../db/schema.js";
@@ -37,6 +37,14 @@ function toJobRow(raw: Record<string, unknown>): JobRow {
 }
 
 /** One job row by id, on a prepared statement (the query builder prepares anew on every call). */
+/** The live job's phase (shared Job.phase): a claimed job whose agent reports PULLING_STEP running is pulling. */
+function phaseOf(status: string, steps: { name: string; status: string }[]): Job["phase"] {
+  if (status === "pending" || status === "retrying") return "queued";
+  if (status === "claimed") return steps.some((s) => s.name === PULLING_STEP && s.status === "running") ? "pulling" : "starting";
+  if (status === "running" || status === "cancelling") return "running";
+  return null;
+}
+
 export function findJob(db: Db, id: string): JobRow | undefined {
   const raw = prepared(db, `select * from "jobs" where "id" = ?`).get(id) as Record<string, unknown> | undefined;
   return raw && toJobRow(raw);
@@ -93,10 +101,11 @@ export function toJobs(db: Db, rows: JobRow[], fresh = false): Job[] {
   const poolNames = namesOf(db, "pools", [...new Set(rows.map((r) => r.poolId).filter((x): x is string => !!x))]);
   const reports = new Set(ids.length ? (prepared(db, REPORTS_OF).pluck().all(JSON.stringify(ids)) as string[]) : []);
   // Queued jobs of a page mostly wait for the same reason: one look per (org, pool, target, module),
-  // and per function for one that runs in its agent's profile image (the reason names it).
+  // and per function for one that runs in its agent's profile image (the reason names it), and per
+  // set of required labels.
   const reasons = new Map<string, string>();
   const reasonOf = (r: JobRow) => {
-    const key = `${r.orgId}|${r.poolId}|${r.targetAgentId}|${r.module}|${r.version}|${r.imageFromProfile ? `profile|${r.function}` : ""}`;
+    const key = `${r.orgId}|${r.poolId}|${r.targetAgentId}|${r.module}|${r.version}|${r.imageFromProfile ? `profile|${r.function}` : ""}|${JSON.stringify(r.requiredLabels)}`;
     let reason = reasons.get(key);
     if (reason === undefined) reasons.set(key, (reason = waitingReason(db, r)));
     return reason;
@@ -116,7 +125,9 @@ export function toJobs(db: Db, rows: JobRow[], fresh = false): Job[] {
       agent_id: agentId,
       agent_name: agentId ? (agentNames.get(agentId) ?? null) : null,
       target_agent_id: r.targetAgentId,
+      required_labels: r.requiredLabels,
       status: r.status as Job["status"],
+      phase: phaseOf(r.status, r.steps as { name: string; status: string }[]),
       waiting_reason: r.status === "pending" || r.status === "retrying" ? reasonOf(r) : null,
       attempt: r.attempt,
       max_attempts: r.maxAttempts,

@@ -73,9 +73,11 @@ export function createJob(db: Db, orgId: string, visibleOrgIds: string[], body: 
     if (!agent || agent.orgId !== orgId) throw ApiError.validation([{ path: "agent_id", message: `no agent "${body.agent_id}" in this org` }]);
     targetAgentId = agent.id;
   }
+  let poolLabels: Record<string, string> = {};
   if (body.pool_id) {
-    const pool = prepared(db, `select "org_id" as orgId from "pools" where "id" = ?`).get(body.pool_id) as { orgId: string } | undefined;
+    const pool = prepared(db, `select "org_id" as orgId, "labels" from "pools" where "id" = ?`).get(body.pool_id) as { orgId: string; labels: string } | undefined;
     if (!pool || pool.orgId !== orgId) throw ApiError.validation([{ path: "pool_id", message: `no pool "${body.pool_id}" in this org` }]);
+    poolLabels = JSON.parse(pool.labels) as Record<string, string>;
   }
   return insertJob(db, {
     id: newId(),
@@ -91,6 +93,7 @@ export function createJob(db: Db, orgId: string, visibleOrgIds: string[], body: 
     limits: body.limits ?? {},
     timeoutS: body.timeout_s ?? fn.defaults.timeout_s ?? (defaultTimeoutS || null),
     imageFromProfile: functionImage(module, fn) === null,
+    requiredLabels: { ...poolLabels, ...body.labels },
     priority: body.priority,
     triggerSource: body.trigger_source,
     triggeredBy: body.triggered_by,

@@ -29,6 +29,7 @@ export function toPools(db: Db, rows: PoolRow[]): Pool[] {
     org_id: r.orgId,
     name: r.name,
     description: r.description,
+    labels: r.labels,
     archived: r.archived,
     archived_at: r.archivedAt,
     agent_count: agentCounts.get(r.id) ?? 0,

@@ -50,7 +50,7 @@ export async function poolRoutes(fastify: FastifyInstance, { deps }: { deps: Dep
     const orgId = targetOrg(db, userOf(req), req.body.org);
     const at = nowIso(deps.clock);
     const id = newId();
-    db.insert(pools).values({ id, orgId, name: req.body.name, description: req.body.description, insertedAt: at, updatedAt: at }).run();
+    db.insert(pools).values({ id, orgId, name: req.body.name, description: req.body.description, labels: req.body.labels, insertedAt: at, updatedAt: at }).run();
     changed(id, orgId);
     return reply.code(201).send({ status: "success" as const, details: toPool(db, db.select().from(pools).where(eq(pools.id, id)).get()!) });
   });

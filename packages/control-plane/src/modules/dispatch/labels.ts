@@ -1,0 +1,24 @@
+/**
+ * Label requirements: a job (its own `labels`, plus its pool's at creation) may require labels
+ * (`{gpu: "true"}`), and only an agent carrying every one of them, with the same value, may claim
+ * it. One predicate, in SQL for the claim query and in JS for the job's waiting_reason.
+ */
+
+/**
+ * SQL: every entry of the job's required_labels is among @labels (the agent's labels, JSON text).
+ * Jobs that require nothing ('{}', most) skip the json_each walk.
+ */
+export const LABELS_SATISFIED = `("jobs"."required_labels" = '{}' or not exists (
+  select 1 from json_each("jobs"."required_labels") r
+   where not exists (select 1 from json_each(@labels) l where l.key = r.key and l.value = r.value)))`;
+
+export function labelsSatisfy(agent: Record<string, string>, required: Record<string, string>): boolean {
+  return Object.entries(required).every(([k, v]) => Object.hasOwn(agent, k) && agent[k] === v);
+}
+
+/** `gpu=true, zone=eu`: for messages. */
+export function describeLabels(labels: Record<string, string>): string {
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(", ");
+}

@@ -1,0 +1,144 @@
+/**
+ * outpost-server's Prometheus metrics (prom-client), one registry per app so tests never share
+ * counters. State (jobs by status, queues, sessions, lease expiries, retries) is read from the
+ * database when scraped, so it is right after a restart; timings (HTTP, dispatch, queue wait,
+ * transactions) are observed as they happen.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { Db } from "../../db/client.js";
+import { observeTransactions, prepared } from "../../db/client.js";
+import type { EventBus } from "../events/event-bus.js";
+
+const SECONDS = [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600];
+
+type PoolRow = { org: string; pool: string; status: string; n: number };
+type QueueRow = { org: string; pool: string; n: number; oldest: string };
+
+const JOBS_BY_STATUS = `select o."slug" as org, coalesce(p."name", '') as pool, j."status" as status, count(*) as n
+  from "jobs" j join "orgs" o on o."id" = j."org_id" left join "pools" p on p."id" = j."pool_id"
+  group by o."slug", p."name", j."status"`;
+const QUEUES = `select o."slug" as org, coalesce(p."name", '') as pool, count(*) as n, min(j."inserted_at") as oldest
+  from "jobs" j join "orgs" o on o."id" = j."org_id" left join "pools" p on p."id" = j."pool_id"
+  where j."status" = 'pending' group by o."slug", p."name"`;
+
+export class ServerMetrics {
+  readonly registry = new Registry();
+  readonly httpDuration: Histogram<"method" | "route" | "status">;
+  private readonly dispatchLatency: Histogram;
+  private readonly queueWait: Histogram<"org" | "pool">;
+  private readonly stop: () => void;
+
+  constructor(db: Db, events: EventBus, opts: { sessions: () => number; clock: () => number }) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: "outpost_server_" });
+    this.httpDuration = new Histogram({
+      name: "outpost_http_request_duration_seconds",
+      help: "HTTP request durations by route (the route's pattern, not the URL).",
+      labelNames: ["method", "route", "status"],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+      registers,
+    });
+    this.dispatchLatency = new Histogram({
+      name: "outpost_dispatch_latency_seconds",
+      help: "From a job's claim by an agent to its start on that agent.",
+      buckets: SECONDS,
+      registers,
+    });
+    this.queueWait = new Histogram({
+      name: "outpost_queue_wait_seconds",
+      help: "From a job's creation to its claim by an agent.",
+      labelNames: ["org", "pool"],
+      buckets: SECONDS,
+      registers,
+    });
+    const txSeconds = new Histogram({
+      name: "outpost_db_transaction_seconds",
+      help: "Database write transactions, begin to commit.",
+      buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
+      registers,
+    });
+    const stopTx = observeTransactions(db, (s) => txSeconds.observe(s));
+
+    new Gauge({
+      name: "outpost_jobs",
+      help: "Jobs by status and pool (pool empty: sent to a named agent).",
+      labelNames: ["org", "pool", "status"],
+      registers,
+      collect() {
+        this.reset();
+        for (const r of prepared(db, JOBS_BY_STATUS).all() as PoolRow[]) this.set({ org: r.org, pool: r.pool, status: r.status }, r.n);
+      },
+    });
+    let queues: QueueRow[] = [];
+    new Gauge({
+      name: "outpost_queue_depth",
+      help: "Pending jobs per pool.",
+      labelNames: ["org", "pool"],
+      registers,
+      collect() {
+        this.reset();
+        queues = prepared(db, QUEUES).all() as QueueRow[];
+        for (const r of queues) this.set({ org: r.org, pool: r.pool }, r.n);
+      },
+    });
+    new Gauge({
+      name: "outpost_queue_oldest_pending_age_seconds",
+      help: "Age of the oldest pending job per pool.",
+      labelNames: ["org", "pool"],
+      registers,
+      collect() {
+        this.reset();
+        const now = opts.clock();
+        for (const r of queues.length ? queues : (prepared(db, QUEUES).all() as QueueRow[])) {
+          this.set({ org: r.org, pool: r.pool }, Math.max(0, (now - Date.parse(r.oldest)) / 1000));
+        }
+      },
+    });
+    new Gauge({
+      name: "outpost_sessions_connected",
+      help: "Agents with an open WebSocket session.",
+      registers,
+      collect() {
+        this.set(opts.sessions());
+      },
+    });
+    counterFromDb("outpost_lease_expiries_total", "Attempts declared lost (lease expired or forgotten by a restarted agent).", `select count(*) from "job_attempts" where "outcome" = 'lost'`);
+    counterFromDb("outpost_job_retries_total", "Attempts after a job's first.", `select count(*) from "job_attempts" where "attempt" > 1`);
+
+    function counterFromDb(name: string, help: string, sql: string) {
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          this.reset();
+          this.inc(prepared(db, sql).pluck().get() as number);
+        },
+      });
+    }
+
+    const unsubscribe = events.subscribe((e) => {
+      if (e.type !== "job.updated" || e.status !== "running") return;
+      const j = prepared(
+        db,
+        `select j."inserted_at" as insertedAt, j."claimed_at" as claimedAt, j."started_at" as startedAt, o."slug" as org, coalesce(p."name", '') as pool
+         from "jobs" j join "orgs" o on o."id" = j."org_id" left join "pools" p on p."id" = j."pool_id" where j."id" = ?`,
+      ).get(e.id) as { insertedAt: string; claimedAt: string | null; startedAt: string | null; org: string; pool: string } | undefined;
+      if (!j?.claimedAt) return;
+      this.queueWait.observe({ org: j.org, pool: j.pool }, seconds(j.insertedAt, j.claimedAt));
+      if (j.startedAt) this.dispatchLatency.observe(seconds(j.claimedAt, j.startedAt));
+    });
+    this.stop = () => {
+      unsubscribe();
+      stopTx();
+    };
+  }
+
+  close(): void {
+    this.stop();
+  }
+}
+
+function seconds(from: string, to: string): number {
+  return Math.max(0, (Date.parse(to) - Date.parse(from)) / 1000);
+}
