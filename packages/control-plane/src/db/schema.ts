@@ -240,6 +240,8 @@ export const jobs = sqliteTable(
     priority: integer("priority").notNull().default(0),
     triggerSource: text("trigger_source").notNull(),
     triggeredBy: text("triggered_by").notNull(),
+    /** The trigger that started the job (schedule, webhook or event); no foreign key: a deleted trigger leaves its runs. */
+    triggerId: text("trigger_id"),
     exitCode: integer("exit_code"),
     errorReason: text("error_reason"),
     errorMessage: text("error_message"),
@@ -317,3 +319,40 @@ export const reportShares = sqliteTable("report_shares", {
   expiresAt: text("expires_at").notNull(),
   insertedAt: text("inserted_at").notNull().default(now),
 });
+
+/** Schedules, webhooks and events that start jobs (modules/triggers). */
+export const triggers = sqliteTable(
+  "triggers",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    kind: text("kind", { enum: ["schedule", "webhook", "event"] }).notNull(),
+    enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    /** The job it starts (TriggerTarget). */
+    target: text("target", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    /** Schedules: ScheduleSpec (cron, timezone, overlap, missed). */
+    schedule: text("schedule", { mode: "json" }).$type<Record<string, unknown>>(),
+    /** Schedules: the last cron time handled (fired, skipped or missed); firings come after it. */
+    scheduledThrough: text("scheduled_through"),
+    createdBy: text("created_by").notNull(),
+    insertedAt: text("inserted_at").notNull().default(now),
+    updatedAt: text("updated_at").notNull().default(now),
+  },
+  (t) => [index("triggers_org_name").on(t.orgId, t.name), index("triggers_kind").on(t.kind, t.enabled)],
+);
+
+export const triggerFirings = sqliteTable(
+  "trigger_firings",
+  {
+    id: text("id").primaryKey(),
+    triggerId: text("trigger_id").notNull().references(() => triggers.id, { onDelete: "cascade" }),
+    /** The cron time (schedules): unique per trigger, so each scheduled time fires exactly once. */
+    scheduledAt: text("scheduled_at"),
+    firedAt: text("fired_at").notNull(),
+    jobId: text("job_id").references(() => jobs.id, { onDelete: "set null" }),
+    outcome: text("outcome", { enum: ["started", "skipped", "queued", "failed"] }).notNull(),
+    error: text("error"),
+  },
+  (t) => [uniqueIndex("trigger_firings_once").on(t.triggerId, t.scheduledAt), index("trigger_firings_trigger").on(t.triggerId, t.firedAt)],
+);
