@@ -22,7 +22,8 @@ export async function downloadRoutes(app: FastifyInstance, { deps }: { deps: Dep
   const releaseDir = deps.config.releaseDir ?? "";
   const missing = () =>
     new ApiError("not_found", `This server has no agent binary: build one with \`pnpm release\` or start outpost-server with --release-dir DIR (looked in ${releaseDir || "(no release dir)"}).`);
-  const hidden = { schema: { hide: true } };
+  // The agent binary and install script are fetched by hosts that hold no token yet (the install line).
+  const hidden = { schema: { hide: true }, config: { access: "public" as const } };
 
   app.get(AGENT_DOWNLOAD, hidden, async (_req, reply) => {
     const file = join(releaseDir, BINARY);
