@@ -27,12 +27,16 @@ import { jobLogRoutes } from "./modules/jobs/job-logs.routes.js";
 import { jobReportRoutes } from "./modules/jobs/job-reports.routes.js";
 import { eventRoutes } from "./modules/events/events.routes.js";
 import { downloadRoutes } from "./modules/downloads/downloads.routes.js";
+import { triggerRoutes } from "./modules/triggers/triggers.routes.js";
+import { Scheduler } from "./modules/triggers/scheduler.js";
 import { AgentHub } from "./session/hub.js";
 import { sessionRoutes } from "./session/session.routes.js";
 
 declare module "fastify" {
   interface FastifyInstance {
     hub: AgentHub;
+    /** The schedule loop; tests call scheduler.tick() after moving deps.clock. */
+    scheduler: Scheduler;
     /** Every route the app serves (hidden ones too), as registered: what route-wide tests iterate. */
     routeTable: readonly { method: string; url: string }[];
   }
@@ -92,9 +96,14 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(eventRoutes, { deps });
   await app.register(downloadRoutes, { deps });
   await app.register(sessionRoutes, { deps, hub });
+  await app.register(triggerRoutes, { deps });
   app.decorate("hub", hub);
   app.addHook("onReady", async () => hub.start());
   app.addHook("preClose", async () => hub.stop());
+  const scheduler = new Scheduler(deps, hub);
+  app.decorate("scheduler", scheduler);
+  app.addHook("onReady", async () => scheduler.start());
+  app.addHook("preClose", async () => scheduler.stop());
 
   app.get("/api/v1/openapi.json", { config: { access: "public" }, schema: { hide: true } }, async () => app.swagger());
   app.get("/healthz", { config: { access: "public" }, schema: { hide: true } }, async () => ({ status: "success", details: { ok: true } }));

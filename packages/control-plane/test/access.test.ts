@@ -23,6 +23,13 @@ const OPEN_ROUTES: Record<string, string> = {
   "HEAD /api/v1/openapi.json": "public",
   "GET /api/v1/shared/reports/:secret": "share-link",
   "HEAD /api/v1/shared/reports/:secret": "share-link",
+  // The install line: a host with no token yet fetches the script and the agent binary.
+  "GET /downloads/outpost-agent-linux-x64": "public",
+  "HEAD /downloads/outpost-agent-linux-x64": "public",
+  "GET /downloads/outpost-agent-linux-x64.sha256": "public",
+  "HEAD /downloads/outpost-agent-linux-x64.sha256": "public",
+  "GET /install/agent.sh": "public",
+  "HEAD /install/agent.sh": "public",
 };
 
 const fill = (url: string) => url.replace(/:[a-zA-Z]+/g, "x");

@@ -11,3 +11,4 @@ export * from "./api/agent-modules.js";
 export * from "./api/agent-upgrades.js";
 export * from "./api/jobs.js";
 export * from "./protocol/index.js";
+export * from "./api/triggers.js";

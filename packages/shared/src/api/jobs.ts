@@ -29,6 +29,7 @@ export const CreateJobBody = z
     priority: z.number().int().min(-100).max(100).default(0),
     trigger_source: SetByServer,
     triggered_by: SetByServer,
+    trigger_id: SetByServer,
     org: OrgRef.optional(),
   })
   .refine((b) => !(b.pool_id && b.agent_id), { message: "give pool_id or agent_id, not both", path: ["agent_id"] });
@@ -90,6 +91,8 @@ export const Job = z.object({
   priority: z.number().int(),
   trigger_source: TriggerSource,
   triggered_by: z.string(),
+  /** The trigger that started the job, when one did (schedule, webhook, event). */
+  trigger_id: Id.nullable(),
   steps: z.array(JobStep),
   has_report: z.boolean(),
   inserted_at: Timestamp,

@@ -131,6 +131,7 @@ export function toJobs(db: Db, rows: JobRow[], fresh = false): Job[] {
       priority: r.priority,
       trigger_source: r.triggerSource as Job["trigger_source"],
       triggered_by: r.triggeredBy,
+      trigger_id: r.triggerId,
       steps: r.steps as JobStep[],
       has_report: reports.has(r.id),
       inserted_at: r.insertedAt,

@@ -27,8 +27,16 @@ export function provenanceOf(p: UserPrincipal): { trigger_source: TriggerSource;
   return { trigger_source: "api", triggered_by: p.userName };
 }
 
+/** A job's provenance: REST callers get it from provenanceOf, triggers from triggerProvenance. */
+export type Provenance = { trigger_source: TriggerSource; triggered_by: string; trigger_id?: string | null };
+
+/** The provenance of a job a trigger starts: its kind, its name, its id. Never from a request body. */
+export function triggerProvenance(t: { id: string; kind: "schedule" | "webhook" | "event"; name: string }): Provenance {
+  return { trigger_source: t.kind, triggered_by: t.name, trigger_id: t.id };
+}
+
 /** What createJob stores: the request, and its provenance, which only the caller's credential decides. */
-export type CreateJobInput = Omit<CreateJobBody, "trigger_source" | "triggered_by"> & { trigger_source: TriggerSource; triggered_by: string };
+export type CreateJobInput = Omit<CreateJobBody, "trigger_source" | "triggered_by" | "trigger_id"> & Provenance;
 
 export function resolveJobTarget(db: Db, orgId: string, body: Pick<CreateJobBody, "module" | "version" | "function">): JobTarget {
   if (body.version && !isValidRange(body.version)) {
@@ -94,6 +102,7 @@ export function createJob(db: Db, orgId: string, visibleOrgIds: string[], body: 
     priority: body.priority,
     triggerSource: body.trigger_source,
     triggeredBy: body.triggered_by,
+    triggerId: body.trigger_id ?? null,
     insertedAt: at,
     updatedAt: at,
   });
