@@ -335,6 +335,8 @@ export const triggers = sqliteTable(
     schedule: text("schedule", { mode: "json" }).$type<Record<string, unknown>>(),
     /** Schedules: the last cron time handled (fired, skipped or missed); firings come after it. */
     scheduledThrough: text("scheduled_through"),
+    /** Webhooks: the id in POST /api/v1/hooks/<public id>; the secret is derived from it (webhook.ts). */
+    publicId: text("public_id").unique(),
     createdBy: text("created_by").notNull(),
     insertedAt: text("inserted_at").notNull().default(now),
     updatedAt: text("updated_at").notNull().default(now),
@@ -355,4 +357,22 @@ export const triggerFirings = sqliteTable(
     error: text("error"),
   },
   (t) => [uniqueIndex("trigger_firings_once").on(t.triggerId, t.scheduledAt), index("trigger_firings_trigger").on(t.triggerId, t.firedAt)],
+);
+
+/** Webhook deliveries (the last 100 per trigger are kept); unique per delivery id unless rejected. */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(),
+    triggerId: text("trigger_id").notNull().references(() => triggers.id, { onDelete: "cascade" }),
+    deliveryId: text("delivery_id").notNull(),
+    receivedAt: text("received_at").notNull(),
+    status: text("status", { enum: ["accepted", "rejected", "failed"] }).notNull(),
+    error: text("error"),
+    jobId: text("job_id").references(() => jobs.id, { onDelete: "set null" }),
+  },
+  (t) => [
+    uniqueIndex("webhook_deliveries_once").on(t.triggerId, t.deliveryId).where(sql`"status" != 'rejected'`),
+    index("webhook_deliveries_trigger").on(t.triggerId, t.receivedAt),
+  ],
 );
