@@ -28,6 +28,7 @@ import { jobReportRoutes } from "./modules/jobs/job-reports.routes.js";
 import { eventRoutes } from "./modules/events/events.routes.js";
 import { downloadRoutes } from "./modules/downloads/downloads.routes.js";
 import { triggerRoutes } from "./modules/triggers/triggers.routes.js";
+import { hookRoutes } from "./modules/triggers/hooks.routes.js";
 import { Scheduler } from "./modules/triggers/scheduler.js";
 import { AgentHub } from "./session/hub.js";
 import { sessionRoutes } from "./session/session.routes.js";
@@ -96,7 +97,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(eventRoutes, { deps });
   await app.register(downloadRoutes, { deps });
   await app.register(sessionRoutes, { deps, hub });
-  await app.register(triggerRoutes, { deps });
+  await app.register(triggerRoutes, { deps, hub });
+  await app.register(hookRoutes, { deps, hub });
   app.decorate("hub", hub);
   app.addHook("onReady", async () => hub.start());
   app.addHook("preClose", async () => hub.stop());

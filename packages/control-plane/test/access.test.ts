@@ -29,6 +29,8 @@ const OPEN_ROUTES: Record<string, string> = {
   "GET /downloads/outpost-agent-linux-x64.sha256": "public",
   "HEAD /downloads/outpost-agent-linux-x64.sha256": "public",
   "GET /install/agent.sh": "public",
+  // Webhook deliveries: the delivery's HMAC signature is the credential (modules/triggers/webhook.ts).
+  "POST /api/v1/hooks/:public_id": "public",
   "HEAD /install/agent.sh": "public",
 };
 

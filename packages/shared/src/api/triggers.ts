@@ -98,6 +98,8 @@ export const Trigger = z.object({
   schedule: ScheduleSpec.nullable(),
   /** Schedules: the next five firing times (empty while paused). */
   next_fire_times: z.array(Timestamp),
+  /** Webhooks: where deliveries go (POST, signed; docs/api.md "Webhooks"). */
+  hook_path: z.string().nullable(),
   created_by: z.string(),
   last_firing: TriggerFiring.nullable(),
   inserted_at: Timestamp,
@@ -105,6 +107,23 @@ export const Trigger = z.object({
 });
 export type Trigger = z.infer<typeof Trigger>;
 export const TriggerResponse = success(Trigger);
+/** The 201 of a new trigger: a webhook's secret, shown this once. */
+export const CreateTriggerResponse = success(Trigger.extend({ secret: z.string().nullable() }));
 export const TriggerListResponse = successList(Trigger);
 export const TriggerListQuery = PageQuery.extend({ kind: TriggerKind.optional(), org: OrgRef.optional() });
 export const TriggerFiringListResponse = successList(TriggerFiring);
+
+export const DELIVERY_STATUSES = ["accepted", "rejected", "failed"] as const;
+export const WebhookDelivery = z.object({
+  id: Id,
+  delivery_id: z.string(),
+  received_at: Timestamp,
+  status: z.enum(DELIVERY_STATUSES),
+  error: z.string().nullable(),
+  job_id: Id.nullable(),
+});
+export type WebhookDelivery = z.infer<typeof WebhookDelivery>;
+export const WebhookDeliveryListResponse = success(z.array(WebhookDelivery));
+/** The answer to a delivery: 202 for a new one, 200 for a repeated delivery id (the first one's job). */
+export const HookResponse = success(WebhookDelivery.extend({ repeat: z.boolean() }));
+export const TestDeliveryBody = z.object({ payload: z.record(z.string(), z.unknown()).default({}) }).strict();

@@ -16,7 +16,18 @@ import { createJob, resolveJobTarget, triggerProvenance, validateInputs, type Jo
 import { liveJobsOf, type FiringRow, type TriggerRow } from "./triggers.repo.js";
 
 export type Submit = Pick<AgentHub, "submit">;
-export type FireOptions = { scheduledAt?: string | null; inputs?: Record<string, unknown>; advanceTo?: string; skipReason?: string };
+/**
+ * claim: runs first in the firing's transaction; false means "already fired" (webhook delivery ids)
+ * and nothing is written. record: runs last in it, with the firing (and its job id, if any).
+ */
+export type FireOptions = {
+  scheduledAt?: string | null;
+  inputs?: Record<string, unknown>;
+  advanceTo?: string;
+  skipReason?: string;
+  claim?: () => boolean;
+  record?: (firing: FiringRow) => void;
+};
 
 function messageOf(err: unknown): string {
   if (err instanceof ApiError) return [err.message, ...(err.errors ?? []).map((e) => `${e.path}: ${e.message}`)].join(" ");
@@ -47,6 +58,7 @@ export async function fireTrigger(deps: Deps, hub: Submit, trig: TriggerRow, opt
   const at = nowIso(deps.clock);
   const row = hub.submit(() =>
     tx(db, () => {
+      if (opts.claim && !opts.claim()) return null;
       const firing: FiringRow = { id: newId(), triggerId: trig.id, scheduledAt: opts.scheduledAt ?? null, firedAt: at, jobId: null, outcome: "started", error: null };
       if (opts.advanceTo) db.update(triggers).set({ scheduledThrough: opts.advanceTo }).where(eq(triggers.id, trig.id)).run();
       const overlap = ((trig.schedule as ScheduleSpec | null)?.overlap ?? "allow") as ScheduleSpec["overlap"];
@@ -59,8 +71,9 @@ export async function fireTrigger(deps: Deps, hub: Submit, trig: TriggerRow, opt
       }
       const inserted = db.insert(triggerFirings).values(firing).onConflictDoNothing().returning().get();
       if (!inserted) return null;
-      if (firing.outcome !== "started" || typeof prepared === "string") return inserted;
-      return startJob(deps, trig, inserted, prepared, inputs, at);
+      const done = firing.outcome !== "started" || typeof prepared === "string" ? inserted : startJob(deps, trig, inserted, prepared, inputs, at);
+      opts.record?.(done);
+      return done;
     }),
   );
   return row;

@@ -5,6 +5,7 @@ import type { Db } from "../../db/client.js";
 import { jobs, triggerFirings, triggers } from "../../db/schema.js";
 import { ApiError } from "../../errors.js";
 import { nextFireTimes } from "./cron.js";
+import { hookPath } from "./webhook.js";
 
 export type TriggerRow = typeof triggers.$inferSelect;
 export type FiringRow = typeof triggerFirings.$inferSelect;
@@ -44,6 +45,7 @@ export function toTrigger(db: Db, r: TriggerRow, nowMs: number): Trigger {
     target: r.target as TriggerTarget,
     schedule,
     next_fire_times: schedule && r.enabled ? nextFireTimes(schedule, nowMs) : [],
+    hook_path: r.publicId ? hookPath(r.publicId) : null,
     created_by: r.createdBy,
     last_firing: last ? toFiring(last) : null,
     inserted_at: r.insertedAt,

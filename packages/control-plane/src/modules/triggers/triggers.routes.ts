@@ -5,6 +5,10 @@ import { and, asc, desc, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import {
   CreateTriggerBody,
+  CreateTriggerResponse,
+  TestDeliveryBody,
+  WebhookDeliveryListResponse,
+  HookResponse,
   Id,
   OkDetails,
   PageQuery,
@@ -16,7 +20,7 @@ import {
   type ScheduleSpec,
   type TriggerTarget,
 } from "@outpost/shared";
-import { triggerFirings, triggers } from "../../db/schema.js";
+import { triggerFirings, triggers, webhookDeliveries } from "../../db/schema.js";
 import { ApiError } from "../../errors.js";
 import { userOf } from "../../plugins/auth.js";
 import { orgFilter, targetOrg } from "../../lib/org-scope.js";
@@ -27,6 +31,9 @@ import type { Deps } from "../../deps.js";
 import { resolveJobTarget, validateInputs } from "../jobs/jobs.service.js";
 import { checkSchedule } from "./cron.js";
 import { getTriggerOr404, toFiring, toTrigger, type TriggerRow } from "./triggers.repo.js";
+import { acceptDelivery, newPublicId, toDelivery, webhookSecret } from "./webhook.js";
+import type { Submit } from "./fire.js";
+import { EXPENSIVE } from "../../plugins/rate-limit.js";
 
 const Params = z.object({ id: Id });
 
@@ -42,12 +49,12 @@ async function checkTarget(deps: Deps, orgId: string, target: TriggerTarget, kin
   }
 }
 
-export async function triggerRoutes(fastify: FastifyInstance, { deps }: { deps: Deps }) {
+export async function triggerRoutes(fastify: FastifyInstance, { deps, hub }: { deps: Deps; hub: Submit }) {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { db } = deps;
   const details = (id: string) => toTrigger(db, db.select().from(triggers).where(eq(triggers.id, id)).get()!, deps.clock());
 
-  app.post("/api/v1/triggers", { onRequest: app.auth("jobs:write"), schema: { tags: ["triggers"], body: CreateTriggerBody, response: { 201: TriggerResponse } } }, async (req, reply) => {
+  app.post("/api/v1/triggers", { onRequest: app.auth("jobs:write"), schema: { tags: ["triggers"], body: CreateTriggerBody, response: { 201: CreateTriggerResponse } } }, async (req, reply) => {
     const p = userOf(req);
     const body = req.body;
     const orgId = targetOrg(db, p, body.org);
@@ -55,10 +62,11 @@ export async function triggerRoutes(fastify: FastifyInstance, { deps }: { deps: 
     await checkTarget(deps, orgId, body.target, body.kind);
     const at = nowIso(deps.clock);
     const id = newId();
+    const publicId = body.kind === "webhook" ? newPublicId() : null;
     db.insert(triggers)
-      .values({ id, orgId, name: body.name, kind: body.kind, enabled: body.enabled, target: body.target, schedule: body.schedule ?? null, scheduledThrough: body.kind === "schedule" ? at : null, createdBy: p.userName, insertedAt: at, updatedAt: at })
+      .values({ id, orgId, name: body.name, kind: body.kind, enabled: body.enabled, target: body.target, schedule: body.schedule ?? null, scheduledThrough: body.kind === "schedule" ? at : null, publicId, createdBy: p.userName, insertedAt: at, updatedAt: at })
       .run();
-    return reply.code(201).send({ status: "success" as const, details: details(id) });
+    return reply.code(201).send({ status: "success" as const, details: { ...details(id), secret: publicId ? webhookSecret(deps.installSecret, publicId) : null } });
   });
 
   app.get("/api/v1/triggers", { onRequest: app.auth("read"), schema: { tags: ["triggers"], querystring: TriggerListQuery, response: { 200: TriggerListResponse } } }, async (req) => {
@@ -132,6 +140,34 @@ export async function triggerRoutes(fastify: FastifyInstance, { deps }: { deps: 
       const page = rows.slice(0, q.limit);
       const last = page[page.length - 1];
       return { status: "success" as const, details: page.map(toFiring), next_cursor: rows.length > q.limit && last ? encodeCursor(db, last.firedAt, last.id) : null };
+    },
+  );
+
+  const webhookOr404 = (orgIds: string[], id: string) => {
+    const row = getTriggerOr404(db, orgIds, id);
+    if (row.kind !== "webhook") throw ApiError.notFound("webhook trigger", id);
+    return row;
+  };
+
+  app.get(
+    "/api/v1/triggers/:id/deliveries",
+    { onRequest: app.auth("read"), schema: { tags: ["triggers"], params: Params, response: { 200: WebhookDeliveryListResponse } } },
+    async (req) => {
+      const row = webhookOr404(userOf(req).orgIds, req.params.id);
+      const rows = db.select().from(webhookDeliveries).where(eq(webhookDeliveries.triggerId, row.id)).orderBy(desc(webhookDeliveries.receivedAt), desc(webhookDeliveries.id)).all();
+      return { status: "success" as const, details: rows.map(toDelivery) };
+    },
+  );
+
+  // The console's "send a test delivery": the same path as a signed delivery, after the signature.
+  app.post(
+    "/api/v1/triggers/:id/test-delivery",
+    { onRequest: app.auth("jobs:write"), config: EXPENSIVE, schema: { tags: ["triggers"], params: Params, body: TestDeliveryBody, response: { 202: HookResponse } } },
+    async (req, reply) => {
+      const row = webhookOr404(userOf(req).orgIds, req.params.id);
+      if (!row.enabled) throw ApiError.conflict(`Trigger ${row.id} is paused; resume it first.`);
+      const { delivery } = await acceptDelivery(deps, hub, row, `test-${newId()}`, req.body.payload);
+      return reply.code(202).send({ status: "success" as const, details: { ...toDelivery(delivery), repeat: false } });
     },
   );
 }
