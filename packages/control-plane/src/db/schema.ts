@@ -242,6 +242,8 @@ export const jobs = sqliteTable(
     triggeredBy: text("triggered_by").notNull(),
     /** The trigger that started the job (schedule, webhook or event); no foreign key: a deleted trigger leaves its runs. */
     triggerId: text("trigger_id"),
+    /** How many event triggers led to this job (0: started by a person, a schedule or a webhook). */
+    chainDepth: integer("chain_depth").notNull().default(0),
     exitCode: integer("exit_code"),
     errorReason: text("error_reason"),
     errorMessage: text("error_message"),
@@ -337,6 +339,8 @@ export const triggers = sqliteTable(
     scheduledThrough: text("scheduled_through"),
     /** Webhooks: the id in POST /api/v1/hooks/<public id>; the secret is derived from it (webhook.ts). */
     publicId: text("public_id").unique(),
+    /** Event triggers: EventFilter (what it fires on). */
+    event: text("event", { mode: "json" }).$type<Record<string, unknown>>(),
     createdBy: text("created_by").notNull(),
     insertedAt: text("inserted_at").notNull().default(now),
     updatedAt: text("updated_at").notNull().default(now),
@@ -351,12 +355,14 @@ export const triggerFirings = sqliteTable(
     triggerId: text("trigger_id").notNull().references(() => triggers.id, { onDelete: "cascade" }),
     /** The cron time (schedules): unique per trigger, so each scheduled time fires exactly once. */
     scheduledAt: text("scheduled_at"),
+    /** Event triggers: the event fired for (job:<id>, agent-status:<history id>); unique per trigger. */
+    eventKey: text("event_key"),
     firedAt: text("fired_at").notNull(),
     jobId: text("job_id").references(() => jobs.id, { onDelete: "set null" }),
     outcome: text("outcome", { enum: ["started", "skipped", "queued", "failed"] }).notNull(),
     error: text("error"),
   },
-  (t) => [uniqueIndex("trigger_firings_once").on(t.triggerId, t.scheduledAt), index("trigger_firings_trigger").on(t.triggerId, t.firedAt)],
+  (t) => [uniqueIndex("trigger_firings_once").on(t.triggerId, t.scheduledAt), uniqueIndex("trigger_firings_event_once").on(t.triggerId, t.eventKey), index("trigger_firings_trigger").on(t.triggerId, t.firedAt)],
 );
 
 /** Webhook deliveries (the last 100 per trigger are kept); unique per delivery id unless rejected. */
