@@ -93,6 +93,8 @@ export const Job = z.object({
   triggered_by: z.string(),
   /** The trigger that started the job, when one did (schedule, webhook, event). */
   trigger_id: Id.nullable(),
+  /** How many event triggers led to this job; a chain stops at the server's limit (default 5). */
+  chain_depth: z.number().int(),
   steps: z.array(JobStep),
   has_report: z.boolean(),
   inserted_at: Timestamp,

@@ -3,6 +3,8 @@ import { z } from "zod";
 import { Id, LimitsOverride, Name, OrgRef, PageQuery, Timestamp, plain, success, successList } from "./common.js";
 import { ModuleName } from "./agents.js";
 import { FunctionName } from "./modules.js";
+import { AgentStatus } from "../status/agent-status.js";
+import { TERMINAL_JOB_STATUSES } from "../status/job-status.js";
 
 export const TRIGGER_KINDS = ["schedule", "webhook", "event"] as const;
 export const TriggerKind = z.enum(TRIGGER_KINDS);
@@ -55,6 +57,26 @@ export const ScheduleSpec = z
   .strict();
 export type ScheduleSpec = z.infer<typeof ScheduleSpec>;
 
+/** What an event trigger fires on: a job of the org finishing, or an agent of the org changing status. */
+export const EventFilter = z.discriminatedUnion("on", [
+  z
+    .object({
+      on: z.literal("job.finished"),
+      module: ModuleName.optional(),
+      function: FunctionName.optional(),
+      outcome: z.array(z.enum(TERMINAL_JOB_STATUSES)).min(1).max(3).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      on: z.literal("agent.status"),
+      pool_id: Id.optional(),
+      status: z.array(AgentStatus).min(1).max(20).optional(),
+    })
+    .strict(),
+]);
+export type EventFilter = z.infer<typeof EventFilter>;
+
 export const CreateTriggerBody = z
   .object({
     name: Name,
@@ -62,17 +84,20 @@ export const CreateTriggerBody = z
     target: TriggerTarget,
     enabled: z.boolean().default(true),
     schedule: ScheduleSpec.optional(),
+    event: EventFilter.optional(),
     org: OrgRef.optional(),
   })
   .strict()
   .superRefine((b, ctx) => {
+    if (b.kind === "event" && !b.event) ctx.addIssue({ code: "custom", path: ["event"], message: "an event trigger needs event.on (job.finished or agent.status)" });
+    if (b.kind !== "event" && b.event) ctx.addIssue({ code: "custom", path: ["event"], message: `a ${b.kind} trigger takes no event filter` });
     if (b.kind === "schedule" && !b.schedule) ctx.addIssue({ code: "custom", path: ["schedule"], message: "a schedule trigger needs schedule.cron" });
     if (b.kind !== "schedule" && b.schedule) ctx.addIssue({ code: "custom", path: ["schedule"], message: `a ${b.kind} trigger takes no schedule` });
   });
 export type CreateTriggerBody = z.infer<typeof CreateTriggerBody>;
 
 export const UpdateTriggerBody = z
-  .object({ name: Name.optional(), target: TriggerTarget.optional(), enabled: z.boolean().optional(), schedule: ScheduleSpec.optional() })
+  .object({ name: Name.optional(), target: TriggerTarget.optional(), enabled: z.boolean().optional(), schedule: ScheduleSpec.optional(), event: EventFilter.optional() })
   .strict();
 export type UpdateTriggerBody = z.infer<typeof UpdateTriggerBody>;
 
@@ -81,6 +106,8 @@ export const TriggerFiring = z.object({
   id: Id,
   /** The cron time this firing is for (schedules); null for webhooks and events. */
   scheduled_at: Timestamp.nullable(),
+  /** Event triggers: the event fired for (`job:<id>`, `agent-status:<n>`). */
+  event_key: z.string().nullable(),
   fired_at: Timestamp,
   job_id: Id.nullable(),
   outcome: z.enum(FIRING_OUTCOMES),
@@ -96,6 +123,7 @@ export const Trigger = z.object({
   enabled: z.boolean(),
   target: TriggerTarget,
   schedule: ScheduleSpec.nullable(),
+  event: EventFilter.nullable(),
   /** Schedules: the next five firing times (empty while paused). */
   next_fire_times: z.array(Timestamp),
   /** Webhooks: where deliveries go (POST, signed; docs/api.md "Webhooks"). */

@@ -132,6 +132,7 @@ export function toJobs(db: Db, rows: JobRow[], fresh = false): Job[] {
       trigger_source: r.triggerSource as Job["trigger_source"],
       triggered_by: r.triggeredBy,
       trigger_id: r.triggerId,
+      chain_depth: r.chainDepth,
       steps: r.steps as JobStep[],
       has_report: reports.has(r.id),
       inserted_at: r.insertedAt,

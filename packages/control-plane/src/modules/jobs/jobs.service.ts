@@ -28,7 +28,7 @@ export function provenanceOf(p: UserPrincipal): { trigger_source: TriggerSource;
 }
 
 /** A job's provenance: REST callers get it from provenanceOf, triggers from triggerProvenance. */
-export type Provenance = { trigger_source: TriggerSource; triggered_by: string; trigger_id?: string | null };
+export type Provenance = { trigger_source: TriggerSource; triggered_by: string; trigger_id?: string | null; chain_depth?: number };
 
 /** The provenance of a job a trigger starts: its kind, its name, its id. Never from a request body. */
 export function triggerProvenance(t: { id: string; kind: "schedule" | "webhook" | "event"; name: string }): Provenance {
@@ -103,6 +103,7 @@ export function createJob(db: Db, orgId: string, visibleOrgIds: string[], body: 
     triggerSource: body.trigger_source,
     triggeredBy: body.triggered_by,
     triggerId: body.trigger_id ?? null,
+    chainDepth: body.chain_depth ?? 0,
     insertedAt: at,
     updatedAt: at,
   });

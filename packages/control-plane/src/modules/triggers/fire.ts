@@ -22,6 +22,9 @@ export type Submit = Pick<AgentHub, "submit">;
  */
 export type FireOptions = {
   scheduledAt?: string | null;
+  /** Event triggers: the event's key (unique per trigger) and the depth of the job it would start. */
+  eventKey?: string;
+  chainDepth?: number;
   inputs?: Record<string, unknown>;
   advanceTo?: string;
   skipReason?: string;
@@ -59,7 +62,7 @@ export async function fireTrigger(deps: Deps, hub: Submit, trig: TriggerRow, opt
   const row = hub.submit(() =>
     tx(db, () => {
       if (opts.claim && !opts.claim()) return null;
-      const firing: FiringRow = { id: newId(), triggerId: trig.id, scheduledAt: opts.scheduledAt ?? null, firedAt: at, jobId: null, outcome: "started", error: null };
+      const firing: FiringRow = { id: newId(), triggerId: trig.id, scheduledAt: opts.scheduledAt ?? null, eventKey: opts.eventKey ?? null, firedAt: at, jobId: null, outcome: "started", error: null };
       if (opts.advanceTo) db.update(triggers).set({ scheduledThrough: opts.advanceTo }).where(eq(triggers.id, trig.id)).run();
       const overlap = ((trig.schedule as ScheduleSpec | null)?.overlap ?? "allow") as ScheduleSpec["overlap"];
       if (typeof prepared === "string") {
@@ -71,7 +74,7 @@ export async function fireTrigger(deps: Deps, hub: Submit, trig: TriggerRow, opt
       }
       const inserted = db.insert(triggerFirings).values(firing).onConflictDoNothing().returning().get();
       if (!inserted) return null;
-      const done = firing.outcome !== "started" || typeof prepared === "string" ? inserted : startJob(deps, trig, inserted, prepared, inputs, at);
+      const done = firing.outcome !== "started" || typeof prepared === "string" ? inserted : startJob(deps, trig, inserted, prepared, inputs, at, opts.chainDepth);
       opts.record?.(done);
       return done;
     }),
@@ -80,9 +83,9 @@ export async function fireTrigger(deps: Deps, hub: Submit, trig: TriggerRow, opt
 }
 
 /** Inside the firing's transaction: the job, and the firing pointing at it. */
-function startJob(deps: Deps, trig: TriggerRow, firing: FiringRow, target: JobTarget, inputs: Record<string, unknown>, at: string): FiringRow {
+function startJob(deps: Deps, trig: TriggerRow, firing: FiringRow, target: JobTarget, inputs: Record<string, unknown>, at: string, chainDepth = 0): FiringRow {
   const base = trig.target as TriggerTarget;
-  const job = createJob(deps.db, trig.orgId, [trig.orgId], { ...base, inputs, ...triggerProvenance(trig) }, at, target, deps.config.defaultJobTimeoutS);
+  const job = createJob(deps.db, trig.orgId, [trig.orgId], { ...base, inputs, ...triggerProvenance(trig), chain_depth: chainDepth }, at, target, deps.config.defaultJobTimeoutS);
   deps.events.publish({ type: "job.updated", id: job.id, org_id: job.orgId });
   return deps.db.update(triggerFirings).set({ jobId: job.id, outcome: "started" }).where(eq(triggerFirings.id, firing.id)).returning().get()!;
 }

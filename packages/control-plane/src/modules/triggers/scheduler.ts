@@ -1,5 +1,5 @@
 /**
- * The schedule loop: on a timer (every TICK_MS) and whenever a test calls tick() after moving the
+ * The trigger loop (schedules here, event triggers in event-triggers.ts): on a timer (every TICK_MS) and whenever a test calls tick() after moving the
  * app's clock (deps.clock), each enabled schedule fires for the cron times that came since its
  * cursor (triggers.scheduled_through). Missed times (the server was down, or the loop behind by
  * more than ON_TIME_MS) follow the trigger's `missed` policy: `skip` records one skipped firing,
@@ -10,6 +10,7 @@ import type { Deps } from "../../deps.js";
 import { dueTimes } from "./cron.js";
 import { fireTrigger, releaseQueued, type Submit } from "./fire.js";
 import { enabledTriggersOfKind, type TriggerRow } from "./triggers.repo.js";
+import { runEventTrigger } from "./event-triggers.js";
 
 export const TICK_MS = 1000;
 /** A due time at most this old when the loop reaches it is on time; older ones were missed. */
@@ -17,6 +18,8 @@ export const ON_TIME_MS = 60_000;
 
 export class Scheduler {
   private timer: NodeJS.Timeout | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private woken = false;
   private running: Promise<void> = Promise.resolve();
 
   constructor(
@@ -27,11 +30,27 @@ export class Scheduler {
   start(): void {
     this.timer ??= setInterval(() => void this.tick().catch((err) => this.deps.log.error({ err }, "schedule tick failed")), TICK_MS);
     this.timer.unref();
+    // A finished job or an agent's status change wakes the loop for the event triggers at once.
+    this.unsubscribe ??= this.deps.events.subscribe((e) => {
+      if ((e.type === "job.updated" && e.status && ["completed", "failed", "cancelled"].includes(e.status)) || e.type === "agent.updated") this.wake();
+    });
+  }
+
+  /** One tick soon, however many wake-ups come before it. */
+  private wake(): void {
+    if (this.woken || !this.timer) return;
+    this.woken = true;
+    setImmediate(() => {
+      this.woken = false;
+      void this.tick().catch((err) => this.deps.log.error({ err }, "trigger tick failed"));
+    });
   }
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
     await this.running.catch(() => undefined);
   }
 
@@ -47,6 +66,13 @@ export class Scheduler {
         await this.runSchedule(trig);
       } catch (err) {
         this.deps.log.error({ err, trigger_id: trig.id }, "schedule failed");
+      }
+    }
+    for (const trig of enabledTriggersOfKind(this.deps.db, "event")) {
+      try {
+        await runEventTrigger(this.deps, this.hub, trig);
+      } catch (err) {
+        this.deps.log.error({ err, trigger_id: trig.id }, "event trigger failed");
       }
     }
   }

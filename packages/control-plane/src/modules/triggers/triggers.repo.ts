@@ -1,6 +1,6 @@
 /** Trigger rows and their API shape. */
 import { and, desc, eq, notInArray } from "drizzle-orm";
-import { TERMINAL_JOB_STATUSES, type ScheduleSpec, type Trigger, type TriggerFiring, type TriggerTarget } from "@outpost/shared";
+import { TERMINAL_JOB_STATUSES, type EventFilter, type ScheduleSpec, type Trigger, type TriggerFiring, type TriggerTarget } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
 import { jobs, triggerFirings, triggers } from "../../db/schema.js";
 import { ApiError } from "../../errors.js";
@@ -17,7 +17,7 @@ export function getTriggerOr404(db: Db, orgIds: string[], id: string): TriggerRo
 }
 
 export function toFiring(f: FiringRow): TriggerFiring {
-  return { id: f.id, scheduled_at: f.scheduledAt, fired_at: f.firedAt, job_id: f.jobId, outcome: f.outcome, error: f.error };
+  return { id: f.id, scheduled_at: f.scheduledAt, event_key: f.eventKey, fired_at: f.firedAt, job_id: f.jobId, outcome: f.outcome, error: f.error };
 }
 
 export function recentFirings(db: Db, triggerId: string, limit: number): FiringRow[] {
@@ -44,6 +44,7 @@ export function toTrigger(db: Db, r: TriggerRow, nowMs: number): Trigger {
     enabled: r.enabled,
     target: r.target as TriggerTarget,
     schedule,
+    event: (r.event as EventFilter | null) ?? null,
     next_fire_times: schedule && r.enabled ? nextFireTimes(schedule, nowMs) : [],
     hook_path: r.publicId ? hookPath(r.publicId) : null,
     created_by: r.createdBy,

@@ -17,6 +17,7 @@ import {
   TriggerListResponse,
   TriggerResponse,
   UpdateTriggerBody,
+  type EventFilter,
   type ScheduleSpec,
   type TriggerTarget,
 } from "@outpost/shared";
@@ -30,6 +31,7 @@ import { nowIso } from "../../lib/time.js";
 import type { Deps } from "../../deps.js";
 import { resolveJobTarget, validateInputs } from "../jobs/jobs.service.js";
 import { checkSchedule } from "./cron.js";
+import { eventCursorNow } from "./event-triggers.js";
 import { getTriggerOr404, toFiring, toTrigger, type TriggerRow } from "./triggers.repo.js";
 import { acceptDelivery, newPublicId, toDelivery, webhookSecret } from "./webhook.js";
 import type { Submit } from "./fire.js";
@@ -63,8 +65,9 @@ export async function triggerRoutes(fastify: FastifyInstance, { deps, hub }: { d
     const at = nowIso(deps.clock);
     const id = newId();
     const publicId = body.kind === "webhook" ? newPublicId() : null;
+    const cursor = body.kind === "schedule" ? at : body.event ? eventCursorNow(db, body.event, deps.clock()) : null;
     db.insert(triggers)
-      .values({ id, orgId, name: body.name, kind: body.kind, enabled: body.enabled, target: body.target, schedule: body.schedule ?? null, scheduledThrough: body.kind === "schedule" ? at : null, publicId, createdBy: p.userName, insertedAt: at, updatedAt: at })
+      .values({ id, orgId, name: body.name, kind: body.kind, enabled: body.enabled, target: body.target, schedule: body.schedule ?? null, event: body.event ?? null, scheduledThrough: cursor, publicId, createdBy: p.userName, insertedAt: at, updatedAt: at })
       .run();
     return reply.code(201).send({ status: "success" as const, details: { ...details(id), secret: publicId ? webhookSecret(deps.installSecret, publicId) : null } });
   });
@@ -93,12 +96,13 @@ export async function triggerRoutes(fastify: FastifyInstance, { deps, hub }: { d
     const body = req.body;
     if (body.schedule && row.kind !== "schedule") throw ApiError.validation([{ path: "schedule", message: `a ${row.kind} trigger takes no schedule` }]);
     if (body.schedule) checkSchedule(body.schedule);
+    if (body.event && row.kind !== "event") throw ApiError.validation([{ path: "event", message: `a ${row.kind} trigger takes no event filter` }]);
     if (body.target) await checkTarget(deps, row.orgId, body.target, row.kind);
     const at = nowIso(deps.clock);
     // A new schedule, or a schedule turned back on, starts from now: nothing before it is owed.
-    const restart = row.kind === "schedule" && (body.schedule !== undefined || (body.enabled === true && !row.enabled));
+    const restart = body.schedule !== undefined || body.event !== undefined || (body.enabled === true && !row.enabled);
     db.update(triggers)
-      .set({ name: body.name, target: body.target, enabled: body.enabled, schedule: body.schedule as ScheduleSpec | undefined, updatedAt: at, ...(restart ? { scheduledThrough: at } : {}) })
+      .set({ name: body.name, target: body.target, enabled: body.enabled, schedule: body.schedule as ScheduleSpec | undefined, event: body.event, updatedAt: at, ...(restart ? { scheduledThrough: restartCursor(row, body.event) } : {}) })
       .where(eq(triggers.id, row.id))
       .run();
     return { status: "success" as const, details: details(row.id) };
@@ -110,7 +114,7 @@ export async function triggerRoutes(fastify: FastifyInstance, { deps, hub }: { d
       const at = nowIso(deps.clock);
       if (row.enabled !== enabled) {
         db.update(triggers)
-          .set({ enabled, updatedAt: at, ...(enabled && row.kind === "schedule" ? { scheduledThrough: at } : {}) })
+          .set({ enabled, updatedAt: at, ...(enabled ? { scheduledThrough: restartCursor(row) } : {}) })
           .where(eq(triggers.id, row.id))
           .run();
       }
@@ -142,6 +146,13 @@ export async function triggerRoutes(fastify: FastifyInstance, { deps, hub }: { d
       return { status: "success" as const, details: page.map(toFiring), next_cursor: rows.length > q.limit && last ? encodeCursor(db, last.firedAt, last.id) : null };
     },
   );
+
+  /** A schedule or event trigger (re)started: nothing before now is owed. */
+  function restartCursor(row: TriggerRow, event?: EventFilter): string | null {
+    if (row.kind === "schedule") return nowIso(deps.clock);
+    const filter = event ?? (row.event as EventFilter | null);
+    return filter ? eventCursorNow(db, filter, deps.clock()) : null;
+  }
 
   const webhookOr404 = (orgIds: string[], id: string) => {
     const row = getTriggerOr404(db, orgIds, id);
