@@ -54,6 +54,8 @@ export const tokens = sqliteTable("tokens", {
   maxUses: integer("max_uses"),
   /** Agent registrations made with the token, counted by a compare-and-set against max_uses. */
   uses: integer("uses").notNull().default(0),
+  /** `pat`, or `copilot`: an integration whose jobs are `trigger_source: copilot`, triggered by the token's name. */
+  kind: text("kind", { enum: ["pat", "copilot"] }).notNull().default("pat"),
   insertedAt: text("inserted_at").notNull().default(now),
 });
 

@@ -1,0 +1,1 @@
+ALTER TABLE `tokens` ADD `kind` text DEFAULT 'pat' NOT NULL;
