@@ -4,7 +4,7 @@ import { Id, LimitsOverride, OrgRef, PageQuery, Timestamp, commaListOf, plain, s
 import { ModuleName } from "./agents.js";
 import { FunctionName } from "./modules.js";
 
-export const TRIGGER_SOURCES = ["manual", "api", "schedule", "webhook", "event"] as const;
+export const TRIGGER_SOURCES = ["manual", "api", "schedule", "webhook", "event", "copilot"] as const;
 export const TriggerSource = z.enum(TRIGGER_SOURCES);
 export type TriggerSource = z.infer<typeof TriggerSource>;
 

@@ -1,6 +1,7 @@
 /** Creating, cancelling and deleting jobs. Running them is dispatch's business. */
 import { eq, inArray } from "drizzle-orm";
-import { ACTIVE_JOB_STATUSES, type CreateJobBody, type ModuleFunction, type TriggerSource } from "@outpost/shared";
+import { z } from "zod";
+import { ACTIVE_JOB_STATUSES, plain, type CreateJobBody, type ModuleFunction, type TriggerSource } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
 import { prepared, tx } from "../../db/client.js";
 import { jobs } from "../../db/schema.js";
@@ -23,8 +24,22 @@ export type JobTarget = { module: PublishedVersion; fn: ModuleFunction };
  * user. `manual` is kept for a credential the server itself issues to a console session, and
  * `schedule`, `webhook`, `event` for the server's own triggers: none of them creates jobs yet.
  */
-export function provenanceOf(p: UserPrincipal): { trigger_source: TriggerSource; triggered_by: string } {
+export function provenanceOf(p: UserPrincipal, copilotSession?: string): Provenance {
+  if (p.tokenKind === "copilot") return { trigger_source: "copilot", triggered_by: copilotSession ? `${p.tokenName} (session ${copilotSession})` : p.tokenName };
   return { trigger_source: "api", triggered_by: p.userName };
+}
+
+/** The header a copilot integration names its session in (plain text, at most 200 characters). */
+export const COPILOT_SESSION_HEADER = "x-outpost-copilot-session";
+const SessionId = plain(z.string().trim().min(1).max(200));
+
+/** The copilot session id a request names, or undefined; a bad one is a 422 naming the header. */
+export function copilotSessionOf(headers: Record<string, string | string[] | undefined>): string | undefined {
+  const raw = headers[COPILOT_SESSION_HEADER];
+  if (raw === undefined) return undefined;
+  const parsed = SessionId.safeParse(raw);
+  if (!parsed.success) throw ApiError.validation([{ path: `headers.${COPILOT_SESSION_HEADER}`, message: "a session id is 1-200 characters, given once, without control characters" }]);
+  return parsed.data;
 }
 
 /** A job's provenance: REST callers get it from provenanceOf, triggers from triggerProvenance. */
