@@ -246,6 +246,8 @@ export const jobs = sqliteTable(
     triggerId: text("trigger_id"),
     /** How many event triggers led to this job (0: started by a person, a schedule or a webhook). */
     chainDepth: integer("chain_depth").notNull().default(0),
+    /** The job this one re-runs (POST /api/v1/jobs/rerun); no foreign key: the original may be deleted. */
+    rerunOf: text("rerun_of"),
     exitCode: integer("exit_code"),
     errorReason: text("error_reason"),
     errorMessage: text("error_message"),
