@@ -24,6 +24,7 @@ import { containerProfileRoutes } from "./modules/container-profiles/container-p
 import { catalogRoutes } from "./modules/catalog/catalog.routes.js";
 import { jobRoutes } from "./modules/jobs/jobs.routes.js";
 import { jobLogRoutes } from "./modules/jobs/job-logs.routes.js";
+import { jobBulkRoutes } from "./modules/jobs/job-bulk.routes.js";
 import { jobReportRoutes } from "./modules/jobs/job-reports.routes.js";
 import { eventRoutes } from "./modules/events/events.routes.js";
 import { downloadRoutes } from "./modules/downloads/downloads.routes.js";
@@ -92,6 +93,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(catalogRoutes, { deps });
   const hub = new AgentHub(deps);
   await app.register(jobRoutes, { deps, hub });
+  await app.register(jobBulkRoutes, { deps, hub });
   await app.register(jobLogRoutes, { deps });
   await app.register(jobReportRoutes, { deps });
   await app.register(eventRoutes, { deps });

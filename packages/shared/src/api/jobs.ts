@@ -95,6 +95,8 @@ export const Job = z.object({
   trigger_id: Id.nullable(),
   /** How many event triggers led to this job; a chain stops at the server's limit (default 5). */
   chain_depth: z.number().int(),
+  /** The job this one re-runs, if it is a re-run. */
+  rerun_of: Id.nullable(),
   steps: z.array(JobStep),
   has_report: z.boolean(),
   inserted_at: Timestamp,
@@ -123,6 +125,10 @@ export const JobListQuery = PageQuery.extend({
 export type JobListQuery = z.infer<typeof JobListQuery>;
 
 export const DeleteJobsBody = z.object({ ids: z.array(Id).min(1).max(500) });
+/** Re-run or cancel several jobs at once. */
+export const JobIdsBody = z.object({ ids: z.array(Id).min(1).max(100) }).strict();
+export const RerunJobsResponse = success(z.object({ created: z.array(Job), not_found: z.array(Id) }));
+export const CancelJobsResponse = success(z.object({ cancelled: z.array(Id), not_found: z.array(Id), refused: z.array(z.object({ id: Id, message: z.string() })) }));
 export const DeleteJobsResponse = success(z.object({ deleted: z.array(Id), not_found: z.array(Id) }));
 
 export const LogChunk = z.object({

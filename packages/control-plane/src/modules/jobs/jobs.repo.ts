@@ -133,6 +133,7 @@ export function toJobs(db: Db, rows: JobRow[], fresh = false): Job[] {
       triggered_by: r.triggeredBy,
       trigger_id: r.triggerId,
       chain_depth: r.chainDepth,
+      rerun_of: r.rerunOf,
       steps: r.steps as JobStep[],
       has_report: reports.has(r.id),
       inserted_at: r.insertedAt,

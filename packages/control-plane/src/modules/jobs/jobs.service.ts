@@ -43,7 +43,7 @@ export function copilotSessionOf(headers: Record<string, string | string[] | und
 }
 
 /** A job's provenance: REST callers get it from provenanceOf, triggers from triggerProvenance. */
-export type Provenance = { trigger_source: TriggerSource; triggered_by: string; trigger_id?: string | null; chain_depth?: number };
+export type Provenance = { trigger_source: TriggerSource; triggered_by: string; trigger_id?: string | null; chain_depth?: number; rerun_of?: string | null };
 
 /** The provenance of a job a trigger starts: its kind, its name, its id. Never from a request body. */
 export function triggerProvenance(t: { id: string; kind: "schedule" | "webhook" | "event"; name: string }): Provenance {
@@ -119,6 +119,7 @@ export function createJob(db: Db, orgId: string, visibleOrgIds: string[], body: 
     triggeredBy: body.triggered_by,
     triggerId: body.trigger_id ?? null,
     chainDepth: body.chain_depth ?? 0,
+    rerunOf: body.rerun_of ?? null,
     insertedAt: at,
     updatedAt: at,
   });
