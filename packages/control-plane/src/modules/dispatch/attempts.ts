@@ -95,6 +95,13 @@ const AGENT_AFTER: Record<JobStatus, AgentStatus> = {
  * Records the end of a live attempt, once. A job being cancelled ends cancelled (or failed with
  * reason timeout when the server's timeout asked for the stop) unless it had already completed.
  */
+/** The step a failed attempt was in: the last one still running, else the last that failed, else null. */
+export function failingStep(stepsJson: string | unknown[]): string | null {
+  const steps = (typeof stepsJson === "string" ? JSON.parse(stepsJson) : stepsJson) as { name: string; status: string }[];
+  const last = (status: string) => [...steps].reverse().find((s) => s.status === status)?.name;
+  return last("running") ?? last("failed") ?? null;
+}
+
 export function finishAttempt(db: Db, ref: AttemptRef, result: AttemptResult, at: string): JobStatus | "stale" {
   return tx(db, () => {
     const job = liveAttempt(db, ref);
@@ -117,7 +124,7 @@ export function finishAttempt(db: Db, ref: AttemptRef, result: AttemptResult, at
       job.id,
       status,
       at,
-      { exitCode: result.exitCode, errorReason: reason, errorMessage: message, errorStep: result.step ?? null, completedAt: at, leaseExpiresAt: null },
+      { exitCode: result.exitCode, errorReason: reason, errorMessage: message, errorStep: status === "completed" ? null : (result.step ?? failingStep(job.steps)), completedAt: at, leaseExpiresAt: null },
       { attempt: ref.attempt },
     );
     prepared(db, `update "job_attempts" set "outcome" = ?, "ended_at" = ?, "exit_code" = ?, "error_reason" = ?, "error_message" = ? where "job_id" = ? and "attempt" = ?`).run(

@@ -9,6 +9,7 @@ import type { Db } from "../../db/client.js";
 import { tx } from "../../db/client.js";
 import { jobAttempts, jobs } from "../../db/schema.js";
 import { transitionJob } from "../jobs/jobs.transitions.js";
+import { failingStep } from "./attempts.js";
 
 export type SweepResult = { lost: string[]; requeued: string[]; failed: string[]; timedOut: string[] };
 
@@ -66,7 +67,7 @@ function loseAttempt(db: Db, job: typeof jobs.$inferSelect, at: string, message:
       ok = ok && transitionJob(db, job.id, "pending", at, { agentId: null, claimedAt: null }, { attempt: job.attempt, from: ["retrying"] });
       if (ok) out.requeued.push(job.id);
     } else {
-      ok = transitionJob(db, job.id, "failed", at, { completedAt: at, leaseExpiresAt: null, errorReason: "agent_lost", errorMessage: message }, guard);
+      ok = transitionJob(db, job.id, "failed", at, { completedAt: at, leaseExpiresAt: null, errorReason: "agent_lost", errorMessage: message, errorStep: failingStep(job.steps) }, guard);
       if (ok) out.failed.push(job.id);
     }
     if (!ok) return;
