@@ -248,6 +248,10 @@ export const jobs = sqliteTable(
     chainDepth: integer("chain_depth").notNull().default(0),
     /** The job this one re-runs (POST /api/v1/jobs/rerun); no foreign key: the original may be deleted. */
     rerunOf: text("rerun_of"),
+    /** retry.backoff_s: failed attempts are retried (up to max_attempts) after an exponential backoff; null: only lost attempts are, at once. */
+    retryBackoffS: integer("retry_backoff_s"),
+    /** While `retrying`: when the job goes back to `pending`. */
+    retryAt: text("retry_at"),
     exitCode: integer("exit_code"),
     errorReason: text("error_reason"),
     errorMessage: text("error_message"),

@@ -1,0 +1,2 @@
+ALTER TABLE `jobs` ADD `retry_backoff_s` integer;--> statement-breakpoint
+ALTER TABLE `jobs` ADD `retry_at` text;
