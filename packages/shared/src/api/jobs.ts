@@ -2,7 +2,7 @@ import { z } from "zod";
 import { JOB_STATUSES, JobErrorReason, JobStatus } from "../status/job-status.js";
 import { Id, LimitsOverride, OrgRef, PageQuery, Timestamp, commaListOf, plain, success, successList } from "./common.js";
 import { ModuleName } from "./agents.js";
-import { FunctionName } from "./modules.js";
+import { FunctionName, RetryPolicy } from "./modules.js";
 
 export const TRIGGER_SOURCES = ["manual", "api", "schedule", "webhook", "event", "copilot"] as const;
 export const TriggerSource = z.enum(TRIGGER_SOURCES);
@@ -27,6 +27,8 @@ export const CreateJobBody = z
     timeout_s: z.number().int().min(1).max(7 * 24 * 3600).optional(),
     max_attempts: z.number().int().min(1).max(20).default(3),
     priority: z.number().int().min(-100).max(100).default(0),
+    /** Retry failed attempts with backoff; overrides max_attempts. Default: the function's, else none. */
+    retry: RetryPolicy.optional(),
     trigger_source: SetByServer,
     triggered_by: SetByServer,
     trigger_id: SetByServer,
@@ -97,6 +99,9 @@ export const Job = z.object({
   chain_depth: z.number().int(),
   /** The job this one re-runs, if it is a re-run. */
   rerun_of: Id.nullable(),
+  retry: RetryPolicy.nullable(),
+  /** While `retrying`: when the job goes back to the queue (error holds the failed attempt's reason). */
+  retry_at: Timestamp.nullable(),
   steps: z.array(JobStep),
   has_report: z.boolean(),
   inserted_at: Timestamp,

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { Id, LimitsOverride, Name, OrgRef, PageQuery, Timestamp, plain, success, successList } from "./common.js";
 import { ModuleName } from "./agents.js";
-import { FunctionName } from "./modules.js";
+import { FunctionName, RetryPolicy } from "./modules.js";
 import { AgentStatus } from "../status/agent-status.js";
 import { TERMINAL_JOB_STATUSES } from "../status/job-status.js";
 
@@ -41,6 +41,7 @@ export const TriggerTarget = z
     timeout_s: z.number().int().min(1).max(7 * 24 * 3600).optional(),
     max_attempts: z.number().int().min(1).max(20).default(3),
     priority: z.number().int().min(-100).max(100).default(0),
+    retry: RetryPolicy.optional(),
   })
   .strict()
   .refine((b) => !(b.pool_id && b.agent_id), { message: "give pool_id or agent_id, not both", path: ["agent_id"] });

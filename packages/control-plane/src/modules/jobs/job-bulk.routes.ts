@@ -47,6 +47,7 @@ export async function jobBulkRoutes(fastify: FastifyInstance, { deps, hub }: { d
       limits: orig.limits,
       ...(orig.timeoutS ? { timeout_s: orig.timeoutS } : {}),
       max_attempts: orig.maxAttempts,
+      ...(orig.retryBackoffS !== null ? { retry: { max_attempts: orig.maxAttempts, backoff_s: orig.retryBackoffS } } : {}),
       priority: orig.priority,
       ...provenanceOf(p, session),
       rerun_of: orig.id,
@@ -84,7 +85,9 @@ export async function jobBulkRoutes(fastify: FastifyInstance, { deps, hub }: { d
     const refused: { id: string; message: string }[] = [];
     for (const row of rows) {
       try {
-        changed(cancelJob(db, row, p.userName, nowIso(deps.clock)));
+        const done = cancelJob(db, row, p.userName, nowIso(deps.clock));
+        // No status: the hub reads it and tells the agent of a running job to stop (as the single cancel does).
+        deps.events.publish({ type: "job.updated", id: done.id, org_id: done.orgId });
         cancelled.push(row.id);
       } catch (err) {
         if (!(err instanceof ApiError) || err.code !== "conflict") throw err;

@@ -134,6 +134,8 @@ export function toJobs(db: Db, rows: JobRow[], fresh = false): Job[] {
       trigger_id: r.triggerId,
       chain_depth: r.chainDepth,
       rerun_of: r.rerunOf,
+      retry: r.retryBackoffS === null ? null : { max_attempts: r.maxAttempts, backoff_s: r.retryBackoffS },
+      retry_at: r.retryAt,
       steps: r.steps as JobStep[],
       has_report: reports.has(r.id),
       inserted_at: r.insertedAt,

@@ -11,6 +11,8 @@ import { dueTimes } from "./cron.js";
 import { fireTrigger, releaseQueued, type Submit } from "./fire.js";
 import { enabledTriggersOfKind, type TriggerRow } from "./triggers.repo.js";
 import { runEventTrigger } from "./event-triggers.js";
+import { requeueDueRetries } from "../dispatch/retries.js";
+import { nowIso } from "../../lib/time.js";
 
 export const TICK_MS = 1000;
 /** A due time at most this old when the loop reaches it is on time; older ones were missed. */
@@ -61,6 +63,9 @@ export class Scheduler {
   }
 
   private async pass(): Promise<void> {
+    for (const job of requeueDueRetries(this.deps.db, nowIso(this.deps.clock))) {
+      this.deps.events.publish({ type: "job.updated", id: job.id, org_id: job.orgId, status: "pending" });
+    }
     for (const trig of enabledTriggersOfKind(this.deps.db, "schedule")) {
       try {
         await this.runSchedule(trig);
