@@ -5,6 +5,7 @@ import { SessionProvider, useSession, useSessionState } from "./auth/session";
 import { SignInPage } from "./auth/sign-in-page";
 import { AgentsPage } from "./agents/agents-page";
 import { RunsPage } from "./runs/runs-page";
+import { TriggersPage } from "./triggers/triggers-page";
 import { SharedReportPage } from "./runs/shared-report-page";
 import { Loading } from "./components/states";
 import { ToastProvider } from "./components/toast";
@@ -52,6 +53,9 @@ function Shell() {
           <NavLink to="/runs" className="nav-link">
             Runs
           </NavLink>
+          <NavLink to="/triggers" className="nav-link">
+            Triggers
+          </NavLink>
         </nav>
         <div className="user">
           <span className="user-name" title={me.orgs.map((m) => m.org.name).join(", ")}>
@@ -67,6 +71,8 @@ function Shell() {
         <Route path="/agents/*" element={<AgentsPage />} />
         <Route path="/runs" element={<RunsPage />} />
         <Route path="/runs/:runId" element={<RunsPage />} />
+        <Route path="/triggers" element={<TriggersPage />} />
+        <Route path="/triggers/:triggerId" element={<TriggersPage />} />
         <Route path="*" element={<NotFound />} />
       </Routes>
     </div>

@@ -4,6 +4,7 @@
  * (job.updated on the change feed) refetch it, so a running run updates without a reload.
  */
 import { useEffect, useState } from "react";
+import { Link } from "react-router-dom";
 import { isTerminalJobStatus } from "@outpost/shared";
 import { useSession } from "../auth/session";
 import { errorText } from "../api/client";
@@ -101,10 +102,12 @@ export function RunDetail({ runId, onClose }: { runId: string; onClose: () => vo
             <dl className="facts">
               <Fact label="Status">
                 <RunStatusBadge status={r.status} />
+                {r.status === "retrying" && r.retry_at && <RetryingIn at={r.retry_at} />}
                 {r.waiting_reason && <span className="muted small fact-note">{r.waiting_reason}</span>}
               </Fact>
               <Fact label="Triggered by">
-                {r.triggered_by || "—"} <span className="muted">({triggerLabel(r.trigger_source)})</span>
+                {r.trigger_id ? <Link to={`/triggers/${r.trigger_id}`}>{r.triggered_by}</Link> : r.triggered_by || "—"}{" "}
+                <span className="muted">({triggerLabel(r.trigger_source)})</span>
               </Fact>
               <Fact label="Pool">{r.pool_name ?? <span className="muted">{r.target_agent_id ? "None: sent to one agent" : "None: any agent"}</span>}</Fact>
               <Fact label="Agent">{r.agent_name ?? "Not assigned yet"}</Fact>
@@ -169,4 +172,15 @@ function Fact({ label, children }: { label: string; children: React.ReactNode })
       <dd>{children}</dd>
     </div>
   );
+}
+
+/** "Retrying in 12 s": counts down to the job's retry_at, once a second. */
+function RetryingIn({ at }: { at: string }) {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  const s = Math.max(0, Math.ceil((Date.parse(at) - now) / 1000));
+  return <span className="small fact-note retrying-in">{s > 0 ? `Retrying in ${s} s` : "Retrying now"}</span>;
 }
