@@ -48,11 +48,17 @@ describe("Triggers page", () => {
 
     await page.getByLabel("Name").fill("deploy-hook");
     await page.getByLabel("Kind").selectOption("webhook");
+    await page.getByLabel("Module").fill("scanner"); // its input schema takes the delivery's `payload`
+    await page.getByLabel("Function").fill("scan");
     await page.getByRole("button", { name: "Create trigger" }).click();
     const secret = page.getByRole("status", { name: "Webhook secret" });
     await secret.waitFor();
     expect(await secret.innerText()).toMatch(/owhs_/);
     await screenshot(page, "triggers-webhook-secret");
+
+    await page.getByRole("button", { name: "Send test delivery to deploy-hook" }).click();
+    await page.getByText(/Test delivery to “deploy-hook” started run/).waitFor();
+    expect(await row("deploy-hook").innerText()).toContain("started");
 
     await page.getByRole("button", { name: "Pause hourly" }).click();
     await page.getByRole("button", { name: "Resume hourly" }).waitFor();
@@ -72,5 +78,12 @@ describe("Triggers page", () => {
     await page.getByRole("link", { name: "nightly-greet" }).click();
     await page.waitForURL(new RegExp(`/triggers/${scheduleId}$`));
     await page.locator(`.triggers-table tr[data-trigger-id="${scheduleId}"]`).waitFor();
+  });
+
+  it("re-runs a run from its detail: a new run that links back with Re-run of", async () => {
+    await open(`/runs/${retryingRun}`);
+    await page.getByRole("button", { name: "Re-run" }).click();
+    await page.waitForURL((url) => /\/runs\/[^/]+$/.test(url.pathname) && !url.pathname.endsWith(retryingRun));
+    await page.getByRole("link", { name: retryingRun }).waitFor();
   });
 });

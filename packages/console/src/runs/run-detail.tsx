@@ -4,7 +4,7 @@
  * (job.updated on the change feed) refetch it, so a running run updates without a reload.
  */
 import { useEffect, useState } from "react";
-import { Link } from "react-router-dom";
+import { Link, useNavigate } from "react-router-dom";
 import { isTerminalJobStatus } from "@outpost/shared";
 import { useSession } from "../auth/session";
 import { errorText } from "../api/client";
@@ -54,6 +54,7 @@ export function RunDetail({ runId, onClose }: { runId: string; onClose: () => vo
   const run = useLoad(() => api.get<Job>(`/jobs/${encodeURIComponent(runId)}`), runId);
   const [confirmCancel, setConfirmCancel] = useState(false);
   const [cancelling, setCancelling] = useState(false);
+  const navigate = useNavigate();
   useChanges(["job.updated"], (event) => {
     if (event.id === runId) run.reload(true);
   });
@@ -74,6 +75,16 @@ export function RunDetail({ runId, onClose }: { runId: string; onClose: () => vo
     }
   }
 
+  async function rerun() {
+    try {
+      const created = await api.send<Job>("POST", `/jobs/${encodeURIComponent(runId)}/rerun`);
+      notify("success", "Re-run started.");
+      navigate(`/runs/${created.id}`);
+    } catch (err) {
+      notify("error", `Could not re-run: ${errorText(err)}`);
+    }
+  }
+
   return (
     <aside className="run-detail" aria-labelledby="run-detail-title">
       <header className="run-detail-head">
@@ -85,6 +96,11 @@ export function RunDetail({ runId, onClose }: { runId: string; onClose: () => vo
           </div>
         </div>
         {r && <RunStatusBadge status={r.status} />}
+        {r && (
+          <button type="button" className="btn btn-small" onClick={rerun}>
+            Re-run
+          </button>
+        )}
         {r && live && r.status !== "cancelling" && (
           <button type="button" className="btn btn-small btn-danger" onClick={() => setConfirmCancel(true)}>
             Cancel run
@@ -120,6 +136,13 @@ export function RunDetail({ runId, onClose }: { runId: string; onClose: () => vo
               <Fact label="Started">{formatTime(r.started_at, "Not started")}</Fact>
               <Fact label="Completed">{formatTime(r.completed_at, live ? "Not yet" : "—")}</Fact>
               <Fact label="Duration">{formatDuration(runDuration(r))}</Fact>
+              {r.rerun_of && (
+                <Fact label="Re-run of">
+                  <Link to={`/runs/${r.rerun_of}`} className="mono">
+                    {r.rerun_of}
+                  </Link>
+                </Fact>
+              )}
               <Fact label="Attempt">
                 {r.attempt} of {r.max_attempts}
               </Fact>

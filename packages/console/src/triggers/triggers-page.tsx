@@ -47,6 +47,16 @@ export function TriggersPage() {
     }
   }
 
+  async function testDelivery(t: Trigger) {
+    try {
+      const d = await api.send<{ job_id: string | null; status: string; error: string | null }>("POST", `/triggers/${t.id}/test-delivery`, { payload: { test: true } });
+      notify(d.job_id ? "success" : "error", d.job_id ? `Test delivery to “${t.name}” started run ${d.job_id}.` : `Test delivery to “${t.name}” ${d.status}: ${d.error ?? ""}`);
+      reload();
+    } catch (err) {
+      notify("error", `Could not send a test delivery to “${t.name}”: ${errorText(err)}`);
+    }
+  }
+
   async function create(e: FormEvent) {
     e.preventDefault();
     let inputs: unknown;
@@ -163,6 +173,13 @@ export function TriggersPage() {
                   <button type="button" className="btn btn-small" onClick={() => act(t, t.enabled ? "pause" : "resume")}>
                     {t.enabled ? "Pause" : "Resume"} {t.name}
                   </button>{" "}
+                  {t.kind === "webhook" && t.enabled && (
+                    <>
+                      <button type="button" className="btn btn-small" onClick={() => testDelivery(t)}>
+                        Send test delivery to {t.name}
+                      </button>{" "}
+                    </>
+                  )}
                   <button type="button" className="btn btn-small" onClick={() => act(t, "delete")}>
                     Delete {t.name}
                   </button>
