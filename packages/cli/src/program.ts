@@ -14,6 +14,7 @@ import { jobsCommand, logsCommand } from "./commands/jobs.js";
 import { modulesCommand } from "./commands/modules.js";
 import { poolsCommand } from "./commands/pools.js";
 import { tokensCommand } from "./commands/tokens.js";
+import { triggersCommand } from "./commands/triggers.js";
 
 export const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
@@ -46,11 +47,11 @@ export function group(name: string, description: string): Command {
 
 export function buildProgram(): Command {
   const program = new Command("outpost")
-    .description("The Outpost command line: agents, pools, modules, jobs, logs and tokens of an outpost-server.")
+    .description("The Outpost command line: agents, pools, modules, jobs, logs, tokens and triggers of an outpost-server.")
     .version(VERSION, "-V, --version", "print the version")
     .helpOption("-h, --help", "show help")
     .showHelpAfterError("(add --help for usage)");
-  for (const cmd of [loginCommand(), contextCommand(), agentsCommand(), poolsCommand(), modulesCommand(), jobsCommand(), logsCommand(), tokensCommand(), completionCommand(() => program)]) program.addCommand(cmd);
+  for (const cmd of [loginCommand(), contextCommand(), agentsCommand(), poolsCommand(), modulesCommand(), jobsCommand(), logsCommand(), tokensCommand(), triggersCommand(), completionCommand(() => program)]) program.addCommand(cmd);
   // Inherited settings are copied when a command is created, so these are applied to the whole tree here.
   forEachCommand(program, (c) => {
     c.exitOverride();

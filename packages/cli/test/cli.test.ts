@@ -174,4 +174,20 @@ describe("commands against a real server", () => {
     const refused = await cli(["agents", "ls"], { ...env, OUTPOST_URL: server.url, OUTPOST_TOKEN: tok.token });
     expect(refused.code).toBe(3);
   });
+
+  it("lists triggers, with the next firing of a schedule and the URL of a webhook", async () => {
+    const target = { module: "clitest", function: "hello", inputs: { n: 1 } };
+    const schedule = await server.api("POST", "/api/v1/triggers", { name: "nightly", kind: "schedule", target, schedule: { cron: "0 3 * * *", timezone: "UTC" } });
+    expect(schedule.status, JSON.stringify(schedule.body)).toBe(201);
+    const hook = await server.api("POST", "/api/v1/triggers", { name: "on-push", kind: "webhook", target });
+    expect(hook.status, JSON.stringify(hook.body)).toBe(201);
+    const ls = await cli(["triggers", "ls", "--json"], env);
+    expect(ls.code, ls.stderr).toBe(0);
+    const rows = JSON.parse(ls.stdout) as { name: string; kind: string; next_fire_times: string[]; hook_path: string | null }[];
+    expect(rows.map((r) => [r.name, r.kind])).toEqual(expect.arrayContaining([["nightly", "schedule"], ["on-push", "webhook"]]));
+    const table = (await cli(["triggers", "ls", "--kind", "webhook"], env)).stdout;
+    expect(table).toContain("on-push");
+    expect(table).toContain((hook.body as { details: { hook_path: string } }).details.hook_path);
+    expect(table).not.toContain("nightly");
+  });
 });

@@ -6,6 +6,7 @@ import { SignInPage } from "./auth/sign-in-page";
 import { AgentsPage } from "./agents/agents-page";
 import { RunsPage } from "./runs/runs-page";
 import { OverviewPage } from "./overview/overview-page";
+import { TriggersPage } from "./triggers/triggers-page";
 import { SharedReportPage } from "./runs/shared-report-page";
 import { Loading } from "./components/states";
 import { ToastProvider } from "./components/toast";
@@ -56,6 +57,9 @@ function Shell() {
           <NavLink to="/runs" className="nav-link">
             Runs
           </NavLink>
+          <NavLink to="/triggers" className="nav-link">
+            Triggers
+          </NavLink>
         </nav>
         <div className="user">
           <span className="user-name" title={me.orgs.map((m) => m.org.name).join(", ")}>
@@ -72,6 +76,8 @@ function Shell() {
         <Route path="/agents/*" element={<AgentsPage />} />
         <Route path="/runs" element={<RunsPage />} />
         <Route path="/runs/:runId" element={<RunsPage />} />
+        <Route path="/triggers" element={<TriggersPage />} />
+        <Route path="/triggers/:triggerId" element={<TriggersPage />} />
         <Route path="*" element={<NotFound />} />
       </Routes>
     </div>

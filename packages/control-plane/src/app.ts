@@ -25,10 +25,14 @@ import { containerProfileRoutes } from "./modules/container-profiles/container-p
 import { catalogRoutes } from "./modules/catalog/catalog.routes.js";
 import { jobRoutes } from "./modules/jobs/jobs.routes.js";
 import { jobLogRoutes } from "./modules/jobs/job-logs.routes.js";
+import { jobBulkRoutes } from "./modules/jobs/job-bulk.routes.js";
 import { jobReportRoutes } from "./modules/jobs/job-reports.routes.js";
 import { eventRoutes } from "./modules/events/events.routes.js";
 import { overviewRoutes } from "./modules/overview/overview.routes.js";
 import { downloadRoutes } from "./modules/downloads/downloads.routes.js";
+import { triggerRoutes } from "./modules/triggers/triggers.routes.js";
+import { hookRoutes } from "./modules/triggers/hooks.routes.js";
+import { Scheduler } from "./modules/triggers/scheduler.js";
 import { AgentHub } from "./session/hub.js";
 import { metricsPlugin } from "./modules/metrics/metrics.routes.js";
 import { requestLogPlugin } from "./plugins/request-log.js";
@@ -38,6 +42,8 @@ import { sessionRoutes } from "./session/session.routes.js";
 declare module "fastify" {
   interface FastifyInstance {
     hub: AgentHub;
+    /** The schedule loop; tests call scheduler.tick() after moving deps.clock. */
+    scheduler: Scheduler;
     /** Every route the app serves (hidden ones too), as registered: what route-wide tests iterate. */
     routeTable: readonly { method: string; url: string }[];
   }
@@ -99,17 +105,24 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   const hub = new AgentHub(deps);
   hubRef = hub;
   await app.register(jobRoutes, { deps, hub });
+  await app.register(jobBulkRoutes, { deps, hub });
   await app.register(jobLogRoutes, { deps });
   await app.register(jobReportRoutes, { deps });
   await app.register(eventRoutes, { deps });
   await app.register(downloadRoutes, { deps });
   await app.register(overviewRoutes, { deps });
   await app.register(sessionRoutes, { deps, hub });
+  await app.register(triggerRoutes, { deps, hub });
+  await app.register(hookRoutes, { deps, hub });
   app.decorate("hub", hub);
   app.addHook("onReady", async () => hub.start());
   app.addHook("preClose", async () => hub.stop());
   const stopLifecycleLog = logJobLifecycle(deps.events, deps.log);
   app.addHook("onClose", async () => stopLifecycleLog());
+  const scheduler = new Scheduler(deps, hub);
+  app.decorate("scheduler", scheduler);
+  app.addHook("onReady", async () => scheduler.start());
+  app.addHook("preClose", async () => scheduler.stop());
 
   app.get("/api/v1/openapi.json", { config: { access: "public" }, schema: { hide: true } }, async () => app.swagger());
   app.get("/healthz", { config: { access: "public" }, schema: { hide: true } }, async () => ({ status: "success", details: { ok: true } }));

@@ -44,6 +44,8 @@ export const ServerConfig = z.object({
   authFailWindowS: z.coerce.number().int().min(1).max(86_400).default(60),
   /** OUTPOST_RATE_LIMIT_MAX: requests per credential (or address) to each expensive route in each window; high by default. */
   rateLimitMax: z.coerce.number().int().min(1).default(50_000),
+  /** OUTPOST_TRIGGER_CHAIN_LIMIT: how many event triggers may follow one another from one job before the chain stops. */
+  triggerChainLimit: z.coerce.number().int().min(0).max(100).default(5),
   /** OUTPOST_RATE_LIMIT_WINDOW_S: the expensive-route window, in seconds. */
   rateLimitWindowS: z.coerce.number().int().min(1).max(86_400).default(60),
 });
@@ -70,6 +72,7 @@ const ENV_KEYS: Record<keyof ServerConfig, string> = {
   authFailWindowS: "OUTPOST_AUTH_FAIL_WINDOW_S",
   rateLimitMax: "OUTPOST_RATE_LIMIT_MAX",
   rateLimitWindowS: "OUTPOST_RATE_LIMIT_WINDOW_S",
+  triggerChainLimit: "OUTPOST_TRIGGER_CHAIN_LIMIT",
 };
 /** Flags whose name is not the key's kebab case. */
 const FLAG_NAMES: Partial<Record<keyof ServerConfig, string>> = { leaseTtlS: "--lease-ttl", leaseGraceS: "--lease-grace", heartbeatS: "--heartbeat", defaultJobTimeoutS: "--default-job-timeout", authFailWindowS: "--auth-fail-window", rateLimitWindowS: "--rate-limit-window" };

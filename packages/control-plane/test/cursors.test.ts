@@ -18,10 +18,13 @@ afterEach(async () => t.close());
 async function pagedRoutes(): Promise<string[]> {
   const agent = (await registerAgent(t)).details;
   const pool = await createPool(t);
+  await publish(t, { version: "0.9.0" });
+  const trig = await t.api("POST", "/api/v1/triggers", { body: { name: "hourly", kind: "schedule", target: { module: "hello", function: "greet", inputs: { who: "x" } }, schedule: { cron: "0 * * * *" } } });
+  expect(trig.status, JSON.stringify(trig.body)).toBe(201);
   const urls: string[] = [];
   for (const r of t.app.routeAccess) {
     if (r.method !== "GET" || !(r.schema.querystring instanceof z.ZodObject) || !("cursor" in r.schema.querystring.shape)) continue;
-    urls.push(r.url.replace(/^\/api\/v1\/agents\/:id/, `/api/v1/agents/${agent.id}`).replace(/^\/api\/v1\/pools\/:id/, `/api/v1/pools/${pool.id}`));
+    urls.push(r.url.replace(/^\/api\/v1\/agents\/:id/, `/api/v1/agents/${agent.id}`).replace(/^\/api\/v1\/pools\/:id/, `/api/v1/pools/${pool.id}`).replace(/^\/api\/v1\/triggers\/:id/, `/api/v1/triggers/${trig.body.details.id}`));
   }
   return urls;
 }

@@ -48,7 +48,10 @@ describe("repeated query parameters", () => {
 
 describe("JSON depth", () => {
   it(`answers a body nested deeper than ${MAX_JSON_DEPTH} levels with a 422 on every route that takes a body (was a 500 for job inputs)`, async () => {
-    for (const { method, url } of routes().filter((r) => r.method !== "GET")) {
+    // A webhook delivery's credential is its signature over the raw body, checked before the body is
+    // parsed (so unsigned, it is a 401 like any unauthenticated request); test/webhooks.test.ts
+    // sends it a signed deep body.
+    for (const { method, url } of routes().filter((r) => r.method !== "GET" && !r.url.startsWith("/api/v1/hooks/"))) {
       const item = expectFieldError(await raw(method, url, { token: true, body: `{"inputs":${nested(5_000)}}` }), "body");
       expect(item.message).toContain(`more than ${MAX_JSON_DEPTH} levels`);
       // Without a token the body is never parsed: authentication answers first.

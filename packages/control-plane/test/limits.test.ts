@@ -13,12 +13,14 @@ type Field = (typeof LIMIT_FIELDS)[number];
 let t: TestApp;
 let doc: any;
 let agentId: string;
+let triggerId: string;
 let version = 0;
 beforeAll(async () => {
   t = await makeTestApp();
   doc = (await t.api("GET", "/api/v1/openapi.json")).body;
   await publish(t);
   agentId = (await registerAgent(t)).details.id;
+  triggerId = (await t.api("POST", "/api/v1/triggers", { body: { name: "limits", kind: "webhook", target: { module: "hello", function: "greet" } } })).body.details.id;
 });
 afterAll(async () => t.close());
 
@@ -27,6 +29,8 @@ const PLACES: Record<string, () => { method: string; url: string; body: any }> =
   "post /api/v1/jobs": () => ({ method: "POST", url: "/api/v1/jobs", body: { module: "hello", function: "greet", inputs: { who: "x" }, limits: {} } }),
   "post /api/v1/modules": () => ({ method: "POST", url: "/api/v1/modules", body: sampleModule({ version: `2.0.${version++}` }) }),
   "patch /api/v1/agents/{id}": () => ({ method: "PATCH", url: `/api/v1/agents/${agentId}`, body: {} }),
+  "post /api/v1/triggers": () => ({ method: "POST", url: "/api/v1/triggers", body: { name: "t", kind: "webhook", target: { module: "hello", function: "greet", limits: {} } } }),
+  "patch /api/v1/triggers/{id}": () => ({ method: "PATCH", url: `/api/v1/triggers/${triggerId}`, body: { target: { module: "hello", function: "greet", limits: {} } } }),
 };
 
 function limitPlaces() {

@@ -20,7 +20,7 @@ const WHITESPACE = new Set(["newline", "carriage return", "tab"]);
 /** Free text: tab and newlines are fine. Every other string field is name-like. */
 const FREE_TEXT = new Set(["body.description", "body.functions[].command[]", "body.soul_md", "body.rules_md", "body.skills[].tools[].description"]);
 /** JSON documents of the caller's own shape (validated against the function's input_schema, or being one). */
-const OPAQUE = new Set(["body.inputs", "body.functions[].input_schema", "body.tools_config"]);
+const OPAQUE = new Set(["body.inputs", "body.target.inputs", "body.payload", "body.functions[].input_schema", "body.tools_config"]);
 
 type Leaf = { path: string; schema: z.ZodType };
 

@@ -14,3 +14,4 @@ export * from "./protocol/index.js";
 export * from "./api/components.js";
 export * from "./api/console-routes.js";
 export * from "./api/overview.js";
+export * from "./api/triggers.js";

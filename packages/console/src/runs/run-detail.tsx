@@ -4,6 +4,7 @@
  * (job.updated on the change feed) refetch it, so a running run updates without a reload.
  */
 import { useEffect, useState } from "react";
+import { Link, useNavigate } from "react-router-dom";
 import { isTerminalJobStatus } from "@outpost/shared";
 import { useSession } from "../auth/session";
 import { errorText } from "../api/client";
@@ -53,6 +54,7 @@ export function RunDetail({ runId, onClose }: { runId: string; onClose: () => vo
   const run = useLoad(() => api.get<Job>(`/jobs/${encodeURIComponent(runId)}`), runId);
   const [confirmCancel, setConfirmCancel] = useState(false);
   const [cancelling, setCancelling] = useState(false);
+  const navigate = useNavigate();
   useChanges(["job.updated"], (event) => {
     if (event.id === runId) run.reload(true);
   });
@@ -73,6 +75,16 @@ export function RunDetail({ runId, onClose }: { runId: string; onClose: () => vo
     }
   }
 
+  async function rerun() {
+    try {
+      const created = await api.send<Job>("POST", `/jobs/${encodeURIComponent(runId)}/rerun`);
+      notify("success", "Re-run started.");
+      navigate(`/runs/${created.id}`);
+    } catch (err) {
+      notify("error", `Could not re-run: ${errorText(err)}`);
+    }
+  }
+
   return (
     <aside className="run-detail" aria-labelledby="run-detail-title">
       <header className="run-detail-head">
@@ -84,6 +96,11 @@ export function RunDetail({ runId, onClose }: { runId: string; onClose: () => vo
           </div>
         </div>
         {r && <RunStatusBadge status={r.status} />}
+        {r && (
+          <button type="button" className="btn btn-small" onClick={rerun}>
+            Re-run
+          </button>
+        )}
         {r && live && r.status !== "cancelling" && (
           <button type="button" className="btn btn-small btn-danger" onClick={() => setConfirmCancel(true)}>
             Cancel run
@@ -101,10 +118,12 @@ export function RunDetail({ runId, onClose }: { runId: string; onClose: () => vo
             <dl className="facts">
               <Fact label="Status">
                 <RunStatusBadge status={r.status} />
+                {r.status === "retrying" && r.retry_at && <RetryingIn at={r.retry_at} />}
                 {r.waiting_reason && <span className="muted small fact-note">{r.waiting_reason}</span>}
               </Fact>
               <Fact label="Triggered by">
-                {r.triggered_by || "—"} <span className="muted">({triggerLabel(r.trigger_source)})</span>
+                {r.trigger_id ? <Link to={`/triggers/${r.trigger_id}`}>{r.triggered_by}</Link> : r.triggered_by || "—"}{" "}
+                <span className="muted">({triggerLabel(r.trigger_source)})</span>
               </Fact>
               <Fact label="Pool">{r.pool_name ?? <span className="muted">{r.target_agent_id ? "None: sent to one agent" : "None: any agent"}</span>}</Fact>
               <Fact label="Agent">{r.agent_name ?? "Not assigned yet"}</Fact>
@@ -117,6 +136,13 @@ export function RunDetail({ runId, onClose }: { runId: string; onClose: () => vo
               <Fact label="Started">{formatTime(r.started_at, "Not started")}</Fact>
               <Fact label="Completed">{formatTime(r.completed_at, live ? "Not yet" : "—")}</Fact>
               <Fact label="Duration">{formatDuration(runDuration(r))}</Fact>
+              {r.rerun_of && (
+                <Fact label="Re-run of">
+                  <Link to={`/runs/${r.rerun_of}`} className="mono">
+                    {r.rerun_of}
+                  </Link>
+                </Fact>
+              )}
               <Fact label="Attempt">
                 {r.attempt} of {r.max_attempts}
               </Fact>
@@ -169,4 +195,15 @@ function Fact({ label, children }: { label: string; children: React.ReactNode })
       <dd>{children}</dd>
     </div>
   );
+}
+
+/** "Retrying in 12 s": counts down to the job's retry_at, once a second. */
+function RetryingIn({ at }: { at: string }) {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  const s = Math.max(0, Math.ceil((Date.parse(at) - now) / 1000));
+  return <span className="small fact-note retrying-in">{s > 0 ? `Retrying in ${s} s` : "Retrying now"}</span>;
 }

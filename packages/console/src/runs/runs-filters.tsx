@@ -5,7 +5,7 @@ import { useLoad } from "../api/use-paged-list";
 import type { Agent, Pool } from "../api/types";
 import { hasRunFilters, NO_RUN_FILTERS, type RunFilters } from "./use-runs";
 
-const TRIGGER_LABEL: Record<string, string> = { manual: "Manual", api: "API", schedule: "Schedule", webhook: "Webhook", event: "Event" };
+const TRIGGER_LABEL: Record<string, string> = { manual: "Manual", api: "API", schedule: "Schedule", webhook: "Webhook", event: "Event", copilot: "Copilot" };
 
 export function RunsFilters({ filters, onChange }: { filters: RunFilters; onChange: (next: RunFilters) => void }) {
   const { api } = useSession();

@@ -54,6 +54,8 @@ export const tokens = sqliteTable("tokens", {
   maxUses: integer("max_uses"),
   /** Agent registrations made with the token, counted by a compare-and-set against max_uses. */
   uses: integer("uses").notNull().default(0),
+  /** `pat`, or `copilot`: an integration whose jobs are `trigger_source: copilot`, triggered by the token's name. */
+  kind: text("kind", { enum: ["pat", "copilot"] }).notNull().default("pat"),
   insertedAt: text("inserted_at").notNull().default(now),
 });
 
@@ -257,6 +259,16 @@ export const jobs = sqliteTable(
     priority: integer("priority").notNull().default(0),
     triggerSource: text("trigger_source").notNull(),
     triggeredBy: text("triggered_by").notNull(),
+    /** The trigger that started the job (schedule, webhook or event); no foreign key: a deleted trigger leaves its runs. */
+    triggerId: text("trigger_id"),
+    /** How many event triggers led to this job (0: started by a person, a schedule or a webhook). */
+    chainDepth: integer("chain_depth").notNull().default(0),
+    /** The job this one re-runs (POST /api/v1/jobs/rerun); no foreign key: the original may be deleted. */
+    rerunOf: text("rerun_of"),
+    /** retry.backoff_s: failed attempts are retried (up to max_attempts) after an exponential backoff; null: only lost attempts are, at once. */
+    retryBackoffS: integer("retry_backoff_s"),
+    /** While `retrying`: when the job goes back to `pending`. */
+    retryAt: text("retry_at"),
     exitCode: integer("exit_code"),
     errorReason: text("error_reason"),
     errorMessage: text("error_message"),
@@ -342,3 +354,64 @@ export const reportShares = sqliteTable("report_shares", {
   expiresAt: text("expires_at").notNull(),
   insertedAt: text("inserted_at").notNull().default(now),
 });
+
+/** Schedules, webhooks and events that start jobs (modules/triggers). */
+export const triggers = sqliteTable(
+  "triggers",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    kind: text("kind", { enum: ["schedule", "webhook", "event"] }).notNull(),
+    enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    /** The job it starts (TriggerTarget). */
+    target: text("target", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    /** Schedules: ScheduleSpec (cron, timezone, overlap, missed). */
+    schedule: text("schedule", { mode: "json" }).$type<Record<string, unknown>>(),
+    /** Schedules: the last cron time handled (fired, skipped or missed); firings come after it. */
+    scheduledThrough: text("scheduled_through"),
+    /** Webhooks: the id in POST /api/v1/hooks/<public id>; the secret is derived from it (webhook.ts). */
+    publicId: text("public_id").unique(),
+    /** Event triggers: EventFilter (what it fires on). */
+    event: text("event", { mode: "json" }).$type<Record<string, unknown>>(),
+    createdBy: text("created_by").notNull(),
+    insertedAt: text("inserted_at").notNull().default(now),
+    updatedAt: text("updated_at").notNull().default(now),
+  },
+  (t) => [index("triggers_org_name").on(t.orgId, t.name), index("triggers_kind").on(t.kind, t.enabled)],
+);
+
+export const triggerFirings = sqliteTable(
+  "trigger_firings",
+  {
+    id: text("id").primaryKey(),
+    triggerId: text("trigger_id").notNull().references(() => triggers.id, { onDelete: "cascade" }),
+    /** The cron time (schedules): unique per trigger, so each scheduled time fires exactly once. */
+    scheduledAt: text("scheduled_at"),
+    /** Event triggers: the event fired for (job:<id>, agent-status:<history id>); unique per trigger. */
+    eventKey: text("event_key"),
+    firedAt: text("fired_at").notNull(),
+    jobId: text("job_id").references(() => jobs.id, { onDelete: "set null" }),
+    outcome: text("outcome", { enum: ["started", "skipped", "queued", "failed"] }).notNull(),
+    error: text("error"),
+  },
+  (t) => [uniqueIndex("trigger_firings_once").on(t.triggerId, t.scheduledAt), uniqueIndex("trigger_firings_event_once").on(t.triggerId, t.eventKey), index("trigger_firings_trigger").on(t.triggerId, t.firedAt)],
+);
+
+/** Webhook deliveries (the last 100 per trigger are kept); unique per delivery id unless rejected. */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(),
+    triggerId: text("trigger_id").notNull().references(() => triggers.id, { onDelete: "cascade" }),
+    deliveryId: text("delivery_id").notNull(),
+    receivedAt: text("received_at").notNull(),
+    status: text("status", { enum: ["accepted", "rejected", "failed"] }).notNull(),
+    error: text("error"),
+    jobId: text("job_id").references(() => jobs.id, { onDelete: "set null" }),
+  },
+  (t) => [
+    uniqueIndex("webhook_deliveries_once").on(t.triggerId, t.deliveryId).where(sql`"status" != 'rejected'`),
+    index("webhook_deliveries_trigger").on(t.triggerId, t.receivedAt),
+  ],
+);

@@ -24,6 +24,8 @@ export type UserPrincipal = {
   isAdmin: boolean;
   tokenId: string;
   tokenName: string;
+  /** `copilot`: an integration token; its jobs are `trigger_source: copilot` (jobs.service.ts provenanceOf). */
+  tokenKind: "pat" | "copilot";
   /** When the token stops working (RFC 3339 UTC), or null for never. */
   tokenExpiresAt: string | null;
   scopes: TokenScope[];
@@ -82,6 +84,7 @@ type TokenRow = {
   orgId: string | null;
   name: string;
   scopes: string;
+  kind: "pat" | "copilot";
   expiresAt: string | null;
   revokedAt: string | null;
   lastUsedAt: string | null;
@@ -111,7 +114,7 @@ export function authenticate(deps: Deps, secret: string | null): Principal | nul
   if (kind !== "pat" || !isWellFormedSecret("pat", secret)) return null;
   const row = prepared(
     db,
-    `select t."id", t."org_id" as orgId, t."name", t."scopes", t."expires_at" as expiresAt, t."revoked_at" as revokedAt, t."last_used_at" as lastUsedAt, t."max_uses" as maxUses, t."uses",
+    `select t."id", t."org_id" as orgId, t."name", t."scopes", t."kind", t."expires_at" as expiresAt, t."revoked_at" as revokedAt, t."last_used_at" as lastUsedAt, t."max_uses" as maxUses, t."uses",
             u."id" as userId, u."name" as userName, u."is_admin" as isAdmin
        from "tokens" t join "users" u on u."id" = t."user_id"
       where t."digest" = ?`,
@@ -133,6 +136,7 @@ export function authenticate(deps: Deps, secret: string | null): Principal | nul
     isAdmin: Boolean(row.isAdmin),
     tokenId: row.id,
     tokenName: row.name,
+    tokenKind: row.kind,
     tokenExpiresAt: row.expiresAt,
     scopes: JSON.parse(row.scopes) as TokenScope[],
     restrictedOrgId: restricted,

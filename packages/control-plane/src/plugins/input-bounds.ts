@@ -8,7 +8,7 @@
  * - Each query parameter comes at most once (lists are comma-separated): `?token=a&token=b` reached
  *   route code as an array, which the schema-less SSE routes took for a string and answered 500.
  */
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { ApiError } from "../errors.js";
 
 export const MAX_JSON_DEPTH = 64;
@@ -30,20 +30,27 @@ export function depthExceededAt(text: string, max: number): number {
   return -1;
 }
 
-export function installInputBounds(app: FastifyInstance) {
-  // Fastify's own JSON parser (prototype poisoning refused, empty and malformed bodies its errors),
-  // behind the depth check; bodyLimit still applies before either runs.
+/**
+ * Fastify's own JSON parser (prototype poisoning refused, empty and malformed bodies its errors),
+ * behind the depth check. Also used by routes that read their body raw first (webhook deliveries).
+ */
+export function boundedJsonParser(app: FastifyInstance) {
   const parseJson = app.getDefaultJsonParser("error", "ignore");
-  app.removeContentTypeParser("application/json");
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (req, body, done) => {
-    const text = body as string;
+  return (req: FastifyRequest, text: string, done: (err: Error | null, body?: unknown) => void) => {
     const at = depthExceededAt(text, MAX_JSON_DEPTH);
     if (at >= 0) {
       const message = `is nested more than ${MAX_JSON_DEPTH} levels deep (level ${MAX_JSON_DEPTH + 1} opens at character ${at})`;
       return done(ApiError.validation([{ path: "body", message }]), undefined);
     }
     parseJson(req, text, done);
-  });
+  };
+}
+
+export function installInputBounds(app: FastifyInstance) {
+  // Fastify's own JSON parser (prototype poisoning refused, empty and malformed bodies its errors),
+  // behind the depth check; bodyLimit still applies before either runs.
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, boundedJsonParser(app));
 
   app.addHook("onRequest", async (req) => {
     const query = req.query as Record<string, unknown> | undefined;

@@ -8,6 +8,7 @@ export const CONSOLE_ROUTES: readonly RegExp[] = [
   /^\/overview\/?$/,
   /^\/agents(\/[^/]+){0,2}\/?$/,
   /^\/runs(\/[^/]+)?\/?$/,
+  /^\/triggers(\/[^/]+)?\/?$/,
   /^\/shared\/reports\/[^/]+$/,
 ];
 

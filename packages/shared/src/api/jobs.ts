@@ -2,9 +2,9 @@ import { z } from "zod";
 import { JOB_STATUSES, JobErrorReason, JobStatus } from "../status/job-status.js";
 import { Id, Labels, LimitsOverride, OrgRef, PageQuery, Timestamp, commaListOf, plain, success, successList } from "./common.js";
 import { ModuleName } from "./agents.js";
-import { FunctionName } from "./modules.js";
+import { FunctionName, RetryPolicy } from "./modules.js";
 
-export const TRIGGER_SOURCES = ["manual", "api", "schedule", "webhook", "event"] as const;
+export const TRIGGER_SOURCES = ["manual", "api", "schedule", "webhook", "event", "copilot"] as const;
 export const TriggerSource = z.enum(TRIGGER_SOURCES);
 export type TriggerSource = z.infer<typeof TriggerSource>;
 
@@ -29,8 +29,11 @@ export const CreateJobBody = z
     timeout_s: z.number().int().min(1).max(7 * 24 * 3600).optional(),
     max_attempts: z.number().int().min(1).max(20).default(3),
     priority: z.number().int().min(-100).max(100).default(0),
+    /** Retry failed attempts with backoff; overrides max_attempts. Default: the function's, else none. */
+    retry: RetryPolicy.optional(),
     trigger_source: SetByServer,
     triggered_by: SetByServer,
+    trigger_id: SetByServer,
     org: OrgRef.optional(),
   })
   .refine((b) => !(b.pool_id && b.agent_id), { message: "give pool_id or agent_id, not both", path: ["agent_id"] });
@@ -99,6 +102,15 @@ export const Job = z.object({
   priority: z.number().int(),
   trigger_source: TriggerSource,
   triggered_by: z.string(),
+  /** The trigger that started the job, when one did (schedule, webhook, event). */
+  trigger_id: Id.nullable(),
+  /** How many event triggers led to this job; a chain stops at the server's limit (default 5). */
+  chain_depth: z.number().int(),
+  /** The job this one re-runs, if it is a re-run. */
+  rerun_of: Id.nullable(),
+  retry: RetryPolicy.nullable(),
+  /** While `retrying`: when the job goes back to the queue (error holds the failed attempt's reason). */
+  retry_at: Timestamp.nullable(),
   steps: z.array(JobStep),
   has_report: z.boolean(),
   inserted_at: Timestamp,
@@ -127,6 +139,10 @@ export const JobListQuery = PageQuery.extend({
 export type JobListQuery = z.infer<typeof JobListQuery>;
 
 export const DeleteJobsBody = z.object({ ids: z.array(Id).min(1).max(500) });
+/** Re-run or cancel several jobs at once. */
+export const JobIdsBody = z.object({ ids: z.array(Id).min(1).max(100) }).strict();
+export const RerunJobsResponse = success(z.object({ created: z.array(Job), not_found: z.array(Id) }));
+export const CancelJobsResponse = success(z.object({ cancelled: z.array(Id), not_found: z.array(Id), refused: z.array(z.object({ id: Id, message: z.string() })) }));
 export const DeleteJobsResponse = success(z.object({ deleted: z.array(Id), not_found: z.array(Id) }));
 
 export const LogChunk = z.object({

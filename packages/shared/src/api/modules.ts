@@ -4,7 +4,15 @@ import { ModuleName, SemverString } from "./agents.js";
 
 export const FunctionName = z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,99}$/, "must be lowercase letters, digits, '.', '_' or '-'");
 
+/**
+ * Retry failed attempts: up to max_attempts in all, the n-th retry waiting backoff_s * 2^(n-1)
+ * seconds plus up to 20% jitter (at most a day), the job `retrying` meanwhile.
+ */
+export const RetryPolicy = z.object({ max_attempts: z.number().int().min(1).max(20), backoff_s: z.number().int().min(0).max(86_400) }).strict();
+export type RetryPolicy = z.infer<typeof RetryPolicy>;
+
 export const FunctionDefaults = z.object({
+  retry: RetryPolicy.optional(),
   cpus: CpusValue.optional(),
   mem_limit: MemLimitValue.optional(),
   pids_limit: PidsLimitValue.optional(),

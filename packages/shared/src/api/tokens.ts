@@ -24,7 +24,15 @@ export const CreateTokenBody = z.object({
    * ["agents:register"].
    */
   max_uses: z.number().int().min(1).max(100_000).optional(),
+  /**
+   * `copilot`: an integration token. Jobs it creates are `trigger_source: copilot`, triggered by the
+   * token's name (the integration), and the session id it sends in X-Outpost-Copilot-Session.
+   */
+  kind: z.enum(["pat", "copilot"]).default("pat"),
 }).superRefine((body, ctx) => {
+  if (body.kind === "copilot" && body.max_uses !== undefined) {
+    ctx.addIssue({ code: "custom", path: ["max_uses"], message: "a copilot token is not a registration token; leave max_uses out" });
+  }
   if (body.max_uses !== undefined && (body.scopes.length !== 1 || body.scopes[0] !== "agents:register")) {
     ctx.addIssue({
       code: "custom",
@@ -38,6 +46,7 @@ export type CreateTokenBody = z.infer<typeof CreateTokenBody>;
 export const Token = z.object({
   id: Id,
   name: z.string(),
+  kind: z.enum(["pat", "copilot"]),
   scopes: z.array(TokenScope),
   user_id: Id,
   org_id: Id.nullable(),

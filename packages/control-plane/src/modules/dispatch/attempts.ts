@@ -95,6 +95,34 @@ const AGENT_AFTER: Record<JobStatus, AgentStatus> = {
  * Records the end of a live attempt, once. A job being cancelled ends cancelled (or failed with
  * reason timeout when the server's timeout asked for the stop) unless it had already completed.
  */
+/** Attempts that count against max_attempts (a claim the agent gave back does not). */
+export function attemptsUsed(db: Db, jobId: string): number {
+  return (prepared(db, `select count(*) as n from "job_attempts" where "job_id" = ? and "outcome" != 'released'`).get(jobId) as { n: number }).n;
+}
+
+/** The wait before the n-th retry (n >= 1): backoff_s * 2^(n-1), plus up to 20% jitter, at most a day. */
+export function retryDelayMs(backoffS: number, n: number, random = Math.random): number {
+  return Math.min(86_400_000, backoffS * 1000 * 2 ** (n - 1) * (1 + 0.2 * random()));
+}
+
+/**
+ * A job with a retry policy and attempts left whose attempt failed waits `retrying` until retry_at
+ * (the trigger loop then re-queues it, modules/triggers/scheduler.ts); null: it does not retry.
+ */
+export function retryAtFor(db: Db, jobId: string, at: string): string | null {
+  const row = prepared(db, `select "max_attempts" as maxAttempts, "retry_backoff_s" as backoffS from "jobs" where "id" = ?`).get(jobId) as { maxAttempts: number; backoffS: number | null };
+  if (row.backoffS === null) return null;
+  const used = attemptsUsed(db, jobId);
+  return used < row.maxAttempts ? isoPlus(at, retryDelayMs(row.backoffS, used)) : null;
+}
+
+/** The step a failed attempt was in: the last one still running, else the last that failed, else null. */
+export function failingStep(stepsJson: string | unknown[]): string | null {
+  const steps = (typeof stepsJson === "string" ? JSON.parse(stepsJson) : stepsJson) as { name: string; status: string }[];
+  const last = (status: string) => [...steps].reverse().find((s) => s.status === status)?.name;
+  return last("running") ?? last("failed") ?? null;
+}
+
 export function finishAttempt(db: Db, ref: AttemptRef, result: AttemptResult, at: string): JobStatus | "stale" {
   return tx(db, () => {
     const job = liveAttempt(db, ref);
@@ -112,14 +140,13 @@ export function finishAttempt(db: Db, ref: AttemptRef, result: AttemptResult, at
       reason = null;
       message = null;
     }
-    transitionJob(
-      db,
-      job.id,
-      status,
-      at,
-      { exitCode: result.exitCode, errorReason: reason, errorMessage: message, errorStep: result.step ?? null, completedAt: at, leaseExpiresAt: null },
-      { attempt: ref.attempt },
-    );
+    const step = status === "completed" ? null : (result.step ?? failingStep(job.steps));
+    const retryAt = status === "failed" && job.status !== "cancelling" ? retryAtFor(db, job.id, at) : null;
+    if (retryAt) {
+      transitionJob(db, job.id, "retrying", at, { exitCode: result.exitCode, errorReason: reason, errorMessage: message, errorStep: step, retryAt, leaseExpiresAt: null }, { attempt: ref.attempt });
+    } else {
+      transitionJob(db, job.id, status, at, { exitCode: result.exitCode, errorReason: reason, errorMessage: message, errorStep: step, completedAt: at, leaseExpiresAt: null }, { attempt: ref.attempt });
+    }
     prepared(db, `update "job_attempts" set "outcome" = ?, "ended_at" = ?, "exit_code" = ?, "error_reason" = ?, "error_message" = ? where "job_id" = ? and "attempt" = ?`).run(
       status,
       at,
@@ -134,6 +161,6 @@ export function finishAttempt(db: Db, ref: AttemptRef, result: AttemptResult, at
     if (activeJobCount(db, ref.agentId) === 0) transitionAgent(db, ref.agentId, AGENT_AFTER[status], reasonText, at, job.id);
     if (status === "completed") recordAgentError(db, ref.agentId, null);
     else if (status === "failed") recordAgentError(db, ref.agentId, `Job ${job.id} failed (${reason ?? "error"}): ${message ?? "no message"}`);
-    return status;
+    return retryAt ? "retrying" : status;
   });
 }

@@ -182,4 +182,25 @@ describe("outputs", () => {
     expect(detail.has_report).toBe(true);
     expect((await t.api("GET", `/api/v1/jobs/${id}/report`)).body.details).toMatchObject({ json: { ok: true }, markdown: "# Done" });
   });
+
+  it("records error.step: the step running when the attempt failed, else the last failed one; none when it completed", async () => {
+    const a = await agent("a");
+    const ids = [await job(), await job(), await job()];
+    const results: { step: string | null }[] = [];
+    const cases: [{ name: string; status: "running" | "completed" | "failed"; output: null }[], "failed" | "completed"][] = [
+      [[{ name: "build", status: "completed", output: null }, { name: "test", status: "running", output: null }], "failed"],
+      [[{ name: "lint", status: "failed", output: null }, { name: "report", status: "completed", output: null }], "failed"],
+      [[{ name: "build", status: "running", output: null }], "completed"],
+    ];
+    for (const [i, id] of ids.entries()) {
+      claimNextJob(t.deps.db, a, at(0), LEASE);
+      const ref = { jobId: id, attempt: 1, agentId: a };
+      const [steps, outcome] = cases[i]!;
+      recordSteps(t.deps.db, ref, steps, at(1));
+      finishAttempt(t.deps.db, ref, { outcome, exitCode: outcome === "failed" ? 1 : 0, reason: outcome === "failed" ? "exit_code" : null, message: outcome === "failed" ? "exit 1" : null }, at(2));
+      const detail = (await t.api("GET", `/api/v1/jobs/${id}`)).body.details;
+      results.push({ step: detail.error?.step ?? null });
+    }
+    expect(results).toEqual([{ step: "test" }, { step: "lint" }, { step: null }]);
+  });
 });

@@ -9,16 +9,10 @@ import type { Db } from "../../db/client.js";
 import { prepared, tx } from "../../db/client.js";
 import { jobAttempts, jobs } from "../../db/schema.js";
 import { transitionJob } from "../jobs/jobs.transitions.js";
+import { attemptsUsed, failingStep, retryAtFor } from "./attempts.js";
 
 export type SweepResult = { lost: string[]; requeued: string[]; failed: string[]; timedOut: string[] };
 
-function attemptsUsed(db: Db, jobId: string): number {
-  return db
-    .select({ n: sql<number>`count(*)` })
-    .from(jobAttempts)
-    .where(and(eq(jobAttempts.jobId, jobId), ne(jobAttempts.outcome, "released")))
-    .get()!.n;
-}
 
 /** Declares lost every live attempt whose lease ended before `at - graceMs`. */
 export function expireLeases(db: Db, at: string, graceMs: number): SweepResult {
@@ -62,13 +56,17 @@ function loseAttempt(db: Db, job: typeof jobs.$inferSelect, at: string, message:
       const timedOut = job.errorReason === "timeout";
       ok = transitionJob(db, job.id, timedOut ? "failed" : "cancelled", at, { completedAt: at, leaseExpiresAt: null }, guard);
       if (ok) out.failed.push(job.id);
+    } else if (job.retryBackoffS !== null && attemptsUsed(db, job.id) < job.maxAttempts) {
+      // A retry policy: the job waits `retrying` for its backoff (the trigger loop re-queues it).
+      ok = transitionJob(db, job.id, "retrying", at, { leaseExpiresAt: null, retryAt: retryAtFor(db, job.id, at), errorReason: "agent_lost", errorMessage: message }, guard);
+      if (ok) out.requeued.push(job.id);
     } else if (attemptsUsed(db, job.id) < job.maxAttempts) {
       ok = transitionJob(db, job.id, "retrying", at, { leaseExpiresAt: null }, guard);
       // A retry is a new attempt of the same job: pending again, old attempt kept in history.
       ok = ok && transitionJob(db, job.id, "pending", at, { agentId: null, claimedAt: null }, { attempt: job.attempt, from: ["retrying"] });
       if (ok) out.requeued.push(job.id);
     } else {
-      ok = transitionJob(db, job.id, "failed", at, { completedAt: at, leaseExpiresAt: null, errorReason: "agent_lost", errorMessage: message }, guard);
+      ok = transitionJob(db, job.id, "failed", at, { completedAt: at, leaseExpiresAt: null, errorReason: "agent_lost", errorMessage: message, errorStep: failingStep(job.steps) }, guard);
       if (ok) out.failed.push(job.id);
     }
     if (!ok) return;

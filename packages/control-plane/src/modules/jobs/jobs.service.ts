@@ -1,6 +1,7 @@
 /** Creating, cancelling and deleting jobs. Running them is dispatch's business. */
 import { eq, inArray } from "drizzle-orm";
-import { ACTIVE_JOB_STATUSES, type CreateJobBody, type ModuleFunction, type TriggerSource } from "@outpost/shared";
+import { z } from "zod";
+import { ACTIVE_JOB_STATUSES, plain, type CreateJobBody, type ModuleFunction, type TriggerSource } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
 import { prepared, tx } from "../../db/client.js";
 import { jobs } from "../../db/schema.js";
@@ -23,12 +24,34 @@ export type JobTarget = { module: PublishedVersion; fn: ModuleFunction };
  * user. `manual` is kept for a credential the server itself issues to a console session, and
  * `schedule`, `webhook`, `event` for the server's own triggers: none of them creates jobs yet.
  */
-export function provenanceOf(p: UserPrincipal): { trigger_source: TriggerSource; triggered_by: string } {
+export function provenanceOf(p: UserPrincipal, copilotSession?: string): Provenance {
+  if (p.tokenKind === "copilot") return { trigger_source: "copilot", triggered_by: copilotSession ? `${p.tokenName} (session ${copilotSession})` : p.tokenName };
   return { trigger_source: "api", triggered_by: p.userName };
 }
 
+/** The header a copilot integration names its session in (plain text, at most 200 characters). */
+export const COPILOT_SESSION_HEADER = "x-outpost-copilot-session";
+const SessionId = plain(z.string().trim().min(1).max(200));
+
+/** The copilot session id a request names, or undefined; a bad one is a 422 naming the header. */
+export function copilotSessionOf(headers: Record<string, string | string[] | undefined>): string | undefined {
+  const raw = headers[COPILOT_SESSION_HEADER];
+  if (raw === undefined) return undefined;
+  const parsed = SessionId.safeParse(raw);
+  if (!parsed.success) throw ApiError.validation([{ path: `headers.${COPILOT_SESSION_HEADER}`, message: "a session id is 1-200 characters, given once, without control characters" }]);
+  return parsed.data;
+}
+
+/** A job's provenance: REST callers get it from provenanceOf, triggers from triggerProvenance. */
+export type Provenance = { trigger_source: TriggerSource; triggered_by: string; trigger_id?: string | null; chain_depth?: number; rerun_of?: string | null };
+
+/** The provenance of a job a trigger starts: its kind, its name, its id. Never from a request body. */
+export function triggerProvenance(t: { id: string; kind: "schedule" | "webhook" | "event"; name: string }): Provenance {
+  return { trigger_source: t.kind, triggered_by: t.name, trigger_id: t.id };
+}
+
 /** What createJob stores: the request, and its provenance, which only the caller's credential decides. */
-export type CreateJobInput = Omit<CreateJobBody, "trigger_source" | "triggered_by"> & { trigger_source: TriggerSource; triggered_by: string };
+export type CreateJobInput = Omit<CreateJobBody, "trigger_source" | "triggered_by" | "trigger_id"> & Provenance;
 
 export function resolveJobTarget(db: Db, orgId: string, body: Pick<CreateJobBody, "module" | "version" | "function">): JobTarget {
   if (body.version && !isValidRange(body.version)) {
@@ -89,7 +112,8 @@ export function createJob(db: Db, orgId: string, visibleOrgIds: string[], body: 
     poolId: body.pool_id ?? null,
     targetAgentId,
     status: "pending",
-    maxAttempts: body.max_attempts,
+    maxAttempts: (body.retry ?? fn.defaults.retry)?.max_attempts ?? body.max_attempts,
+    retryBackoffS: (body.retry ?? fn.defaults.retry)?.backoff_s ?? null,
     limits: body.limits ?? {},
     timeoutS: body.timeout_s ?? fn.defaults.timeout_s ?? (defaultTimeoutS || null),
     imageFromProfile: functionImage(module, fn) === null,
@@ -97,6 +121,9 @@ export function createJob(db: Db, orgId: string, visibleOrgIds: string[], body: 
     priority: body.priority,
     triggerSource: body.trigger_source,
     triggeredBy: body.triggered_by,
+    triggerId: body.trigger_id ?? null,
+    chainDepth: body.chain_depth ?? 0,
+    rerunOf: body.rerun_of ?? null,
     insertedAt: at,
     updatedAt: at,
   });

@@ -31,7 +31,7 @@ export async function tokenRoutes(fastify: FastifyInstance, { deps }: { deps: De
       // No escalation through the API: nothing the creator itself lacks, nothing that outlives it.
       expiresAt = boundByCreator(p, { scopes: body.scopes, expiresAt, field: body.expires_in_days ? "expires_in_days" : "expires_at" });
       const orgId = body.org ? targetOrg(db, p, body.org) : p.restrictedOrgId;
-      const { token, secret } = createToken(db, deps.installSecret, { userId: p.userId, name: body.name, scopes: body.scopes, orgId, expiresAt, maxUses: body.max_uses ?? null }, now);
+      const { token, secret } = createToken(db, deps.installSecret, { userId: p.userId, name: body.name, scopes: body.scopes, orgId, expiresAt, maxUses: body.max_uses ?? null, kind: body.kind }, now);
       return reply.code(201).send({ status: "success" as const, details: { ...token, token: secret } });
     },
   );

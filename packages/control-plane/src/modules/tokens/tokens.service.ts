@@ -16,6 +16,7 @@ export type NewToken = {
   expiresAt?: string | null;
   /** A registration token: at most this many agent registrations. */
   maxUses?: number | null;
+  kind?: "pat" | "copilot";
 };
 
 export function createToken(db: Db, installSecret: string, input: NewToken, now: string): { token: Token; secret: string } {
@@ -32,6 +33,7 @@ export function createToken(db: Db, installSecret: string, input: NewToken, now:
       scopes: [...new Set(input.scopes)],
       expiresAt: input.expiresAt ?? null,
       maxUses: input.maxUses ?? null,
+      kind: input.kind ?? "pat",
       insertedAt: now,
     })
     .run();
@@ -42,6 +44,7 @@ export function toToken(row: typeof tokens.$inferSelect): Token {
   return {
     id: row.id,
     name: row.name,
+    kind: row.kind,
     scopes: row.scopes as TokenScope[],
     user_id: row.userId,
     org_id: row.orgId,

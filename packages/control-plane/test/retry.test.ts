@@ -1,0 +1,79 @@
+/** Issue 12 §5: retrying is visible: failed attempts wait `retrying` for an exponential backoff with jitter, then re-queue. */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { eq } from "drizzle-orm";
+import { agents } from "../src/db/schema.js";
+import { claimNextJob } from "../src/modules/dispatch/claim.js";
+import { finishAttempt, retryDelayMs } from "../src/modules/dispatch/attempts.js";
+import { expireLeases } from "../src/modules/dispatch/leases.js";
+import { expectFieldError, makeTestApp, publish, sampleRegistration, type TestApp } from "./support.js";
+
+let t: TestApp;
+let now = Date.parse("2026-01-01T00:00:00.000Z");
+const iso = () => new Date(now).toISOString();
+beforeEach(async () => {
+  t = await makeTestApp();
+  now = Date.parse("2026-01-01T00:00:00.000Z");
+  t.deps.clock = () => now;
+  await publish(t);
+});
+afterEach(async () => t.close());
+
+async function agent() {
+  const res = await t.api("POST", "/api/v1/agent", { body: sampleRegistration({ modules: [{ name: "hello", version: "1.0.0" }] }) });
+  t.deps.db.update(agents).set({ connected: true }).where(eq(agents.id, res.body.details.id)).run();
+  return res.body.details.id as string;
+}
+const get = async (id: string) => (await t.api("GET", `/api/v1/jobs/${id}`)).body.details;
+const fail = (jobId: string, attempt: number, agentId: string) =>
+  finishAttempt(t.deps.db, { jobId, attempt, agentId }, { outcome: "failed", exitCode: 2, reason: "exit_code", message: `attempt ${attempt} exited 2` }, iso());
+
+describe("retry with backoff", () => {
+  it("waits `retrying` with the failed attempt's reason and retry time, re-queues when the time comes, fails after max_attempts", async () => {
+    const a = await agent();
+    const job = (await t.api("POST", "/api/v1/jobs", { body: { module: "hello", function: "greet", inputs: { who: "x" }, retry: { max_attempts: 3, backoff_s: 10 } } })).body.details;
+    expect(job).toMatchObject({ retry: { max_attempts: 3, backoff_s: 10 }, max_attempts: 3, retry_at: null });
+    for (const [attempt, base] of [[1, 10_000], [2, 20_000]] as const) {
+      expect(claimNextJob(t.deps.db, a, iso(), 60_000)?.job_id).toBe(job.id);
+      expect(fail(job.id, attempt, a)).toBe("retrying");
+      const waiting = await get(job.id);
+      expect(waiting).toMatchObject({ status: "retrying", error: { reason: "exit_code", message: `attempt ${attempt} exited 2` } });
+      const wait = Date.parse(waiting.retry_at) - now;
+      expect(wait).toBeGreaterThanOrEqual(base);
+      expect(wait).toBeLessThanOrEqual(base * 1.2);
+      now += wait - 1;
+      await t.app.scheduler.tick();
+      expect((await get(job.id)).status).toBe("retrying"); // not yet
+      now += 1;
+      await t.app.scheduler.tick();
+      expect(await get(job.id)).toMatchObject({ status: "pending", retry_at: null });
+    }
+    expect(claimNextJob(t.deps.db, a, iso(), 60_000)?.job_id).toBe(job.id);
+    expect(fail(job.id, 3, a)).toBe("failed");
+    expect(await get(job.id)).toMatchObject({ status: "failed", attempt: 3, retry_at: null });
+  });
+
+  it("a lost attempt of a job with a retry policy waits its backoff too; without one a job fails at once as before", async () => {
+    const a = await agent();
+    const withRetry = (await t.api("POST", "/api/v1/jobs", { body: { module: "hello", function: "greet", inputs: { who: "x" }, retry: { max_attempts: 2, backoff_s: 5 } } })).body.details;
+    claimNextJob(t.deps.db, a, iso(), 1_000);
+    now += 10_000;
+    expireLeases(t.deps.db, iso(), 0);
+    expect(await get(withRetry.id)).toMatchObject({ status: "retrying", error: { reason: "agent_lost" } });
+    const plain = (await t.api("POST", "/api/v1/jobs", { body: { module: "hello", function: "greet", inputs: { who: "x" } } })).body.details;
+    expect(claimNextJob(t.deps.db, a, iso(), 60_000)?.job_id).toBe(plain.id);
+    expect(fail(plain.id, 1, a)).toBe("failed");
+  });
+
+  it("grows exponentially with at most 20% jitter", () => {
+    expect([1, 2, 3, 4].map((n) => retryDelayMs(10, n, () => 0))).toEqual([10_000, 20_000, 40_000, 80_000]);
+    expect(retryDelayMs(10, 1, () => 1)).toBe(12_000);
+    expect(retryDelayMs(3600, 10, () => 0)).toBe(86_400_000);
+  });
+
+  it("answers a bad retry policy with a 422 naming the field", async () => {
+    const post = (retry: unknown) => t.api("POST", "/api/v1/jobs", { body: { module: "hello", function: "greet", inputs: { who: "x" }, retry } });
+    expectFieldError(await post({ max_attempts: 0, backoff_s: 1 }), "retry.max_attempts");
+    expectFieldError(await post({ max_attempts: 2, backoff_s: -1 }), "retry.backoff_s");
+    expectFieldError(await post({ max_attempts: 2 }), "retry.backoff_s");
+  });
+});
