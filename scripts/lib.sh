@@ -23,6 +23,9 @@ apt_install() {
 # into NODE_LINK_DIR (/usr/local/bin: ahead of /usr/bin on PATH) when the node on PATH is older.
 NODE_MAJOR=24
 NODE_LINK_DIR="${NODE_LINK_DIR:-/usr/local/bin}"
+# Where that build is installed: a prefix of its own, so npm does not try to link over the system's
+# /usr/bin/node (a plain `npm i -g` there fails with EEXIST).
+NODE_PREFIX="${NODE_PREFIX:-/opt/outpost/node$NODE_MAJOR}"
 node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 
 ensure_node_toolchain() {
@@ -31,9 +34,12 @@ ensure_node_toolchain() {
     local arch
     case "$(uname -m)" in x86_64) arch=x64 ;; aarch64) arch=arm64 ;; *) arch="$(uname -m)" ;; esac
     say "installing Node $NODE_MAJOR (node-linux-$arch from the npm registry)"
-    npm i -g "node-linux-$arch@$NODE_MAJOR" >/dev/null 2>&1
+    local log
+    log="$(mktemp)"
+    npm i -g --prefix "$NODE_PREFIX" "node-linux-$arch@$NODE_MAJOR" >"$log" 2>&1 || { cat "$log"; say "could not install Node $NODE_MAJOR"; return 1; }
+    rm -f "$log"
     mkdir -p "$NODE_LINK_DIR"
-    ln -sf "$(npm root -g)/node-linux-$arch/bin/node" "$NODE_LINK_DIR/node"
+    ln -sf "$NODE_PREFIX/lib/node_modules/node-linux-$arch/bin/node" "$NODE_LINK_DIR/node"
     hash -r
     [ "$(node_major)" -ge "$NODE_MAJOR" ] || { say "node on PATH is still $(node -v): put $NODE_LINK_DIR before $(dirname "$(command -v node)")"; return 1; }
   fi
