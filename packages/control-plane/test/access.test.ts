@@ -25,6 +25,8 @@ const OPEN_ROUTES: Record<string, string> = {
   "HEAD /api/v1/openapi.json": "public",
   "GET /api/v1/shared/reports/:secret": "share-link",
   "HEAD /api/v1/shared/reports/:secret": "share-link",
+  // Webhook deliveries: the signature over timestamp and body is the credential.
+  "POST /api/v1/hooks/:public_id": "public",
   // Joining a host: the install script, the agent binary and its checksum hold nothing secret.
   "GET /downloads/outpost-agent-linux-x64": "public",
   "HEAD /downloads/outpost-agent-linux-x64": "public",

@@ -22,7 +22,7 @@ const singular = (s: string) => (s.endsWith("ies") ? s.slice(0, -3) + "y" : s.en
 /** `getAgentsByIdModules`: the method, then each path segment, parameters as `ById`. */
 export function operationIdFor(method: string, url: string): string {
   const segs = url.replace(/^\/api\/v1\/?/, "").split("/").filter(Boolean);
-  const parts = segs.map((s) => (s.startsWith(":") ? "By" + cap(s.slice(1)) : words(s).map(cap).join("")));
+  const parts = segs.map((s) => (s.startsWith(":") ? "By" + words(s.slice(1)).map(cap).join("") : words(s).map(cap).join("")));
   return method.toLowerCase() + parts.join("");
 }
 
