@@ -22,7 +22,8 @@ export async function downloadRoutes(app: FastifyInstance, { deps }: { deps: Dep
   const releaseDir = deps.config.releaseDir ?? "";
   const missing = () =>
     new ApiError("not_found", `This server has no agent binary: build one with \`pnpm release\` or start outpost-server with --release-dir DIR (looked in ${releaseDir || "(no release dir)"}).`);
-  const hidden = { schema: { hide: true } };
+  // Public by design (see above): a host downloads before it holds any credential.
+  const hidden = { config: { access: "public" as const }, schema: { hide: true } };
 
   app.get(AGENT_DOWNLOAD, hidden, async (_req, reply) => {
     const file = join(releaseDir, BINARY);
