@@ -57,6 +57,8 @@ export type SoakSummary = {
   detect_lost_agent_s: number[];
   slowest_recovery: { what: string; s: number } | null;
   disk_full_errors_logged: boolean;
+  /** What POST /api/v1/jobs answered while the server's disk was full (status, code). */
+  disk_full_probes: string[];
   notes: string[];
 };
 
@@ -68,6 +70,8 @@ const MODULE = {
   image: TEST_IMAGE,
   functions: Object.entries(LINES).map(([name, n]) => ({ name, display_name: name, command: ["sh", "-c", body(n)] })),
 };
+/** Where an agent may end: a status it takes new work from (the console's green Idle/ExecutionSuccess and the other at-rest ones), or Offline. */
+export const AT_REST_OR_OFFLINE = ["Idle", "ExecutionSuccess", "ExecutionFailed", "Canceled", "Offline"];
 const FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -97,9 +101,10 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
   const faults: Record<string, number> = {};
   const faultLog: string[] = [];
   const recoveries: { what: string; s: number }[] = [];
-  const detect: number[] = [];
   const clientErrors: Record<string, number> = {};
   let unanswered = 0;
+  const diskProbes: string[] = [];
+  const partitions: { agent: string; at: number }[] = [];
   const note = (kind: FaultKind, what: string) => {
     faults[kind] = (faults[kind] ?? 0) + 1;
     faultLog.push(`${((performance.now() - t0) / 1000).toFixed(1)}s ${kind} ${what}`);
@@ -257,16 +262,12 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
       case "partition_long": {
         const ms = kind === "partition_short" ? rng.int(500, Math.max(600, o.leaseTtlS * 500)) : rng.int((o.leaseTtlS + o.graceS + 2) * 1000, (o.leaseTtlS + o.graceS + 6) * 1000);
         note(kind, `${a.name} ${ms} ms`);
+        if (kind === "partition_long") partitions.push({ agent: a.name, at: Date.now() });
         const heal = a.proxy.blackhole();
         const from = a.proc.output().length;
         background.push(
           (async () => {
             const t = performance.now();
-            if (kind === "partition_long") {
-              // Time to detect: the server marks the agent Offline (its leases lapse after TTL + grace).
-              const seen = await until(`${a.name} offline`, async () => (serverDown ? null : ((await call("GET", `/api/v1/agents?q=${a.name}&search_by=name`))?.body?.details?.find((x: { name: string }) => x.name === a.name)?.status === "Offline" ? true : null)), ms).catch(() => null);
-              if (seen) detect.push((performance.now() - t) / 1000);
-            }
             await sleep(Math.max(0, ms - (performance.now() - t)));
             heal();
             const h = performance.now();
@@ -294,6 +295,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
         note(kind, `${s.name} to ${step} during a ${o.leaseTtlS + o.graceS + 2} s partition`);
         // The step lands while the agent is cut off: its fence must still come on time.
         writeFileSync(s.clockFile!, step);
+        partitions.push({ agent: s.name, at: Date.now() });
         const heal = s.proxy.blackhole();
         background.push(sleep((o.leaseTtlS + o.graceS + 2) * 1000).then(heal));
         return;
@@ -311,6 +313,20 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
           // ENOSPC: the disk is full.
         }
         closeSync(fd);
+        // Writes while the disk is full (the WAL may still hold free pages, so until one is refused):
+        // each is a 201 that is really stored (checked as a job like any other) or an error envelope, never a hang.
+        let accepted = 0;
+        for (let i = 0; i < 40; i++) {
+          const probe = await call("POST", "/api/v1/jobs", { module: "chaos", function: "short", max_attempts: 5 });
+          if (probe?.status === 201) {
+            submitted.push(probe.body.details.id);
+            accepted++;
+            continue;
+          }
+          diskProbes.push(`${accepted} x 201 then ${probe ? `${probe.status} ${probe.body?.code ?? ""}`.trim() : "no answer"}`);
+          break;
+        }
+        if (accepted === 40) diskProbes.push("40 x 201 (the disk never refused)");
         await sleep(ms);
         rmSync(filler, { force: true });
         return;
@@ -407,8 +423,22 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
   await until("agents settled", async () => {
     const r = await call("GET", "/api/v1/agents?q=chaos-&search_by=name&limit=200");
     for (const x of r?.body?.details ?? []) agentsEnd[x.name] = x.status;
-    return Object.values(agentsEnd).every((s) => s === "Idle" || s === "Offline") && Object.keys(agentsEnd).length === o.agents;
+    return Object.values(agentsEnd).every((s) => AT_REST_OR_OFFLINE.includes(s)) && Object.keys(agentsEnd).length === o.agents;
   }, 30_000).catch(() => undefined);
+  // Time to detect a lost agent: from a partition longer than the lease to the server's first
+  // Unknown/Offline for that agent (its status history, written by the server).
+  const detect: number[] = [];
+  for (const p of partitions) {
+    const id = (await call("GET", `/api/v1/agents?q=${p.agent}&search_by=name`))?.body?.details?.find((x: { name: string }) => x.name === p.agent)?.id;
+    let seen: { to: string; at: string } | undefined;
+    let cursor: string | null = null;
+    do {
+      const r = await call("GET", `/api/v1/agents/${id}/status-history?order=asc&limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+      seen = ((r?.body?.details ?? []) as { to: string; at: string }[]).find((h) => Date.parse(h.at) >= p.at && (h.to === "Unknown" || h.to === "Offline"));
+      cursor = r?.body?.next_cursor ?? null;
+    } while (!seen && cursor);
+    if (seen) detect.push((Date.parse(seen.at) - p.at) / 1000);
+  }
   let left = -1;
   await until("containers gone", async () => (left = (await docker.listContainers({ all: true, filters: { label: [TEST_RUN_LABEL_ARG] } })).length) === 0, 30_000).catch(() => undefined);
 
@@ -447,6 +477,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
     detect_lost_agent_s: detect.map((s) => Math.round(s * 10) / 10),
     slowest_recovery: recoveries.sort((x, y) => y.s - x.s)[0] ?? null,
     disk_full_errors_logged: diskLogged,
+    disk_full_probes: diskProbes,
     notes,
   };
 }

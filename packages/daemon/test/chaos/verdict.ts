@@ -1,4 +1,4 @@
-import type { SoakSummary } from "./soak.js";
+import { AT_REST_OR_OFFLINE, type SoakSummary } from "./soak.js";
 
 /** The invariants a soak must hold; each broken one as a sentence (empty: all held). */
 export function verdict(s: SoakSummary): string[] {
@@ -8,8 +8,9 @@ export function verdict(s: SoakSummary): string[] {
   if (s.double_runs_without_loss) out.push(`${s.double_runs_without_loss} body run(s) twice without a lost attempt`);
   if (s.log_problems.length) out.push(`log problems: ${s.log_problems.slice(0, 5).join("; ")}`);
   if (s.containers_left) out.push(`${s.containers_left} container(s) left behind`);
-  const bad = Object.entries(s.agents_end).filter(([, st]) => st !== "Idle" && st !== "Offline");
-  if (bad.length) out.push(`agents not Idle/Offline: ${JSON.stringify(Object.fromEntries(bad))}`);
+  const bad = Object.entries(s.agents_end).filter(([, st]) => !AT_REST_OR_OFFLINE.includes(st));
+  if (bad.length) out.push(`agents not at rest or Offline: ${JSON.stringify(Object.fromEntries(bad))}`);
   if (s.unanswered_requests) out.push(`${s.unanswered_requests} request(s) neither answered nor failed within 15 s`);
+  if (s.disk_full_probes.some((p) => !/then 507 storage_full$|never refused/.test(p))) out.push(`a write during disk full was not refused with an error: ${s.disk_full_probes.join(", ")}`);
   return out;
 }
