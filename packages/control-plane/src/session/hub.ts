@@ -37,6 +37,7 @@ import { recordModuleProgress, recordModuleResult, settleOpenRequests } from "..
 import { claimFor, loadClaimant, markClaimed, releaseClaim, type Claimant } from "../modules/dispatch/claim.js";
 import { finishAttempt, liveAttempt, renewLease, startAttempt, type AttemptRef } from "../modules/dispatch/attempts.js";
 import { declareForgotten, enforceTimeouts, expireLeases } from "../modules/dispatch/leases.js";
+import { shiftLeases, WallClockWatch } from "../modules/dispatch/clock-jump.js";
 import { appendLogs, logResumePoint, recordReport, recordSteps } from "../modules/dispatch/outputs.js";
 import type { ChangeEvent } from "../modules/events/event-bus.js";
 import { markAllDisconnected, markConnected, markDisconnected, touchLastSeen } from "./presence.js";
@@ -128,6 +129,7 @@ function flush(out: [Session, string][]): void {
 export class AgentHub {
   private readonly sessions = new Map<string, Session>();
   private readonly startedAtMs: number;
+  private readonly wallClock: WallClockWatch;
   private dispatchScheduled = false;
   private inbox: [Session, AgentMessage][] = [];
   private inboxScheduled = false;
@@ -141,6 +143,7 @@ export class AgentHub {
 
   constructor(private readonly deps: Deps) {
     this.startedAtMs = deps.clock();
+    this.wallClock = new WallClockWatch(() => deps.clock());
   }
 
   private get leaseMs() {
@@ -551,6 +554,12 @@ export class AgentHub {
     const nowMs = this.deps.clock();
     const at = nowIso(() => nowMs);
     const silentMs = this.deps.config.heartbeatS * 1000 * SILENT_AFTER_PINGS;
+    // Issue 17: a wall-clock step moves live leases and silence marks by the step, so it expires nothing wholesale.
+    const step = this.wallClock.step();
+    if (step) {
+      this.deps.log.warn({ step_ms: step, leases_moved: shiftLeases(this.deps.db, step) }, "the wall clock stepped; live leases moved with it");
+      for (const s of this.sessions.values()) s.lastReceivedMs += step;
+    }
     for (const s of [...this.sessions.values()]) {
       if (nowMs - s.lastReceivedMs > silentMs) {
         this.detach(s, true);
