@@ -217,7 +217,11 @@ export class AgentHub {
     session.lastReceivedMs = now;
     if (now - session.lastSeenWrittenMs > LAST_SEEN_EVERY_MS) {
       session.lastSeenWrittenMs = now;
-      touchLastSeen(this.deps.db, session.agentId, nowIso(() => now));
+      try {
+        touchLastSeen(this.deps.db, session.agentId, nowIso(() => now));
+      } catch (err) {
+        this.deps.log.error({ err, agent_id: session.agentId }, "recording last seen failed"); // a full disk must not throw out of the socket
+      }
     }
   }
 
@@ -234,7 +238,7 @@ export class AgentHub {
       const batch = this.inbox;
       this.inbox = [];
       if (this.stopped) return; // the server is closing (the database may be closed already)
-      this.inBatch(() => {
+      const stored = this.inBatch(() => {
         for (const [s, f] of batch) this.handle(s, f);
         // Slots these frames freed are filled in the same commit rather than one more.
         if (this.dispatchScheduled) {
@@ -243,6 +247,9 @@ export class AgentHub {
           if (ready.length) this.claimFor(ready);
         }
       });
+      // Issue 17: a batch that did not commit lost its frames' writes; acks are cumulative, so its sessions are
+      // closed (the agents reconnect and resend from what is stored) rather than acked past the loss later.
+      if (!stored) for (const s of new Set(batch.map(([x]) => x))) s.ws.close(CLOSE.serverError, "the server could not store a frame; reconnect and resend");
     });
   }
 
@@ -253,7 +260,7 @@ export class AgentHub {
    * frames have left (submit: the assign waits for the job's writes only); otherwise in the same
    * one (a frame batch pays one commit for all of it).
    */
-  private inBatch(fn: () => void, { rethrow = false, claimedAfter = false } = {}): void {
+  private inBatch(fn: () => void, { rethrow = false, claimedAfter = false } = {}): boolean {
     const out: [Session, string][] = [];
     const moves: ClaimedMove[] = [];
     this.outbox.frames = out;
@@ -269,9 +276,10 @@ export class AgentHub {
       this.outbox.frames = null;
       this.claimedMoves = null;
     }
-    if (!committed) return;
+    if (!committed) return false;
     flush(out);
     if (moves.length) this.markClaimed(moves);
+    return true;
   }
 
   /**
@@ -319,6 +327,7 @@ export class AgentHub {
    * item by renewLease. docs/protocol.md, "Fencing".
    */
   private handle(session: Session, frame: AgentMessage): void {
+    if (session.ws.readyState !== session.ws.OPEN) return; // closed after a failed frame: nothing after it counts (issue 17)
     if (!session.said && frame.type !== "hello") return this.refuse(session, frame.type, "the first frame must be hello");
     if ("job_id" in frame && !liveAttempt(this.deps.db, this.ref(session, frame))) {
       this.deps.log.info({ agent_id: session.agentId, job_id: frame.job_id, attempt: frame.attempt, frame_type: frame.type }, "frame about an attempt this agent does not hold; answered stale");
@@ -329,8 +338,10 @@ export class AgentHub {
       if (READ_ONLY_FRAMES.has(frame.type)) run();
       else savepoint(this.deps.db, run);
     } catch (err) {
-      this.deps.log.error({ err, agent_id: session.agentId, frame_type: frame.type }, "agent frame handler failed");
+      this.deps.log.error({ err, agent_id: session.agentId, frame_type: frame.type }, "agent frame handler failed; closing the session so the agent resends from what is stored");
       session.send({ type: "error", code: "internal", message: "the server could not handle this frame", frame_type: frame.type });
+      // Acks are cumulative: a later frame's ack would cover this one's lost writes. Close instead (issue 17).
+      session.ws.close(CLOSE.serverError, "the server could not store a frame; reconnect and resend");
     }
   }
 
