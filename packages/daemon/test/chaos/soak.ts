@@ -362,8 +362,12 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
     const out: any[] = [];
     let cursor: string | null = null;
     do {
-      const r = await call("GET", `/api/v1/jobs?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
-      if (r?.status !== 200) throw new Error(`list jobs: ${JSON.stringify(r?.body)}`);
+      const page = `/api/v1/jobs?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+      const r = await until("a page of jobs", async () => {
+        if (server.proc.child.exitCode !== null || server.proc.child.signalCode !== null) throw new Error(`outpost-server exited on its own:\n${server.proc.output().slice(-2000)}`);
+        const x = await call("GET", page);
+        return x?.status === 200 ? x : null;
+      }, 120_000);
       out.push(...r.body.details);
       cursor = r.body.next_cursor ?? null;
     } while (cursor);
