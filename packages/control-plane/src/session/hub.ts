@@ -160,7 +160,7 @@ export class AgentHub {
     this.unsubscribe = this.deps.events.subscribe((e) => this.onChange(e));
     const hb = this.deps.config.heartbeatS * 1000;
     this.timers.push(setInterval(() => this.pingAll(), hb));
-    this.timers.push(setInterval(() => this.sweep(), Math.min(1000, hb)));
+    this.timers.push(setInterval(() => this.sweepSafely(), Math.min(1000, hb)));
     for (const t of this.timers) t.unref();
   }
 
@@ -558,6 +558,15 @@ export class AgentHub {
 
   private pingAll(): void {
     for (const s of this.sessions.values()) if (s.ws.readyState === s.ws.OPEN) s.ws.ping();
+  }
+
+  /** The timer's sweep: a failed write (a full disk) is logged and retried next time, never thrown out of the timer (issue 17). */
+  sweepSafely(): void {
+    try {
+      this.sweep();
+    } catch (err) {
+      this.deps.log.error({ err }, "lease sweep failed (is the disk full?); it runs again in a second");
+    }
   }
 
   /** Once a second: silent sessions, timeouts, and (after the restart grace) lost leases. */

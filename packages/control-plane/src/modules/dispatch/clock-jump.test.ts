@@ -69,3 +69,21 @@ it("WallClockWatch tells a step from time passing", () => {
   mono += 1_000;
   expect(watch.step()).toBe(-121_000);
 });
+
+it("a sweep whose writes fail (a full disk) is logged and retried, never thrown out of the timer (issue 17)", async () => {
+  const reg = await t.api("POST", "/api/v1/agent", { body: sampleRegistration({ name: "gone", modules: [{ name: "hello", version: "1.0.0" }] }) });
+  const agentId = reg.body.details.id as string;
+  t.deps.db.update(agents).set({ connected: true }).where(eq(agents.id, agentId)).run();
+  const res = await t.api("POST", "/api/v1/jobs", { body: { module: "hello", function: "greet", inputs: { who: "x" }, timeout_s: 3600 } });
+  const id = res.body.details.id as string;
+  const past = new Date(Date.now() - 60_000).toISOString();
+  claimNextJob(t.deps.db, agentId, past, 1_000);
+  // Every write to jobs fails, as on a full disk: the lease is long expired, so the sweep tries to write.
+  t.deps.db.$client.exec(`create temp trigger full_disk before update on jobs begin select raise(abort, 'database or disk is full'); end`);
+  expect(() => t.app.hub.sweepSafely()).not.toThrow();
+  expect(t.deps.db.select().from(jobs).where(eq(jobs.id, id)).get()!.status).toBe("claimed");
+  t.deps.db.$client.exec("drop trigger full_disk");
+  t.app.hub.sweepSafely(); // space is back: the lost attempt is re-queued
+  expect(["pending", "retrying", "claimed"]).toContain(t.deps.db.select().from(jobs).where(eq(jobs.id, id)).get()!.status);
+  expect(t.deps.db.select().from(jobs).where(eq(jobs.id, id)).get()!.attempt).toBeGreaterThanOrEqual(1);
+});
