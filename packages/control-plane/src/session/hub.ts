@@ -208,7 +208,11 @@ export class AgentHub {
     if (this.stopped || this.sessions.get(session.agentId) !== session) return;
     session.closed = true;
     this.sessions.delete(session.agentId);
-    markDisconnected(this.deps.db, session.agentId, at, silent);
+    try {
+      markDisconnected(this.deps.db, session.agentId, at, silent);
+    } catch (err) {
+      this.deps.log.error({ err, agent_id: session.agentId }, "recording the agent offline failed (is the disk full?)"); // never thrown out of a socket's close (issue 17)
+    }
     this.agentChanged(session);
   }
 
