@@ -23,6 +23,12 @@ const OPEN_ROUTES: Record<string, string> = {
   "HEAD /api/v1/openapi.json": "public",
   "GET /api/v1/shared/reports/:secret": "share-link",
   "HEAD /api/v1/shared/reports/:secret": "share-link",
+  "GET /downloads/outpost-agent-linux-x64": "public", // a host downloads before it holds any credential
+  "HEAD /downloads/outpost-agent-linux-x64": "public", // a host downloads before it holds any credential
+  "GET /downloads/outpost-agent-linux-x64.sha256": "public", // a host downloads before it holds any credential
+  "HEAD /downloads/outpost-agent-linux-x64.sha256": "public", // a host downloads before it holds any credential
+  "GET /install/agent.sh": "public", // a host downloads before it holds any credential
+  "HEAD /install/agent.sh": "public", // a host downloads before it holds any credential
 };
 
 const fill = (url: string) => url.replace(/:[a-zA-Z]+/g, "x");
