@@ -18,6 +18,7 @@ export const ERRORS = {
   payload_too_large: { http: 413, message: "The request body is too large." },
   unsupported_media_type: { http: 415, message: "Send JSON with content-type application/json." },
   rate_limited: { http: 429, message: "Too many requests; slow down." },
+  storage_full: { http: 507, message: "The server's disk is full: nothing of this request was stored. Try again when space returns." },
   internal: { http: 500, message: "Internal server error." },
 } as const;
 export type ErrorCode = keyof typeof ERRORS;

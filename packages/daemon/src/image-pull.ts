@@ -19,7 +19,7 @@ export function describePull(p: PullProgress): string {
 export type PullSink = { note: (line: string) => void; step: (s: StepUpdate) => void };
 
 /** Pulls `image` unless present, telling `sink`; throws RuntimeError("image") on failure or past `limitS`. */
-export async function pullForJob(runtime: ContainerRuntime, image: string, limitS: number, sink: PullSink, clock = Date.now): Promise<void> {
+export async function pullForJob(runtime: ContainerRuntime, image: string, limitS: number, sink: PullSink, clock = () => performance.now()): Promise<void> {
   if (await runtime.hasImage(image)) return;
   const began = clock();
   sink.note(`Pulling image ${image} ...`);

@@ -89,6 +89,7 @@ export type RunnerOptions = {
   send: (frame: AgentFrame) => boolean;
   /** True while the socket has too much unsent data: log flushing waits. */
   congested: () => boolean;
+  /** Milliseconds on a monotonic clock, for lease deadlines (default performance.now): a wall-clock step never moves a fence. */
   clock?: () => number;
   /** Longest an image pull before a job's container may take, in seconds (--pull-timeout). */
   pullTimeoutS?: number;
@@ -103,7 +104,7 @@ export class JobRunner {
   private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly o: RunnerOptions) {
-    this.clock = o.clock ?? Date.now;
+    this.clock = o.clock ?? (() => performance.now());
   }
 
   get freeSlots(): number {
@@ -311,7 +312,7 @@ export class JobRunner {
     }
     h.containerId = h.job.containerId;
     if (h.fenced) return void h.job.stop(0).then(() => h.job!.remove());
-    h.startedAt ??= new Date(this.clock()).toISOString();
+    h.startedAt ??= new Date().toISOString();
     this.o.send({ type: "started", ...ref, container_id: h.containerId });
     if (h.cancel) void h.job.stop(h.cancel.graceS);
     let exit;

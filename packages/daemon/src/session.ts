@@ -119,12 +119,12 @@ export class AgentSession {
       ws.terminate();
     });
     ws.on("open", () => {
-      this.lastHeardMs = Date.now();
+      this.lastHeardMs = performance.now();
       this.send({ type: "hello", protocol_version: PROTOCOL_VERSION, ...this.on.hello() });
     });
-    ws.on("ping", () => (this.lastHeardMs = Date.now()));
+    ws.on("ping", () => (this.lastHeardMs = performance.now()));
     ws.on("message", (data, isBinary) => {
-      this.lastHeardMs = Date.now();
+      this.lastHeardMs = performance.now();
       if (isBinary) return;
       const parsed = parseFrame(ServerFrame, data.toString());
       if (!parsed.ok) {
@@ -168,7 +168,7 @@ export class AgentSession {
   private armWatchdog(): void {
     if (this.watchdog) clearInterval(this.watchdog);
     this.watchdog = setInterval(() => {
-      if (Date.now() - this.lastHeardMs > this.heartbeatMs * SILENT_AFTER_PINGS + 1000) {
+      if (performance.now() - this.lastHeardMs > this.heartbeatMs * SILENT_AFTER_PINGS + 1000) {
         this.opts.log.warn("the server went quiet; reconnecting");
         this.ws?.terminate();
       }

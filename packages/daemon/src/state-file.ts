@@ -34,7 +34,7 @@ export type StatePatch = Partial<Omit<AgentState, "running" | "updated_at">> & {
 export class StateFile {
   readonly path: string;
   private state: Omit<AgentState, "updated_at">;
-  private lastWriteMs = 0;
+  private lastWriteMs = -Infinity; // performance.now(): a wall-clock step never stalls or hurries writes
   private lastWritten = "";
   private timer: NodeJS.Timeout | null = null;
   private failed = false;
@@ -75,7 +75,7 @@ export class StateFile {
 
   private schedule(): void {
     if (this.timer) return;
-    const wait = this.lastWriteMs + MIN_INTERVAL_MS - Date.now();
+    const wait = this.lastWriteMs + MIN_INTERVAL_MS - performance.now();
     if (wait <= 0) return this.write(false);
     this.timer = setTimeout(() => {
       this.timer = null;
@@ -86,12 +86,12 @@ export class StateFile {
 
   private write(force: boolean): void {
     const body = JSON.stringify(this.state);
-    if (!force && body === this.lastWritten && Date.now() - this.lastWriteMs < REFRESH_MS) return;
+    if (!force && body === this.lastWritten && performance.now() - this.lastWriteMs < REFRESH_MS) return;
     const text = `${JSON.stringify({ ...this.state, updated_at: new Date().toISOString() } satisfies AgentState, null, 2)}\n`;
     try {
       writeFileAtomic(this.path, text, { mode: 0o644, dirMode: 0o700 });
       this.lastWritten = body;
-      this.lastWriteMs = Date.now();
+      this.lastWriteMs = performance.now();
       this.failed = false;
     } catch (err) {
       // Status is a convenience: a full disk must not stop jobs. Say so once per run of failures.

@@ -214,4 +214,35 @@ describeDocker("JobRunner on Docker", () => {
     await until("fenced", async () => runner.size === 0);
     await until("container removed", async () => !(await new Dockerode().listContainers({ all: true, filters: { label: [`outpost.job_id=${a.job_id}`] } })).length);
   });
+
+  it("fences on time as it passes, though the wall clock steps back ten minutes during the partition (issue 17)", async () => {
+    const realNow = Date.now;
+    let offsetMs = 0;
+    Date.now = () => realNow() + offsetMs; // the host's wall clock, which this test steps
+    try {
+      const sent: AgentFrame[] = [];
+      const runner = new JobRunner({
+        runtime: new DockerRuntime({ scratchDir: scratch, labels: TEST_RUN_LABELS }),
+        agentId: AGENT_ID,
+        slots: 1,
+        hasModule: (m) => m.name === "m" && m.version === "1.0.0",
+        log: pino({ level: "silent" }),
+        send: (f) => (sent.push(f), true),
+        congested: () => false,
+        // no clock: the runner's own default is the one under test
+      });
+      runner.resync(1); // a 1 s lease
+      const a = assign({ command: ["sleep", "30"] });
+      runner.handle(a);
+      await until("started", async () => sent.some((f) => f.type === "started"));
+      runner.handle({ type: "renewed", leases: [{ job_id: a.job_id, attempt: 1, lease_expires_at: new Date().toISOString() }] });
+      offsetMs = -600_000; // partitioned, and the clock steps back 10 minutes
+      // The lease is 1 s: wait (the bound the issue states) until that much real time has passed.
+      await new Promise((r) => setTimeout(r, 1300));
+      runner.tick();
+      await until("fenced", async () => runner.size === 0, 10_000);
+    } finally {
+      Date.now = realNow;
+    }
+  });
 });

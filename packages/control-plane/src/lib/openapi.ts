@@ -19,7 +19,7 @@ const words = (s: string) => s.split(/[-_.]/).filter(Boolean);
 const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 const singular = (s: string) => (s.endsWith("ies") ? s.slice(0, -3) + "y" : s.endsWith("ses") ? s.slice(0, -2) : s.endsWith("s") && !s.endsWith("ss") ? s.slice(0, -1) : s);
 
-/** `getAgentsByIdModules`: the method, then each path segment, parameters as `ById`. */
+/** `getAgentsByIdModules`: the method, then each path segment, parameters as `ById` (`:public_id` as `ByPublicId`). */
 export function operationIdFor(method: string, url: string): string {
   const segs = url.replace(/^\/api\/v1\/?/, "").split("/").filter(Boolean);
   const parts = segs.map((s) => (s.startsWith(":") ? "By" + words(s.slice(1)).map(cap).join("") : words(s).map(cap).join("")));

@@ -103,6 +103,11 @@ export function installErrorHandler(app: FastifyInstance, { spaFallback = false 
     }
     const mapped = err.code ? FASTIFY_CODES[err.code] : undefined;
     if (mapped) return reply.code(new ApiError(mapped).http).send(new ApiError(mapped, err.message).body());
+    if ((err as { code?: string }).code === "SQLITE_FULL") {
+      // The transaction rolled back: the caller learns nothing was stored, the operator why.
+      req.log.error({ code: "SQLITE_FULL", method: req.method, url: req.routeOptions.url }, "database write failed: the disk is full; the request was refused with 507 and nothing of it was stored");
+      return reply.code(507).send(new ApiError("storage_full").body());
+    }
     if (err.statusCode === 429) return reply.code(429).send(new ApiError("rate_limited").body());
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       return reply.code(err.statusCode).send({ status: "error", code: "bad_request", message: err.message });

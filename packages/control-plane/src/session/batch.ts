@@ -33,9 +33,10 @@ export class FrameBatch {
    * fails, nothing is sent: the agents' own clocks (renew, reconnect) recover. With
    * `claimedAfter`, the agents that claims move to Claimed are written in a second commit once the
    * frames have left (submit: the assign waits for the job's writes only); otherwise in the same
-   * one (a frame batch pays one commit for all of it).
+   * one (a frame batch pays one commit for all of it). Returns whether it committed: a frame batch
+   * that did not lost its frames' writes, and its sessions must not be acked past them (hub.ts, issue 17).
    */
-  run(fn: () => void, { rethrow = false, claimedAfter = false } = {}): void {
+  run(fn: () => void, { rethrow = false, claimedAfter = false } = {}): boolean {
     const out: [Session, string][] = [];
     const moves: ClaimedMove[] = [];
     this.outbox.frames = out;
@@ -52,9 +53,10 @@ export class FrameBatch {
       this.outbox.frames = null;
       this.claimedMoves = null;
     }
-    if (!committed) return;
+    if (!committed) return false;
     flush(out);
     if (moves.length) this.markClaimed(moves);
+    return true;
   }
 
   /**

@@ -126,7 +126,11 @@ export class AgentHub implements DispatchCommands {
     if (this.stopped || this.sessions.get(session.agentId) !== session) return;
     session.closed = true;
     this.sessions.delete(session.agentId);
-    markDisconnected(this.deps.db, session.agentId, at, silent);
+    try {
+      markDisconnected(this.deps.db, session.agentId, at, silent);
+    } catch (err) {
+      this.deps.log.error({ err, agent_id: session.agentId }, "recording the agent offline failed (is the disk full?)"); // never thrown out of a socket's close (issue 17)
+    }
     this.changes.agentChanged(session);
   }
 
@@ -139,10 +143,20 @@ export class AgentHub implements DispatchCommands {
     }
   }
 
+  /**
+   * Writes the noted last-seen times (the sweep, once a second). A failed write (a full disk) is
+   * logged, never thrown out of the sweep, and its times are kept for the next sweep unless newer
+   * ones were noted meanwhile (issue 17).
+   */
   private flushSeen(): void {
     const seen = this.seen;
     this.seen = new Map();
-    touchLastSeen(this.deps.db, seen);
+    try {
+      touchLastSeen(this.deps.db, seen);
+    } catch (err) {
+      this.deps.log.error({ err, agents: seen.size }, "recording last seen failed (is the disk full?); retried at the next sweep");
+      for (const [agentId, at] of seen) if (!this.seen.has(agentId)) this.seen.set(agentId, at);
+    }
   }
 
   private receive(session: Session, data: Buffer, isBinary: boolean): void {
@@ -158,11 +172,14 @@ export class AgentHub implements DispatchCommands {
       const batch = this.inbox;
       this.inbox = [];
       if (this.stopped) return; // the server is closing (the database may be closed already)
-      this.batch.run(() => {
+      const stored = this.batch.run(() => {
         for (const [s, f] of batch) this.handle(s, f);
         // Slots these frames freed are filled in the same commit rather than one more.
         this.dispatcher.runScheduled();
       });
+      // Issue 17: a batch that did not commit lost its frames' writes; acks are cumulative, so its sessions are
+      // closed (the agents reconnect and resend from what is stored) rather than acked past the loss later.
+      if (!stored) for (const s of new Set(batch.map(([x]) => x))) s.ws.close(CLOSE.serverError, "the server could not store a frame; reconnect and resend");
     });
   }
 
@@ -183,6 +200,7 @@ export class AgentHub implements DispatchCommands {
    * item by renewLease. docs/protocol.md, "Fencing".
    */
   private handle(session: Session, frame: AgentMessage): void {
+    if (session.ws.readyState !== session.ws.OPEN) return; // closed after a failed frame: nothing after it counts (issue 17)
     if (!session.said && frame.type !== "hello") return this.refuse(session, frame.type, "the first frame must be hello");
     if ("job_id" in frame && !liveAttempt(this.deps.db, ref(session, frame))) {
       this.deps.log.info({ agent_id: session.agentId, job_id: frame.job_id, attempt: frame.attempt, frame_type: frame.type }, "frame about an attempt this agent does not hold; answered stale");
@@ -193,8 +211,10 @@ export class AgentHub implements DispatchCommands {
       if (READ_ONLY_FRAMES.has(frame.type)) run();
       else savepoint(this.deps.db, run);
     } catch (err) {
-      this.deps.log.error({ err, agent_id: session.agentId, frame_type: frame.type }, "agent frame handler failed");
+      this.deps.log.error({ err, agent_id: session.agentId, frame_type: frame.type }, "agent frame handler failed; closing the session so the agent resends from what is stored");
       session.send({ type: "error", code: "internal", message: "the server could not handle this frame", frame_type: frame.type });
+      // Acks are cumulative: a later frame's ack would cover this one's lost writes. Close instead (issue 17).
+      session.ws.close(CLOSE.serverError, "the server could not store a frame; reconnect and resend");
     }
   }
 
@@ -234,6 +254,11 @@ export class AgentHub implements DispatchCommands {
   /** Offers pending jobs to sessions with free slots, round-robin, until nothing more is claimed. */
   dispatch(): void {
     this.dispatcher.dispatch();
+  }
+
+  /** The timer's sweep: a failed write (a full disk) is logged and retried next time, never thrown out of the timer (issue 17). */
+  sweepSafely(): void {
+    this.clocks.sweepSafely();
   }
 
   /** Once a second: silent sessions, timeouts, and (after the restart grace) lost leases. */

@@ -412,3 +412,33 @@ describe("closing the server", () => {
     expect(feedText).toContain(": connected");
   });
 });
+
+describe("a frame the server cannot store (issue 17)", () => {
+  it("closes the session with 1011 instead of acking later frames past the lost one; the resend after reconnect fills the gap", async () => {
+    const e = await setup();
+    const { credential } = await e.register("full");
+    let a = await connect(e, credential);
+    const jobId = await createJob(e);
+    await a.next("assign");
+    const ref = { job_id: jobId, attempt: 1 };
+    a.send({ type: "accept", ...ref });
+    a.send({ type: "started", ...ref, container_id: "c1" });
+    a.send({ type: "logs", ...ref, chunks: [{ seq: 0, stream: "stdout", data: "one\n" }] });
+    expect((await a.next("logs_ack")).acked_seq).toBe(0);
+    // One write fails (as on a full disk): a real SQLite trigger refuses the chunk "two".
+    e.t.deps.db.$client.exec(`create temp trigger fail_two before insert on job_logs when new.data = 'two' || char(10) begin select raise(abort, 'database or disk is full'); end`);
+    const acks: number[] = [];
+    void a.next("logs_ack").then((f) => acks.push(f.acked_seq), () => undefined);
+    a.send({ type: "logs", ...ref, chunks: [{ seq: 1, stream: "stdout", data: "two\n" }] });
+    a.send({ type: "logs", ...ref, chunks: [{ seq: 2, stream: "stdout", data: "three\n" }] });
+    expect((await a.closed).code).toBe(CLOSE.serverError);
+    expect(acks).toEqual([]); // seq 2 was not acked past the lost seq 1
+    e.t.deps.db.$client.exec("drop trigger fail_two");
+    // Nothing after the failed frame was stored, so the resume point is the lost chunk.
+    a = await connect(e, credential, { running: [ref] });
+    a.send({ type: "logs", ...ref, chunks: [{ seq: 1, stream: "stdout", data: "two\n" }, { seq: 2, stream: "stdout", data: "three\n" }] });
+    expect((await a.next("logs_ack")).acked_seq).toBe(2);
+    const logs = (await e.t.api("GET", `/api/v1/jobs/${jobId}/logs`)).body.details as { data: string; stream: string }[];
+    expect(logs.filter((l) => l.stream === "stdout").map((l) => l.data).join("")).toBe("one\ntwo\nthree\n");
+  });
+});

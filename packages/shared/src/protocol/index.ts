@@ -47,6 +47,8 @@ export const CLOSE = {
   goingAway: 1001,
   policy: 1008,
   tooBig: 1009,
+  /** The server could not store a frame (a full disk): reconnect and resend what is unacknowledged. */
+  serverError: 1011,
   unauthorized: 4001,
   replaced: 4002,
   retired: 4003,

@@ -1,0 +1,89 @@
+/**
+ * Issue 17: the server's wall clock stepping forward 10 minutes while attempts hold leases. The
+ * hub's sweep (the real one, on the real app and SQLite file) must not declare them lost: the
+ * step is detected against the monotonic clock and the live leases move with it.
+ */
+import { afterEach, beforeEach, expect, it } from "vitest";
+import { eq } from "drizzle-orm";
+import { agents, jobs } from "../../db/schema.js";
+import { makeTestApp, sampleModule, sampleRegistration, type TestApp } from "../../test-support/test-app.js";
+import { claimNextJob } from "./claim.js";
+import { markStarted } from "./attempts.js";
+import { WallClockWatch } from "./clock-jump.js";
+
+let t: TestApp;
+const LEASE = 10_000;
+
+beforeEach(async () => {
+  t = await makeTestApp({ leaseGraceS: 1 });
+  const mod = await t.api("POST", "/api/v1/modules", { body: sampleModule() });
+  expect(mod.status, JSON.stringify(mod.body)).toBe(201);
+});
+afterEach(async () => t.close());
+
+it("a wall-clock step forward 10 minutes expires no lease; the leases move with it", async () => {
+  const agentIds: string[] = [];
+  const ids: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const reg = await t.api("POST", "/api/v1/agent", { body: sampleRegistration({ name: `a${i}`, modules: [{ name: "hello", version: "1.0.0" }] }) });
+    expect(reg.status, JSON.stringify(reg.body)).toBe(201);
+    agentIds.push(reg.body.details.id);
+    t.deps.db.update(agents).set({ connected: true }).where(eq(agents.id, reg.body.details.id)).run();
+    const res = await t.api("POST", "/api/v1/jobs", { body: { module: "hello", function: "greet", inputs: { who: "x" }, timeout_s: 3600 } });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    ids.push(res.body.details.id);
+  }
+  let offset = 0;
+  const real = t.deps.clock;
+  t.deps.clock = () => real() + offset;
+  const now = () => new Date(t.deps.clock()).toISOString();
+  for (const agentId of agentIds) {
+    const claim = claimNextJob(t.deps.db, agentId, now(), LEASE);
+    if (claim) markStarted(t.deps.db, { jobId: claim.job_id, attempt: 1, agentId }, now(), LEASE);
+  }
+  const live = () => t.deps.db.select().from(jobs).all().filter((j) => j.status === "running");
+  expect(live()).toHaveLength(3);
+  const before = new Map(live().map((j) => [j.id, Date.parse(j.leaseExpiresAt!)]));
+  // The hub has swept already (its timer); grace since start has passed once 1 s is over.
+  await new Promise((r) => setTimeout(r, 1100));
+  t.app.hub.sweep();
+  expect(live().map((j) => j.status)).toEqual(["running", "running", "running"]);
+  offset = 600_000; // the server's clock steps forward 10 minutes (under the default job timeout, which runs from claim time)
+  t.app.hub.sweep();
+  t.app.hub.sweep();
+  const after = live();
+  expect(after.map((j) => j.id).sort()).toEqual([...ids].sort());
+  for (const j of after) expect(Date.parse(j.leaseExpiresAt!) - before.get(j.id)!).toBeGreaterThan(590_000);
+});
+
+it("WallClockWatch tells a step from time passing", () => {
+  let wall = 1_000_000;
+  let mono = 0;
+  const watch = new WallClockWatch(() => wall, () => mono);
+  wall += 5_000;
+  mono += 5_000;
+  expect(watch.step()).toBe(0);
+  wall += 600_000;
+  expect(watch.step()).toBe(600_000);
+  wall -= 120_000;
+  mono += 1_000;
+  expect(watch.step()).toBe(-121_000);
+});
+
+it("a sweep whose writes fail (a full disk) is logged and retried, never thrown out of the timer (issue 17)", async () => {
+  const reg = await t.api("POST", "/api/v1/agent", { body: sampleRegistration({ name: "gone", modules: [{ name: "hello", version: "1.0.0" }] }) });
+  const agentId = reg.body.details.id as string;
+  t.deps.db.update(agents).set({ connected: true }).where(eq(agents.id, agentId)).run();
+  const res = await t.api("POST", "/api/v1/jobs", { body: { module: "hello", function: "greet", inputs: { who: "x" }, timeout_s: 3600 } });
+  const id = res.body.details.id as string;
+  const past = new Date(Date.now() - 60_000).toISOString();
+  claimNextJob(t.deps.db, agentId, past, 1_000);
+  // Every write to jobs fails, as on a full disk: the lease is long expired, so the sweep tries to write.
+  t.deps.db.$client.exec(`create temp trigger full_disk before update on jobs begin select raise(abort, 'database or disk is full'); end`);
+  expect(() => t.app.hub.sweepSafely()).not.toThrow();
+  expect(t.deps.db.select().from(jobs).where(eq(jobs.id, id)).get()!.status).toBe("claimed");
+  t.deps.db.$client.exec("drop trigger full_disk");
+  t.app.hub.sweepSafely(); // space is back: the lost attempt is re-queued
+  expect(["pending", "retrying", "claimed"]).toContain(t.deps.db.select().from(jobs).where(eq(jobs.id, id)).get()!.status);
+  expect(t.deps.db.select().from(jobs).where(eq(jobs.id, id)).get()!.attempt).toBeGreaterThanOrEqual(1);
+});
