@@ -34,8 +34,6 @@ const OPEN_ROUTES: Record<string, string> = {
   "HEAD /downloads/outpost-agent-linux-x64.sha256": "public",
   "GET /install/agent.sh": "public",
   "HEAD /install/agent.sh": "public",
-  // Webhook deliveries: no bearer token; each is authenticated by its HMAC signature (docs/security.md).
-  "POST /api/v1/hooks/:public_id": "public",
 };
 
 const fill = (url: string) => url.replace(/:[a-zA-Z]+/g, "x");
