@@ -26,6 +26,7 @@ import type { Db } from "../../db/client.js";
 import { prepared, tx } from "../../db/client.js";
 import { agentModuleHistory, agentModules, agents, poolAgents, type pools } from "../../db/schema.js";
 import { ApiError } from "../../errors.js";
+import { poolAgentsOrConflict } from "../pools/pools.repo.js";
 import { activeJobCount } from "../dispatch/claim.js";
 import { moduleVersions, publishedVersion, type PublishedVersion } from "../catalog/catalog.repo.js";
 import type { AgentRow } from "./agents.repo.js";
@@ -140,15 +141,7 @@ export function requestRemove(db: Db, hub: ModuleSender, agent: AgentRow, name: 
 export function requestInstallOnPool(db: Db, hub: ModuleSender, pool: PoolRow, body: InstallModuleBody, at: string): PoolModuleRequests {
   if (pool.archived) throw ApiError.conflict(`Pool "${pool.name}" is archived; restore it first.`);
   const mod = catalogVersion(db, pool.orgId, body.name, body.version);
-  const members = db
-    .select({ agent: agents })
-    .from(poolAgents)
-    .innerJoin(agents, eq(agents.id, poolAgents.agentId))
-    .where(eq(poolAgents.poolId, pool.id))
-    .orderBy(agents.name)
-    .all()
-    .map((r) => r.agent);
-  if (!members.length) throw ApiError.conflict(`Pool "${pool.name}" has no agents.`);
+  const members = poolAgentsOrConflict(db, pool);
   const requested: ModuleRequest[] = [];
   const skipped: SkippedAgent[] = [];
   for (const agent of members) {

@@ -9,6 +9,7 @@ import { eq } from "drizzle-orm";
 import type { AgentUpgrade, PoolUpgrade, UpgradePoolBody } from "@outpost/shared";
 import { agents, poolAgents, type pools } from "../../db/schema.js";
 import { ApiError } from "../../errors.js";
+import { poolAgentsOrConflict } from "./pools.repo.js";
 import type { Deps } from "../../deps.js";
 
 type PoolRow = typeof pools.$inferSelect;
@@ -20,15 +21,7 @@ const POLL_MS = 250;
 
 export async function upgradePool(deps: Deps, hub: UpgradeSender, pool: PoolRow, body: UpgradePoolBody, version: string): Promise<PoolUpgrade> {
   if (pool.archived) throw ApiError.conflict(`Pool "${pool.name}" is archived; restore it first.`);
-  const members = deps.db
-    .select({ agent: agents })
-    .from(poolAgents)
-    .innerJoin(agents, eq(agents.id, poolAgents.agentId))
-    .where(eq(poolAgents.poolId, pool.id))
-    .orderBy(agents.name)
-    .all()
-    .map((r) => r.agent);
-  if (!members.length) throw ApiError.conflict(`Pool "${pool.name}" has no agents.`);
+  const members = poolAgentsOrConflict(deps.db, pool);
 
   const results = new Map<string, AgentUpgrade>();
   const result = (a: AgentRow, outcome: AgentUpgrade["outcome"], message: string | null, now = a.version) =>

@@ -3,7 +3,8 @@ import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Pool } from "@outpost/shared";
 import { ACTIVE_JOB_STATUSES, QUEUED_JOB_STATUSES } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
-import { agentModules, jobs, modules, poolAgents, poolUsers, pools } from "../../db/schema.js";
+import { agentModules, agents, jobs, modules, poolAgents, poolUsers, pools } from "../../db/schema.js";
+import { ApiError } from "../../errors.js";
 import type { ModuleFunction } from "@outpost/shared";
 
 export type PoolRow = typeof pools.$inferSelect;
@@ -89,3 +90,16 @@ export function poolOverview(db: Db, pool: PoolRow) {
   };
 }
 
+/** The pool's agents by name, for a request to each of them; a pool without agents is a 409. */
+export function poolAgentsOrConflict(db: Db, pool: Pick<PoolRow, "id" | "name">): (typeof agents.$inferSelect)[] {
+  const members = db
+    .select({ agent: agents })
+    .from(poolAgents)
+    .innerJoin(agents, eq(agents.id, poolAgents.agentId))
+    .where(eq(poolAgents.poolId, pool.id))
+    .orderBy(agents.name)
+    .all()
+    .map((r) => r.agent);
+  if (!members.length) throw ApiError.conflict(`Pool "${pool.name}" has no agents.`);
+  return members;
+}
