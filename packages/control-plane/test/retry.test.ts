@@ -37,6 +37,8 @@ describe("retry with backoff", () => {
       expect(fail(job.id, attempt, a)).toBe("retrying");
       const waiting = await get(job.id);
       expect(waiting).toMatchObject({ status: "retrying", error: { reason: "exit_code", message: `attempt ${attempt} exited 2` } });
+      // Not "Waiting for an eligible agent": when it is retried and why.
+      expect(waiting.waiting_reason).toBe(`Retrying at ${waiting.retry_at} (attempt ${attempt + 1} of 3): attempt ${attempt} failed: attempt ${attempt} exited 2.`);
       const wait = Date.parse(waiting.retry_at) - now;
       expect(wait).toBeGreaterThanOrEqual(base);
       expect(wait).toBeLessThanOrEqual(base * 1.2);
@@ -58,7 +60,9 @@ describe("retry with backoff", () => {
     claimNextJob(t.deps.db, a, iso(), 1_000);
     now += 10_000;
     expireLeases(t.deps.db, iso(), 0);
-    expect(await get(withRetry.id)).toMatchObject({ status: "retrying", error: { reason: "agent_lost" } });
+    const lost = await get(withRetry.id);
+    expect(lost).toMatchObject({ status: "retrying", error: { reason: "agent_lost" } });
+    expect(lost.waiting_reason).toMatch(new RegExp(`^Retrying at ${lost.retry_at} \\(attempt 2 of 2\\): attempt 1 failed: `));
     const plain = (await t.api("POST", "/api/v1/jobs", { body: { module: "hello", function: "greet", inputs: { who: "x" } } })).body.details;
     expect(claimNextJob(t.deps.db, a, iso(), 60_000)?.job_id).toBe(plain.id);
     expect(fail(plain.id, 1, a)).toBe("failed");
