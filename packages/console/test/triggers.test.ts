@@ -53,7 +53,11 @@ describe("Triggers page", () => {
     await dialog().getByLabel("Time zone (IANA)").fill("Europe/Berlin");
     const preview = dialog().getByRole("region", { name: "Schedule preview" });
     await preview.getByText("At 09:30, Monday through Friday (Europe/Berlin)").waitFor();
-    await page.waitForFunction(() => document.querySelectorAll(".next-firings li").length === 5);
+    // The next five weekday mornings, in the schedule's zone (never the default expression's answer).
+    const firings = preview.locator(".next-firings li");
+    await firings.first().getByText(/09:30$/).waitFor();
+    expect(await firings.allInnerTexts()).toHaveLength(5);
+    expect((await firings.allInnerTexts()).every((t) => /^(Mon|Tue|Wed|Thu|Fri), .*09:30$/.test(t))).toBe(true);
     expect(await unlabelledControls(page)).toEqual([]);
     await screenshot(page, "trigger-schedule-dialog");
 

@@ -10,7 +10,7 @@ import { useLoad } from "../api/use-paged-list";
 import { Badge } from "../components/badge";
 import { formatTime } from "../components/format";
 import { CloseIcon } from "../components/icons";
-import { describeCron } from "./schedule-preview";
+import { describeCron, formatInZone } from "./schedule-preview";
 
 const OUTCOME_GROUP = { started: "green", accepted: "green", queued: "yellow", skipped: "neutral", failed: "red", rejected: "red" } as const;
 
@@ -40,7 +40,7 @@ export function TriggerDetail({ trigger: t, version, onClose }: { trigger: Trigg
       {t.schedule && (
         <p>
           <span className="mono">{t.schedule.cron}</span> in {t.schedule.timezone}: {describeCron(t.schedule.cron) ?? "—"}. Next:{" "}
-          {t.next_fire_times.length ? t.next_fire_times.map((x) => formatTime(x)).join(" · ") : "none while paused"}
+          {t.next_fire_times.length ? t.next_fire_times.map((x) => formatInZone(x, t.schedule!.timezone)).join(" · ") : "none while paused"}
         </p>
       )}
       {t.kind === "webhook" && (
