@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildInputs, initialValues, schemaFields } from "./schema-form";
+import { buildInputs, initialValues, schemaFields, type SchemaValues } from "./schema-form";
 
 const schema = {
   type: "object",
@@ -33,7 +33,7 @@ describe("schema form", () => {
 
   it("builds typed inputs, leaves out empty optional fields, and names the field that is wrong", () => {
     const fields = schemaFields(schema);
-    const values = { ...initialValues(schema), env: "b", s: "hi", x: "1.5", on: true, nested: '{"a":1}', list: "[1]" };
+    const values: SchemaValues = { ...initialValues(schema), env: "b", s: "hi", x: "1.5", on: true, nested: '{"a":1}', list: "[1]" };
     expect(values.n).toBe("2");
     expect(buildInputs(fields, values)).toEqual({ inputs: { env: "b", n: 2, x: 1.5, on: true, s: "hi", nested: { a: 1 }, list: [1] } });
     expect(buildInputs(fields, { ...values, env: "" })).toEqual({ error: "Environment is required." });
