@@ -8,8 +8,9 @@ import type { ModuleVersion } from "@outpost/shared";
 import { useSession } from "../auth/session";
 import { errorText } from "../api/client";
 import { useLoad } from "../api/use-paged-list";
-import type { Job, Pool } from "../api/types";
+import type { Job } from "../api/types";
 import { Dialog, DialogFormActions } from "../components/dialog";
+import { PoolSelect } from "../components/pool-select";
 import { buildInputs, initialValues, schemaFields, SchemaForm, type SchemaValues } from "../components/schema-form";
 
 interface Props {
@@ -20,7 +21,6 @@ interface Props {
 export function StartRunDialog({ onStarted, onClose }: Props) {
   const { api } = useSession();
   const modules = useLoad(() => api.list<ModuleVersion>("/modules", { limit: 100, sort: "inserted_at", order: "desc" }), "modules");
-  const pools = useLoad(() => api.list<Pool>("/pools", { limit: 100, sort: "name" }), "pools");
   const [name, setName] = useState("");
   const [version, setVersion] = useState("");
   const [fnName, setFnName] = useState("");
@@ -119,14 +119,7 @@ export function StartRunDialog({ onStarted, onClose }: Props) {
           </div>
           <div>
             <label htmlFor="start-pool">Pool</label>
-            <select id="start-pool" value={poolId} onChange={(e) => setPoolId(e.target.value)}>
-              <option value="">Any agent</option>
-              {pools.data?.items.map((p) => (
-                <option key={p.id} value={p.id}>
-                  {p.name}
-                </option>
-              ))}
-            </select>
+            <PoolSelect id="start-pool" value={poolId} emptyLabel="Any agent" onChange={setPoolId} />
           </div>
         </div>
         {modules.error && <p className="form-error">{modules.error}</p>}

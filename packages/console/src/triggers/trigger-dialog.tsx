@@ -7,10 +7,9 @@ import { useState, type FormEvent } from "react";
 import { AGENT_STATUSES, TERMINAL_JOB_STATUSES, type EventFilter, type Trigger } from "@outpost/shared";
 import { useSession } from "../auth/session";
 import { errorText } from "../api/client";
-import { useLoad } from "../api/use-paged-list";
-import type { Pool } from "../api/types";
 import { CopyButton } from "../components/copy-button";
 import { Dialog, DialogFormActions } from "../components/dialog";
+import { PoolSelect } from "../components/pool-select";
 import { SchedulePreview } from "./schedule-preview";
 
 type Kind = Trigger["kind"];
@@ -53,7 +52,6 @@ function eventOf(f: Form): EventFilter {
 
 export function TriggerDialog({ kind, trigger, onSaved, onClose }: Props) {
   const { api } = useSession();
-  const pools = useLoad(() => api.list<Pool>("/pools", { limit: 100, sort: "name" }), "pools");
   const [f, setF] = useState<Form>(() => initial(kind, trigger));
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -118,14 +116,7 @@ export function TriggerDialog({ kind, trigger, onSaved, onClose }: Props) {
             <input id="trigger-name" value={f.name} onChange={set("name")} required autoFocus maxLength={100} />
           </Field>
           <Field id="trigger-pool" label="Pool">
-            <select id="trigger-pool" value={f.poolId} onChange={set("poolId")}>
-              <option value="">Any agent</option>
-              {pools.data?.items.map((p) => (
-                <option key={p.id} value={p.id}>
-                  {p.name}
-                </option>
-              ))}
-            </select>
+            <PoolSelect id="trigger-pool" value={f.poolId} emptyLabel="Any agent" onChange={(v) => setF({ ...f, poolId: v })} />
           </Field>
           <Field id="trigger-module" label="Module" required>
             <input id="trigger-module" value={f.module} onChange={set("module")} required />
@@ -187,14 +178,7 @@ export function TriggerDialog({ kind, trigger, onSaved, onClose }: Props) {
             ) : (
               <>
                 <Field id="event-pool" label="Agents of pool">
-                  <select id="event-pool" value={f.evPool} onChange={set("evPool")}>
-                    <option value="">Any pool</option>
-                    {pools.data?.items.map((p) => (
-                      <option key={p.id} value={p.id}>
-                        {p.name}
-                      </option>
-                    ))}
-                  </select>
+                  <PoolSelect id="event-pool" value={f.evPool} emptyLabel="Any pool" onChange={(v) => setF({ ...f, evPool: v })} />
                 </Field>
                 <Checks legend="Changing to (any if none)" options={AGENT_STATUSES} checked={f.statuses} onToggle={(v) => toggle("statuses", v)} />
               </>
