@@ -68,6 +68,13 @@ describe("triggers API", () => {
     expectFieldError(await post({ target: { ...target, trigger_source: "schedule" } }), "target");
     expectFieldError(await post({ target: { ...target, retry: { max_attempts: 0, backoff_s: 5 } } }), "target.retry.max_attempts");
     expectFieldError(await post({ target: { ...target, retry: { max_attempts: 2, backoff_s: -1 } } }), "target.retry.backoff_s");
+    // The same checks on an edit.
+    const trig = await createTrigger();
+    const patch = (body: unknown) => t.api("PATCH", `/api/v1/triggers/${trig.id}`, { body });
+    expect(expectFieldError(await patch({ schedule: { cron: "61 * * * *" } }), "schedule.cron").message).toContain("61 * * * *");
+    expectFieldError(await patch({ schedule: { cron: "* * * * *", timezone: "Mars/Olympus" } }), "schedule.timezone");
+    expectFieldError(await patch({ event: { on: "job.finished" } }), "event");
+    expectFieldError(await patch({ target: { ...target, retry: { max_attempts: 21, backoff_s: 5 } } }), "target.retry.max_attempts");
   });
 
   it("a job body can never set trigger_source, triggered_by or trigger_id; an API job is `api` with no trigger", async () => {
