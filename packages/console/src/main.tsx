@@ -6,6 +6,7 @@ import "./styles/base.css";
 import "./styles/layout.css";
 import "./styles/tables.css";
 import "./styles/widgets.css";
+import "./styles/triggers.css";
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>

@@ -1,7 +1,8 @@
 /**
  * A real outpost-agent process (packages/daemon) registers with a token, connects over its
  * WebSocket session and runs a job in a real container on dockerd; the console shows it all live:
- * the agent appearing and going Idle, then the run's logs, steps, status and report.
+ * the agent appearing and going Idle, then the run's logs, steps, status and report; then a webhook
+ * trigger's job, from a signed delivery over HTTP to the Completed run its firing links to.
  * Needs a Docker engine (describeDocker: without one the suite fails, saying so).
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -12,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { launchBrowser, openConsole, screenshot, type ConsolePage } from "./support/browser.js";
+import { signDelivery } from "../../control-plane/src/modules/triggers/webhook.js";
 import { startServer, type Server } from "./support/server.js";
 import { describeDocker, ensureTestImage, TEST_IMAGE as IMAGE } from "../../daemon/test/support/docker.js";
 
@@ -93,6 +95,37 @@ describeDocker("A real outpost-agent in the console", () => {
     await run.locator(".report").getByRole("heading", { name: "Shipped" }).waitFor();
     await runRow.locator(".badge", { hasText: "Completed" }).waitFor();
     await screenshot(page, "run-real-agent");
+    expect(c.errors()).toEqual([]);
+  });
+
+  it("runs a webhook trigger's job end to end: a signed delivery over HTTP, the real agent runs it, the trigger's firing links to the Completed run", async () => {
+    const agentId = (await s.call<{ id: string; name: string }[]>("GET", "/agents?limit=10")).find((a) => a.name === "real-agent")!.id;
+    const hook = await s.call<{ id: string; hook_path: string; secret: string }>("POST", "/triggers", {
+      name: "release-hook",
+      kind: "webhook",
+      target: { module: "release", function: "ship", inputs: { tag: "from-hook" }, agent_id: agentId },
+    });
+    const body = JSON.stringify({ ref: "refs/tags/v2" });
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const res = await fetch(`${s.baseUrl}${hook.hook_path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-outpost-timestamp": timestamp, "x-outpost-delivery": "delivery-1", "x-outpost-signature-256": signDelivery(hook.secret, timestamp, body) },
+      body,
+    });
+    expect(res.status).toBe(202);
+    const jobId = ((await res.json()) as { details: { job_id: string } }).details.job_id;
+
+    const { page } = c;
+    await page.goto(`/triggers/${hook.id}`);
+    const firing = page.getByRole("table", { name: "Recent firings" }).getByRole("link", { name: jobId });
+    await firing.click();
+    const run = page.locator(".run-detail");
+    await run.locator(".run-detail-head .badge", { hasText: "Completed" }).waitFor({ timeout: 30_000 });
+    await run.getByLabel("Run logs").getByText(/building .*"from-hook".*refs\/tags\/v2/).waitFor();
+    await run.getByRole("link", { name: "release-hook" }).waitFor();
+    expect(await run.innerText()).toContain("(Webhook)");
+    await screenshot(page, "run-triggered-real-agent");
+    expect(await s.call("GET", `/jobs/${jobId}`)).toMatchObject({ status: "completed", trigger_source: "webhook", triggered_by: "release-hook", trigger_id: hook.id });
     expect(c.errors()).toEqual([]);
   });
 });

@@ -41,6 +41,16 @@ describe("triggers API", () => {
     expectError(await t.api("GET", `/api/v1/triggers/${trig.id}`), 404, "not_found");
   });
 
+  it("previews the next five firings of a cron expression in a zone, before any trigger exists", async () => {
+    const preview = (q: string) => t.api("GET", `/api/v1/triggers/schedule-preview?${q}`);
+    const res = await preview("cron=0%209%20*%20*%201-5&timezone=Europe%2FBerlin");
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.details.next_fire_times).toEqual(["2026-01-01T08:00:00.000Z", "2026-01-02T08:00:00.000Z", "2026-01-05T08:00:00.000Z", "2026-01-06T08:00:00.000Z", "2026-01-07T08:00:00.000Z"]);
+    expect(expectFieldError(await preview("cron=61%20*%20*%20*%20*"), "cron").message).toContain("61 * * * *");
+    expect(expectFieldError(await preview("cron=*%20*%20*%20*"), "cron").message).toContain("4 fields");
+    expect(expectFieldError(await preview("cron=*%20*%20*%20*%20*&timezone=Mars%2FOlympus"), "timezone").message).toContain("Mars/Olympus");
+  });
+
   it("answers bad input with a 422 naming the field", async () => {
     const post = (body: Record<string, unknown>) => t.api("POST", "/api/v1/triggers", { body: { name: "x", kind: "schedule", target, schedule: { cron: "* * * * *" }, ...body } });
     expect(expectFieldError(await post({ schedule: { cron: "61 * * * *" } }), "schedule.cron").message).toContain("61 * * * *");
@@ -56,6 +66,15 @@ describe("triggers API", () => {
     expectFieldError(await post({ target: { ...target, inputs: { who: 5 } } }), "target.inputs.who");
     expectFieldError(await post({ name: "bad\u0000name" }), "name");
     expectFieldError(await post({ target: { ...target, trigger_source: "schedule" } }), "target");
+    expectFieldError(await post({ target: { ...target, retry: { max_attempts: 0, backoff_s: 5 } } }), "target.retry.max_attempts");
+    expectFieldError(await post({ target: { ...target, retry: { max_attempts: 2, backoff_s: -1 } } }), "target.retry.backoff_s");
+    // The same checks on an edit.
+    const trig = await createTrigger();
+    const patch = (body: unknown) => t.api("PATCH", `/api/v1/triggers/${trig.id}`, { body });
+    expect(expectFieldError(await patch({ schedule: { cron: "61 * * * *" } }), "schedule.cron").message).toContain("61 * * * *");
+    expectFieldError(await patch({ schedule: { cron: "* * * * *", timezone: "Mars/Olympus" } }), "schedule.timezone");
+    expectFieldError(await patch({ event: { on: "job.finished" } }), "event");
+    expectFieldError(await patch({ target: { ...target, retry: { max_attempts: 21, backoff_s: 5 } } }), "target.retry.max_attempts");
   });
 
   it("a job body can never set trigger_source, triggered_by or trigger_id; an API job is `api` with no trigger", async () => {
@@ -64,6 +83,16 @@ describe("triggers API", () => {
     }
     const job = (await t.api("POST", "/api/v1/jobs", { body: target })).body.details;
     expect(job).toMatchObject({ trigger_source: "api", triggered_by: "admin", trigger_id: null });
+  });
+
+  it("a job the console starts (x-outpost-client: console) is `manual` by the token's user; the header can choose nothing else", async () => {
+    const post = (client: string, url = "/api/v1/jobs", body: unknown = target) => t.api("POST", url, { body, headers: { "x-outpost-client": client } });
+    const manual = (await post("console")).body.details;
+    expect(manual).toMatchObject({ trigger_source: "manual", triggered_by: "admin", trigger_id: null });
+    for (const client of ["schedule", "webhook", "copilot", "Console", "script"]) expect((await post(client)).body.details.trigger_source).toBe("api");
+    // A re-run from the console, one or several, is `manual` too.
+    expect((await post("console", `/api/v1/jobs/${manual.id}/rerun`, undefined)).body.details).toMatchObject({ trigger_source: "manual", rerun_of: manual.id });
+    expect((await post("console", "/api/v1/jobs/rerun", { ids: [manual.id] })).body.details.created[0].trigger_source).toBe("manual");
   });
 
   it("is org-scoped: another org's trigger is a 404 for every route", async () => {

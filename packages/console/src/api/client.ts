@@ -50,7 +50,8 @@ export function buildQuery(query: Query = {}): string {
 }
 
 export async function rawRequest(token: string, method: string, path: string, body?: unknown): Promise<Response> {
-  const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: "application/json" };
+  // x-outpost-client: jobs this tab starts are `manual`, not `api` (docs/api.md, "Run provenance").
+  const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: "application/json", "x-outpost-client": "console" };
   if (body !== undefined) headers["content-type"] = "application/json";
   let res: Response;
   try {

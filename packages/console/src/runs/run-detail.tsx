@@ -119,7 +119,12 @@ export function RunDetail({ runId, onClose }: { runId: string; onClose: () => vo
               <Fact label="Status">
                 <RunStatusBadge status={r.status} />
                 {r.status === "retrying" && r.retry_at && <RetryingIn at={r.retry_at} />}
-                {r.waiting_reason && <span className="muted small fact-note">{r.waiting_reason}</span>}
+                {r.status === "retrying" && r.error && (
+                  <span className="muted small fact-note">
+                    Attempt {r.attempt} of {r.max_attempts} failed: {r.error.message || (REASON_LABEL[r.error.reason] ?? r.error.reason)}
+                  </span>
+                )}
+                {r.waiting_reason && r.status !== "retrying" && <span className="muted small fact-note">{r.waiting_reason}</span>}
               </Fact>
               <Fact label="Triggered by">
                 {r.trigger_id ? <Link to={`/triggers/${r.trigger_id}`}>{r.triggered_by}</Link> : r.triggered_by || "—"}{" "}

@@ -1,4 +1,7 @@
-/** /runs and /runs/:id: the filtered runs list, selection and delete, and the selected run's detail. */
+/**
+ * /runs and /runs/:id: the filtered runs list, "Start run", selection (delete, re-run, cancel several
+ * at once) and the selected run's detail.
+ */
 import { useState } from "react";
 import { useLocation, useNavigate, useParams, useSearchParams } from "react-router-dom";
 import { useSession } from "../auth/session";
@@ -11,6 +14,7 @@ import { useToast } from "../components/toast";
 import { RunsFilters } from "./runs-filters";
 import { RunsTable } from "./runs-table";
 import { RunDetail } from "./run-detail";
+import { StartRunDialog } from "./start-run-dialog";
 import { filtersFromParams, filtersToParams, hasRunFilters, useRuns } from "./use-runs";
 
 export function RunsPage() {
@@ -24,7 +28,30 @@ export function RunsPage() {
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
+  const [starting, setStarting] = useState(false);
   const list = useRuns(filters);
+
+  /** Re-run or cancel the selected runs with the bulk routes; the list follows the change feed. */
+  async function bulk(action: "rerun" | "cancel") {
+    setBusy(true);
+    const ids = [...selected];
+    try {
+      if (action === "rerun") {
+        const r = await api.send<{ created: { id: string }[]; not_found: string[] }>("POST", "/jobs/rerun", { ids });
+        notify("success", `Started ${plural(r.created.length, "re-run")}.`);
+      } else {
+        const r = await api.send<{ cancelled: string[]; refused: { id: string; message: string }[] }>("POST", "/jobs/cancel", { ids });
+        const refused = r.refused.length ? ` ${plural(r.refused.length, "run")} not cancelled: ${r.refused.map((x) => x.message).join("; ")}` : "";
+        notify(r.cancelled.length ? "success" : "error", `Cancel requested for ${plural(r.cancelled.length, "run")}.${refused}`);
+      }
+      setSelected(new Set());
+      list.reload();
+    } catch (err) {
+      notify("error", `Could not ${action === "rerun" ? "re-run" : "cancel"} the runs: ${errorText(err)}`);
+    } finally {
+      setBusy(false);
+    }
+  }
 
   async function deleteSelected() {
     setBusy(true);
@@ -50,6 +77,9 @@ export function RunsPage() {
         <div className="page-head">
           <h1 id="runs-title">Runs</h1>
           <p className="updated muted">{list.updatedAt ? `Updated ${list.updatedAt.toLocaleTimeString()}` : ""}</p>
+          <button type="button" className="btn btn-primary" onClick={() => setStarting(true)}>
+            Start run
+          </button>
         </div>
         <RunsFilters
           filters={filters}
@@ -62,6 +92,12 @@ export function RunsPage() {
         {selected.size > 0 && (
           <div className="bulk-bar" role="region" aria-label="Selected runs">
             <strong>{plural(selected.size, "run")} selected</strong>
+            <button type="button" className="btn btn-small" disabled={busy} onClick={() => void bulk("rerun")}>
+              Re-run
+            </button>
+            <button type="button" className="btn btn-small" disabled={busy} onClick={() => void bulk("cancel")}>
+              Cancel runs
+            </button>
             <button type="button" className="btn btn-danger btn-small" onClick={() => setConfirming(true)}>
               Delete
             </button>
@@ -81,6 +117,16 @@ export function RunsPage() {
         <LoadMore hasMore={Boolean(list.nextCursor)} loading={list.loadingMore} onClick={list.loadMore} />
       </section>
       {runId && <RunDetail key={runId} runId={runId} onClose={() => navigate(`/runs${search}`)} />}
+      {starting && (
+        <StartRunDialog
+          onClose={() => setStarting(false)}
+          onStarted={(job) => {
+            setStarting(false);
+            notify("success", `Started run ${job.module}.${job.function}.`);
+            navigate(`/runs/${job.id}${search}`);
+          }}
+        />
+      )}
       {confirming && (
         <ConfirmDialog
           title={`Delete ${plural(selected.size, "run")}?`}

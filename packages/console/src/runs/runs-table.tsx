@@ -58,7 +58,7 @@ export function RunsTable({ runs, selected, onSelect, openId, onOpen }: Props) {
             <td>
               <RunStatusBadge status={run.status} />
             </td>
-            <td>{run.agent_name ?? <span className="muted">{run.waiting_reason ? "Waiting" : "—"}</span>}</td>
+            <td>{run.agent_name ?? <span className="muted">{run.status === "retrying" ? "Retrying" : run.waiting_reason ? "Waiting" : "—"}</span>}</td>
             <td>{run.pool_name ?? "—"}</td>
             <td>{triggerLabel(run.trigger_source)}</td>
             <td className="nowrap">{formatTime(run.started_at, "Not started")}</td>

@@ -1,34 +1,46 @@
 /**
  * Triggers: schedules, webhooks and event triggers. The list shows kind, next firing or URL, last
- * result and whether it is enabled; a form creates one of each kind (a webhook's secret is shown
- * once); pause, resume and delete act on a row.
+ * result and whether it is enabled; a dialog creates or edits each kind (trigger-dialog.tsx; a new
+ * webhook's secret is shown once); a row's actions pause, resume, edit, delete and send a webhook
+ * a test delivery; /triggers/:id opens its firings and deliveries (trigger-detail.tsx).
  */
-import { useCallback, useEffect, useState, type FormEvent } from "react";
-import { useParams } from "react-router-dom";
+import { useCallback, useEffect, useState } from "react";
+import { useNavigate, useParams } from "react-router-dom";
 import type { Trigger } from "@outpost/shared";
 import { useSession } from "../auth/session";
 import { errorText } from "../api/client";
+import { ConfirmDialog } from "../components/dialog";
 import { formatTime } from "../components/format";
 import { useToast } from "../components/toast";
+import { KIND_LABEL, TriggerDialog } from "./trigger-dialog";
+import { filterText, TriggerDetail } from "./trigger-detail";
 
 type Kind = Trigger["kind"];
 
 function nextOrUrl(t: Trigger): string {
   if (t.kind === "schedule") return t.enabled ? (t.next_fire_times[0] ? formatTime(t.next_fire_times[0]) : "Never") : "Paused";
   if (t.kind === "webhook") return `${location.origin}${t.hook_path ?? ""}`;
-  return t.event?.on === "agent.status" ? `Agent status${t.event.status ? `: ${t.event.status.join(", ")}` : ""}` : "Job finished";
+  return filterText(t);
+}
+
+function lastResult(t: Trigger): string {
+  const f = t.last_firing;
+  return f ? `${f.outcome} ${formatTime(f.fired_at)}${f.error ? `: ${f.error}` : ""}` : "—";
 }
 
 export function TriggersPage() {
   const { api } = useSession();
   const notify = useToast();
+  const navigate = useNavigate();
   const { triggerId } = useParams();
   const [items, setItems] = useState<Trigger[] | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [secret, setSecret] = useState<{ name: string; url: string; secret: string } | null>(null);
-  const [form, setForm] = useState({ name: "", kind: "schedule" as Kind, cron: "0 * * * *", timezone: "UTC", module: "", fn: "", inputs: "{}", on: "job.finished" });
+  const [dialog, setDialog] = useState<{ kind: Kind; trigger?: Trigger } | null>(null);
+  const [deleting, setDeleting] = useState<Trigger | null>(null);
+  const [version, setVersion] = useState(0);
 
   const reload = useCallback(() => {
+    setVersion((v) => v + 1);
     api
       .list<Trigger>("/triggers", { limit: 100 })
       .then((p) => setItems(p.items))
@@ -41,9 +53,12 @@ export function TriggersPage() {
       if (action === "delete") await api.send("DELETE", `/triggers/${t.id}`);
       else await api.send("POST", `/triggers/${t.id}/${action}`);
       notify("success", `Trigger “${t.name}” ${action === "delete" ? "deleted" : action === "pause" ? "paused" : "resumed"}.`);
+      if (action === "delete" && t.id === triggerId) navigate("/triggers");
       reload();
     } catch (err) {
       notify("error", `Could not ${action} “${t.name}”: ${errorText(err)}`);
+    } finally {
+      setDeleting(null);
     }
   }
 
@@ -57,137 +72,79 @@ export function TriggersPage() {
     }
   }
 
-  async function create(e: FormEvent) {
-    e.preventDefault();
-    let inputs: unknown;
-    try {
-      inputs = JSON.parse(form.inputs);
-    } catch {
-      notify("error", "Inputs must be a JSON object.");
-      return;
-    }
-    const body = {
-      name: form.name,
-      kind: form.kind,
-      target: { module: form.module, function: form.fn, inputs },
-      ...(form.kind === "schedule" ? { schedule: { cron: form.cron, timezone: form.timezone } } : {}),
-      ...(form.kind === "event" ? { event: { on: form.on } } : {}),
-    };
-    try {
-      const created = await api.send<Trigger & { secret: string | null }>("POST", "/triggers", body);
-      if (created.secret) setSecret({ name: created.name, url: `${location.origin}${created.hook_path}`, secret: created.secret });
-      notify("success", `Trigger “${created.name}” created.`);
-      reload();
-    } catch (err) {
-      notify("error", `Could not create the trigger: ${errorText(err)}`);
-    }
-  }
-  const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
-
+  const open = items?.find((t) => t.id === triggerId);
   return (
-    <main className="page">
-      <h1>Triggers</h1>
-      <form className="trigger-form toolbar" aria-label="New trigger" onSubmit={create}>
-        <div className="field">
-          <label htmlFor="trigger-name">Name</label>
-          <input id="trigger-name" value={form.name} onChange={set("name")} required />
+    <main className="page" aria-labelledby="triggers-title">
+      <div className="page-head">
+        <h1 id="triggers-title">Triggers</h1>
+        <div className="page-actions">
+          {(["schedule", "webhook", "event"] as const).map((k) => (
+            <button key={k} type="button" className="btn btn-primary" onClick={() => setDialog({ kind: k })}>
+              New {KIND_LABEL[k].toLowerCase()}
+            </button>
+          ))}
         </div>
-        <div className="field">
-          <label htmlFor="trigger-kind">Kind</label>
-          <select id="trigger-kind" value={form.kind} onChange={set("kind")}>
-            <option value="schedule">Schedule</option>
-            <option value="webhook">Webhook</option>
-            <option value="event">Event</option>
-          </select>
-        </div>
-        {form.kind === "schedule" && (
-          <>
-            <div className="field">
-              <label htmlFor="trigger-cron">Cron</label>
-              <input id="trigger-cron" className="mono" value={form.cron} onChange={set("cron")} />
-            </div>
-            <div className="field">
-              <label htmlFor="trigger-tz">Time zone</label>
-              <input id="trigger-tz" value={form.timezone} onChange={set("timezone")} />
-            </div>
-          </>
-        )}
-        {form.kind === "event" && (
-          <div className="field">
-            <label htmlFor="trigger-on">On</label>
-            <select id="trigger-on" value={form.on} onChange={set("on")}>
-              <option value="job.finished">A job finishes</option>
-              <option value="agent.status">An agent changes status</option>
-            </select>
-          </div>
-        )}
-        <div className="field">
-          <label htmlFor="trigger-module">Module</label>
-          <input id="trigger-module" value={form.module} onChange={set("module")} required />
-        </div>
-        <div className="field">
-          <label htmlFor="trigger-function">Function</label>
-          <input id="trigger-function" value={form.fn} onChange={set("fn")} required />
-        </div>
-        <div className="field">
-          <label htmlFor="trigger-inputs">Inputs (JSON)</label>
-          <input id="trigger-inputs" className="mono" value={form.inputs} onChange={set("inputs")} />
-        </div>
-        <button type="submit" className="btn btn-primary">
-          Create trigger
-        </button>
-      </form>
-      {secret && (
-        <section className="trigger-secret" role="status" aria-label="Webhook secret">
-          <p>
-            Webhook <strong>{secret.name}</strong>: send signed deliveries to <code>{secret.url}</code>. Its secret is shown this once:
-          </p>
-          <code className="mono">{secret.secret}</code>
-        </section>
-      )}
+      </div>
       {error && <p role="alert">{error}</p>}
-      {items && items.length === 0 && <p className="muted">No triggers yet.</p>}
+      {items && items.length === 0 && <p className="muted">No triggers yet: a schedule, a webhook or an event trigger starts runs on its own.</p>}
       {items && items.length > 0 && (
-        <table className="triggers-table">
+        <table className="table triggers-table">
           <thead>
             <tr>
-              <th>Name</th>
-              <th>Kind</th>
-              <th>Next firing or URL</th>
-              <th>Last result</th>
-              <th>Enabled</th>
-              <th>
+              <th scope="col">Name</th>
+              <th scope="col">Kind</th>
+              <th scope="col">Next firing, URL or filter</th>
+              <th scope="col">Last result</th>
+              <th scope="col">Enabled</th>
+              <th scope="col">
                 <span className="sr-only">Actions</span>
               </th>
             </tr>
           </thead>
           <tbody>
             {items.map((t) => (
-              <tr key={t.id} data-trigger-id={t.id} className={t.id === triggerId ? "selected" : undefined}>
-                <td>{t.name}</td>
-                <td>{t.kind}</td>
-                <td className="mono small">{nextOrUrl(t)}</td>
-                <td>{t.last_firing ? `${t.last_firing.outcome} ${formatTime(t.last_firing.fired_at)}${t.last_firing.error ? `: ${t.last_firing.error}` : ""}` : "—"}</td>
-                <td>{t.enabled ? "Yes" : "Paused"}</td>
+              <tr key={t.id} data-trigger-id={t.id} className={t.id === triggerId ? "row-open" : undefined}>
                 <td>
-                  <button type="button" className="btn btn-small" onClick={() => act(t, t.enabled ? "pause" : "resume")}>
-                    {t.enabled ? "Pause" : "Resume"} {t.name}
-                  </button>{" "}
+                  <button type="button" className="link-btn" onClick={() => navigate(`/triggers/${t.id}`)} aria-label={`Open trigger ${t.name}`}>
+                    {t.name}
+                  </button>
+                </td>
+                <td>{KIND_LABEL[t.kind]}</td>
+                <td className="mono small wrap-anywhere">{nextOrUrl(t)}</td>
+                <td className="small">{lastResult(t)}</td>
+                <td>{t.enabled ? "Yes" : "Paused"}</td>
+                <td className="row-actions">
+                  <button type="button" className="btn btn-small" onClick={() => act(t, t.enabled ? "pause" : "resume")} aria-label={`${t.enabled ? "Pause" : "Resume"} ${t.name}`}>
+                    {t.enabled ? "Pause" : "Resume"}
+                  </button>
+                  <button type="button" className="btn btn-small" onClick={() => setDialog({ kind: t.kind, trigger: t })} aria-label={`Edit ${t.name}`}>
+                    Edit
+                  </button>
                   {t.kind === "webhook" && t.enabled && (
-                    <>
-                      <button type="button" className="btn btn-small" onClick={() => testDelivery(t)}>
-                        Send test delivery to {t.name}
-                      </button>{" "}
-                    </>
+                    <button type="button" className="btn btn-small" onClick={() => testDelivery(t)} aria-label={`Send test delivery to ${t.name}`}>
+                      Test delivery
+                    </button>
                   )}
-                  <button type="button" className="btn btn-small" onClick={() => act(t, "delete")}>
-                    Delete {t.name}
+                  <button type="button" className="btn btn-small btn-danger" onClick={() => setDeleting(t)} aria-label={`Delete ${t.name}`}>
+                    Delete
                   </button>
                 </td>
               </tr>
             ))}
           </tbody>
         </table>
+      )}
+      {open && <TriggerDetail key={open.id} trigger={open} version={`${version}|${open.updated_at}|${open.last_firing?.id ?? ""}`} onClose={() => navigate("/triggers")} />}
+      {dialog && <TriggerDialog kind={dialog.kind} trigger={dialog.trigger} onSaved={() => reload()} onClose={() => setDialog(null)} />}
+      {deleting && (
+        <ConfirmDialog
+          title={`Delete “${deleting.name}”?`}
+          message="It stops firing. The runs it started stay in the history."
+          confirmLabel="Delete"
+          danger
+          onConfirm={() => void act(deleting, "delete")}
+          onCancel={() => setDeleting(null)}
+        />
       )}
     </main>
   );

@@ -3,10 +3,22 @@
  * records console errors and uncaught exceptions so a test can assert there were none.
  */
 import { mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 
-export const SCREENSHOTS = fileURLToPath(new URL("../../../../docs/screenshots", import.meta.url));
+/**
+ * Where screenshots go: $TMPDIR/outpost-console-screenshots by default, the docs'
+ * own docs/screenshots only when OUTPOST_SCREENSHOTS=docs, or the directory that variable names.
+ */
+export const SCREENSHOTS = screenshotDir(process.env.OUTPOST_SCREENSHOTS);
+
+function screenshotDir(setting: string | undefined): string {
+  if (setting === "docs") return fileURLToPath(new URL("../../../../docs/screenshots", import.meta.url));
+  if (setting) return setting;
+  return join(tmpdir(), "outpost-console-screenshots");
+}
 
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({

@@ -102,6 +102,10 @@ export const UpdateTriggerBody = z
   .strict();
 export type UpdateTriggerBody = z.infer<typeof UpdateTriggerBody>;
 
+/** GET /api/v1/triggers/schedule-preview: the next five firings of a cron expression, for the console's dialog. */
+export const SchedulePreviewQuery = z.object({ cron: ScheduleSpec.shape.cron, timezone: ScheduleSpec.shape.timezone }).strict();
+export const SchedulePreviewResponse = success(z.object({ next_fire_times: z.array(Timestamp) }));
+
 export const FIRING_OUTCOMES = ["started", "skipped", "queued", "failed"] as const;
 export const TriggerFiring = z.object({
   id: Id,

@@ -51,14 +51,16 @@ function loseAttempt(db: Db, job: typeof jobs.$inferSelect, at: string, message:
   if (job.status !== "claimed" && job.status !== "running" && job.status !== "cancelling") return;
   tx(db, () => {
     const guard = { attempt: job.attempt, from: [job.status as "claimed" | "running" | "cancelling"] };
+    // Every path below that leaves an error names the step the attempt was in (error.step).
+    const errorStep = failingStep(job.steps);
     let ok: boolean;
     if (job.status === "cancelling") {
       const timedOut = job.errorReason === "timeout";
-      ok = transitionJob(db, job.id, timedOut ? "failed" : "cancelled", at, { completedAt: at, leaseExpiresAt: null }, guard);
+      ok = transitionJob(db, job.id, timedOut ? "failed" : "cancelled", at, { completedAt: at, leaseExpiresAt: null, ...(timedOut ? { errorStep } : {}) }, guard);
       if (ok) out.failed.push(job.id);
     } else if (job.retryBackoffS !== null && attemptsUsed(db, job.id) < job.maxAttempts) {
       // A retry policy: the job waits `retrying` for its backoff (the trigger loop re-queues it).
-      ok = transitionJob(db, job.id, "retrying", at, { leaseExpiresAt: null, retryAt: retryAtFor(db, job.id, at), errorReason: "agent_lost", errorMessage: message }, guard);
+      ok = transitionJob(db, job.id, "retrying", at, { leaseExpiresAt: null, retryAt: retryAtFor(db, job.id, at), errorReason: "agent_lost", errorMessage: message, errorStep }, guard);
       if (ok) out.requeued.push(job.id);
     } else if (attemptsUsed(db, job.id) < job.maxAttempts) {
       ok = transitionJob(db, job.id, "retrying", at, { leaseExpiresAt: null }, guard);
@@ -66,7 +68,7 @@ function loseAttempt(db: Db, job: typeof jobs.$inferSelect, at: string, message:
       ok = ok && transitionJob(db, job.id, "pending", at, { agentId: null, claimedAt: null }, { attempt: job.attempt, from: ["retrying"] });
       if (ok) out.requeued.push(job.id);
     } else {
-      ok = transitionJob(db, job.id, "failed", at, { completedAt: at, leaseExpiresAt: null, errorReason: "agent_lost", errorMessage: message, errorStep: failingStep(job.steps) }, guard);
+      ok = transitionJob(db, job.id, "failed", at, { completedAt: at, leaseExpiresAt: null, errorReason: "agent_lost", errorMessage: message, errorStep }, guard);
       if (ok) out.failed.push(job.id);
     }
     if (!ok) return;

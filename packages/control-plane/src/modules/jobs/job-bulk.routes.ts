@@ -16,7 +16,7 @@ import { EXPENSIVE } from "../../plugins/rate-limit.js";
 import type { Deps } from "../../deps.js";
 import type { AgentHub } from "../../session/hub.js";
 import { toJob, type JobRow } from "./jobs.repo.js";
-import { cancelJob, copilotSessionOf, createJob, provenanceOf, resolveJobTarget, validateInputs } from "./jobs.service.js";
+import { cancelJob, createJob, requestProvenance, resolveJobTarget, validateInputs, type Provenance } from "./jobs.service.js";
 
 export async function jobBulkRoutes(fastify: FastifyInstance, { deps, hub }: { deps: Deps; hub: Pick<AgentHub, "submit"> }) {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
@@ -29,7 +29,7 @@ export async function jobBulkRoutes(fastify: FastifyInstance, { deps, hub }: { d
   };
 
   /** A new job like `orig`; a 422 naming `ids[i]` when its module version or function is gone or its inputs no longer fit. */
-  async function rerun(p: UserPrincipal, orig: JobRow, index: number, session: string | undefined): Promise<JobRow> {
+  async function rerun(p: UserPrincipal, orig: JobRow, index: number, provenance: Provenance): Promise<JobRow> {
     let target;
     try {
       target = resolveJobTarget(db, orig.orgId, { module: orig.module, version: orig.version, function: orig.function });
@@ -49,7 +49,7 @@ export async function jobBulkRoutes(fastify: FastifyInstance, { deps, hub }: { d
       max_attempts: orig.maxAttempts,
       ...(orig.retryBackoffS !== null ? { retry: { max_attempts: orig.maxAttempts, backoff_s: orig.retryBackoffS } } : {}),
       priority: orig.priority,
-      ...provenanceOf(p, session),
+      ...provenance,
       rerun_of: orig.id,
     };
     return hub.submit(() => createJob(db, orig.orgId, p.orgIds, body, nowIso(deps.clock), target, deps.config.defaultJobTimeoutS));
@@ -57,10 +57,10 @@ export async function jobBulkRoutes(fastify: FastifyInstance, { deps, hub }: { d
 
   app.post("/api/v1/jobs/rerun", { onRequest: app.auth("jobs:write"), config: EXPENSIVE, schema: { tags: ["jobs"], body: JobIdsBody, response: { 200: RerunJobsResponse } } }, async (req) => {
     const p = userOf(req);
-    const session = copilotSessionOf(req.headers);
+    const provenance = requestProvenance(p, req.headers);
     const { rows, notFound } = visible(p, req.body.ids);
     const created: JobRow[] = [];
-    for (const row of rows) created.push(await rerun(p, row, req.body.ids.indexOf(row.id), session));
+    for (const row of rows) created.push(await rerun(p, row, req.body.ids.indexOf(row.id), provenance));
     for (const r of created) changed(r);
     return { status: "success" as const, details: { created: created.map((r) => toJob(db, r)), not_found: notFound } };
   });
@@ -72,7 +72,7 @@ export async function jobBulkRoutes(fastify: FastifyInstance, { deps, hub }: { d
       const p = userOf(req);
       const { rows } = visible(p, [req.params.id]);
       if (!rows[0]) throw ApiError.notFound("job", req.params.id);
-      const row = await rerun(p, rows[0], 0, copilotSessionOf(req.headers));
+      const row = await rerun(p, rows[0], 0, requestProvenance(p, req.headers));
       changed(row);
       return reply.code(201).send({ status: "success" as const, details: toJob(db, row) });
     },

@@ -6,7 +6,7 @@ import { prepared } from "../../db/client.js";
 import { jobAttempts, jobs } from "../../db/schema.js";
 import { afterCursor, encodeCursor, inIds, keysetOrder } from "../../lib/cursor.js";
 import { ApiError } from "../../errors.js";
-import { waitingReason } from "./waiting-reason.js";
+import { retryingReason, waitingReason } from "./waiting-reason.js";
 
 export type JobRow = typeof jobs.$inferSelect;
 export type NewJob = typeof jobs.$inferInsert;
@@ -128,7 +128,7 @@ export function toJobs(db: Db, rows: JobRow[], fresh = false): Job[] {
       required_labels: r.requiredLabels,
       status: r.status as Job["status"],
       phase: phaseOf(r.status, r.steps as { name: string; status: string }[]),
-      waiting_reason: r.status === "pending" || r.status === "retrying" ? reasonOf(r) : null,
+      waiting_reason: r.status === "pending" ? reasonOf(r) : r.status === "retrying" ? retryingReason(r) : null,
       attempt: r.attempt,
       max_attempts: r.maxAttempts,
       attempts: attempts

@@ -10,7 +10,7 @@ import { nowIso } from "../../lib/time.js";
 import type { Deps } from "../../deps.js";
 import type { DispatchCommands } from "../../session/dispatcher.js";
 import { getJobOr404, listJobs, toJob, toStoredJob } from "./jobs.repo.js";
-import { cancelJob, copilotSessionOf, createJob, deleteJobs, provenanceOf, resolveJobTarget, validateInputs } from "./jobs.service.js";
+import { cancelJob, createJob, deleteJobs, requestProvenance, resolveJobTarget, validateInputs } from "./jobs.service.js";
 import { EXPENSIVE } from "../../plugins/rate-limit.js";
 
 const Params = z.object({ id: Id });
@@ -28,7 +28,7 @@ export async function jobRoutes(fastify: FastifyInstance, { deps, hub }: { deps:
     // after that (off the dispatch path) and shows the job as stored: pending with its waiting
     // reason, or already claimed by an agent.
     // Validation runs off the event loop; the version it picked is the one inserted.
-    const provenance = provenanceOf(p, copilotSessionOf(req.headers));
+    const provenance = requestProvenance(p, req.headers);
     const target = resolveJobTarget(db, orgId, req.body);
     await validateInputs(target, req.body.inputs);
     const row = await hub.submit(() => createJob(db, orgId, p.orgIds, { ...req.body, ...provenance }, nowIso(deps.clock), target, deps.config.defaultJobTimeoutS));

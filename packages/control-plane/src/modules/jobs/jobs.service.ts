@@ -18,15 +18,24 @@ import { transitionJob } from "./jobs.transitions.js";
 export type JobTarget = { module: PublishedVersion; fn: ModuleFunction };
 
 /**
- * Run provenance, from the credential alone. Jobs reach REST only with a PAT, and the server cannot
- * tell a console tab from a script holding the same PAT (the console signs in with a pasted PAT; a
- * header saying "console" would be the caller's own word), so a REST job is `api`, by the token's
- * user. `manual` is kept for a credential the server itself issues to a console session, and
- * `schedule`, `webhook`, `event` for the server's own triggers: none of them creates jobs yet.
+ * Run provenance, from the credential. A REST job is `api` by the token's user, or `manual` when
+ * the request says it comes from the console (CLIENT_HEADER: console): the console signs in with a
+ * pasted PAT, so that header is the caller's own word, and it may only choose between the two
+ * sources that name the token's user (a person's own hand or script). It can never claim a
+ * trigger's or a copilot's provenance. A copilot token's job is `copilot`, by the integration.
  */
-export function provenanceOf(p: UserPrincipal, copilotSession?: string): Provenance {
+export function provenanceOf(p: UserPrincipal, copilotSession?: string, client?: string): Provenance {
   if (p.tokenKind === "copilot") return { trigger_source: "copilot", triggered_by: copilotSession ? `${p.tokenName} (session ${copilotSession})` : p.tokenName };
-  return { trigger_source: "api", triggered_by: p.userName };
+  return { trigger_source: client === "console" ? "manual" : "api", triggered_by: p.userName };
+}
+
+/** The header the console sends on every request; `console` makes its jobs `manual`. */
+export const CLIENT_HEADER = "x-outpost-client";
+
+/** provenanceOf for a REST request: its credential, copilot session and client headers. */
+export function requestProvenance(p: UserPrincipal, headers: Record<string, string | string[] | undefined>): Provenance {
+  const client = headers[CLIENT_HEADER];
+  return provenanceOf(p, copilotSessionOf(headers), typeof client === "string" ? client : undefined);
 }
 
 /** The header a copilot integration names its session in (plain text, at most 200 characters). */

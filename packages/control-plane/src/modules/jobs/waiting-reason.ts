@@ -84,3 +84,16 @@ export function waitingReason(db: Db, job: PendingJob): string {
   for (let n = 1; n < rules.length; n++) if (!ask(existsThrough(rules, n))) return unmet[rules[n - 1]!];
   return unmet[rules[rules.length - 1]!];
 }
+
+type RetryingJob = { attempt: number; maxAttempts: number; retryAt: string | null; errorReason: string | null; errorMessage: string | null };
+
+/**
+ * Why a `retrying` job is not running: the attempt that failed, its reason, and when the next one
+ * is queued (retry_at; the console counts down to it, "Retrying in 12 s"). Not the pending job's
+ * agent questions: no agent is wanted before retry_at.
+ */
+export function retryingReason(job: RetryingJob): string {
+  const why = job.errorMessage || job.errorReason || "no reason recorded";
+  const when = job.retryAt ? `Retrying at ${job.retryAt}` : "Retrying shortly";
+  return `${when} (attempt ${job.attempt + 1} of ${job.maxAttempts}): attempt ${job.attempt} failed: ${why}.`;
+}

@@ -10,16 +10,17 @@ function cronOf(spec: Pick<ScheduleSpec, "cron" | "timezone">): Cron {
   return new Cron(spec.cron, { timezone: spec.timezone, paused: true });
 }
 
-/** A 422 naming schedule.cron (or schedule.timezone) unless croner accepts the expression. */
+/** A 422 naming schedule.cron (or `cron` alone, path ""), unless croner accepts the expression. */
 export function checkSchedule(spec: Pick<ScheduleSpec, "cron" | "timezone">, path = "schedule"): void {
+  const field = path ? `${path}.cron` : "cron";
   const fields = spec.cron.trim().split(/\s+/).length;
   if (fields !== 5 && fields !== 6) {
-    throw ApiError.validation([{ path: `${path}.cron`, message: `"${spec.cron}" has ${fields} fields; a cron expression has 5 (minute first) or 6 (seconds first)` }]);
+    throw ApiError.validation([{ path: field, message: `"${spec.cron}" has ${fields} fields; a cron expression has 5 (minute first) or 6 (seconds first)` }]);
   }
   try {
     cronOf(spec);
   } catch (err) {
-    throw ApiError.validation([{ path: `${path}.cron`, message: `"${spec.cron}" is not a cron expression: ${(err as Error).message}` }]);
+    throw ApiError.validation([{ path: field, message: `"${spec.cron}" is not a cron expression: ${(err as Error).message}` }]);
   }
 }
 

@@ -12,6 +12,8 @@ import {
   Id,
   OkDetails,
   PageQuery,
+  SchedulePreviewQuery,
+  SchedulePreviewResponse,
   TriggerFiringListResponse,
   TriggerListQuery,
   TriggerListResponse,
@@ -30,7 +32,7 @@ import { newId } from "../../lib/ids.js";
 import { nowIso } from "../../lib/time.js";
 import type { Deps } from "../../deps.js";
 import { resolveJobTarget, validateInputs } from "../jobs/jobs.service.js";
-import { checkSchedule } from "./cron.js";
+import { checkSchedule, nextFireTimes } from "./cron.js";
 import { eventCursorNow } from "./event-triggers.js";
 import { getTriggerOr404, toFiring, toTrigger, type TriggerRow } from "./triggers.repo.js";
 import { acceptDelivery, newPublicId, toDelivery, webhookSecret } from "./webhook.js";
@@ -86,6 +88,15 @@ export async function triggerRoutes(fastify: FastifyInstance, { deps, hub }: { d
     const now = deps.clock();
     return { status: "success" as const, details: page.map((r) => toTrigger(db, r, now)), next_cursor: rows.length > q.limit && last ? encodeCursor(db, last.insertedAt, last.id) : null };
   });
+
+  app.get(
+    "/api/v1/triggers/schedule-preview",
+    { onRequest: app.auth("read"), schema: { tags: ["triggers"], querystring: SchedulePreviewQuery, response: { 200: SchedulePreviewResponse } } },
+    async (req) => {
+      checkSchedule(req.query, "");
+      return { status: "success" as const, details: { next_fire_times: nextFireTimes(req.query, deps.clock()) } };
+    },
+  );
 
   app.get("/api/v1/triggers/:id", { onRequest: app.auth("read"), schema: { tags: ["triggers"], params: Params, response: { 200: TriggerResponse } } }, async (req) => {
     return { status: "success" as const, details: details(getTriggerOr404(db, userOf(req).orgIds, req.params.id).id) };
