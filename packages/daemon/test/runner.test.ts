@@ -10,7 +10,7 @@ import pino from "pino";
 import Dockerode from "dockerode";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { AgentFrame, AssignFrame } from "@outpost/shared";
-import { JobRunner } from "../src/runner.js";
+import { JobRunner } from "../src/jobs/runner.js";
 import { DockerRuntime } from "../src/runtime/docker.js";
 import { isMountPoint } from "../src/runtime/bounded-dir.js";
 import { describeDocker, ensureTestImage, removeTestDir, removeTestRunContainers, TEST_IMAGE } from "./support/docker.js";

@@ -19,7 +19,7 @@ import {
   type ResumePoint,
   type ServerFrame,
 } from "@outpost/shared";
-import { RuntimeError, type ContainerRuntime, type JobOutputs, type OwnedContainer, type RunningJob } from "./runtime/types.js";
+import { RuntimeError, type ContainerRuntime, type JobOutputs, type OwnedContainer, type RunningJob } from "../runtime/types.js";
 import { pullForJob } from "./image-pull.js";
 import { clip, clipStepLine, logsFrame, MAX_CHUNKS_PER_FRAME, MORE_STEPS_NAME, reportFrame, stepsFrame } from "./frames.js";
 import { profileForJob } from "./job-profile.js";
