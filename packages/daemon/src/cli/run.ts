@@ -5,9 +5,9 @@
  * stopped and reported; exit 0.
  */
 import { ConfigError, configFileOf, loadAgentConfig } from "../config.js";
-import { FatalError } from "../host/identity.js";
+import { FatalError } from "../errors.js";
 import { agentLogger, startAgent } from "../agent.js";
-import { DEFAULT_BACKOFF } from "../session/connection.js";
+import { DEFAULT_BACKOFF } from "../session/backoff.js";
 import type { Out } from "./main.js";
 import { UPGRADE_EXIT_CODE, UPGRADE_REQUESTED } from "../install/upgrade-request.js";
 
