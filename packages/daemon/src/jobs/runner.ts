@@ -47,6 +47,8 @@ type Held = {
   adopted: OwnedContainer | null;
   job: RunningJob | null;
   containerId: string | null;
+  /** The agent's logger bound to this attempt (job_id, attempt): no call site names them by hand. */
+  logger: Logger;
   /** The attempt's log: seq, chunks held until acknowledged, resend (log-stream.ts). */
   log: LogStream;
   /** The attempt's steps, from its stdout and the agent's own (step-scanner.ts). */
@@ -148,7 +150,7 @@ export class JobRunner {
       h.adopted = c;
       h.containerId = c.containerId;
       this.held.set(keyOf(c.jobId, c.attempt), h);
-      this.o.log.info({ job_id: c.jobId, attempt: c.attempt, container: c.containerId, running: c.running }, "re-attaching to a container left by an earlier run");
+      h.logger.info({ container: c.containerId, running: c.running }, "re-attaching to a container left by an earlier run");
     }
   }
 
@@ -170,7 +172,7 @@ export class JobRunner {
         const h = this.held.get(keyOf(frame.job_id, frame.attempt));
         if (!h || h.cancel) return;
         h.cancel = { reason: frame.reason, graceS: frame.grace_s };
-        this.o.log.info({ job_id: frame.job_id, attempt: frame.attempt, reason: frame.reason }, "stopping the job's container");
+        h.logger.info({ reason: frame.reason }, "stopping the job's container");
         void h.job?.stop(frame.grace_s);
         return;
       }
@@ -219,7 +221,7 @@ export class JobRunner {
     for (const h of this.held.values()) {
       if (h.finished || !h.job) continue;
       h.shutdown = `the agent shut down and stopped this job after its drain deadline of ${deadlineS} s`;
-      this.o.log.warn({ job_id: h.jobId, attempt: h.attempt }, "drain deadline passed; stopping the job");
+      h.logger.warn("drain deadline passed; stopping the job");
       void h.job.stop(graceS);
     }
     await Promise.race([idle(), timer(graceS * 1000 + ackWaitMs)]);
@@ -235,6 +237,7 @@ export class JobRunner {
       adopted: null,
       job: null,
       containerId: null,
+      logger: this.o.log.child({ job_id: jobId, attempt }),
       log,
       steps,
       report: null,
@@ -260,7 +263,7 @@ export class JobRunner {
     this.held.set(key, h);
     // Accept before anything is created: a refused accept (stale) fences before the container exists.
     this.o.send({ type: "accept", ...ref });
-    this.o.log.info({ job_id: a.job_id, attempt: a.attempt, image: a.image }, "running job");
+    h.logger.info({ image: a.image }, "running job");
     void this.supervise(h, async () => {
       await pullForJob(this.o.runtime, a.image, this.o.pullTimeoutS ?? 900, { note: (l) => this.note(h, l), step: (st) => h.steps.set(st) }, this.clock);
       return this.o.runtime.start(
@@ -319,7 +322,7 @@ export class JobRunner {
     if (h.fenced) return;
     this.flush();
     h.finished = { type: "finished", job_id: h.jobId, attempt: h.attempt, ...r, message: r.message === null ? null : clip(r.message, MAX_FINISHED_MESSAGE), last_seq: h.log.lastSeq };
-    this.o.log.info({ job_id: h.jobId, attempt: h.attempt, outcome: r.outcome, reason: r.reason }, "job finished");
+    h.logger.info({ outcome: r.outcome, reason: r.reason }, "job finished");
     this.sendResult(h);
   }
 
@@ -332,7 +335,7 @@ export class JobRunner {
   /** The result is recorded: the container goes, the slot frees. */
   private release(key: string, h: Held): void {
     this.held.delete(key);
-    void h.job?.remove().catch((err: Error) => this.o.log.warn({ err, key }, "could not remove the container"));
+    void h.job?.remove().catch((err: Error) => h.logger.warn({ err }, "could not remove the container"));
     this.announce();
     this.wakeIfIdle();
   }
@@ -343,14 +346,14 @@ export class JobRunner {
     if (!h || h.fenced) return;
     h.fenced = true;
     this.held.delete(key);
-    this.o.log.warn({ key, why }, "stopping an attempt that is no longer ours");
+    h.logger.warn({ why }, "stopping an attempt that is no longer ours");
     try {
       // An adopted container not yet followed has no handle: take one just to stop and remove it.
       const job = h.job ?? (h.adopted ? await this.o.runtime.adopt(h.adopted, () => {}) : null);
       await job?.stop(graceS);
       await job?.remove();
     } catch (err) {
-      this.o.log.warn({ err, key }, "could not stop the container");
+      h.logger.warn({ err }, "could not stop the container");
     }
     if (!this.draining) this.announce();
     this.wakeIfIdle();
