@@ -4,6 +4,9 @@
  * lease self-fencing, the congested-send path, resend after a reconnect, cancel, outcomes and
  * reports, the image pull step, and the drain. Docker-specific runs stay in runner.test.ts.
  */
+import { readdirSync, readFileSync } from "node:fs";
+import { Writable } from "node:stream";
+import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { PULLING_STEP, type AgentFrame, type AssignFrame } from "@outpost/shared";
 import { memoryCommand, type Act } from "./support/job-script.js";
@@ -189,5 +192,32 @@ describe("JobRunner on the in-memory runtime", () => {
     const late = assign();
     r.runner.handle(late);
     expect(r.of(late.job_id)).toEqual([expect.objectContaining({ type: "reject", reason: "agent shutting down" })]);
+  });
+
+  it("logs through a child logger per attempt: every line about the attempt carries its job_id and attempt", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(JSON.parse(chunk.toString())), done()) });
+    const r = makeRunner({ over: { log: pino({ level: "info" }, sink) } });
+    const a = job([{ onTerm: { exit: 0 } }, ...forever]);
+    r.runner.handle(a);
+    await until("started", async () => r.of(a.job_id).some((f) => f.type === "started"));
+    r.runner.handle({ type: "cancel", job_id: a.job_id, attempt: 1, reason: "cancelled", grace_s: 5 });
+    await r.finished(a.job_id);
+    await until("logged", async () => lines.some((l) => l.msg === "job finished"));
+    expect(lines.map((l) => [l.msg, l.job_id, l.attempt])).toEqual([
+      ["running job", a.job_id, 1],
+      ["stopping the job's container", a.job_id, 1],
+      ["job finished", a.job_id, 1],
+    ]);
+  });
+
+  it("no log call under src/jobs names job_id or attempt by hand: the attempt's child logger binds them", () => {
+    const dir = new URL("../src/jobs/", import.meta.url);
+    const byHand = readdirSync(dir)
+      .filter((f) => f.endsWith(".ts"))
+      .flatMap((f) => readFileSync(new URL(f, dir), "utf8").split("\n").map((line, i) => ({ at: `${f}:${i + 1}`, line })))
+      .filter(({ line }) => /\.(trace|debug|info|warn|error|fatal)\(\{[^}]*\b(job_id|attempt)\b/.test(line))
+      .map(({ at }) => at);
+    expect(byHand).toEqual([]);
   });
 });
