@@ -23,6 +23,7 @@ import { clip, reportFrame, stepsFrame } from "./frames.js";
 import { profileForJob } from "./job-profile.js";
 import { LogStream, type LogStreamName } from "./log-stream.js";
 import { StepScanner } from "./step-scanner.js";
+import { outcomeOf, type Outcome } from "./outcome.js";
 
 type Finished = FrameOf<AgentFrame, "finished">;
 type Report = FrameOf<AgentFrame, "report">;
@@ -302,23 +303,10 @@ export class JobRunner {
       else this.note(h, `outpost-agent: report not kept: ${built.error}`);
     }
     if (outputs.error) this.note(h, `outpost-agent: report not kept: ${outputs.error}`);
-    const memLimit = h.assign ? ` of ${h.assign.limits.mem_limit}` : "";
-    if (h.shutdown) {
-      this.finish(h, { outcome: "failed", exit_code: exit.exitCode, reason: "agent_lost", message: h.shutdown });
-    } else if (h.cancel) {
-      this.finish(h, { outcome: "cancelled", exit_code: exit.exitCode, reason: "cancelled", message: h.cancel.reason === "timeout" ? "stopped: the job timed out" : "stopped on request" });
-    } else if (exit.oomKilled) {
-      this.finish(h, { outcome: "failed", exit_code: exit.exitCode, reason: "oom_killed", message: `killed by the kernel: over its memory limit${memLimit}` });
-    } else if (outputs.overflow) {
-      this.finish(h, { outcome: "failed", exit_code: exit.exitCode, reason: "outputs_exceeded", message: outputs.overflow });
-    } else if (exit.exitCode === 0) {
-      this.finish(h, { outcome: "completed", exit_code: 0, reason: null, message: null });
-    } else {
-      this.finish(h, { outcome: "failed", exit_code: exit.exitCode, reason: "exit_code", message: `the command exited with code ${exit.exitCode}` });
-    }
+    this.finish(h, outcomeOf({ exit, outputs, shutdown: h.shutdown, cancel: h.cancel, memLimit: h.assign?.limits.mem_limit }));
   }
 
-  private finish(h: Held, r: Omit<Finished, "type" | "job_id" | "attempt" | "last_seq">): void {
+  private finish(h: Held, r: Outcome): void {
     if (h.fenced) return;
     this.flush();
     h.finished = { type: "finished", job_id: h.jobId, attempt: h.attempt, ...r, message: r.message === null ? null : clip(r.message, MAX_FINISHED_MESSAGE), last_seq: h.log.lastSeq };
