@@ -3,11 +3,13 @@
  * runner) without paying for containers. It honours the same contract as DockerRuntime, proven by
  * the same suite (runtime-contract.ts, run against both in runtime-contract.test.ts): output in
  * order per stream, exit codes, SIGTERM then SIGKILL after the grace (an untrapped SIGTERM is
- * ignored, as by PID 1 in a container), OOM kills, /outpost/out capped, reports read capped,
+ * ignored, as by PID 1 in a container), OOM kills, limits the host cannot honour refused,
+ * /outpost/out capped, reports read capped,
  * RuntimeError reasons, listOwned / adopt / remove. Jobs are job-script.ts acts
  * (`memoryCommand`); any other command is not found, as in an image without it.
  */
-import { parseMemLimit } from "@outpost/shared";
+import { availableParallelism } from "node:os";
+import { cpusToNano, parseMemLimit } from "@outpost/shared";
 import { formatBytes } from "../../src/runtime/bounded-dir.js";
 import { jobOutputs, overCap, type ReportRead } from "../../src/runtime/outputs.js";
 import { checkSpec } from "../../src/runtime/spec-checks.js";
@@ -124,6 +126,13 @@ class MemoryContainer {
   }
 }
 
+/** Limits dockerd refuses at create, with its messages (an allocating act is OOM-killed whatever the limit). */
+function refuseLimits(spec: JobSpec): void {
+  if (parseMemLimit(spec.limits.mem_limit) < 6 * 1024 * 1024) throw new RuntimeError("create", "Minimum memory limit allowed is 6MB");
+  const cpus = availableParallelism();
+  if (cpusToNano(spec.limits.cpus) > cpus * 1e9) throw new RuntimeError("create", `Range of CPUs is from 0.01 to ${cpus}.00, as there are only ${cpus} CPUs available`);
+}
+
 export class MemoryRuntime implements ContainerRuntime {
   private readonly images: Set<string>;
   private readonly pullable: Set<string>;
@@ -161,14 +170,13 @@ export class MemoryRuntime implements ContainerRuntime {
   async start(spec: JobSpec, sink: OutputSink): Promise<RunningJob> {
     checkSpec(spec);
     await this.ensureImage(spec.image);
+    refuseLimits(spec);
     const [cmd, script] = spec.command;
     if (cmd !== MEMORY_JOB || script === undefined) throw new RuntimeError("start", `exec: ${JSON.stringify(cmd)}: stat ${cmd}: no such file or directory`);
     const c = new MemoryContainer(`mem${this.nextId++}`, spec, this.outputsBytes);
     this.containers.set(c.id, c);
     this.scratch.add(`${spec.jobId}-${spec.attempt}`);
     c.sinks.add(sink);
-    // Memory limits: any act that allocates is killed at once, whatever the limit (parsed to refuse nonsense).
-    parseMemLimit(spec.limits.mem_limit);
     setImmediate(() => void c.run(JSON.parse(script) as Act[]));
     return this.handle(c, sink);
   }

@@ -168,6 +168,15 @@ export function runtimeContract(name: string, fixture: RuntimeFixture, declare: 
       }
     });
 
+    test("limits the host cannot honour (memory under 6 MiB, more CPUs than it has) are refused with reason create, saying which, and leave no container", async () => {
+      const small = spec([{ exit: 0 }], { limits: { cpus: "0.5", mem_limit: "4m", pids_limit: 64 } });
+      await expect(runtime.start(small, () => undefined)).rejects.toMatchObject({ name: "RuntimeError", reason: "create", message: expect.stringMatching(/memory limit/i) });
+      const wide = spec([{ exit: 0 }], { limits: { cpus: "64", mem_limit: "32m", pids_limit: 64 } });
+      await expect(runtime.start(wide, () => undefined)).rejects.toMatchObject({ name: "RuntimeError", reason: "create", message: expect.stringMatching(/CPUs/) });
+      const left = (await runtime.listOwned(agentId)).filter((c) => c.jobId === small.jobId || c.jobId === wide.jobId);
+      expect(left).toEqual([]);
+    });
+
     test("remove() takes the container away and is safe to call twice", async () => {
       const r = await run([{ exit: 0 }]);
       expect(await fixture.exists(r.job.containerId)).toBe(true);
