@@ -9,7 +9,7 @@ import { PROTOCOL_VERSION, SESSION_PATH } from "@outpost/shared";
 import type { FleetResult, FleetTask } from "./protocol.js";
 import { nowMs } from "../dispatch/stats.js";
 import { RawHttp } from "../dispatch/raw-http.js";
-import { DEFAULT_BACKOFF, fullJitter } from "../../packages/daemon/src/session.js";
+import { DEFAULT_BACKOFF, fullJitter } from "../../packages/daemon/src/session/backoff.js";
 
 const MODULE = { name: "hello", version: "1.0.0" };
 let fleet: WebSocket[] = [];

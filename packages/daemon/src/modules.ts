@@ -15,9 +15,9 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import { z } from "zod";
 import { ModuleRef, type AgentFrame, type ModuleFrame } from "@outpost/shared";
-import { writeFileAtomic } from "./fs.js";
+import { writeFileAtomic } from "./host/fs.js";
 import type { ContainerRuntime } from "./runtime/types.js";
-import { describePull } from "./image-pull.js";
+import { describePull } from "./jobs/image-pull.js";
 
 export const MODULES_FILE = "modules.json";
 /** At most 2 progress frames a second per request. */

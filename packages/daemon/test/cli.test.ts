@@ -4,7 +4,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { COMMANDS } from "../src/cli.js";
+import { COMMANDS } from "../src/cli/main.js";
 import { HELP as SERVER_HELP } from "../../control-plane/src/help.js";
 import { AGENT_BIN, SERVER_BIN } from "./support/processes.js";
 

@@ -13,7 +13,7 @@ const SRC = fileURLToPath(new URL("../src", import.meta.url));
 
 /** file: why its wall-clock reads are wall-clock on purpose. */
 const WALL_CLOCK_ON_PURPOSE: Record<string, string> = {
-  "status.ts": "outpost-agent status ages the state file's updated_at, written by another process",
+  "cli/status.ts": "outpost-agent status ages the state file's updated_at, written by another process",
   "modules.ts": "installed_at timestamps (the progress throttle takes the same injectable clock)",
 };
 

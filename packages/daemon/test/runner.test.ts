@@ -1,74 +1,26 @@
 /**
  * JobRunner against the real DockerRuntime, with the session replaced by a frame recorder: the
- * order of frames per attempt, failure reasons for image and start errors, stale and lease
- * self-fencing, and step lines.
+ * order of frames per attempt, outputs and /tmp bounded by Docker, failure reasons for image and
+ * start errors, and a step line cut by the resume point of a re-attach (docker logs). What needs
+ * no Docker (rejects, fencing, logs and steps on the wire) is in runner-memory.test.ts.
  */
 import { existsSync, mkdtempSync, readdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pino from "pino";
 import Dockerode from "dockerode";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { AgentFrame, AssignFrame } from "@outpost/shared";
-import { JobRunner } from "../src/runner.js";
 import { DockerRuntime } from "../src/runtime/docker.js";
 import { isMountPoint } from "../src/runtime/bounded-dir.js";
 import { describeDocker, ensureTestImage, removeTestDir, removeTestRunContainers, TEST_IMAGE } from "./support/docker.js";
 import { TEST_RUN_LABELS } from "./support/test-run.js";
 import { until } from "./support/processes.js";
+import { AGENT_ID, assign as assignTo, makeRunner as makeRunnerOn } from "./support/runner-harness.js";
 
-const AGENT_ID = `runner-test-${process.pid}`;
 let scratch: string;
-let seq = 0;
-
-function assign(over: Partial<AssignFrame> = {}): AssignFrame {
-  return {
-    type: "assign",
-    job_id: `rj${process.pid}x${seq++}`,
-    attempt: 1,
-    lease_expires_at: new Date(Date.now() + 60_000).toISOString(),
-    module: "m",
-    version: "1.0.0",
-    function: "f",
-    image: TEST_IMAGE,
-    command: ["sh", "-c", "echo hi"],
-    inputs: {},
-    limits: { cpus: "0.5", mem_limit: "64m", pids_limit: 64 },
-    timeout_s: null,
-    cancel_grace_s: 1,
-    profile: {
-      agent_id: "runner-test",
-      name: "runner test",
-      description: "",
-      tools_config: {},
-      soul_md: "",
-      rules_md: "",
-      autonomy_level: "act_within_scope",
-      models: [],
-      skills: [],
-      model_policy_id: null,
-      container_profile: null,
-    },
-    ...over,
-  };
-}
-
-function makeRunner(opts: { slots?: number; resync?: boolean } = {}) {
-  const sent: AgentFrame[] = [];
-  const runner = new JobRunner({
-    runtime: new DockerRuntime({ scratchDir: scratch, labels: TEST_RUN_LABELS }),
-    agentId: AGENT_ID,
-    slots: opts.slots ?? 2,
-    hasModule: (m) => m.name === "m" && m.version === "1.0.0",
-    log: pino({ level: "silent" }),
-    send: (f) => (sent.push(f), true),
-    congested: () => false,
-  });
-  if (opts.resync !== false) runner.resync(60);
-  const of = (jobId: string) => sent.filter((f) => "job_id" in f && f.job_id === jobId);
-  const finished = (jobId: string) => until(`finished ${jobId}`, async () => of(jobId).find((f) => f.type === "finished") as Extract<AgentFrame, { type: "finished" }> | undefined);
-  return { runner, sent, of, finished };
-}
+const dockerRuntime = () => new DockerRuntime({ scratchDir: scratch, labels: TEST_RUN_LABELS });
+const assign = (over: Partial<AssignFrame> = {}) => assignTo(TEST_IMAGE, over);
+const makeRunner = (opts: { slots?: number; resync?: boolean } = {}) => makeRunnerOn(dockerRuntime(), opts);
 
 describeDocker("JobRunner on Docker", () => {
   beforeAll(async () => {
@@ -142,32 +94,6 @@ describeDocker("JobRunner on Docker", () => {
     expect(["start", "create"]).toContain(fin.reason);
   });
 
-  it("rejects a job for a module it does not have, or when its slots are full", async () => {
-    const r = makeRunner({ slots: 1 });
-    const other = assign({ module: "other" });
-    r.runner.handle(other);
-    expect(r.of(other.job_id)).toEqual([expect.objectContaining({ type: "reject" })]);
-    const long = assign({ command: ["sleep", "30"] });
-    r.runner.handle(long);
-    const extra = assign();
-    r.runner.handle(extra);
-    expect(r.of(extra.job_id)).toEqual([expect.objectContaining({ type: "reject", reason: "no free slot" })]);
-    r.runner.handle({ type: "stale", job_id: long.job_id, attempt: 1, message: "not yours" });
-    await until("slot free", async () => r.runner.size === 0);
-  });
-
-  it("stops and forgets a stale attempt without reporting it", async () => {
-    const r = makeRunner();
-    const a = assign({ command: ["sleep", "30"] });
-    r.runner.handle(a);
-    await until("started", async () => r.of(a.job_id).some((f) => f.type === "started"));
-    r.runner.handle({ type: "stale", job_id: a.job_id, attempt: 1, message: "re-queued" });
-    await until("forgotten", async () => r.runner.size === 0);
-    await new Promise((res) => setTimeout(res, 300));
-    expect(r.of(a.job_id).some((f) => f.type === "finished")).toBe(false);
-    await until("container removed", async () => !(await new Dockerode().listContainers({ all: true, filters: { label: [`outpost.job_id=${a.job_id}`] } })).length);
-  });
-
   it("completes a step line that the resume point of a restart cut in two", async () => {
     const first = makeRunner();
     const half = '::outpost::step {"name":"build",';
@@ -190,59 +116,4 @@ describeDocker("JobRunner on Docker", () => {
     expect(resent.startsWith('"status":"completed"}')).toBe(true);
   });
 
-  it("fences itself when its lease cannot be renewed", async () => {
-    let now = Date.now();
-    const sent: AgentFrame[] = [];
-    const runner = new JobRunner({
-      runtime: new DockerRuntime({ scratchDir: scratch, labels: TEST_RUN_LABELS }),
-      agentId: AGENT_ID,
-      slots: 1,
-      hasModule: (m) => m.name === "m" && m.version === "1.0.0",
-      log: pino({ level: "silent" }),
-      send: (f) => (sent.push(f), true),
-      congested: () => false,
-      clock: () => now,
-    });
-    runner.resync(5);
-    const a = assign({ command: ["sleep", "30"] });
-    runner.handle(a);
-    await until("started", async () => sent.some((f) => f.type === "started"));
-    runner.tick();
-    expect(sent.some((f) => f.type === "renew")).toBe(true);
-    now += 6000; // no `renewed` heard for longer than the TTL
-    runner.tick();
-    await until("fenced", async () => runner.size === 0);
-    await until("container removed", async () => !(await new Dockerode().listContainers({ all: true, filters: { label: [`outpost.job_id=${a.job_id}`] } })).length);
-  });
-
-  it("fences on time as it passes, though the wall clock steps back ten minutes during the partition (issue 17)", async () => {
-    const realNow = Date.now;
-    let offsetMs = 0;
-    Date.now = () => realNow() + offsetMs; // the host's wall clock, which this test steps
-    try {
-      const sent: AgentFrame[] = [];
-      const runner = new JobRunner({
-        runtime: new DockerRuntime({ scratchDir: scratch, labels: TEST_RUN_LABELS }),
-        agentId: AGENT_ID,
-        slots: 1,
-        hasModule: (m) => m.name === "m" && m.version === "1.0.0",
-        log: pino({ level: "silent" }),
-        send: (f) => (sent.push(f), true),
-        congested: () => false,
-        // no clock: the runner's own default is the one under test
-      });
-      runner.resync(1); // a 1 s lease
-      const a = assign({ command: ["sleep", "30"] });
-      runner.handle(a);
-      await until("started", async () => sent.some((f) => f.type === "started"));
-      runner.handle({ type: "renewed", leases: [{ job_id: a.job_id, attempt: 1, lease_expires_at: new Date().toISOString() }] });
-      offsetMs = -600_000; // partitioned, and the clock steps back 10 minutes
-      // The lease is 1 s: wait (the bound the issue states) until that much real time has passed.
-      await new Promise((r) => setTimeout(r, 1300));
-      runner.tick();
-      await until("fenced", async () => runner.size === 0, 10_000);
-    } finally {
-      Date.now = realNow;
-    }
-  });
 });

@@ -19,6 +19,8 @@ import Dockerode from "dockerode";
 import { registryOf, type RegistryAuth } from "./registry-auth.js";
 import { cpusToNano, parseMemLimit } from "@outpost/shared";
 import { mountBounded, overflowOf, unmountBounded } from "./bounded-dir.js";
+import { jobOutputs, overCap, type ReportRead } from "./outputs.js";
+import { checkSpec, SAFE_ID } from "./spec-checks.js";
 import {
   RuntimeError,
   type ContainerRuntime,
@@ -77,8 +79,6 @@ const DEFAULT_OUTPUTS_BYTES = 1024 * 1024;
 const DEFAULT_TMP_BYTES = 64 * 1024 * 1024;
 /** After the container exits, how long its attach stream may take to drain before we cut it. */
 const DRAIN_TIMEOUT_MS = 10_000;
-/** Container names and scratch dirs are built from the job id, so it must be a safe name. */
-const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
 type DockerError = Error & { statusCode?: number; json?: { message?: string } | null };
 
@@ -189,11 +189,7 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async start(spec: JobSpec, sink: OutputSink): Promise<RunningJob> {
-    if (!SAFE_ID.test(spec.jobId) || !Number.isInteger(spec.attempt) || spec.attempt < 0) {
-      throw new RuntimeError("create", `job id ${JSON.stringify(spec.jobId)} / attempt ${spec.attempt} cannot name a container`);
-    }
-    const badEnv = Object.keys(spec.env ?? {}).filter((k) => !k.startsWith("OUTPOST_"));
-    if (badEnv.length > 0) throw new RuntimeError("create", `env keys must start with OUTPOST_: ${badEnv.join(", ")}`);
+    checkSpec(spec);
 
     await this.ensureImage(spec.image);
     const dir = this.attemptDir(spec.jobId, spec.attempt);
@@ -297,7 +293,6 @@ export class DockerRuntime implements ContainerRuntime {
     await chmod(dir, 0o755);
     await chmod(inDir, 0o755);
     for (const [name, content] of Object.entries(files)) {
-      if (!SAFE_ID.test(name)) throw new Error(`input file name ${JSON.stringify(name)} is not a plain file name`);
       const file = path.join(inDir, name);
       await writeFile(file, content, { mode: 0o644 });
       await chmod(file, 0o644); // the umask may have narrowed it
@@ -441,24 +436,8 @@ class DockerJob implements RunningJob {
 
   async outputs(): Promise<JobOutputs> {
     const out = path.join(this.dir, "out");
-    const result: JobOutputs = {};
-    const errors: string[] = [];
     const overflow = await overflowOf(out, this.outputsBytes);
-    if (overflow) result.overflow = overflow;
-    const json = await readCapped(path.join(out, "report.json"), this.reportCapBytes);
-    if (json.error) errors.push(json.error);
-    else if (json.text !== undefined) {
-      try {
-        result.reportJson = JSON.parse(json.text);
-      } catch (err) {
-        errors.push(`report.json is not valid JSON: ${(err as Error).message}`);
-      }
-    }
-    const md = await readCapped(path.join(out, "report.md"), this.reportCapBytes);
-    if (md.error) errors.push(md.error);
-    else if (md.text !== undefined) result.reportMarkdown = md.text;
-    if (errors.length > 0) result.error = errors.join("; ");
-    return result;
+    return jobOutputs(overflow, await readCapped(path.join(out, "report.json"), this.reportCapBytes), await readCapped(path.join(out, "report.md"), this.reportCapBytes));
   }
 
   async remove(): Promise<void> {
@@ -478,7 +457,7 @@ async function removeScratch(dir: string): Promise<void> {
  * Reads a file the job wrote, without trusting it: no symlinks followed (it could point at a host
  * file), no blocking on a FIFO, regular files only, at most capBytes. Missing -> neither field.
  */
-async function readCapped(file: string, capBytes: number): Promise<{ text?: string; error?: string }> {
+async function readCapped(file: string, capBytes: number): Promise<ReportRead> {
   const name = path.basename(file);
   let handle;
   try {
@@ -492,7 +471,7 @@ async function readCapped(file: string, capBytes: number): Promise<{ text?: stri
   try {
     const stat = await handle.stat();
     if (!stat.isFile()) return { error: `${name} is not a regular file` };
-    if (stat.size > capBytes) return { error: `${name} is ${stat.size} bytes, over the cap of ${capBytes}` };
+    if (stat.size > capBytes) return { error: overCap(name, stat.size, capBytes) };
     const buf = Buffer.alloc(capBytes + 1);
     const { bytesRead } = await handle.read(buf, 0, capBytes + 1, 0);
     if (bytesRead > capBytes) return { error: `${name} is over ${capBytes} bytes, over the cap of ${capBytes}` };

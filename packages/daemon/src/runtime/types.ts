@@ -1,6 +1,8 @@
 /**
  * The contract between the job runner and whatever runs containers. DockerRuntime implements it
- * against dockerd; tests may use a fake only if the same contract suite passes against Docker.
+ * against dockerd; tests may use a fake only if the same contract suite passes against Docker:
+ * test/support/runtime-contract.ts, run against both in test/runtime-contract.test.ts (the fake
+ * is test/support/memory-runtime.ts).
  */
 import type { Limits } from "@outpost/shared";
 

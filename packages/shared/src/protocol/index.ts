@@ -17,7 +17,7 @@ export const SESSION_PATH = "/api/v1/agent/session" as const;
 
 /**
  * Largest frame either side accepts (the server's ws maxPayload); a larger one closes the session
- * with 1009. The agent builds every frame within it (packages/daemon/src/frames.ts).
+ * with 1009. The agent builds every frame within it (packages/daemon/src/jobs/frames.ts).
  */
 export const MAX_FRAME_BYTES = 1024 * 1024;
 /** Steps kept per job: the agent sends at most this many (the last a marker when it dropped some), the server stores at most this many. */

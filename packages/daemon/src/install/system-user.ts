@@ -3,7 +3,7 @@
  * docker group (its only privilege: the Docker socket). Created with the distribution's useradd.
  */
 import { spawnSync } from "node:child_process";
-import { SERVICE_DATA_DIR, SERVICE_USER } from "./service-paths.js";
+import { SERVICE_DATA_DIR, SERVICE_USER } from "./paths.js";
 
 type Out = { out: (line: string) => void; err: (line: string) => void };
 

@@ -1,5 +1,5 @@
 /** outpost-agent's help texts: the overview and one per command, each with its exit codes. */
-import { BIN_PATH, CONFIG_PATH, SERVICE_DATA_DIR, SERVICE_USER, UNIT_PATH } from "./service-paths.js";
+import { BIN_PATH, CONFIG_PATH, SERVICE_DATA_DIR, SERVICE_USER, UNIT_PATH } from "../install/paths.js";
 
 const RUN_FLAGS = `--url URL [--token-file PATH|-] [--name NAME] [--data-dir DIR] [--slots N] [--module NAME@VERSION ...]
     [--profile FILE.json] [--config FILE] [--log-level LEVEL] [--log-format json|pretty] [--cancel-grace S] [--drain-deadline S]

@@ -16,12 +16,12 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, rmdirSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { isSea } from "node:sea";
-import { ConfigError, loadAgentConfig, type AgentConfig } from "./config.js";
-import { writeFileAtomic } from "./fs.js";
-import { CREDENTIAL_FILE } from "./identity.js";
+import { ConfigError, loadAgentConfig, type AgentConfig } from "../config.js";
+import { writeFileAtomic } from "../host/fs.js";
+import { CREDENTIAL_FILE } from "../host/identity.js";
 
-import { BIN_PATH, CONFIG_PATH, SERVICE_DATA_DIR, SERVICE_USER, UNIT_NAME, UNIT_PATH } from "./service-paths.js";
-import { ensureServiceUser, giveToServiceUser } from "./service-user.js";
+import { BIN_PATH, CONFIG_PATH, SERVICE_DATA_DIR, SERVICE_USER, UNIT_NAME, UNIT_PATH } from "./paths.js";
+import { ensureServiceUser, giveToServiceUser } from "./system-user.js";
 export { CONFIG_PATH, SERVICE_DATA_DIR, UNIT_NAME, UNIT_PATH };
 /** Seconds systemd waits after SIGTERM beyond the drain and cancel grace before it kills. */
 const STOP_MARGIN_S = 30;

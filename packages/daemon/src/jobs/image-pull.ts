@@ -6,8 +6,8 @@
  * only with its container.
  */
 import { PULLING_STEP, type StepUpdate } from "@outpost/shared";
-import type { ContainerRuntime, PullProgress } from "./runtime/types.js";
-import { RuntimeError } from "./runtime/types.js";
+import type { ContainerRuntime, PullProgress } from "../runtime/types.js";
+import { RuntimeError } from "../runtime/types.js";
 
 export const PROGRESS_EVERY_MS = 1000;
 

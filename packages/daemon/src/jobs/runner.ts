@@ -4,14 +4,12 @@
  * forgets the attempt (self-fencing), so two attempts of one job never run at once.
  *
  * What must survive a dropped session (unacknowledged logs, the result until finished_ack) is
- * kept here and re-sent by resync() after the next welcome.
+ * kept here and re-sent by resync() after the next welcome. Each attempt's log sequencing, acks
+ * and resend are its LogStream (log-stream.ts), its step lines its StepScanner (step-scanner.ts);
+ * this file keeps the attempt's lifecycle.
  */
-import { StringDecoder } from "node:string_decoder";
 import type { Logger } from "pino";
 import {
-  MAX_LOG_CHUNK_BYTES,
-  MAX_STEPS,
-  StepUpdate,
   type AgentFrame,
   type AssignFrame,
   type FrameOf,
@@ -19,25 +17,22 @@ import {
   type ResumePoint,
   type ServerFrame,
 } from "@outpost/shared";
-import { RuntimeError, type ContainerRuntime, type JobOutputs, type OwnedContainer, type RunningJob } from "./runtime/types.js";
+import { RuntimeError, type ContainerRuntime, type JobOutputs, type OwnedContainer, type RunningJob } from "../runtime/types.js";
 import { pullForJob } from "./image-pull.js";
-import { clip, clipStepLine, logsFrame, MAX_CHUNKS_PER_FRAME, MORE_STEPS_NAME, reportFrame, stepsFrame } from "./frames.js";
+import { clip, reportFrame, stepsFrame } from "./frames.js";
 import { profileForJob } from "./job-profile.js";
+import { LogStream, type LogStreamName } from "./log-stream.js";
+import { StepScanner } from "./step-scanner.js";
+import { outcomeOf, type Outcome } from "./outcome.js";
 
 type Finished = FrameOf<AgentFrame, "finished">;
 type Report = FrameOf<AgentFrame, "report">;
-type Stream = "stdout" | "stderr" | "system";
-type Chunk = { seq: number; stream: Stream; data: string };
 /** The schema's lengths of the result's message and a reject's reason. */
 const MAX_FINISHED_MESSAGE = 4000;
 const MAX_REJECT_REASON = 1000;
 
-/** A stdout line of this form is a step update; it stays in the log too. See docs/protocol.md. */
-export const STEP_PREFIX = "::outpost::step ";
-/** A longer unfinished stdout line is not kept for step parsing. */
-const MAX_STEP_LINE = 8192;
-/** Unacknowledged log bytes kept per attempt; past this, output is dropped with a marker. */
-const MAX_BUFFERED_LOG_BYTES = 16 * 1024 * 1024;
+/** How soon a flush that found the socket congested tries again. */
+const CONGESTED_RETRY_MS = 20;
 /** SIGTERM grace for a container of an earlier process whose attempt the server no longer knows. */
 const ADOPTED_STOP_GRACE_S = 5;
 
@@ -51,22 +46,14 @@ type Held = {
   assign: AssignFrame | null;
   /** Set while an adopted container waits for welcome's resume point. */
   adopted: OwnedContainer | null;
-  /** Bytes of each stream the server already has (re-read from docker after a restart). */
-  skip: Record<"stdout" | "stderr", number>;
   job: RunningJob | null;
   containerId: string | null;
-  nextSeq: number;
-  /** Chunks not yet acknowledged, in seq order; `sent` of them went out on this session. */
-  unacked: Chunk[];
-  sent: number;
-  bufferedBytes: number;
-  dropped: boolean;
-  decoders: Record<"stdout" | "stderr", StringDecoder>;
-  partialLine: string;
-  steps: Map<string, StepUpdate>;
-  stepsDirty: boolean;
-  /** Distinct steps past MAX_STEPS that were not kept (counted in the MORE_STEPS_NAME step). */
-  stepsDropped: number;
+  /** The agent's logger bound to this attempt (job_id, attempt): no call site names them by hand. */
+  logger: Logger;
+  /** The attempt's log: seq, chunks held until acknowledged, resend (log-stream.ts). */
+  log: LogStream;
+  /** The attempt's steps, from its stdout and the agent's own (step-scanner.ts). */
+  steps: StepScanner;
   report: Report | null;
   finished: Finished | null;
   cancel: { reason: "cancelled" | "timeout"; graceS: number } | null;
@@ -137,15 +124,14 @@ export class JobRunner {
       if (!h?.adopted) continue;
       const owned = h.adopted;
       h.adopted = null;
-      h.nextSeq = r.next_seq;
-      h.skip = { stdout: r.stdout_bytes, stderr: r.stderr_bytes };
+      h.log.resumeAt(r.next_seq, { stdout: r.stdout_bytes, stderr: r.stderr_bytes });
       void this.supervise(h, () => this.o.runtime.adopt(owned, (stream, data) => this.output(h, stream, data)));
     }
     for (const h of this.held.values()) {
       h.leaseDeadlineMs = Math.max(h.leaseDeadlineMs, now + this.leaseTtlMs);
       if (h.containerId && !h.adopted) this.o.send({ type: "started", job_id: h.jobId, attempt: h.attempt, container_id: h.containerId });
-      h.sent = 0;
-      h.stepsDirty = h.steps.size > 0;
+      h.log.rewind();
+      h.steps.dirty = h.steps.size > 0;
     }
     this.flush();
     for (const h of this.held.values()) this.sendResult(h);
@@ -165,7 +151,7 @@ export class JobRunner {
       h.adopted = c;
       h.containerId = c.containerId;
       this.held.set(keyOf(c.jobId, c.attempt), h);
-      this.o.log.info({ job_id: c.jobId, attempt: c.attempt, container: c.containerId, running: c.running }, "re-attaching to a container left by an earlier run");
+      h.logger.info({ container: c.containerId, running: c.running }, "re-attaching to a container left by an earlier run");
     }
   }
 
@@ -187,7 +173,7 @@ export class JobRunner {
         const h = this.held.get(keyOf(frame.job_id, frame.attempt));
         if (!h || h.cancel) return;
         h.cancel = { reason: frame.reason, graceS: frame.grace_s };
-        this.o.log.info({ job_id: frame.job_id, attempt: frame.attempt, reason: frame.reason }, "stopping the job's container");
+        h.logger.info({ reason: frame.reason }, "stopping the job's container");
         void h.job?.stop(frame.grace_s);
         return;
       }
@@ -197,15 +183,7 @@ export class JobRunner {
         return void this.fence(key, frame.message, this.held.get(key)?.adopted ? ADOPTED_STOP_GRACE_S : 0);
       }
       case "logs_ack": {
-        const h = this.held.get(keyOf(frame.job_id, frame.attempt));
-        if (!h) return;
-        let n = 0;
-        while (n < h.unacked.length && h.unacked[n]!.seq <= frame.acked_seq) {
-          h.bufferedBytes -= h.unacked[n]!.data.length;
-          n++;
-        }
-        h.unacked.splice(0, n);
-        h.sent = Math.max(0, h.sent - n);
+        this.held.get(keyOf(frame.job_id, frame.attempt))?.log.ack(frame.acked_seq);
         return;
       }
       case "finished_ack": {
@@ -244,37 +222,32 @@ export class JobRunner {
     for (const h of this.held.values()) {
       if (h.finished || !h.job) continue;
       h.shutdown = `the agent shut down and stopped this job after its drain deadline of ${deadlineS} s`;
-      this.o.log.warn({ job_id: h.jobId, attempt: h.attempt }, "drain deadline passed; stopping the job");
+      h.logger.warn("drain deadline passed; stopping the job");
       void h.job.stop(graceS);
     }
     await Promise.race([idle(), timer(graceS * 1000 + ackWaitMs)]);
   }
 
   private newHeld(jobId: string, attempt: number, assign: AssignFrame | null): Held {
-    return {
+    const log = new LogStream({ job_id: jobId, attempt });
+    const steps = new StepScanner({ note: (line) => this.note(h, line), changed: () => this.scheduleFlush() });
+    const h: Held = {
       jobId,
       attempt,
       assign,
       adopted: null,
-      skip: { stdout: 0, stderr: 0 },
       job: null,
       containerId: null,
-      nextSeq: 0,
-      unacked: [],
-      sent: 0,
-      bufferedBytes: 0,
-      dropped: false,
-      decoders: { stdout: new StringDecoder("utf8"), stderr: new StringDecoder("utf8") },
-      partialLine: "",
-      steps: new Map(),
-      stepsDirty: false,
-      stepsDropped: 0,
+      logger: this.o.log.child({ job_id: jobId, attempt }),
+      log,
+      steps,
       report: null,
       finished: null,
       cancel: null,
       leaseDeadlineMs: this.clock() + this.leaseTtlMs,
       fenced: false,
     };
+    return h;
   }
 
   private onAssign(a: AssignFrame): void {
@@ -291,9 +264,9 @@ export class JobRunner {
     this.held.set(key, h);
     // Accept before anything is created: a refused accept (stale) fences before the container exists.
     this.o.send({ type: "accept", ...ref });
-    this.o.log.info({ job_id: a.job_id, attempt: a.attempt, image: a.image }, "running job");
+    h.logger.info({ image: a.image }, "running job");
     void this.supervise(h, async () => {
-      await pullForJob(this.o.runtime, a.image, this.o.pullTimeoutS ?? 900, { note: (l) => this.note(h, l), step: (st) => this.setStep(h, st) }, this.clock);
+      await pullForJob(this.o.runtime, a.image, this.o.pullTimeoutS ?? 900, { note: (l) => this.note(h, l), step: (st) => h.steps.set(st) }, this.clock);
       return this.o.runtime.start(
         { jobId: a.job_id, attempt: a.attempt, agentId: this.o.agentId, image: a.image, command: a.command, inputs: a.inputs, limits: a.limits, ...(a.profile ? profileForJob(a.profile) : {}) },
         (stream, data) => this.output(h, stream, data),
@@ -330,27 +303,14 @@ export class JobRunner {
       else this.note(h, `outpost-agent: report not kept: ${built.error}`);
     }
     if (outputs.error) this.note(h, `outpost-agent: report not kept: ${outputs.error}`);
-    const memLimit = h.assign ? ` of ${h.assign.limits.mem_limit}` : "";
-    if (h.shutdown) {
-      this.finish(h, { outcome: "failed", exit_code: exit.exitCode, reason: "agent_lost", message: h.shutdown });
-    } else if (h.cancel) {
-      this.finish(h, { outcome: "cancelled", exit_code: exit.exitCode, reason: "cancelled", message: h.cancel.reason === "timeout" ? "stopped: the job timed out" : "stopped on request" });
-    } else if (exit.oomKilled) {
-      this.finish(h, { outcome: "failed", exit_code: exit.exitCode, reason: "oom_killed", message: `killed by the kernel: over its memory limit${memLimit}` });
-    } else if (outputs.overflow) {
-      this.finish(h, { outcome: "failed", exit_code: exit.exitCode, reason: "outputs_exceeded", message: outputs.overflow });
-    } else if (exit.exitCode === 0) {
-      this.finish(h, { outcome: "completed", exit_code: 0, reason: null, message: null });
-    } else {
-      this.finish(h, { outcome: "failed", exit_code: exit.exitCode, reason: "exit_code", message: `the command exited with code ${exit.exitCode}` });
-    }
+    this.finish(h, outcomeOf({ exit, outputs, shutdown: h.shutdown, cancel: h.cancel, memLimit: h.assign?.limits.mem_limit }));
   }
 
-  private finish(h: Held, r: Omit<Finished, "type" | "job_id" | "attempt" | "last_seq">): void {
+  private finish(h: Held, r: Outcome): void {
     if (h.fenced) return;
     this.flush();
-    h.finished = { type: "finished", job_id: h.jobId, attempt: h.attempt, ...r, message: r.message === null ? null : clip(r.message, MAX_FINISHED_MESSAGE), last_seq: h.nextSeq - 1 };
-    this.o.log.info({ job_id: h.jobId, attempt: h.attempt, outcome: r.outcome, reason: r.reason }, "job finished");
+    h.finished = { type: "finished", job_id: h.jobId, attempt: h.attempt, ...r, message: r.message === null ? null : clip(r.message, MAX_FINISHED_MESSAGE), last_seq: h.log.lastSeq };
+    h.logger.info({ outcome: r.outcome, reason: r.reason }, "job finished");
     this.sendResult(h);
   }
 
@@ -363,7 +323,7 @@ export class JobRunner {
   /** The result is recorded: the container goes, the slot frees. */
   private release(key: string, h: Held): void {
     this.held.delete(key);
-    void h.job?.remove().catch((err: Error) => this.o.log.warn({ err, key }, "could not remove the container"));
+    void h.job?.remove().catch((err: Error) => h.logger.warn({ err }, "could not remove the container"));
     this.announce();
     this.wakeIfIdle();
   }
@@ -374,14 +334,14 @@ export class JobRunner {
     if (!h || h.fenced) return;
     h.fenced = true;
     this.held.delete(key);
-    this.o.log.warn({ key, why }, "stopping an attempt that is no longer ours");
+    h.logger.warn({ why }, "stopping an attempt that is no longer ours");
     try {
       // An adopted container not yet followed has no handle: take one just to stop and remove it.
       const job = h.job ?? (h.adopted ? await this.o.runtime.adopt(h.adopted, () => {}) : null);
       await job?.stop(graceS);
       await job?.remove();
     } catch (err) {
-      this.o.log.warn({ err, key }, "could not stop the container");
+      h.logger.warn({ err }, "could not stop the container");
     }
     if (!this.draining) this.announce();
     this.wakeIfIdle();
@@ -395,88 +355,27 @@ export class JobRunner {
   // ---- output ----
 
   private output(h: Held, stream: "stdout" | "stderr", data: Buffer): void {
-    if (h.skip[stream] > 0) {
-      // Re-read after a restart: the server already has these bytes. The stdout line they end in
-      // may be a step line whose rest is still to come, so its start seeds the step scanner.
-      const n = Math.min(h.skip[stream], data.length);
-      h.skip[stream] -= n;
-      if (stream === "stdout") this.carryLineStart(h, data.subarray(0, n));
-      data = data.subarray(n);
-      if (!data.length) return;
-    }
-    const text = h.decoders[stream].write(data);
-    if (text) this.append(h, stream, text);
+    const { skipped, text } = h.log.decode(stream, data);
+    // Re-read after a restart: the server already has the skipped bytes. The stdout line they end
+    // in may be a step line whose rest is still to come, so its start seeds the step scanner.
+    if (stream === "stdout") h.steps.carry(skipped);
+    if (text) this.appendLog(h, stream, text);
   }
 
-  private append(h: Held, stream: Stream, text: string): void {
-    if (stream === "stdout") this.scanSteps(h, text);
-    if (h.dropped) return;
-    if (h.bufferedBytes + text.length > MAX_BUFFERED_LOG_BYTES) {
-      h.dropped = true;
-      text = "[outpost-agent: the server is not keeping up; further output of this attempt was dropped]\n";
-      stream = "system";
-    }
-    for (let i = 0; i < text.length; i += MAX_LOG_CHUNK_BYTES / 4) {
-      const data = text.slice(i, i + MAX_LOG_CHUNK_BYTES / 4); // <= 4 bytes per UTF-16 unit in UTF-8 worst case
-      h.unacked.push({ seq: h.nextSeq++, stream, data });
-      h.bufferedBytes += data.length;
-    }
+  private appendLog(h: Held, stream: LogStreamName, text: string): void {
+    if (stream === "stdout") h.steps.scan(text);
+    h.log.append(stream, text);
     this.scheduleFlush();
   }
 
   private note(h: Held, line: string): void {
-    this.append(h, "system", `${line}\n`);
+    this.appendLog(h, "system", `${line}\n`);
   }
 
-  /** Skipped stdout bytes: keep what follows their last newline as the start of the current line. */
-  private carryLineStart(h: Held, skipped: Buffer): void {
-    const nl = skipped.lastIndexOf(0x0a);
-    const start = (nl < 0 ? h.partialLine : "") + skipped.subarray(nl + 1).toString("utf8");
-    h.partialLine = start.length > MAX_STEP_LINE ? "" : start;
-  }
-
-  private scanSteps(h: Held, text: string): void {
-    const lines = (h.partialLine + text).split("\n");
-    h.partialLine = lines.pop() ?? "";
-    if (h.partialLine.length > MAX_STEP_LINE) h.partialLine = "";
-    for (const line of lines) this.stepLine(h, line);
-  }
-
+  /** The container exited: what the decoders held, then the unfinished last line for steps. */
   private endLine(h: Held): void {
-    for (const stream of ["stdout", "stderr"] as const) {
-      const rest = h.decoders[stream].end();
-      if (rest) this.append(h, stream, rest);
-    }
-    if (h.partialLine) this.stepLine(h, h.partialLine);
-    h.partialLine = "";
-  }
-
-  private stepLine(h: Held, line: string): void {
-    if (!line.startsWith(STEP_PREFIX)) return;
-    let value: unknown;
-    try {
-      value = JSON.parse(line.slice(STEP_PREFIX.length));
-    } catch {
-      return this.note(h, `outpost-agent: ignored a step line that is not JSON: ${line.slice(0, 200)}`);
-    }
-    const step = StepUpdate.safeParse(clipStepLine(value));
-    if (!step.success) return this.note(h, `outpost-agent: ignored a step line: ${step.error.issues[0]?.path.join(".")}: ${step.error.issues[0]?.message}`);
-    if (!h.steps.has(step.data.name) && h.steps.size >= MAX_STEPS - (h.stepsDropped > 0 ? 0 : 1)) {
-      // Past the cap: the last place is a marker step counting what was left out.
-      if (h.stepsDropped++ === 0) this.note(h, `outpost-agent: this job reported more than ${MAX_STEPS} steps; the rest are not shown`);
-      h.steps.set(MORE_STEPS_NAME, { name: MORE_STEPS_NAME, status: "skipped", output: `${h.stepsDropped} more step(s) not shown` });
-    } else {
-      h.steps.set(step.data.name, step.data);
-    }
-    h.stepsDirty = true;
-    this.scheduleFlush();
-  }
-
-  /** A step the agent itself reports (the image pull), sent like the job's own. */
-  private setStep(h: Held, step: StepUpdate): void {
-    h.steps.set(step.name, step);
-    h.stepsDirty = true;
-    this.scheduleFlush();
+    for (const { stream, text } of h.log.endDecoders()) this.appendLog(h, stream, text);
+    h.steps.end();
   }
 
   private scheduleFlush(): void {
@@ -488,17 +387,17 @@ export class JobRunner {
     });
   }
 
-  /** Sends unsent chunks and dirty steps for every attempt, respecting socket backpressure. */
+  /**
+   * Sends unsent chunks and dirty steps for every attempt, respecting socket backpressure: on a
+   * congested socket it stops and tries again CONGESTED_RETRY_MS later; with the session down it
+   * stops (resync sends everything again after the next welcome).
+   */
   flush(): void {
     for (const h of this.held.values()) {
-      const ref = { job_id: h.jobId, attempt: h.attempt };
-      while (h.sent < h.unacked.length) {
-        if (this.o.congested()) return void setTimeout(() => this.scheduleFlush(), 20);
-        const frame = logsFrame(ref, h.unacked.slice(h.sent, h.sent + MAX_CHUNKS_PER_FRAME));
-        if (!this.o.send(frame)) return;
-        h.sent += frame.chunks.length;
-      }
-      if (h.stepsDirty && this.o.send(stepsFrame(ref, [...h.steps.values()]))) h.stepsDirty = false;
+      const logs = h.log.flush(this.o);
+      if (logs === "congested") return void setTimeout(() => this.scheduleFlush(), CONGESTED_RETRY_MS);
+      if (logs === "down") return;
+      if (h.steps.dirty && this.o.send(stepsFrame({ job_id: h.jobId, attempt: h.attempt }, h.steps.steps))) h.steps.dirty = false;
     }
   }
 }

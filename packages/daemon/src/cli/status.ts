@@ -1,14 +1,14 @@
 /**
  * `outpost-agent status`: reads `<dataDir>/state.json` (written by the running daemon, see
- * state-file.ts) and checks that its pid is alive, so a file left by a killed process reads as
+ * host/state-file.ts) and checks that its pid is alive, so a file left by a killed process reads as
  * "not running". Exit codes follow `systemctl status`: 0 running and connected, 3 not running;
  * also 2 running but not connected to the server, 1 bad flags or an unreadable file.
  */
 import { existsSync } from "node:fs";
-import { ConfigError, DEFAULT_DATA_DIR, loadAgentConfig, splitFlags } from "./config.js";
-import { readCredential } from "./identity.js";
-import { CONFIG_PATH } from "./service.js";
-import { readStateFile, STATE_FILE, type AgentState } from "./state-file.js";
+import { ConfigError, DEFAULT_DATA_DIR, loadAgentConfig, splitFlags } from "../config.js";
+import { readCredential } from "../host/identity.js";
+import { CONFIG_PATH } from "../install/install.js";
+import { readStateFile, STATE_FILE, type AgentState } from "../host/state-file.js";
 
 /** A live daemon rewrites its state at least every 10 s; three times that means it is hung or the pid was reused. */
 const STALE_AFTER_MS = 30_000;

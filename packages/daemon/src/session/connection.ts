@@ -20,16 +20,9 @@ import {
   type HostOs,
   SILENT_AFTER_PINGS,
 } from "@outpost/shared";
+import { fullJitter, type Backoff } from "./backoff.js";
 
 const SEND_HIGH_WATER = 4 * 1024 * 1024;
-
-export type Backoff = { baseMs: number; capMs: number };
-export const DEFAULT_BACKOFF: Backoff = { baseMs: 500, capMs: 30_000 };
-
-/** Full jitter (AWS architecture blog): a uniform delay in [0, min(cap, base * 2^attempt)). */
-export function fullJitter(attempt: number, b: Backoff = DEFAULT_BACKOFF, random = Math.random): number {
-  return Math.floor(random() * Math.min(b.capMs, b.baseMs * 2 ** Math.min(attempt, 30)));
-}
 
 export type SessionHandlers = {
   hello: () => { version: string; slots: number; modules: ModuleRef[]; os?: HostOs; running: { job_id: string; attempt: number }[] };

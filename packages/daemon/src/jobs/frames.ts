@@ -3,7 +3,7 @@
  * the result's message). Whatever the job printed or wrote, each frame they return is valid
  * against the shared schema and at most MAX_FRAME_BYTES on the wire, so no output of a job can
  * get its session closed (1009 for size, 1008 for a run of refused frames). Text is cut with a
- * marker, never silently. session.ts checks every frame again before it leaves.
+ * marker, never silently. session/connection.ts checks every frame again before it leaves.
  */
 import {
   MAX_FRAME_BYTES,

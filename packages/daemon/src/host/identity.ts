@@ -6,14 +6,12 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ModuleRef, RegisterAgentBody } from "@outpost/shared";
+import { FatalError } from "../errors.js";
 import { writeFileAtomic } from "./fs.js";
 
 export const CREDENTIAL_FILE = "credential.json";
 
 export type StoredCredential = { url: string; agent_id: string; credential: string; registered_at: string };
-
-/** A failure the operator must fix; the daemon prints it and exits. */
-export class FatalError extends Error {}
 
 export function readCredential(dataDir: string): StoredCredential | null {
   const file = join(dataDir, CREDENTIAL_FILE);

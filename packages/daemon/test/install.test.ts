@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadAgentConfig } from "../src/config.js";
-import { readStateFile, StateFile } from "../src/state-file.js";
+import { readStateFile, StateFile } from "../src/host/state-file.js";
 import { describeDocker } from "./support/docker.js";
 import { AGENT_BIN, startProc, startServer, until } from "./support/processes.js";
 

@@ -1,15 +1,15 @@
 /**
  * outpost-agent command line: one entry per command in COMMANDS, each with its own --help (stdout,
- * exit 0) that lists its exit codes. `run` starts the daemon; `install`/`uninstall` (service.ts)
- * set it up as a systemd service; `upgrade` (upgrade.ts) replaces the installed binary; `status`
+ * exit 0) that lists its exit codes. `run` starts the daemon; `install`/`uninstall` (install/install.ts)
+ * set it up as a systemd service; `upgrade` (install/upgrade.ts) replaces the installed binary; `status`
  * (status.ts) reads what the running daemon last wrote to its data dir. An unknown command or flag
  * is named on stderr with a pointer to --help, exit 1.
  */
-import { TOKEN_ON_ARGV_WARNING, tokenOnArgv } from "./config.js";
-import { DAEMON_VERSION } from "./version.js";
-import { install, uninstall } from "./service.js";
+import { TOKEN_ON_ARGV_WARNING, tokenOnArgv } from "../config.js";
+import { DAEMON_VERSION } from "../version.js";
+import { install, uninstall } from "../install/install.js";
 import { status } from "./status.js";
-import { upgrade } from "./upgrade.js";
+import { upgrade } from "../install/upgrade.js";
 import { run } from "./run.js";
 import { HELP, OVERVIEW } from "./help.js";
 

@@ -12,11 +12,11 @@ import { createHash } from "node:crypto";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { Out } from "./cli.js";
-import { ConfigError, loadAgentConfig, splitFlags } from "./config.js";
-import { writeFileAtomic } from "./fs.js";
-import { BIN_PATH, CONFIG_PATH, DOWNLOAD_PATH, UNIT_NAME } from "./service-paths.js";
-import { restartService } from "./service.js";
+import type { Out } from "../cli/main.js";
+import { ConfigError, loadAgentConfig, splitFlags } from "../config.js";
+import { writeFileAtomic } from "../host/fs.js";
+import { BIN_PATH, CONFIG_PATH, DOWNLOAD_PATH, UNIT_NAME } from "./paths.js";
+import { restartService } from "./install.js";
 import { UPGRADE_REQUEST_FILE } from "./upgrade-request.js";
 
 

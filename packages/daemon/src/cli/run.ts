@@ -4,12 +4,12 @@
  * and SIGINT drain: no new jobs, running ones may finish until the drain deadline, then they are
  * stopped and reported; exit 0.
  */
-import { ConfigError, configFileOf, loadAgentConfig } from "./config.js";
-import { FatalError } from "./identity.js";
-import { agentLogger, startAgent } from "./agent.js";
-import { DEFAULT_BACKOFF } from "./session.js";
-import type { Out } from "./cli.js";
-import { UPGRADE_EXIT_CODE, UPGRADE_REQUESTED } from "./upgrade-request.js";
+import { ConfigError, configFileOf, loadAgentConfig } from "../config.js";
+import { FatalError } from "../errors.js";
+import { agentLogger, startAgent } from "../agent.js";
+import { DEFAULT_BACKOFF } from "../session/backoff.js";
+import type { Out } from "./main.js";
+import { UPGRADE_EXIT_CODE, UPGRADE_REQUESTED } from "../install/upgrade-request.js";
 
 export async function run(argv: string[], io: Out): Promise<number> {
   let config;

@@ -5,7 +5,7 @@
  * agent wrote.
  */
 import { join } from "node:path";
-import { writeFileAtomic } from "./fs.js";
+import { writeFileAtomic } from "../host/fs.js";
 
 export const UPGRADE_REQUEST_FILE = "upgrade-requested";
 /** agent.done's reason when it stopped to be upgraded; `run` exits with UPGRADE_EXIT_CODE. */
