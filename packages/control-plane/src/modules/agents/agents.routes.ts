@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { and, asc, desc, eq, gt, lt } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import {
   AgentListQuery,
@@ -25,9 +25,8 @@ import { tx } from "../../db/client.js";
 import { consumeRegistration } from "../tokens/tokens.service.js";
 import { userOf } from "../../plugins/auth.js";
 import { orgFilter, targetOrg } from "../../lib/org-scope.js";
-import { decodeCursor, encodeCursor, forgedCursor } from "../../lib/cursor.js";
+import { keysetPage, type PageClauses } from "../../lib/cursor.js";
 import { nowIso } from "../../lib/time.js";
-import type { Db } from "../../db/client.js";
 import type { Deps } from "../../deps.js";
 import { getAgentOr404, listAgents, toAgent } from "./agents.repo.js";
 import { createAgent, reregisterAgent, setArchived, updateAgent } from "./agents.service.js";
@@ -36,13 +35,6 @@ import { requestInstall, requestRemove } from "./agent-modules.js";
 import { EXPENSIVE } from "../../plugins/rate-limit.js";
 
 const Params = z.object({ id: Id });
-
-/** History pages are keyed by the row id alone: a cursor whose key is not an integer was not issued here. */
-function historyCursor(db: Db, cursor: string): number {
-  const { key } = decodeCursor(db, cursor);
-  if (typeof key !== "number" || !Number.isSafeInteger(key)) throw forgedCursor(cursor);
-  return key;
-}
 
 export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: Deps }) {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
@@ -137,22 +129,9 @@ export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: De
     { onRequest: app.auth("read"), schema: { tags: ["agents"], params: Params, querystring: HistoryQuery, response: { 200: StatusHistoryResponse } } },
     async (req) => {
       const row = getAgentOr404(db, userOf(req).orgIds, req.params.id);
-      const { limit, cursor, order } = req.query;
-      const after = cursor ? historyCursor(db, cursor) : undefined;
       const t = agentStatusHistory;
-      const rows = db
-        .select()
-        .from(t)
-        .where(and(eq(t.agentId, row.id), after === undefined ? undefined : order === "asc" ? gt(t.id, after) : lt(t.id, after)))
-        .orderBy(order === "asc" ? asc(t.id) : desc(t.id))
-        .limit(limit + 1)
-        .all();
-      const page = rows.slice(0, limit);
-      return {
-        status: "success" as const,
-        details: page.map((h) => ({ id: h.id, from: h.fromStatus as never, to: h.toStatus as never, reason: h.reason, job_id: h.jobId, at: h.at })),
-        next_cursor: rows.length > limit ? encodeCursor(db, page[page.length - 1]!.id, String(page[page.length - 1]!.id)) : null,
-      };
+      const { rows, next } = keysetPage(db, { ...req.query, serial: t.id }, (page: PageClauses) => db.select().from(t).where(and(eq(t.agentId, row.id), page.after)).orderBy(...page.orderBy).limit(page.limit).all());
+      return { status: "success" as const, details: rows.map((h) => ({ id: h.id, from: h.fromStatus as never, to: h.toStatus as never, reason: h.reason, job_id: h.jobId, at: h.at })), next_cursor: next };
     },
   );
 
@@ -161,22 +140,9 @@ export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: De
     { onRequest: app.auth("read"), schema: { tags: ["agents"], params: Params, querystring: HistoryQuery, response: { 200: ModuleHistoryResponse } } },
     async (req) => {
       const row = getAgentOr404(db, userOf(req).orgIds, req.params.id);
-      const { limit, cursor, order } = req.query;
-      const after = cursor ? historyCursor(db, cursor) : undefined;
       const t = agentModuleHistory;
-      const rows = db
-        .select()
-        .from(t)
-        .where(and(eq(t.agentId, row.id), after === undefined ? undefined : order === "asc" ? gt(t.id, after) : lt(t.id, after)))
-        .orderBy(order === "asc" ? asc(t.id) : desc(t.id))
-        .limit(limit + 1)
-        .all();
-      const page = rows.slice(0, limit);
-      return {
-        status: "success" as const,
-        details: page.map((h) => ({ id: h.id, module: h.module, action: h.action, from_version: h.fromVersion, to_version: h.toVersion, outcome: h.outcome, message: h.message, at: h.at })),
-        next_cursor: rows.length > limit ? encodeCursor(db, page[page.length - 1]!.id, String(page[page.length - 1]!.id)) : null,
-      };
+      const { rows, next } = keysetPage(db, { ...req.query, serial: t.id }, (page: PageClauses) => db.select().from(t).where(and(eq(t.agentId, row.id), page.after)).orderBy(...page.orderBy).limit(page.limit).all());
+      return { status: "success" as const, details: rows.map((h) => ({ id: h.id, module: h.module, action: h.action, from_version: h.fromVersion, to_version: h.toVersion, outcome: h.outcome, message: h.message, at: h.at })), next_cursor: next };
     },
   );
 

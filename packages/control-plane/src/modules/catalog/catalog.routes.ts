@@ -1,13 +1,15 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { and, asc, desc, eq, inArray, or, sql } from "drizzle-orm";
+import { and, eq, inArray, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import { ModuleListQuery, ModuleListResponse, ModuleVersionResponse, PublishModuleBody, plain } from "@outpost/shared";
 import { modules } from "../../db/schema.js";
+
+type ModuleRow = typeof modules.$inferSelect;
 import { ApiError } from "../../errors.js";
 import { userOf } from "../../plugins/auth.js";
 import { orgFilter, targetOrg } from "../../lib/org-scope.js";
-import { afterCursor, encodeCursor, keysetOrder } from "../../lib/cursor.js";
+import { keysetPage, type PageClauses } from "../../lib/cursor.js";
 import { likeContains } from "../../lib/like.js";
 import { nowIso } from "../../lib/time.js";
 import type { Deps } from "../../deps.js";
@@ -31,25 +33,26 @@ export async function catalogRoutes(fastify: FastifyInstance, { deps }: { deps: 
 
   app.get("/api/v1/modules", { onRequest: app.auth("read"), schema: { tags: ["modules"], querystring: ModuleListQuery, response: { 200: ModuleListResponse } } }, async (req) => {
     const q = req.query;
-    const column = q.sort === "name" ? sql`${modules.name} || '@' || ${modules.version}` : modules.insertedAt;
-    const rows = db
-      .select()
-      .from(modules)
-      .where(
-        and(
-          inArray(modules.orgId, orgFilter(db, userOf(req), q.org)),
-          q.name ? eq(modules.name, q.name) : undefined,
-          q.q ? or(likeContains(modules.name, q.q), likeContains(modules.description, q.q)) : undefined,
-          afterCursor(db, column, modules.id, q.cursor, q.order),
-        ),
-      )
-      .orderBy(...keysetOrder(column, modules.id, q.order))
-      .limit(q.limit + 1)
-      .all();
-    const page = rows.slice(0, q.limit);
-    const last = page[page.length - 1];
-    const key = (r: typeof last) => (q.sort === "name" ? `${r!.name}@${r!.version}` : r!.insertedAt);
-    return { status: "success" as const, details: page.map(toModule), next_cursor: rows.length > q.limit && last ? encodeCursor(db, key(last), last.id) : null };
+    const byName = q.sort === "name";
+    const column = byName ? sql`${modules.name} || '@' || ${modules.version}` : modules.insertedAt;
+    const keyset = { column, idColumn: modules.id, order: q.order, cursor: q.cursor, limit: q.limit, keyOf: (r: ModuleRow) => (byName ? `${r.name}@${r.version}` : r.insertedAt) };
+    const { rows, next } = keysetPage(db, keyset, (page: PageClauses) =>
+      db
+        .select()
+        .from(modules)
+        .where(
+          and(
+            inArray(modules.orgId, orgFilter(db, userOf(req), q.org)),
+            q.name ? eq(modules.name, q.name) : undefined,
+            q.q ? or(likeContains(modules.name, q.q), likeContains(modules.description, q.q)) : undefined,
+            page.after,
+          ),
+        )
+        .orderBy(...page.orderBy)
+        .limit(page.limit)
+        .all(),
+    );
+    return { status: "success" as const, details: rows.map(toModule), next_cursor: next };
   });
 
   app.get(

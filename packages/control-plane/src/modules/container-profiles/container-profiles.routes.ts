@@ -22,7 +22,7 @@ import { agents, containerProfiles } from "../../db/schema.js";
 import { ApiError } from "../../errors.js";
 import { userOf, type UserPrincipal } from "../../plugins/auth.js";
 import { assertVisible, orgFilter, targetOrg } from "../../lib/org-scope.js";
-import { afterCursor, encodeCursor, keysetOrder } from "../../lib/cursor.js";
+import { keysetPage, type PageClauses } from "../../lib/cursor.js";
 import { newId } from "../../lib/ids.js";
 import { nowIso } from "../../lib/time.js";
 import type { Deps } from "../../deps.js";
@@ -82,24 +82,24 @@ export async function containerProfileRoutes(fastify: FastifyInstance, { deps }:
 
   app.get("/api/v1/container-profiles", { onRequest: app.auth("read"), schema: { tags, querystring: ContainerProfileListQuery, response: { 200: ContainerProfileListResponse } } }, async (req) => {
     const q = req.query;
-    const column = q.sort === "name" ? containerProfiles.name : containerProfiles.insertedAt;
-    const rows = db
-      .select()
-      .from(containerProfiles)
-      .where(
-        and(
-          inArray(containerProfiles.orgId, orgFilter(db, userOf(req), q.org)),
-          q.archived === "all" ? undefined : eq(containerProfiles.archived, q.archived === "archived"),
-          afterCursor(db, column, containerProfiles.id, q.cursor, q.order),
-        ),
-      )
-      .orderBy(...keysetOrder(column, containerProfiles.id, q.order))
-      .limit(q.limit + 1)
-      .all();
-    const page = rows.slice(0, q.limit);
-    const last = page[page.length - 1];
-    const next = rows.length > q.limit && last ? encodeCursor(db, q.sort === "name" ? last.name : last.insertedAt, last.id) : null;
-    return { status: "success" as const, details: toProfiles(db, page), next_cursor: next };
+    const byName = q.sort === "name";
+    const keyset = { column: byName ? containerProfiles.name : containerProfiles.insertedAt, idColumn: containerProfiles.id, order: q.order, cursor: q.cursor, limit: q.limit, keyOf: (r: Row) => (byName ? r.name : r.insertedAt) };
+    const { rows, next } = keysetPage(db, keyset, (page: PageClauses) =>
+      db
+        .select()
+        .from(containerProfiles)
+        .where(
+          and(
+            inArray(containerProfiles.orgId, orgFilter(db, userOf(req), q.org)),
+            q.archived === "all" ? undefined : eq(containerProfiles.archived, q.archived === "archived"),
+            page.after,
+          ),
+        )
+        .orderBy(...page.orderBy)
+        .limit(page.limit)
+        .all(),
+    );
+    return { status: "success" as const, details: toProfiles(db, rows), next_cursor: next };
   });
 
   app.get("/api/v1/container-profiles/:id", { onRequest: app.auth("read"), schema: { tags, params: Params, response: { 200: ContainerProfileResponse } } }, async (req) => {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { and, asc, desc, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import {
   AddPoolAgentsBody,
@@ -26,12 +26,12 @@ import { agents, memberships, poolAgents, poolUsers, pools, users } from "../../
 import { ApiError } from "../../errors.js";
 import { userOf, type UserPrincipal } from "../../plugins/auth.js";
 import { assertVisible, orgFilter, targetOrg } from "../../lib/org-scope.js";
-import { afterCursor, encodeCursor, keysetOrder } from "../../lib/cursor.js";
+import { keysetPage, type PageClauses } from "../../lib/cursor.js";
 import { newId } from "../../lib/ids.js";
 import { likeContains } from "../../lib/like.js";
 import { nowIso } from "../../lib/time.js";
 import type { Deps } from "../../deps.js";
-import { addPoolMembers, poolOverview, toPool, toPools } from "./pools.repo.js";
+import { addPoolMembers, poolOverview, toPool, toPools, type PoolRow } from "./pools.repo.js";
 import { listAgents } from "../agents/agents.repo.js";
 import { requestInstallOnPool } from "../agents/agent-modules.js";
 import { sql } from "drizzle-orm";
@@ -57,25 +57,25 @@ export async function poolRoutes(fastify: FastifyInstance, { deps }: { deps: Dep
 
   app.get("/api/v1/pools", { onRequest: app.auth("read"), schema: { tags: ["pools"], querystring: PoolListQuery, response: { 200: PoolListResponse } } }, async (req) => {
     const q = req.query;
-    const column = q.sort === "name" ? pools.name : pools.insertedAt;
-    const rows = db
-      .select()
-      .from(pools)
-      .where(
-        and(
-          inArray(pools.orgId, orgFilter(db, userOf(req), q.org)),
-          q.archived === "all" ? undefined : eq(pools.archived, q.archived === "archived"),
-          q.q ? likeContains(pools.name, q.q) : undefined,
-          afterCursor(db, column, pools.id, q.cursor, q.order),
-        ),
-      )
-      .orderBy(...keysetOrder(column, pools.id, q.order))
-      .limit(q.limit + 1)
-      .all();
-    const page = rows.slice(0, q.limit);
-    const last = page[page.length - 1];
-    const next = rows.length > q.limit && last ? encodeCursor(db, q.sort === "name" ? last.name : last.insertedAt, last.id) : null;
-    return { status: "success" as const, details: toPools(db, page), next_cursor: next };
+    const byName = q.sort === "name";
+    const keyset = { column: byName ? pools.name : pools.insertedAt, idColumn: pools.id, order: q.order, cursor: q.cursor, limit: q.limit, keyOf: (r: PoolRow) => (byName ? r.name : r.insertedAt) };
+    const { rows, next } = keysetPage(db, keyset, (page: PageClauses) =>
+      db
+        .select()
+        .from(pools)
+        .where(
+          and(
+            inArray(pools.orgId, orgFilter(db, userOf(req), q.org)),
+            q.archived === "all" ? undefined : eq(pools.archived, q.archived === "archived"),
+            q.q ? likeContains(pools.name, q.q) : undefined,
+            page.after,
+          ),
+        )
+        .orderBy(...page.orderBy)
+        .limit(page.limit)
+        .all(),
+    );
+    return { status: "success" as const, details: toPools(db, rows), next_cursor: next };
   });
 
   app.get("/api/v1/pools/:id", { onRequest: app.auth("read"), schema: { tags: ["pools"], params: Params, response: { 200: PoolResponse } } }, async (req) => {

@@ -1,12 +1,12 @@
 /** Personal access tokens: minted here (API and CLI alike), stored only as a keyed digest. */
-import { and, desc, eq, gt, inArray, isNull, lt, or } from "drizzle-orm";
+import { and, eq, inArray, isNull } from "drizzle-orm";
 import { prepared } from "../../db/client.js";
 import type { Token, TokenScope } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
 import { tokens } from "../../db/schema.js";
 import { digestSecret, displayPrefix, generateSecret } from "../../lib/secrets.js";
 import { newId } from "../../lib/ids.js";
-import { decodeCursor, encodeCursor } from "../../lib/cursor.js";
+import { keysetPage, type PageClauses } from "../../lib/cursor.js";
 
 export type NewToken = {
   userId: string;
@@ -61,25 +61,17 @@ export function toToken(row: typeof tokens.$inferSelect): Token {
 
 /** A user's tokens, newest first; admins listing all users' tokens pass userIds = null. */
 export function listTokens(db: Db, userIds: string[] | null, opts: { limit: number; cursor?: string; includeRevoked: boolean }) {
-  const after = opts.cursor ? decodeCursor(db, opts.cursor) : null;
-  const rows = db
-    .select()
-    .from(tokens)
-    .where(
-      and(
-        userIds ? inArray(tokens.userId, userIds) : undefined,
-        opts.includeRevoked ? undefined : isNull(tokens.revokedAt),
-        after
-          ? or(lt(tokens.insertedAt, String(after.key)), and(eq(tokens.insertedAt, String(after.key)), gt(tokens.id, after.id)))
-          : undefined,
-      ),
-    )
-    .orderBy(desc(tokens.insertedAt), tokens.id)
-    .limit(opts.limit + 1)
-    .all();
-  const page = rows.slice(0, opts.limit);
-  const last = page[page.length - 1];
-  return { items: page.map(toToken), next: rows.length > opts.limit && last ? encodeCursor(db, last.insertedAt, last.id) : null };
+  const keyset = { column: tokens.insertedAt, idColumn: tokens.id, order: "desc" as const, cursor: opts.cursor, limit: opts.limit, keyOf: (r: typeof tokens.$inferSelect) => r.insertedAt };
+  const { rows, next } = keysetPage(db, keyset, (page: PageClauses) =>
+    db
+      .select()
+      .from(tokens)
+      .where(and(userIds ? inArray(tokens.userId, userIds) : undefined, opts.includeRevoked ? undefined : isNull(tokens.revokedAt), page.after))
+      .orderBy(...page.orderBy)
+      .limit(page.limit)
+      .all(),
+  );
+  return { items: rows.map(toToken), next };
 }
 
 export function revokeToken(db: Db, id: string, now: string): void {

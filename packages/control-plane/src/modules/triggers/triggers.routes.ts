@@ -1,7 +1,7 @@
 /** /api/v1/triggers: CRUD, pause/resume and firings of schedules, webhooks and event triggers (org-scoped). */
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { and, asc, desc, eq, inArray } from "drizzle-orm";
+import { and, desc, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import {
   CreateTriggerBody,
@@ -25,7 +25,7 @@ import { triggerFirings, triggers, webhookDeliveries } from "../../db/schema.js"
 import { ApiError } from "../../errors.js";
 import { userOf } from "../../plugins/auth.js";
 import { orgFilter, targetOrg } from "../../lib/org-scope.js";
-import { afterCursor, encodeCursor } from "../../lib/cursor.js";
+import { keysetPage, type PageClauses } from "../../lib/cursor.js";
 import { newId } from "../../lib/ids.js";
 import { nowIso } from "../../lib/time.js";
 import type { Deps } from "../../deps.js";
@@ -74,17 +74,18 @@ export async function triggerRoutes(fastify: FastifyInstance, { deps, hub }: { d
 
   app.get("/api/v1/triggers", { onRequest: app.auth("read"), schema: { tags: ["triggers"], querystring: TriggerListQuery, response: { 200: TriggerListResponse } } }, async (req) => {
     const q = req.query;
-    const rows = db
-      .select()
-      .from(triggers)
-      .where(and(inArray(triggers.orgId, orgFilter(db, userOf(req), q.org)), q.kind ? eq(triggers.kind, q.kind) : undefined, afterCursor(db, triggers.insertedAt, triggers.id, q.cursor, q.order)))
-      .orderBy(q.order === "asc" ? asc(triggers.insertedAt) : desc(triggers.insertedAt), asc(triggers.id))
-      .limit(q.limit + 1)
-      .all();
-    const page = rows.slice(0, q.limit);
-    const last = page[page.length - 1];
+    const keyset = { column: triggers.insertedAt, idColumn: triggers.id, order: q.order, cursor: q.cursor, limit: q.limit, keyOf: (r: TriggerRow) => r.insertedAt };
+    const { rows, next } = keysetPage(db, keyset, (page: PageClauses) =>
+      db
+        .select()
+        .from(triggers)
+        .where(and(inArray(triggers.orgId, orgFilter(db, userOf(req), q.org)), q.kind ? eq(triggers.kind, q.kind) : undefined, page.after))
+        .orderBy(...page.orderBy)
+        .limit(page.limit)
+        .all(),
+    );
     const now = deps.clock();
-    return { status: "success" as const, details: page.map((r) => toTrigger(db, r, now)), next_cursor: rows.length > q.limit && last ? encodeCursor(db, last.insertedAt, last.id) : null };
+    return { status: "success" as const, details: rows.map((r) => toTrigger(db, r, now)), next_cursor: next };
   });
 
   app.get("/api/v1/triggers/:id", { onRequest: app.auth("read"), schema: { tags: ["triggers"], params: Params, response: { 200: TriggerResponse } } }, async (req) => {
@@ -134,16 +135,11 @@ export async function triggerRoutes(fastify: FastifyInstance, { deps, hub }: { d
     async (req) => {
       const row = getTriggerOr404(db, userOf(req).orgIds, req.params.id);
       const q = req.query;
-      const rows = db
-        .select()
-        .from(triggerFirings)
-        .where(and(eq(triggerFirings.triggerId, row.id), afterCursor(db, triggerFirings.firedAt, triggerFirings.id, q.cursor, "desc")))
-        .orderBy(desc(triggerFirings.firedAt), asc(triggerFirings.id))
-        .limit(q.limit + 1)
-        .all();
-      const page = rows.slice(0, q.limit);
-      const last = page[page.length - 1];
-      return { status: "success" as const, details: page.map(toFiring), next_cursor: rows.length > q.limit && last ? encodeCursor(db, last.firedAt, last.id) : null };
+      const keyset = { column: triggerFirings.firedAt, idColumn: triggerFirings.id, order: "desc" as const, cursor: q.cursor, limit: q.limit, keyOf: (r: typeof triggerFirings.$inferSelect) => r.firedAt };
+      const { rows, next } = keysetPage(db, keyset, (page: PageClauses) =>
+        db.select().from(triggerFirings).where(and(eq(triggerFirings.triggerId, row.id), page.after)).orderBy(...page.orderBy).limit(page.limit).all(),
+      );
+      return { status: "success" as const, details: rows.map(toFiring), next_cursor: next };
     },
   );
 
