@@ -38,6 +38,7 @@ import { metricsPlugin } from "./modules/metrics/metrics.routes.js";
 import { requestLogPlugin } from "./plugins/request-log.js";
 import { logJobLifecycle } from "./modules/events/lifecycle-log.js";
 import { sessionRoutes } from "./session/session.routes.js";
+import { successBody } from "./lib/reply.js";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -125,7 +126,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   app.addHook("preClose", async () => scheduler.stop());
 
   app.get("/api/v1/openapi.json", { config: { access: "public" }, schema: { hide: true } }, async () => app.swagger());
-  app.get("/healthz", { config: { access: "public" }, schema: { hide: true } }, async () => ({ status: "success", details: { ok: true } }));
+  app.get("/healthz", { config: { access: "public" }, schema: { hide: true } }, async () => successBody({ ok: true }));
 
   // Deep links (/agents, /runs/123) fall back to index.html in the error handler's not-found handler.
   if (serveConsole) await app.register(fastifyStatic, { root: consoleDir!, wildcard: false });

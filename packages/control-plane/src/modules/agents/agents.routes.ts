@@ -33,6 +33,7 @@ import { createAgent, reregisterAgent, setArchived, updateAgent } from "./agents
 import { agentModulesWithFunctions } from "../catalog/catalog.repo.js";
 import { requestInstall, requestRemove } from "./agent-modules.js";
 import { EXPENSIVE } from "../../plugins/rate-limit.js";
+import { successBody } from "../../lib/reply.js";
 
 const Params = z.object({ id: Id });
 
@@ -54,7 +55,7 @@ export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: De
       if (p.kind === "agent") {
         const row = reregisterAgent(db, p.agentId, req.body, at);
         changed(row.id, row.orgId);
-        return reply.code(200).send({ status: "success" as const, details: toAgent(db, row) });
+        return reply.code(200).send(successBody(toAgent(db, row)));
       }
       const orgId = targetOrg(db, p, undefined);
       // One use of the token, in the same transaction as the new agent (a failed registration uses none).
@@ -63,19 +64,19 @@ export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: De
         return createAgent(db, deps.installSecret, orgId, p.userId, req.body, at);
       });
       changed(row.id, row.orgId);
-      return reply.code(201).send({ status: "success" as const, details: toAgent(db, row), credential });
+      return reply.code(201).send(successBody(toAgent(db, row), { credential }));
     },
   );
 
   app.get("/api/v1/agents", { onRequest: app.auth("read"), schema: { tags: ["agents"], querystring: AgentListQuery, response: { 200: AgentListResponse } } }, async (req) => {
     const p = userOf(req);
     const page = listAgents(db, orgFilter(db, p, req.query.org), req.query);
-    return { status: "success" as const, details: page.items, next_cursor: page.next };
+    return successBody(page.items, { next_cursor: page.next });
   });
 
   app.get("/api/v1/agents/:id", { onRequest: app.auth("read"), schema: { tags: ["agents"], params: Params, response: { 200: AgentResponse } } }, async (req) => {
     const row = getAgentOr404(db, userOf(req).orgIds, req.params.id);
-    return { status: "success" as const, details: toAgent(db, row) };
+    return successBody(toAgent(db, row));
   });
 
   app.patch(
@@ -84,7 +85,7 @@ export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: De
     async (req) => {
       const row = updateAgent(db, getAgentOr404(db, userOf(req).orgIds, req.params.id), req.body, nowIso(deps.clock));
       changed(row.id, row.orgId);
-      return { status: "success" as const, details: toAgent(db, row) };
+      return successBody(toAgent(db, row));
     },
   );
 
@@ -95,7 +96,7 @@ export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: De
       async (req) => {
         const row = setArchived(db, getAgentOr404(db, userOf(req).orgIds, req.params.id), archived, nowIso(deps.clock));
         changed(row.id, row.orgId);
-        return { status: "success" as const, details: toAgent(db, row) };
+        return successBody(toAgent(db, row));
       },
     );
   }
@@ -109,7 +110,7 @@ export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: De
         const row = getAgentOr404(db, userOf(req).orgIds, req.params.id);
         db.update(agents).set({ paused, updatedAt: nowIso(deps.clock) }).where(eq(agents.id, row.id)).run();
         changed(row.id, row.orgId);
-        return { status: "success" as const, details: toAgent(db, db.select().from(agents).where(eq(agents.id, row.id)).get()!) };
+        return successBody(toAgent(db, db.select().from(agents).where(eq(agents.id, row.id)).get()!));
       },
     );
   }
@@ -121,7 +122,7 @@ export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: De
     }
     db.delete(agents).where(eq(agents.id, row.id)).run();
     changed(row.id, row.orgId);
-    return { status: "success" as const, details: { ok: true as const } };
+    return successBody({ ok: true as const });
   });
 
   app.get(
@@ -131,7 +132,7 @@ export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: De
       const row = getAgentOr404(db, userOf(req).orgIds, req.params.id);
       const t = agentStatusHistory;
       const { rows, next } = keysetPage(db, { ...req.query, serial: t.id }, (page: PageClauses) => db.select().from(t).where(and(eq(t.agentId, row.id), page.after)).orderBy(...page.orderBy).limit(page.limit).all());
-      return { status: "success" as const, details: rows.map((h) => ({ id: h.id, from: h.fromStatus as never, to: h.toStatus as never, reason: h.reason, job_id: h.jobId, at: h.at })), next_cursor: next };
+      return successBody(rows.map((h) => ({ id: h.id, from: h.fromStatus as never, to: h.toStatus as never, reason: h.reason, job_id: h.jobId, at: h.at })), { next_cursor: next });
     },
   );
 
@@ -142,13 +143,13 @@ export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: De
       const row = getAgentOr404(db, userOf(req).orgIds, req.params.id);
       const t = agentModuleHistory;
       const { rows, next } = keysetPage(db, { ...req.query, serial: t.id }, (page: PageClauses) => db.select().from(t).where(and(eq(t.agentId, row.id), page.after)).orderBy(...page.orderBy).limit(page.limit).all());
-      return { status: "success" as const, details: rows.map((h) => ({ id: h.id, module: h.module, action: h.action, from_version: h.fromVersion, to_version: h.toVersion, outcome: h.outcome, message: h.message, at: h.at })), next_cursor: next };
+      return successBody(rows.map((h) => ({ id: h.id, module: h.module, action: h.action, from_version: h.fromVersion, to_version: h.toVersion, outcome: h.outcome, message: h.message, at: h.at })), { next_cursor: next });
     },
   );
 
   app.get("/api/v1/agents/:id/modules", { onRequest: app.auth("read"), schema: { tags: ["agents"], params: Params, response: { 200: AgentModulesResponse } } }, async (req) => {
     const row = getAgentOr404(db, userOf(req).orgIds, req.params.id);
-    return { status: "success" as const, details: agentModulesWithFunctions(db, row.orgId, row.id), next_cursor: null };
+    return successBody(agentModulesWithFunctions(db, row.orgId, row.id), { next_cursor: null });
   });
 
   // Module requests: 202, the agent pulls in the background; the outcome lands in module-history.
@@ -159,7 +160,7 @@ export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: De
       const row = getAgentOr404(db, userOf(req).orgIds, req.params.id);
       const details = requestInstall(db, fastify.hub, row, req.body, nowIso(deps.clock));
       changed(row.id, row.orgId);
-      return reply.code(202).send({ status: "success" as const, details });
+      return reply.code(202).send(successBody(details));
     },
   );
 
@@ -173,7 +174,7 @@ export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: De
       const row = getAgentOr404(db, userOf(req).orgIds, req.params.id);
       const details = requestRemove(db, fastify.hub, row, req.params.name, nowIso(deps.clock));
       changed(row.id, row.orgId);
-      return reply.code(202).send({ status: "success" as const, details });
+      return reply.code(202).send(successBody(details));
     },
   );
 }

@@ -15,6 +15,7 @@ import { nowIso } from "../../lib/time.js";
 import type { Deps } from "../../deps.js";
 import { checkInputSchemas, publishModule, toModule } from "./catalog.repo.js";
 import { EXPENSIVE } from "../../plugins/rate-limit.js";
+import { successBody } from "../../lib/reply.js";
 
 export async function catalogRoutes(fastify: FastifyInstance, { deps }: { deps: Deps }) {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
@@ -27,7 +28,7 @@ export async function catalogRoutes(fastify: FastifyInstance, { deps }: { deps: 
       const orgId = targetOrg(db, userOf(req), req.body.org);
       await checkInputSchemas(req.body.functions);
       const { row, created } = publishModule(db, orgId, req.body, nowIso(deps.clock));
-      return reply.code(created ? 201 : 200).send({ status: "success" as const, details: toModule(row) });
+      return reply.code(created ? 201 : 200).send(successBody(toModule(row)));
     },
   );
 
@@ -52,7 +53,7 @@ export async function catalogRoutes(fastify: FastifyInstance, { deps }: { deps: 
         .limit(page.limit)
         .all(),
     );
-    return { status: "success" as const, details: rows.map(toModule), next_cursor: next };
+    return successBody(rows.map(toModule), { next_cursor: next });
   });
 
   app.get(
@@ -65,7 +66,7 @@ export async function catalogRoutes(fastify: FastifyInstance, { deps }: { deps: 
         .where(and(inArray(modules.orgId, userOf(req).orgIds), eq(modules.name, req.params.name), eq(modules.version, req.params.version)))
         .get();
       if (!row) throw ApiError.notFound("module", `${req.params.name}@${req.params.version}`);
-      return { status: "success" as const, details: toModule(row) };
+      return successBody(toModule(row));
     },
   );
 }

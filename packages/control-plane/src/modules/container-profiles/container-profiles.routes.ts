@@ -26,6 +26,7 @@ import { keysetPage, type PageClauses } from "../../lib/cursor.js";
 import { newId } from "../../lib/ids.js";
 import { nowIso } from "../../lib/time.js";
 import type { Deps } from "../../deps.js";
+import { successBody } from "../../lib/reply.js";
 
 type Row = typeof containerProfiles.$inferSelect;
 const Params = z.object({ id: Id });
@@ -62,7 +63,7 @@ export async function containerProfileRoutes(fastify: FastifyInstance, { deps }:
   const { db } = deps;
   const read = (id: string) => db.select().from(containerProfiles).where(eq(containerProfiles.id, id)).get();
   const getProfile = (p: UserPrincipal, id: string) => assertVisible(p, read(id), "container profile", id);
-  const one = (id: string) => ({ status: "success" as const, details: toProfiles(db, [read(id)!])[0]! });
+  const one = (id: string) => successBody(toProfiles(db, [read(id)!])[0]!);
   const changed = (id: string, orgId: string) => deps.events.publish({ type: "container_profile.updated", id, org_id: orgId });
   const tags = ["container-profiles"];
 
@@ -99,7 +100,7 @@ export async function containerProfileRoutes(fastify: FastifyInstance, { deps }:
         .limit(page.limit)
         .all(),
     );
-    return { status: "success" as const, details: toProfiles(db, rows), next_cursor: next };
+    return successBody(toProfiles(db, rows), { next_cursor: next });
   });
 
   app.get("/api/v1/container-profiles/:id", { onRequest: app.auth("read"), schema: { tags, params: Params, response: { 200: ContainerProfileResponse } } }, async (req) => {
@@ -146,6 +147,6 @@ export async function containerProfileRoutes(fastify: FastifyInstance, { deps }:
     if (used > 0) throw ApiError.conflict(`Container profile "${row.name}" is used by ${used} agent${used === 1 ? "" : "s"}; archive it instead, or move the agents to another profile first.`);
     db.delete(containerProfiles).where(eq(containerProfiles.id, row.id)).run();
     changed(row.id, row.orgId);
-    return { status: "success" as const, details: { ok: true as const } };
+    return successBody({ ok: true as const });
   });
 }

@@ -17,6 +17,7 @@ import type { Deps } from "../../deps.js";
 import type { AgentHub } from "../../session/hub.js";
 import { toJob, type JobRow } from "./jobs.repo.js";
 import { cancelJob, copilotSessionOf, createJob, provenanceOf, resolveJobTarget, validateInputs } from "./jobs.service.js";
+import { successBody } from "../../lib/reply.js";
 
 export async function jobBulkRoutes(fastify: FastifyInstance, { deps, hub }: { deps: Deps; hub: Pick<AgentHub, "submit"> }) {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
@@ -62,7 +63,7 @@ export async function jobBulkRoutes(fastify: FastifyInstance, { deps, hub }: { d
     const created: JobRow[] = [];
     for (const row of rows) created.push(await rerun(p, row, req.body.ids.indexOf(row.id), session));
     for (const r of created) changed(r);
-    return { status: "success" as const, details: { created: created.map((r) => toJob(db, r)), not_found: notFound } };
+    return successBody({ created: created.map((r) => toJob(db, r)), not_found: notFound });
   });
 
   app.post(
@@ -74,7 +75,7 @@ export async function jobBulkRoutes(fastify: FastifyInstance, { deps, hub }: { d
       if (!rows[0]) throw ApiError.notFound("job", req.params.id);
       const row = await rerun(p, rows[0], 0, copilotSessionOf(req.headers));
       changed(row);
-      return reply.code(201).send({ status: "success" as const, details: toJob(db, row) });
+      return reply.code(201).send(successBody(toJob(db, row)));
     },
   );
 
@@ -94,6 +95,6 @@ export async function jobBulkRoutes(fastify: FastifyInstance, { deps, hub }: { d
         refused.push({ id: row.id, message: err.message });
       }
     }
-    return { status: "success" as const, details: { cancelled, not_found: notFound, refused } };
+    return successBody({ cancelled, not_found: notFound, refused });
   });
 }

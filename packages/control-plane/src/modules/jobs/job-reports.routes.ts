@@ -17,6 +17,7 @@ import { nowIso } from "../../lib/time.js";
 import type { Deps } from "../../deps.js";
 import { getJobOr404 } from "./jobs.repo.js";
 import { EXPENSIVE } from "../../plugins/rate-limit.js";
+import { successBody } from "../../lib/reply.js";
 
 const Params = z.object({ id: Id });
 const ShareBody = z.object({ expires_in_s: z.number().int().min(60).max(30 * 86_400).default(7 * 86_400) }).default({ expires_in_s: 7 * 86_400 });
@@ -34,7 +35,7 @@ export async function jobReportRoutes(fastify: FastifyInstance, { deps }: { deps
 
   app.get("/api/v1/jobs/:id/report", { onRequest: app.auth("read"), config: EXPENSIVE, schema: { tags: ["jobs"], params: Params, response: { 200: JobReportResponse } } }, async (req) => {
     const job = getJobOr404(db, userOf(req).orgIds, req.params.id);
-    return { status: "success" as const, details: reportOf(db, job.id) };
+    return successBody(reportOf(db, job.id));
   });
 
   app.get(
@@ -62,7 +63,7 @@ export async function jobReportRoutes(fastify: FastifyInstance, { deps }: { deps
       const now = nowIso(deps.clock);
       const expiresAt = new Date(deps.clock() + (req.body?.expires_in_s ?? 7 * 86_400) * 1000).toISOString();
       db.insert(reportShares).values({ id: newId(), jobId: job.id, digest: digestSecret(deps.installSecret, secret), expiresAt, insertedAt: now }).run();
-      return reply.code(201).send({ status: "success" as const, details: { url: `/api/v1/shared/reports/${secret}`, expires_at: expiresAt } });
+      return reply.code(201).send(successBody({ url: `/api/v1/shared/reports/${secret}`, expires_at: expiresAt }));
     },
   );
 
@@ -74,7 +75,7 @@ export async function jobReportRoutes(fastify: FastifyInstance, { deps }: { deps
       if (!isWellFormedSecret("share", req.params.secret)) throw gone;
       const share = db.select().from(reportShares).where(eq(reportShares.digest, digestSecret(deps.installSecret, req.params.secret))).get();
       if (!share || share.expiresAt <= nowIso(deps.clock)) throw gone;
-      return { status: "success" as const, details: reportOf(db, share.jobId) };
+      return successBody(reportOf(db, share.jobId));
     },
   );
 }

@@ -9,6 +9,7 @@ import fp from "fastify-plugin";
 import type { Deps } from "../../deps.js";
 import { ApiError } from "../../errors.js";
 import { ServerMetrics } from "./server-metrics.js";
+import { successBody } from "../../lib/reply.js";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -47,7 +48,7 @@ export const metricsPlugin = fp(async (app: FastifyInstance, { deps, sessions }:
   app.get("/readyz", { config: { access: "public" }, schema: { hide: true } }, async (req, reply) => {
     try {
       deps.db.$client.prepare("select 1").get();
-      return { status: "success", details: { ready: true } };
+      return successBody({ ready: true });
     } catch (err) {
       req.log.warn({ err }, "readiness check: the database does not answer");
       return reply.code(503).send({ status: "error", code: "not_ready", message: "The database does not answer." });

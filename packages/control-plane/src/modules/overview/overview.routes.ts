@@ -11,6 +11,7 @@ import type { Deps } from "../../deps.js";
 import { orgFilter } from "../../lib/org-scope.js";
 import { SERVER_VERSION } from "../../version.js";
 import type { UserPrincipal } from "../../plugins/auth.js";
+import { successBody } from "../../lib/reply.js";
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -19,7 +20,7 @@ export async function overviewRoutes(fastify: FastifyInstance, { deps }: { deps:
   app.get(
     "/api/v1/overview",
     { onRequest: app.auth("read"), schema: { tags: ["overview"], querystring: OverviewQuery, response: { 200: OverviewResponse } } },
-    async (req) => ({ status: "success" as const, details: overview(deps, orgFilter(deps.db, req.principal as UserPrincipal, req.query.org)) }),
+    async (req) => successBody(overview(deps, orgFilter(deps.db, req.principal as UserPrincipal, req.query.org))),
   );
 }
 

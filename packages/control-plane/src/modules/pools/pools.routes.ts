@@ -37,6 +37,7 @@ import { requestInstallOnPool } from "../agents/agent-modules.js";
 import { sql } from "drizzle-orm";
 import { upgradePool } from "./pool-upgrade.js";
 import { SERVER_VERSION } from "../../version.js";
+import { successBody } from "../../lib/reply.js";
 
 const Params = z.object({ id: Id });
 
@@ -52,7 +53,7 @@ export async function poolRoutes(fastify: FastifyInstance, { deps }: { deps: Dep
     const id = newId();
     db.insert(pools).values({ id, orgId, name: req.body.name, description: req.body.description, labels: req.body.labels, insertedAt: at, updatedAt: at }).run();
     changed(id, orgId);
-    return reply.code(201).send({ status: "success" as const, details: toPool(db, db.select().from(pools).where(eq(pools.id, id)).get()!) });
+    return reply.code(201).send(successBody(toPool(db, db.select().from(pools).where(eq(pools.id, id)).get()!)));
   });
 
   app.get("/api/v1/pools", { onRequest: app.auth("read"), schema: { tags: ["pools"], querystring: PoolListQuery, response: { 200: PoolListResponse } } }, async (req) => {
@@ -75,11 +76,11 @@ export async function poolRoutes(fastify: FastifyInstance, { deps }: { deps: Dep
         .limit(page.limit)
         .all(),
     );
-    return { status: "success" as const, details: toPools(db, rows), next_cursor: next };
+    return successBody(toPools(db, rows), { next_cursor: next });
   });
 
   app.get("/api/v1/pools/:id", { onRequest: app.auth("read"), schema: { tags: ["pools"], params: Params, response: { 200: PoolResponse } } }, async (req) => {
-    return { status: "success" as const, details: toPool(db, getPool(userOf(req), req.params.id)) };
+    return successBody(toPool(db, getPool(userOf(req), req.params.id)));
   });
 
   app.patch(
@@ -89,7 +90,7 @@ export async function poolRoutes(fastify: FastifyInstance, { deps }: { deps: Dep
       const pool = getPool(userOf(req), req.params.id);
       db.update(pools).set({ ...req.body, updatedAt: nowIso(deps.clock) }).where(eq(pools.id, pool.id)).run();
       changed(pool.id, pool.orgId);
-      return { status: "success" as const, details: toPool(db, db.select().from(pools).where(eq(pools.id, pool.id)).get()!) };
+      return successBody(toPool(db, db.select().from(pools).where(eq(pools.id, pool.id)).get()!));
     },
   );
 
@@ -107,7 +108,7 @@ export async function poolRoutes(fastify: FastifyInstance, { deps }: { deps: Dep
           .run().changes;
         if (!n) throw ApiError.conflict(`Pool "${pool.name}" is ${archived ? "already archived" : "not archived"}.`);
         changed(pool.id, pool.orgId);
-        return { status: "success" as const, details: toPool(db, db.select().from(pools).where(eq(pools.id, pool.id)).get()!) };
+        return successBody(toPool(db, db.select().from(pools).where(eq(pools.id, pool.id)).get()!));
       },
     );
   }
@@ -123,7 +124,7 @@ export async function poolRoutes(fastify: FastifyInstance, { deps }: { deps: Dep
       const result = addPoolMembers(db, poolAgents, pool.id, req.body.agent_ids, nowIso(deps.clock));
       changed(pool.id, pool.orgId);
       for (const id of result.added) deps.events.publish({ type: "agent.updated", id, org_id: pool.orgId });
-      return { status: "success" as const, details: result };
+      return successBody(result);
     },
   );
 
@@ -134,7 +135,7 @@ export async function poolRoutes(fastify: FastifyInstance, { deps }: { deps: Dep
       const pool = getPool(userOf(req), req.params.id);
       const inPool = sql`exists (select 1 from ${poolAgents} pa where pa.agent_id = ${agents.id} and pa.pool_id = ${pool.id})`;
       const page = listAgents(db, [pool.orgId], req.query, inPool);
-      return { status: "success" as const, details: page.items, next_cursor: page.next };
+      return successBody(page.items, { next_cursor: page.next });
     },
   );
 
@@ -147,7 +148,7 @@ export async function poolRoutes(fastify: FastifyInstance, { deps }: { deps: Dep
       if (!n) throw ApiError.notFound("pool member", req.params.agentId);
       changed(pool.id, pool.orgId);
       deps.events.publish({ type: "agent.updated", id: req.params.agentId, org_id: pool.orgId });
-      return { status: "success" as const, details: { ok: true as const } };
+      return successBody({ ok: true as const });
     },
   );
 
@@ -163,7 +164,7 @@ export async function poolRoutes(fastify: FastifyInstance, { deps }: { deps: Dep
       if (missing.length) throw ApiError.validation(missing.map(({ id, i }) => ({ path: `user_ids.${i}`, message: `no user "${id}" in this pool's org` })));
       const result = addPoolMembers(db, poolUsers, pool.id, req.body.user_ids, nowIso(deps.clock));
       changed(pool.id, pool.orgId);
-      return { status: "success" as const, details: result };
+      return successBody(result);
     },
   );
 
@@ -176,7 +177,7 @@ export async function poolRoutes(fastify: FastifyInstance, { deps }: { deps: Dep
       .where(eq(poolUsers.poolId, pool.id))
       .orderBy(users.name)
       .all();
-    return { status: "success" as const, details: rows, next_cursor: null };
+    return successBody(rows, { next_cursor: null });
   });
 
   app.delete(
@@ -187,12 +188,12 @@ export async function poolRoutes(fastify: FastifyInstance, { deps }: { deps: Dep
       const n = db.delete(poolUsers).where(and(eq(poolUsers.poolId, pool.id), eq(poolUsers.userId, req.params.userId))).run().changes;
       if (!n) throw ApiError.notFound("pool member", req.params.userId);
       changed(pool.id, pool.orgId);
-      return { status: "success" as const, details: { ok: true as const } };
+      return successBody({ ok: true as const });
     },
   );
 
   app.get("/api/v1/pools/:id/overview", { onRequest: app.auth("read"), schema: { tags: ["pools"], params: Params, response: { 200: PoolOverviewResponse } } }, async (req) => {
-    return { status: "success" as const, details: poolOverview(db, getPool(userOf(req), req.params.id)) };
+    return successBody(poolOverview(db, getPool(userOf(req), req.params.id)));
   });
 
   // The agent module request to each agent of the pool; those that cannot take it now are `skipped`.
@@ -203,7 +204,7 @@ export async function poolRoutes(fastify: FastifyInstance, { deps }: { deps: Dep
       const pool = getPool(userOf(req), req.params.id);
       const details = requestInstallOnPool(db, fastify.hub, pool, req.body, nowIso(deps.clock));
       for (const r of details.requested) deps.events.publish({ type: "agent.updated", id: r.agent_id, org_id: pool.orgId });
-      return reply.code(202).send({ status: "success" as const, details });
+      return reply.code(202).send(successBody(details));
     },
   );
 
@@ -215,7 +216,7 @@ export async function poolRoutes(fastify: FastifyInstance, { deps }: { deps: Dep
       const pool = getPool(userOf(req), req.params.id);
       const details = await upgradePool(deps, fastify.hub, pool, req.body, SERVER_VERSION);
       for (const a of details.agents) if (a.outcome === "upgraded") deps.events.publish({ type: "agent.updated", id: a.agent_id, org_id: pool.orgId });
-      return { status: "success" as const, details };
+      return successBody(details);
     },
   );
 }

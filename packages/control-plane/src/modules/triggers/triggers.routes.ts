@@ -36,6 +36,7 @@ import { getTriggerOr404, toFiring, toTrigger, type TriggerRow } from "./trigger
 import { acceptDelivery, newPublicId, toDelivery, webhookSecret } from "./webhook.js";
 import type { Submit } from "./fire.js";
 import { EXPENSIVE } from "../../plugins/rate-limit.js";
+import { successBody } from "../../lib/reply.js";
 
 const Params = z.object({ id: Id });
 
@@ -69,7 +70,7 @@ export async function triggerRoutes(fastify: FastifyInstance, { deps, hub }: { d
     db.insert(triggers)
       .values({ id, orgId, name: body.name, kind: body.kind, enabled: body.enabled, target: body.target, schedule: body.schedule ?? null, event: body.event ?? null, scheduledThrough: cursor, publicId, createdBy: p.userName, insertedAt: at, updatedAt: at })
       .run();
-    return reply.code(201).send({ status: "success" as const, details: { ...details(id), secret: publicId ? webhookSecret(deps.installSecret, publicId) : null } });
+    return reply.code(201).send(successBody({ ...details(id), secret: publicId ? webhookSecret(deps.installSecret, publicId) : null }));
   });
 
   app.get("/api/v1/triggers", { onRequest: app.auth("read"), schema: { tags: ["triggers"], querystring: TriggerListQuery, response: { 200: TriggerListResponse } } }, async (req) => {
@@ -85,11 +86,11 @@ export async function triggerRoutes(fastify: FastifyInstance, { deps, hub }: { d
         .all(),
     );
     const now = deps.clock();
-    return { status: "success" as const, details: rows.map((r) => toTrigger(db, r, now)), next_cursor: next };
+    return successBody(rows.map((r) => toTrigger(db, r, now)), { next_cursor: next });
   });
 
   app.get("/api/v1/triggers/:id", { onRequest: app.auth("read"), schema: { tags: ["triggers"], params: Params, response: { 200: TriggerResponse } } }, async (req) => {
-    return { status: "success" as const, details: details(getTriggerOr404(db, userOf(req).orgIds, req.params.id).id) };
+    return successBody(details(getTriggerOr404(db, userOf(req).orgIds, req.params.id).id));
   });
 
   app.patch("/api/v1/triggers/:id", { onRequest: app.auth("jobs:write"), schema: { tags: ["triggers"], params: Params, body: UpdateTriggerBody, response: { 200: TriggerResponse } } }, async (req) => {
@@ -106,7 +107,7 @@ export async function triggerRoutes(fastify: FastifyInstance, { deps, hub }: { d
       .set({ name: body.name, target: body.target, enabled: body.enabled, schedule: body.schedule as ScheduleSpec | undefined, event: body.event, updatedAt: at, ...(restart ? { scheduledThrough: restartCursor(row, body.event) } : {}) })
       .where(eq(triggers.id, row.id))
       .run();
-    return { status: "success" as const, details: details(row.id) };
+    return successBody(details(row.id));
   });
 
   for (const [action, enabled] of [["pause", false], ["resume", true]] as const) {
@@ -119,14 +120,14 @@ export async function triggerRoutes(fastify: FastifyInstance, { deps, hub }: { d
           .where(eq(triggers.id, row.id))
           .run();
       }
-      return { status: "success" as const, details: details(row.id) };
+      return successBody(details(row.id));
     });
   }
 
   app.delete("/api/v1/triggers/:id", { onRequest: app.auth("jobs:write"), schema: { tags: ["triggers"], params: Params, response: { 200: OkDetails } } }, async (req) => {
     const row = getTriggerOr404(db, userOf(req).orgIds, req.params.id);
     db.delete(triggers).where(eq(triggers.id, row.id)).run();
-    return { status: "success" as const, details: { ok: true as const } };
+    return successBody({ ok: true as const });
   });
 
   app.get(
@@ -139,7 +140,7 @@ export async function triggerRoutes(fastify: FastifyInstance, { deps, hub }: { d
       const { rows, next } = keysetPage(db, keyset, (page: PageClauses) =>
         db.select().from(triggerFirings).where(and(eq(triggerFirings.triggerId, row.id), page.after)).orderBy(...page.orderBy).limit(page.limit).all(),
       );
-      return { status: "success" as const, details: rows.map(toFiring), next_cursor: next };
+      return successBody(rows.map(toFiring), { next_cursor: next });
     },
   );
 
@@ -162,7 +163,7 @@ export async function triggerRoutes(fastify: FastifyInstance, { deps, hub }: { d
     async (req) => {
       const row = webhookOr404(userOf(req).orgIds, req.params.id);
       const rows = db.select().from(webhookDeliveries).where(eq(webhookDeliveries.triggerId, row.id)).orderBy(desc(webhookDeliveries.receivedAt), desc(webhookDeliveries.id)).all();
-      return { status: "success" as const, details: rows.map(toDelivery) };
+      return successBody(rows.map(toDelivery));
     },
   );
 
@@ -174,7 +175,7 @@ export async function triggerRoutes(fastify: FastifyInstance, { deps, hub }: { d
       const row = webhookOr404(userOf(req).orgIds, req.params.id);
       if (!row.enabled) throw ApiError.conflict(`Trigger ${row.id} is paused; resume it first.`);
       const { delivery } = await acceptDelivery(deps, hub, row, `test-${newId()}`, req.body.payload);
-      return reply.code(202).send({ status: "success" as const, details: { ...toDelivery(delivery), repeat: false } });
+      return reply.code(202).send(successBody({ ...toDelivery(delivery), repeat: false }));
     },
   );
 }
