@@ -1,6 +1,5 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import {
   AgentListQuery,
@@ -19,17 +18,15 @@ import {
   StatusHistoryResponse,
   UpdateAgentBody,
 } from "@outpost/shared";
-import { agentModuleHistory, agentStatusHistory, agents } from "../../db/schema.js";
-import { ApiError, UNAUTHORIZED } from "../../errors.js";
+import { UNAUTHORIZED } from "../../errors.js";
 import { tx } from "../../db/client.js";
 import { consumeRegistration } from "../tokens/tokens.service.js";
 import { userOf } from "../../plugins/auth.js";
 import { orgFilter, targetOrg } from "../../lib/org-scope.js";
-import { keysetPage, type PageClauses } from "../../lib/cursor.js";
 import { nowIso } from "../../lib/time.js";
 import type { Deps } from "../../deps.js";
-import { getAgentOr404, listAgents, toAgent } from "./agents.repo.js";
-import { createAgent, reregisterAgent, setArchived, updateAgent } from "./agents.service.js";
+import { getAgentOr404, listAgents, moduleHistory, statusHistory, toAgent } from "./agents.repo.js";
+import { createAgent, deleteAgent, reregisterAgent, setArchived, setPaused, updateAgent } from "./agents.service.js";
 import { agentModulesWithFunctions } from "../catalog/catalog.repo.js";
 import { requestInstall, requestRemove } from "./agent-modules.js";
 import { EXPENSIVE } from "../../plugins/rate-limit.js";
@@ -107,20 +104,16 @@ export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: De
       `/api/v1/agents/:id/${action}`,
       { onRequest: app.auth("agents:write"), schema: { tags: ["agents"], params: Params, response: { 200: AgentResponse } } },
       async (req) => {
-        const row = getAgentOr404(db, userOf(req).orgIds, req.params.id);
-        db.update(agents).set({ paused, updatedAt: nowIso(deps.clock) }).where(eq(agents.id, row.id)).run();
+        const row = setPaused(db, getAgentOr404(db, userOf(req).orgIds, req.params.id), paused, nowIso(deps.clock));
         changed(row.id, row.orgId);
-        return successBody(toAgent(db, db.select().from(agents).where(eq(agents.id, row.id)).get()!));
+        return successBody(toAgent(db, row));
       },
     );
   }
 
   app.delete("/api/v1/agents/:id", { onRequest: app.auth("agents:write"), schema: { tags: ["agents"], params: Params, response: { 200: OkDetails } } }, async (req) => {
     const row = getAgentOr404(db, userOf(req).orgIds, req.params.id);
-    if (!toAgent(db, row).available_actions.delete) {
-      throw ApiError.conflict(`Agent "${row.agentId}" can be deleted only once retired and with no active jobs.`);
-    }
-    db.delete(agents).where(eq(agents.id, row.id)).run();
+    deleteAgent(db, row);
     changed(row.id, row.orgId);
     return successBody({ ok: true as const });
   });
@@ -130,9 +123,8 @@ export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: De
     { onRequest: app.auth("read"), schema: { tags: ["agents"], params: Params, querystring: HistoryQuery, response: { 200: StatusHistoryResponse } } },
     async (req) => {
       const row = getAgentOr404(db, userOf(req).orgIds, req.params.id);
-      const t = agentStatusHistory;
-      const { rows, next } = keysetPage(db, { ...req.query, serial: t.id }, (page: PageClauses) => db.select().from(t).where(and(eq(t.agentId, row.id), page.after)).orderBy(...page.orderBy).limit(page.limit).all());
-      return successBody(rows.map((h) => ({ id: h.id, from: h.fromStatus as never, to: h.toStatus as never, reason: h.reason, job_id: h.jobId, at: h.at })), { next_cursor: next });
+      const page = statusHistory(db, row.id, req.query);
+      return successBody(page.items, { next_cursor: page.next });
     },
   );
 
@@ -141,9 +133,8 @@ export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: De
     { onRequest: app.auth("read"), schema: { tags: ["agents"], params: Params, querystring: HistoryQuery, response: { 200: ModuleHistoryResponse } } },
     async (req) => {
       const row = getAgentOr404(db, userOf(req).orgIds, req.params.id);
-      const t = agentModuleHistory;
-      const { rows, next } = keysetPage(db, { ...req.query, serial: t.id }, (page: PageClauses) => db.select().from(t).where(and(eq(t.agentId, row.id), page.after)).orderBy(...page.orderBy).limit(page.limit).all());
-      return successBody(rows.map((h) => ({ id: h.id, module: h.module, action: h.action, from_version: h.fromVersion, to_version: h.toVersion, outcome: h.outcome, message: h.message, at: h.at })), { next_cursor: next });
+      const page = moduleHistory(db, row.id, req.query);
+      return successBody(page.items, { next_cursor: page.next });
     },
   );
 

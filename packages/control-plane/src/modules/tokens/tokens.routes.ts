@@ -1,16 +1,15 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { CreateTokenBody, CreateTokenResponse, Id, TokenListQuery, TokenListResponse, TokenResponse } from "@outpost/shared";
-import { tokens } from "../../db/schema.js";
 import { ApiError } from "../../errors.js";
 import { hasScope, userOf } from "../../plugins/auth.js";
 import { boundByCreator } from "./token-bounds.js";
 import { targetOrg } from "../../lib/org-scope.js";
 import { nowIso, toUtc } from "../../lib/time.js";
 import type { Deps } from "../../deps.js";
-import { createToken, listTokens, revokeToken, toToken } from "./tokens.service.js";
+import { createToken, revokeToken } from "./tokens.service.js";
+import { findToken, listTokens, readToken } from "./tokens.repo.js";
 import { successBody } from "../../lib/reply.js";
 
 export async function tokenRoutes(fastify: FastifyInstance, { deps }: { deps: Deps }) {
@@ -52,12 +51,12 @@ export async function tokenRoutes(fastify: FastifyInstance, { deps }: { deps: De
     { onRequest: app.auth("read"), schema: { tags: ["tokens"], params: z.object({ id: Id }), response: { 200: TokenResponse } } },
     async (req) => {
       const p = userOf(req);
-      const row = db.select().from(tokens).where(eq(tokens.id, req.params.id)).get();
+      const row = findToken(db, req.params.id);
       // Your own tokens; an admin may revoke anyone's.
       if (!row || (row.userId !== p.userId && !(p.isAdmin && hasScope(p, "admin")))) throw ApiError.notFound("token", req.params.id);
       revokeToken(db, row.id, nowIso(deps.clock));
       deps.events.publish({ type: "token.revoked", id: row.id }); // its open streams end now
-      return successBody(toToken(db.select().from(tokens).where(eq(tokens.id, row.id)).get()!));
+      return successBody(readToken(db, row.id));
     },
   );
 }

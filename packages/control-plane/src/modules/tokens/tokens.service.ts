@@ -1,12 +1,12 @@
 /** Personal access tokens: minted here (API and CLI alike), stored only as a keyed digest. */
-import { and, eq, inArray, isNull } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import { prepared } from "../../db/client.js";
 import type { Token, TokenScope } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
 import { tokens } from "../../db/schema.js";
 import { digestSecret, displayPrefix, generateSecret } from "../../lib/secrets.js";
 import { newId } from "../../lib/ids.js";
-import { keysetPage, type PageClauses } from "../../lib/cursor.js";
+import { readToken } from "./tokens.repo.js";
 
 export type NewToken = {
   userId: string;
@@ -37,41 +37,7 @@ export function createToken(db: Db, installSecret: string, input: NewToken, now:
       insertedAt: now,
     })
     .run();
-  return { token: toToken(db.select().from(tokens).where(eq(tokens.id, id)).get()!), secret };
-}
-
-export function toToken(row: typeof tokens.$inferSelect): Token {
-  return {
-    id: row.id,
-    name: row.name,
-    kind: row.kind,
-    scopes: row.scopes as TokenScope[],
-    user_id: row.userId,
-    org_id: row.orgId,
-    prefix: row.prefix,
-    expires_at: row.expiresAt,
-    revoked_at: row.revokedAt,
-    last_used_at: row.lastUsedAt,
-    max_uses: row.maxUses,
-    uses: row.uses,
-    uses_left: row.maxUses === null ? null : Math.max(0, row.maxUses - row.uses),
-    inserted_at: row.insertedAt,
-  };
-}
-
-/** A user's tokens, newest first; admins listing all users' tokens pass userIds = null. */
-export function listTokens(db: Db, userIds: string[] | null, opts: { limit: number; cursor?: string; includeRevoked: boolean }) {
-  const keyset = { column: tokens.insertedAt, idColumn: tokens.id, order: "desc" as const, cursor: opts.cursor, limit: opts.limit, keyOf: (r: typeof tokens.$inferSelect) => r.insertedAt };
-  const { rows, next } = keysetPage(db, keyset, (page: PageClauses) =>
-    db
-      .select()
-      .from(tokens)
-      .where(and(userIds ? inArray(tokens.userId, userIds) : undefined, opts.includeRevoked ? undefined : isNull(tokens.revokedAt), page.after))
-      .orderBy(...page.orderBy)
-      .limit(page.limit)
-      .all(),
-  );
-  return { items: rows.map(toToken), next };
+  return { token: readToken(db, id), secret };
 }
 
 export function revokeToken(db: Db, id: string, now: string): void {
