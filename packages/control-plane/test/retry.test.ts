@@ -2,9 +2,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { agents } from "../src/db/schema.js";
-import { claimNextJob } from "../src/modules/dispatch/claim.js";
-import { finishAttempt, retryDelayMs } from "../src/modules/dispatch/attempts.js";
-import { expireLeases } from "../src/modules/dispatch/leases.js";
+import { claimNextJob } from "../src/modules/dispatch/dispatch-claim.js";
+import { finishAttempt, retryDelayMs } from "../src/modules/dispatch/dispatch-attempts.js";
+import { expireLeases } from "../src/modules/dispatch/dispatch-leases.js";
 import { expectFieldError, makeTestApp, publish, sampleRegistration, type TestApp } from "./support.js";
 
 let t: TestApp;

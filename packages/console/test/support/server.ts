@@ -12,9 +12,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { makeTestApp, sampleModule, type TestApp } from "../../../control-plane/src/test-support/test-app.js";
-import { claimNextJob } from "../../../control-plane/src/modules/dispatch/claim.js";
-import { finishAttempt, markStarted, type AttemptResult } from "../../../control-plane/src/modules/dispatch/attempts.js";
-import { appendLogs, recordReport, recordSteps } from "../../../control-plane/src/modules/dispatch/outputs.js";
+import { claimNextJob } from "../../../control-plane/src/modules/dispatch/dispatch-claim.js";
+import { finishAttempt, markStarted, type AttemptResult } from "../../../control-plane/src/modules/dispatch/dispatch-attempts.js";
+import { appendLogs, recordReport, recordSteps } from "../../../control-plane/src/modules/dispatch/dispatch-outputs.js";
 import type { StepUpdate } from "@outpost/shared";
 
 export const CONSOLE_DIST = fileURLToPath(new URL("../../dist", import.meta.url));

@@ -2,10 +2,10 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { agents, jobLogs, jobs } from "../../db/schema.js";
 import { makeTestApp, sampleModule, sampleRegistration, type TestApp } from "../../test-support/test-app.js";
-import { claimNextJob, releaseClaim } from "./claim.js";
-import { finishAttempt, markStarted, renewLease } from "./attempts.js";
-import { enforceTimeouts, expireLeases } from "./leases.js";
-import { appendLogs, recordReport, recordSteps } from "./outputs.js";
+import { claimNextJob, releaseClaim } from "./dispatch-claim.js";
+import { finishAttempt, markStarted, renewLease } from "./dispatch-attempts.js";
+import { enforceTimeouts, expireLeases } from "./dispatch-leases.js";
+import { appendLogs, recordReport, recordSteps } from "./dispatch-outputs.js";
 
 let t: TestApp;
 const LEASE = 5_000;

@@ -7,9 +7,9 @@ import { afterEach, beforeEach, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { agents, jobs } from "../../db/schema.js";
 import { makeTestApp, sampleModule, sampleRegistration, type TestApp } from "../../test-support/test-app.js";
-import { claimNextJob } from "./claim.js";
-import { markStarted } from "./attempts.js";
-import { WallClockWatch } from "./clock-jump.js";
+import { claimNextJob } from "./dispatch-claim.js";
+import { markStarted } from "./dispatch-attempts.js";
+import { WallClockWatch } from "./dispatch-clock-jump.js";
 
 let t: TestApp;
 const LEASE = 10_000;

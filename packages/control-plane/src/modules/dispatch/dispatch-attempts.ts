@@ -9,7 +9,7 @@ import { prepared, tx } from "../../db/client.js";
 import { isoPlus } from "../../lib/time.js";
 import { recordAgentError, transitionAgent } from "../agents/agents.transitions.js";
 import { transitionJob } from "../jobs/jobs.transitions.js";
-import { ACTIVE_IN, activeJobCount } from "./claim.js";
+import { ACTIVE_IN, activeJobCount } from "./dispatch-claim.js";
 
 export type AttemptRef = { jobId: string; attempt: number; agentId: string };
 

@@ -14,8 +14,8 @@ import { transitionAgent } from "../agents/agents.transitions.js";
 import { transitionJob } from "../jobs/jobs.transitions.js";
 import { functionImage, publishedVersion } from "../catalog/catalog.repo.js";
 import { jobProfile } from "../agents/agent-profile.js";
-import { effectiveLimits } from "./limits.js";
-import { LABELS_SATISFIED } from "./labels.js";
+import { effectiveLimits } from "./dispatch-limits.js";
+import { LABELS_SATISFIED } from "./dispatch-labels.js";
 
 export type Assignment = {
   job_id: string;
