@@ -45,8 +45,6 @@ declare module "fastify" {
     hub: AgentHub;
     /** The schedule loop; tests call scheduler.tick() after moving deps.clock. */
     scheduler: Scheduler;
-    /** Every route the app serves (hidden ones too), as registered: what route-wide tests iterate. */
-    routeTable: readonly { method: string; url: string }[];
   }
 }
 
@@ -59,11 +57,6 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     frameworkErrors,
     clientErrorHandler,
   });
-  const routeTable: { method: string; url: string }[] = [];
-  app.addHook("onRoute", (route) => {
-    for (const method of [route.method].flat()) routeTable.push({ method, url: route.url });
-  });
-  app.decorate("routeTable", routeTable);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   const consoleDir = deps.config.consoleDir;

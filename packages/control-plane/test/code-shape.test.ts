@@ -75,3 +75,9 @@ describe("one helper per pattern", () => {
     expect(sourceFiles(SRC).filter((f) => /archivedAt: archived \?/.test(text(f)))).toEqual(["lib/archive.ts"]);
   });
 });
+
+describe("the route table", () => {
+  it("is kept once, by plugins/auth.ts (app.routeAccess): nothing else decorates the app with a list of routes", () => {
+    expect(sourceFiles(SRC).filter((f) => /decorate\("route\w*"/.test(text(f)))).toEqual(["plugins/auth.ts"]);
+  });
+});
