@@ -81,3 +81,22 @@ describe("the route table", () => {
     expect(sourceFiles(SRC).filter((f) => /decorate\("route\w*"/.test(text(f)))).toEqual(["plugins/auth.ts"]);
   });
 });
+
+/** Production functions only tests call, each still to be replaced by the fact a test can observe. */
+const TEST_ONLY = ["openStreamCount"];
+
+describe("production code", () => {
+  it("has no exported function that only tests call: every one is called from src/ outside tests", () => {
+    const production = sourceFiles(SRC).filter((f) => !f.startsWith("test-support/") && f !== "testing.ts" && f !== "index.ts");
+    const texts = production.map(text);
+    const unused: string[] = [];
+    for (const [i, file] of production.entries()) {
+      for (const m of texts[i]!.matchAll(/^export (?:async )?function (\w+)|^export class (\w+)/gm)) {
+        const name = (m[1] ?? m[2])!;
+        const uses = texts.reduce((n, t) => n + (t.match(new RegExp(`\\b${name}\\b`, "g"))?.length ?? 0), 0);
+        if (uses < 2 && !TEST_ONLY.includes(name)) unused.push(`${file}: ${name}`);
+      }
+    }
+    expect(unused).toEqual([]);
+  });
+});

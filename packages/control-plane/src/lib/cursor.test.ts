@@ -33,12 +33,12 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function walk<R extends { id: string | number }>(k: Omit<Keyset<R>, "cursor">, query: (page: PageClauses) => R[]): { ids: (string | number)[]; pages: number } {
+function walk<R extends { id: string | number }>(k: Keyset<R>, query: (page: PageClauses) => R[]): { ids: (string | number)[]; pages: number } {
   const ids: (string | number)[] = [];
   let cursor: string | undefined;
   let pages = 0;
   do {
-    const page = keysetPage(db, { ...k, cursor } as Keyset<R>, query);
+    const page = keysetPage(db, { ...k, cursor }, query);
     ids.push(...page.rows.map((r) => r.id));
     cursor = page.next ?? undefined;
     pages++;

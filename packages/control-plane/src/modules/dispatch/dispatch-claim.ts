@@ -116,19 +116,6 @@ export function loadClaimant(db: Db, agentId: string): Claimant | null {
 }
 
 /**
- * Claims at most one job for the agent. Preconditions checked here: the agent exists, is
- * connected, not retired, not paused and has a free slot. Returns what to send the agent.
- */
-export function claimNextJob(db: Db, agentId: string, at: string, leaseMs: number): Assignment | null {
-  return tx(db, () => {
-    const c = loadClaimant(db, agentId);
-    const a = c ? claimFor(db, c, at, leaseMs) : null;
-    if (a) markClaimed(db, agentId, a.job_id, at);
-    return a;
-  });
-}
-
-/**
  * The agent's move to Claimed for a job it was just given, with its history row; a no-op when it
  * is Claimed already. Not part of claimFor: the session hub writes it right after the claims'
  * commit and the assigns (session/batch.ts), so the dispatch commit carries only the job's writes.
