@@ -5,17 +5,15 @@
  */
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { inArray } from "drizzle-orm";
 import { z } from "zod";
 import { CancelJobsResponse, Id, JobIdsBody, JobResponse, RerunJobsResponse } from "@outpost/shared";
-import { jobs } from "../../db/schema.js";
 import { ApiError } from "../../errors.js";
 import { userOf, type UserPrincipal } from "../../plugins/auth.js";
 import { nowIso } from "../../lib/time.js";
 import { EXPENSIVE } from "../../plugins/rate-limit.js";
 import type { Deps } from "../../deps.js";
 import type { AgentHub } from "../../session/hub.js";
-import { toJob, type JobRow } from "./jobs.repo.js";
+import { toJob, visibleJobs, type JobRow } from "./jobs.repo.js";
 import { cancelJob, copilotSessionOf, createJob, provenanceOf, resolveJobTarget, validateInputs } from "./jobs.service.js";
 import { successBody } from "../../lib/reply.js";
 
@@ -23,11 +21,7 @@ export async function jobBulkRoutes(fastify: FastifyInstance, { deps, hub }: { d
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { db } = deps;
   const changed = (r: JobRow) => deps.events.publish({ type: "job.updated", id: r.id, org_id: r.orgId, status: r.status });
-  const visible = (p: UserPrincipal, ids: string[]) => {
-    const unique = [...new Set(ids)];
-    const rows = db.select().from(jobs).where(inArray(jobs.id, unique)).all().filter((r) => p.orgIds.includes(r.orgId));
-    return { rows: unique.map((id) => rows.find((r) => r.id === id)).filter((r): r is JobRow => Boolean(r)), notFound: unique.filter((id) => !rows.some((r) => r.id === id)) };
-  };
+  const visible = (p: UserPrincipal, ids: string[]) => visibleJobs(db, p.orgIds, ids);
 
   /** A new job like `orig`; a 422 naming `ids[i]` when its module version or function is gone or its inputs no longer fit. */
   async function rerun(p: UserPrincipal, orig: JobRow, index: number, session: string | undefined): Promise<JobRow> {

@@ -213,3 +213,10 @@ export function listJobs(db: Db, orgIds: string[], q: JobListQuery, extra?: SQL)
   );
   return { items: toJobs(db, rows), next };
 }
+
+/** The jobs among `ids` the caller's orgs hold, in the order asked, and the ids that are not (missing or not visible: the same). */
+export function visibleJobs(db: Db, orgIds: string[], ids: string[]): { rows: JobRow[]; notFound: string[] } {
+  const unique = [...new Set(ids)];
+  const rows = db.select().from(jobs).where(inArray(jobs.id, unique)).all().filter((r) => orgIds.includes(r.orgId));
+  return { rows: unique.map((id) => rows.find((r) => r.id === id)).filter((r): r is JobRow => Boolean(r)), notFound: unique.filter((id) => !rows.some((r) => r.id === id)) };
+}

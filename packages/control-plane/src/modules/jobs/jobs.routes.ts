@@ -1,15 +1,14 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import { CreateJobBody, DeleteJobsBody, DeleteJobsResponse, Id, JobListQuery, JobListResponse, JobResponse, OkDetails } from "@outpost/shared";
-import { jobs, pools } from "../../db/schema.js";
 import { userOf } from "../../plugins/auth.js";
 import { assertVisible, orgFilter, targetOrg } from "../../lib/org-scope.js";
 import { nowIso } from "../../lib/time.js";
 import type { Deps } from "../../deps.js";
 import type { DispatchCommands } from "../../session/dispatcher.js";
-import { getJobOr404, listJobs, toJob, toStoredJob } from "./jobs.repo.js";
+import { getJobOr404, listJobs, toJob, toStoredJob, visibleJobs } from "./jobs.repo.js";
+import { findPool } from "../pools/pools.repo.js";
 import { cancelJob, copilotSessionOf, createJob, deleteJobs, provenanceOf, resolveJobTarget, validateInputs } from "./jobs.service.js";
 import { EXPENSIVE } from "../../plugins/rate-limit.js";
 import { successBody } from "../../lib/reply.js";
@@ -47,7 +46,7 @@ export async function jobRoutes(fastify: FastifyInstance, { deps, hub }: { deps:
     { onRequest: app.auth("read"), schema: { tags: ["pools"], params: Params, querystring: JobListQuery, response: { 200: JobListResponse } } },
     async (req) => {
       const p = userOf(req);
-      const pool = assertVisible(p, db.select().from(pools).where(eq(pools.id, req.params.id)).get(), "pool", req.params.id);
+      const pool = assertVisible(p, findPool(db, req.params.id), "pool", req.params.id);
       const page = listJobs(db, [pool.orgId], { ...req.query, pool_id: pool.id });
       return successBody(page.items, { next_cursor: page.next });
     },
@@ -74,7 +73,7 @@ export async function jobRoutes(fastify: FastifyInstance, { deps, hub }: { deps:
   app.post("/api/v1/jobs/delete", { onRequest: app.auth("jobs:write"), config: EXPENSIVE, schema: { tags: ["jobs"], body: DeleteJobsBody, response: { 200: DeleteJobsResponse } } }, async (req) => {
     const p = userOf(req);
     const ids = [...new Set(req.body.ids)];
-    const rows = db.select().from(jobs).where(inArray(jobs.id, ids)).all().filter((r) => p.orgIds.includes(r.orgId));
+    const { rows } = visibleJobs(db, p.orgIds, ids);
     const deleted = deleteJobs(db, rows);
     for (const r of rows) changed(r.id, r.orgId);
     return successBody({ deleted, not_found: ids.filter((id) => !deleted.includes(id)) });
