@@ -4,30 +4,22 @@
  */
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { Id, JobReportResponse, plain, success, Timestamp } from "@outpost/shared";
-import type { Db } from "../../db/client.js";
-import { jobReports, reportShares } from "../../db/schema.js";
 import { userOf } from "../../plugins/auth.js";
 import { ApiError } from "../../errors.js";
 import { digestSecret, generateSecret, isWellFormedSecret } from "../../lib/secrets.js";
-import { newId } from "../../lib/ids.js";
 import { nowIso } from "../../lib/time.js";
 import type { Deps } from "../../deps.js";
 import { getJobOr404 } from "./jobs.repo.js";
+import { findShare, reportOf } from "./job-reports.repo.js";
+import { createShare } from "./job-reports.service.js";
 import { EXPENSIVE } from "../../plugins/rate-limit.js";
 import { successBody } from "../../lib/reply.js";
 
 const Params = z.object({ id: Id });
 const ShareBody = z.object({ expires_in_s: z.number().int().min(60).max(30 * 86_400).default(7 * 86_400) }).default({ expires_in_s: 7 * 86_400 });
 const ShareResponse = success(z.object({ url: z.string(), expires_at: Timestamp }));
-
-function reportOf(db: Db, jobId: string) {
-  const r = db.select().from(jobReports).where(eq(jobReports.jobId, jobId)).get();
-  if (!r) throw new ApiError("not_found", `Job ${jobId} has no report.`);
-  return { job_id: jobId, json: r.json === null ? null : (JSON.parse(r.json) as unknown), markdown: r.markdown, updated_at: r.updatedAt };
-}
 
 export async function jobReportRoutes(fastify: FastifyInstance, { deps }: { deps: Deps }) {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
@@ -62,7 +54,7 @@ export async function jobReportRoutes(fastify: FastifyInstance, { deps }: { deps
       const secret = generateSecret("share");
       const now = nowIso(deps.clock);
       const expiresAt = new Date(deps.clock() + (req.body?.expires_in_s ?? 7 * 86_400) * 1000).toISOString();
-      db.insert(reportShares).values({ id: newId(), jobId: job.id, digest: digestSecret(deps.installSecret, secret), expiresAt, insertedAt: now }).run();
+      createShare(db, job.id, digestSecret(deps.installSecret, secret), expiresAt, now);
       return reply.code(201).send(successBody({ url: `/api/v1/shared/reports/${secret}`, expires_at: expiresAt }));
     },
   );
@@ -73,7 +65,7 @@ export async function jobReportRoutes(fastify: FastifyInstance, { deps }: { deps
     async (req) => {
       const gone = new ApiError("not_found", "This share link does not exist or has expired.");
       if (!isWellFormedSecret("share", req.params.secret)) throw gone;
-      const share = db.select().from(reportShares).where(eq(reportShares.digest, digestSecret(deps.installSecret, req.params.secret))).get();
+      const share = findShare(db, digestSecret(deps.installSecret, req.params.secret));
       if (!share || share.expiresAt <= nowIso(deps.clock)) throw gone;
       return successBody(reportOf(db, share.jobId));
     },
