@@ -10,8 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { WebSocketServer } from "ws";
-import { openDb, tx } from "../../packages/control-plane/src/db/client.js";
-import { makeTestApp, sampleModule, sampleRegistration } from "../../packages/control-plane/src/test-support/test-app.js";
+import { makeTestApp, openDb, sampleModule, sampleRegistration, tx } from "@outpost/control-plane/testing";
 import { nowMs } from "./stats.js";
 
 export type EchoServer = { url: string; close: () => Promise<void> };

@@ -16,12 +16,11 @@ import { statfsSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
-import { makeTestApp, sampleModule, sampleRegistration, type TestApp } from "../../packages/control-plane/src/test-support/test-app.js";
+import { createJob, makeTestApp, resolveJobTarget, sampleModule, sampleRegistration, type TestApp } from "@outpost/control-plane/testing";
 import { rawLifecycleLoop, startEchoServer } from "./baselines.js";
 import type { ClientResult, ClientTask } from "./protocol.js";
 import { MODULE } from "./protocol.js";
 import { CreateJobBody } from "@outpost/shared";
-import { createJob, resolveJobTarget } from "../../packages/control-plane/src/modules/jobs/jobs.service.js";
 import { nowMs, summarize, type Summary } from "./stats.js";
 
 const { values: args } = parseArgs({

@@ -8,8 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { WebSocketServer } from "ws";
 import { SESSION_PATH } from "@outpost/shared";
-import { openDb, tx } from "../../packages/control-plane/src/db/client.js";
-import { LISTEN_BACKLOG } from "../../packages/control-plane/src/server.js";
+import { LISTEN_BACKLOG, openDb, tx } from "@outpost/control-plane/testing";
 
 export type BareServer = { url: string; close: () => Promise<void> };
 

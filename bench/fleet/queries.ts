@@ -3,7 +3,7 @@
  * app (inject: routing, auth, validation, serialisation) after one warm-up call.
  */
 import { AGENT_SORTS, JOB_SORTS } from "@outpost/shared";
-import type { TestApp } from "../../packages/control-plane/src/test-support/test-app.js";
+import type { TestApp } from "@outpost/control-plane/testing";
 import { nowMs, summarize, type Summary } from "../dispatch/stats.js";
 import type { Seeded } from "./seed.js";
 

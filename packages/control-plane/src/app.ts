@@ -38,14 +38,13 @@ import { metricsPlugin } from "./modules/metrics/metrics.routes.js";
 import { requestLogPlugin } from "./plugins/request-log.js";
 import { logJobLifecycle } from "./modules/events/lifecycle-log.js";
 import { sessionRoutes } from "./session/session.routes.js";
+import { successBody } from "./lib/reply.js";
 
 declare module "fastify" {
   interface FastifyInstance {
     hub: AgentHub;
     /** The schedule loop; tests call scheduler.tick() after moving deps.clock. */
     scheduler: Scheduler;
-    /** Every route the app serves (hidden ones too), as registered: what route-wide tests iterate. */
-    routeTable: readonly { method: string; url: string }[];
   }
 }
 
@@ -58,11 +57,6 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     frameworkErrors,
     clientErrorHandler,
   });
-  const routeTable: { method: string; url: string }[] = [];
-  app.addHook("onRoute", (route) => {
-    for (const method of [route.method].flat()) routeTable.push({ method, url: route.url });
-  });
-  app.decorate("routeTable", routeTable);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   const consoleDir = deps.config.consoleDir;
@@ -125,7 +119,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   app.addHook("preClose", async () => scheduler.stop());
 
   app.get("/api/v1/openapi.json", { config: { access: "public" }, schema: { hide: true } }, async () => app.swagger());
-  app.get("/healthz", { config: { access: "public" }, schema: { hide: true } }, async () => ({ status: "success", details: { ok: true } }));
+  app.get("/healthz", { config: { access: "public" }, schema: { hide: true } }, async () => successBody({ ok: true }));
 
   // Deep links (/agents, /runs/123) fall back to index.html in the error handler's not-found handler.
   if (serveConsole) await app.register(fastifyStatic, { root: consoleDir!, wildcard: false });

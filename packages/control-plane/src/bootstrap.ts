@@ -6,7 +6,8 @@ import { TOKEN_SCOPES } from "@outpost/shared";
 import type { Db } from "./db/client.js";
 import { ensureInstallSecret } from "./lib/install.js";
 import { nowIso } from "./lib/time.js";
-import { addMember, ensureOrg, ensureUser, isEmptyInstall } from "./modules/orgs/orgs.service.js";
+import { addMember, ensureOrg, ensureUser } from "./modules/orgs/orgs.service.js";
+import { isEmptyInstall } from "./modules/orgs/orgs.repo.js";
 import { createToken } from "./modules/tokens/tokens.service.js";
 import { ApiError } from "./errors.js";
 

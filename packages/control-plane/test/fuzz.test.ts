@@ -44,7 +44,7 @@ function fromDoc(): Route[] {
 /** The app's routes the document does not describe (SSE, the agent session, the document itself). */
 function hiddenRoutes(documented: Route[]): Route[] {
   const known = new Set(documented.map((r) => `${r.method} ${r.path}`));
-  return t.app.routeTable
+  return t.app.routeAccess
     .map((r) => ({ method: r.method.toLowerCase(), path: r.url.replace(/:(\w+)/g, "{$1}") }))
     .filter((r) => (METHODS as readonly string[]).includes(r.method) && !known.has(`${r.method} ${r.path}`) && r.path !== "*")
     .map((r) => ({ ...r, pathParams: [...r.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!), query: [], bodyFields: [], hasBody: r.method !== "get" }));
@@ -142,7 +142,7 @@ describe("every route survives random input", () => {
   it("covers every route of the document and the app", () => {
     expect(documented.length).toBeGreaterThan(40);
     const paths = new Set(ROUTES.map((r) => `${r.method} ${r.path}`));
-    for (const r of t.app.routeTable) {
+    for (const r of t.app.routeAccess) {
       if ((METHODS as readonly string[]).includes(r.method.toLowerCase()) && r.url !== "*") {
         expect(paths, r.url).toContain(`${r.method.toLowerCase()} ${r.url.replace(/:(\w+)/g, "{$1}")}`);
       }

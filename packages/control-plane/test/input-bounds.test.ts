@@ -19,7 +19,7 @@ const nested = (n: number) => "[".repeat(n) + "]".repeat(n);
 const HTTP = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 
 function routes() {
-  return t.app.routeTable.filter((r) => HTTP.includes(r.method) && r.url !== "*").map((r) => ({ method: r.method, url: r.url.replace(/:\w+/g, "x") }));
+  return t.app.routeAccess.filter((r) => HTTP.includes(r.method) && r.url !== "*").map((r) => ({ method: r.method, url: r.url.replace(/:\w+/g, "x") }));
 }
 
 async function raw(method: string, url: string, opts: { token?: boolean; body?: string } = {}) {

@@ -7,15 +7,17 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { agents } from "../src/db/schema.js";
-import { claimNextJob } from "../src/modules/dispatch/claim.js";
-import { finishAttempt, retryDelayMs, startAttempt } from "../src/modules/dispatch/attempts.js";
-import { recordSteps } from "../src/modules/dispatch/outputs.js";
-import { enforceTimeouts, expireLeases } from "../src/modules/dispatch/leases.js";
+import { dispatchHarness } from "../src/test-support/dispatch-harness.js";
+import { finishAttempt, retryDelayMs, startAttempt } from "../src/modules/dispatch/dispatch-attempts.js";
+import { recordSteps } from "../src/modules/dispatch/dispatch-outputs.js";
+import { enforceTimeouts, expireLeases } from "../src/modules/dispatch/dispatch-leases.js";
 import { expectFieldError, makeTestApp, publish, sampleRegistration, type TestApp } from "./support.js";
 
 let t: TestApp;
 let now = Date.parse("2026-01-01T00:00:00.000Z");
 const iso = () => new Date(now).toISOString();
+/** Claims through the real dispatcher: one pass for the agent's session. */
+const claim = (agentId: string, at: string, leaseMs: number) => dispatchHarness(t.deps).claim(agentId, at, leaseMs);
 beforeEach(async () => {
   t = await makeTestApp();
   now = Date.parse("2026-01-01T00:00:00.000Z");
@@ -39,7 +41,7 @@ describe("retry with backoff", () => {
     const job = (await t.api("POST", "/api/v1/jobs", { body: { module: "hello", function: "greet", inputs: { who: "x" }, retry: { max_attempts: 3, backoff_s: 10 } } })).body.details;
     expect(job).toMatchObject({ retry: { max_attempts: 3, backoff_s: 10 }, max_attempts: 3, retry_at: null });
     for (const [attempt, base] of [[1, 10_000], [2, 20_000]] as const) {
-      expect(claimNextJob(t.deps.db, a, iso(), 60_000)?.job_id).toBe(job.id);
+      expect(claim(a, iso(), 60_000)?.job_id).toBe(job.id);
       expect(fail(job.id, attempt, a)).toBe("retrying");
       const waiting = await get(job.id);
       expect(waiting).toMatchObject({ status: "retrying", error: { reason: "exit_code", message: `attempt ${attempt} exited 2` } });
@@ -55,7 +57,7 @@ describe("retry with backoff", () => {
       await t.app.scheduler.tick();
       expect(await get(job.id)).toMatchObject({ status: "pending", retry_at: null });
     }
-    expect(claimNextJob(t.deps.db, a, iso(), 60_000)?.job_id).toBe(job.id);
+    expect(claim(a, iso(), 60_000)?.job_id).toBe(job.id);
     expect(fail(job.id, 3, a)).toBe("failed");
     expect(await get(job.id)).toMatchObject({ status: "failed", attempt: 3, retry_at: null });
   });
@@ -63,14 +65,14 @@ describe("retry with backoff", () => {
   it("a lost attempt of a job with a retry policy waits its backoff too; without one a job fails at once as before", async () => {
     const a = await agent();
     const withRetry = (await t.api("POST", "/api/v1/jobs", { body: { module: "hello", function: "greet", inputs: { who: "x" }, retry: { max_attempts: 2, backoff_s: 5 } } })).body.details;
-    claimNextJob(t.deps.db, a, iso(), 1_000);
+    claim(a, iso(), 1_000);
     now += 10_000;
     expireLeases(t.deps.db, iso(), 0);
     const lost = await get(withRetry.id);
     expect(lost).toMatchObject({ status: "retrying", error: { reason: "agent_lost" } });
     expect(lost.waiting_reason).toMatch(new RegExp(`^Retrying at ${lost.retry_at} \\(attempt 2 of 2\\): attempt 1 failed: `));
     const plain = (await t.api("POST", "/api/v1/jobs", { body: { module: "hello", function: "greet", inputs: { who: "x" } } })).body.details;
-    expect(claimNextJob(t.deps.db, a, iso(), 60_000)?.job_id).toBe(plain.id);
+    expect(claim(a, iso(), 60_000)?.job_id).toBe(plain.id);
     expect(fail(plain.id, 1, a)).toBe("failed");
   });
 
@@ -113,8 +115,8 @@ const PATHS: [string, Record<string, unknown>, (ref: Ref) => unknown, string][] 
 async function runningAtStep(body: Record<string, unknown>): Promise<Ref> {
   const agentId = await agent();
   const job = (await t.api("POST", "/api/v1/jobs", { body: { module: "hello", function: "greet", inputs: { who: "x" }, ...body } })).body.details;
-  const claim = claimNextJob(t.deps.db, agentId, iso(), 60_000)!;
-  const ref = { jobId: job.id as string, attempt: claim.attempt, agentId };
+  const assigned = claim(agentId, iso(), 60_000)!;
+  const ref = { jobId: job.id as string, attempt: assigned.attempt, agentId };
   startAttempt(t.deps.db, ref, iso(), 60_000);
   recordSteps(t.deps.db, ref, [{ name: "fetch", status: "completed", output: null }, { name: "build", status: "running", output: null }, { name: "publish", status: "pending", output: null }], iso());
   return ref;

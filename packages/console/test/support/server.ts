@@ -3,18 +3,27 @@
  * built console (packages/console/dist) on 127.0.0.1, seeded through the public REST API.
  *
  * The agent side: agents register over REST with a PAT holding agents:register, exactly as the
- * daemon does. Job progress (claim, start, logs, steps, report, finish) goes through the dispatch
- * core the agent session calls, and the change events the session publishes are published here,
+ * daemon does. Job progress goes through the dispatch core the agent session calls (the claim through
+ * the real dispatcher, one pass for the agent's session), and the change events the session publishes are published here,
  * so the console sees what it would see with a connected daemon.
  */
 import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { makeTestApp, sampleModule, type TestApp } from "../../../control-plane/src/test-support/test-app.js";
-import { claimNextJob } from "../../../control-plane/src/modules/dispatch/claim.js";
-import { finishAttempt, markStarted, type AttemptResult } from "../../../control-plane/src/modules/dispatch/attempts.js";
-import { appendLogs, recordReport, recordSteps } from "../../../control-plane/src/modules/dispatch/outputs.js";
+import {
+  appendLogs,
+  dispatchHarness,
+  finishAttempt,
+  makeTestApp,
+  recordReport,
+  recordSteps,
+  sampleModule,
+  startAttempt,
+  type AttemptResult,
+  type DispatchHarness,
+  type TestApp,
+} from "@outpost/control-plane/testing";
 import type { StepUpdate } from "@outpost/shared";
 
 export const CONSOLE_DIST = fileURLToPath(new URL("../../dist", import.meta.url));
@@ -22,6 +31,8 @@ const LEASE_MS = 10 * 60_000;
 
 export interface Server {
   t: TestApp;
+  /** Claims through the real dispatcher (one pass for an agent's session, no socket). */
+  dispatch: DispatchHarness;
   baseUrl: string;
   adminToken: string;
   /** REST call as admin (or `token`); throws on an unexpected status so seeding fails loudly. */
@@ -41,7 +52,7 @@ export async function startServer(): Promise<Server> {
     if (res.status >= 300) throw new Error(`${method} ${path} answered ${res.status}: ${JSON.stringify(res.body)}`);
     return (res.body as { details: any }).details;
   };
-  return { t, baseUrl: address, adminToken: t.adminToken, call, close: async () => {
+  return { t, dispatch: dispatchHarness(t.deps), baseUrl: address, adminToken: t.adminToken, call, close: async () => {
       await t.close();
       rmSync(consoleDir, { recursive: true, force: true });
     },
@@ -111,7 +122,7 @@ export class AgentDriver {
   }
 
   claim(): this {
-    const claimed = claimNextJob(this.s.t.deps.db, this.agentId, new Date().toISOString(), LEASE_MS);
+    const claimed = this.s.dispatch.claim(this.agentId, new Date().toISOString(), LEASE_MS);
     if (claimed?.job_id !== this.jobId) throw new Error(`expected to claim ${this.jobId}, got ${claimed?.job_id ?? "nothing"}`);
     this.attempt = claimed.attempt;
     this.seq = 0;
@@ -120,7 +131,7 @@ export class AgentDriver {
   }
 
   start(): this {
-    if (markStarted(this.s.t.deps.db, this.ref, new Date().toISOString(), LEASE_MS) !== "ok") throw new Error("start was stale");
+    if (startAttempt(this.s.t.deps.db, this.ref, new Date().toISOString(), LEASE_MS) === "stale") throw new Error("start was stale");
     this.publish("job.updated", "agent.updated");
     return this;
   }

@@ -280,7 +280,7 @@ export const jobs = sqliteTable(
     containerId: text("container_id"),
     /** The function names no image: only an agent with a container profile may claim the job. */
     imageFromProfile: integer("image_from_profile", { mode: "boolean" }).notNull().default(false),
-    /** Labels the claiming agent must carry: the pool's at creation, then the job's own (dispatch/labels.ts). */
+    /** Labels the claiming agent must carry: the pool's at creation, then the job's own (dispatch/dispatch-labels.ts). */
     requiredLabels: text("required_labels", { mode: "json" }).$type<Record<string, string>>().notNull().default({}),
     insertedAt: text("inserted_at").notNull().default(now),
     claimedAt: text("claimed_at"),

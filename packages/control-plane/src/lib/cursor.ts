@@ -8,7 +8,7 @@
  * before anything reads its contents.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { and, asc, desc, gt, isNull, or, sql, type SQL, type AnyColumn } from "drizzle-orm";
+import { and, asc, desc, gt, isNull, lt, or, sql, type SQL, type AnyColumn } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { ApiError } from "../errors.js";
 import { ensureInstallSecret } from "./install.js";
@@ -66,18 +66,55 @@ export function decodeCursor(db: Db, cursor: string): { key: CursorValue; id: st
  * ascending nullable key needs the "is null" term. The list indexes are built to match:
  * (..., key, id) walks ascending pages, (..., key desc, id) descending ones.
  */
-export function keysetOrder(column: AnyColumn | SQL, idColumn: AnyColumn, order: "asc" | "desc", nullable = false): SQL[] {
+function keysetOrder(column: AnyColumn | SQL, idColumn: AnyColumn, order: "asc" | "desc", nullable = false): SQL[] {
   if (order === "desc") return [desc(column), asc(idColumn)];
   return [...(nullable ? [sql`${column} is null`] : []), asc(column), asc(idColumn)];
 }
 
 /** Rows after (key, id) in the order keysetOrder gives. */
-export function afterCursor(db: Db, column: AnyColumn | SQL, idColumn: AnyColumn, cursor: string | undefined, order: "asc" | "desc", nullable = false): SQL | undefined {
+function afterCursor(db: Db, column: AnyColumn | SQL, idColumn: AnyColumn, cursor: string | undefined, order: "asc" | "desc", nullable = false): SQL | undefined {
   if (!cursor) return undefined;
   const { key, id } = decodeCursor(db, cursor);
   if (key === null) return and(isNull(column), gt(idColumn, id));
   const beyond = order === "asc" ? sql`${column} > ${key}` : sql`${column} < ${key}`;
   return or(beyond, and(sql`${column} = ${key}`, gt(idColumn, id)), nullable ? isNull(column) : undefined);
+}
+
+/**
+ * What a paginated list states once: its sort key (a column or an expression, `keyOf` reading the
+ * same key off a row for the next cursor) with the row id as the tie-breaker, or `serial`, an
+ * integer id that is its own key (history rows). A serial cursor whose key is not an integer was
+ * not issued here: 422 naming `cursor`.
+ */
+export type Keyset<Row> = { order: "asc" | "desc"; cursor?: string; limit: number } & (
+  | { column: AnyColumn | SQL; idColumn: AnyColumn; nullable?: boolean; keyOf: (row: Row) => CursorValue }
+  | { serial: AnyColumn }
+);
+
+/** The clauses `keysetPage` hands its query: the rows after the cursor, their order, one row more than the page. */
+export type PageClauses = { after: SQL | undefined; orderBy: SQL[]; limit: number };
+
+/**
+ * One page of a keyset list. `query` runs the list's own SELECT with `after` in its WHERE and
+ * `orderBy`/`limit` as given; the extra row it returns past `limit` says a next page exists.
+ */
+export function keysetPage<Row extends { id: string | number }>(db: Db, k: Keyset<NoInfer<Row>>, query: (page: PageClauses) => Row[]): { rows: Row[]; next: string | null } {
+  const rows = query({ ...clausesOf(db, k), limit: k.limit + 1 });
+  const page = rows.slice(0, k.limit);
+  const last = page[page.length - 1];
+  if (rows.length <= k.limit || !last) return { rows: page, next: null };
+  return { rows: page, next: encodeCursor(db, "serial" in k ? (last.id as number) : k.keyOf(last), String(last.id)) };
+}
+
+function clausesOf<Row>(db: Db, k: Keyset<Row>): Omit<PageClauses, "limit"> {
+  if (!("serial" in k)) {
+    return { after: afterCursor(db, k.column, k.idColumn, k.cursor, k.order, k.nullable), orderBy: keysetOrder(k.column, k.idColumn, k.order, k.nullable) };
+  }
+  const orderBy = [k.order === "asc" ? asc(k.serial) : desc(k.serial)];
+  if (!k.cursor) return { after: undefined, orderBy };
+  const { key } = decodeCursor(db, k.cursor);
+  if (typeof key !== "number" || !Number.isSafeInteger(key)) throw forgedCursor(k.cursor);
+  return { after: k.order === "asc" ? gt(k.serial, key) : lt(k.serial, key), orderBy };
 }
 
 /**

@@ -6,7 +6,8 @@
  *
  * Every route declares who may call it: `onRequest: app.auth(scope)`, or `config.access` for the
  * few that take no bearer credential. A route that declares neither makes buildApp throw, and
- * `app.routeAccess` lists every route with its access so a test can walk them all.
+ * `app.routeAccess`, the app's one route table, lists every route it serves (hidden ones too) with
+ * its access, so a test can walk them all.
  */
 import type { FastifyReply, FastifyRequest, RouteOptions } from "fastify";
 import fp from "fastify-plugin";

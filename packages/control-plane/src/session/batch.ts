@@ -5,7 +5,7 @@
  */
 import { tx } from "../db/client.js";
 import type { Deps } from "../deps.js";
-import { markClaimed } from "../modules/dispatch/claim.js";
+import { markClaimed } from "../modules/dispatch/dispatch-claim.js";
 import { flush, type Outbox, type Session } from "./session.js";
 
 /** An agent that took its first job of a dispatch pass: its move to Claimed, due after the commit. */

@@ -9,8 +9,8 @@
  */
 import { SILENT_AFTER_PINGS } from "@outpost/shared";
 import { nowIso } from "../lib/time.js";
-import { enforceTimeouts, expireLeases } from "../modules/dispatch/leases.js";
-import { shiftLeases, WallClockWatch } from "../modules/dispatch/clock-jump.js";
+import { enforceTimeouts, expireLeases } from "../modules/dispatch/dispatch-leases.js";
+import { shiftLeases, WallClockWatch } from "../modules/dispatch/dispatch-clock-jump.js";
 import type { ChangeRouting } from "./change-routing.js";
 import type { HubContext } from "./context.js";
 import type { Session } from "./session.js";

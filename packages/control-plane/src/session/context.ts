@@ -4,7 +4,7 @@
  * clocks and the change routing each take it instead of the hub itself.
  */
 import type { Deps } from "../deps.js";
-import type { AttemptRef } from "../modules/dispatch/attempts.js";
+import type { AttemptRef } from "../modules/dispatch/dispatch-attempts.js";
 import type { Session } from "./session.js";
 
 /** How long an agent gets between SIGTERM and SIGKILL on cancel. */

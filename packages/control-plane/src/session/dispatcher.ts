@@ -10,7 +10,7 @@
  * probe of jobs_queue), so a fleet connecting with an empty queue pays one probe per batch.
  */
 import { savepoint } from "../db/client.js";
-import { anyPending, markClaimed, claimFor, loadClaimant, type Claimant } from "../modules/dispatch/claim.js";
+import { anyPending, markClaimed, claimFor, loadClaimant, type Claimant } from "../modules/dispatch/dispatch-claim.js";
 import type { FrameBatch } from "./batch.js";
 import { CANCEL_GRACE_S, type HubContext } from "./context.js";
 import type { Session } from "./session.js";

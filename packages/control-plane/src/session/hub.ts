@@ -13,7 +13,7 @@ import type { WebSocket } from "ws";
 import { AgentFrame, CLOSE, MAX_BAD_FRAMES, parseFrame, type FrameOf, type ServerFrame } from "@outpost/shared";
 import type { Deps } from "../deps.js";
 import { savepoint } from "../db/client.js";
-import { liveAttempt } from "../modules/dispatch/attempts.js";
+import { liveAttempt } from "../modules/dispatch/dispatch-attempts.js";
 import { nowIso } from "../lib/time.js";
 import { FrameBatch } from "./batch.js";
 import { ChangeRouting } from "./change-routing.js";

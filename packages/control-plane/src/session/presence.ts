@@ -8,7 +8,7 @@ import type { Db } from "../db/client.js";
 import { prepared, tx } from "../db/client.js";
 import { agents } from "../db/schema.js";
 import { transitionAgent } from "../modules/agents/agents.transitions.js";
-import { activeJobCount } from "../modules/dispatch/claim.js";
+import { activeJobCount } from "../modules/dispatch/dispatch-claim.js";
 
 /** A session said hello: connected, and Idle or busy as its live attempts say. */
 export function markConnected(db: Db, agentId: string, at: string): void {

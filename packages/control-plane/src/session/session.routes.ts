@@ -14,6 +14,7 @@ import { targetOrg } from "../lib/org-scope.js";
 import { toModule } from "../modules/catalog/catalog.repo.js";
 import type { Deps } from "../deps.js";
 import type { AgentHub } from "./hub.js";
+import { successBody } from "../lib/reply.js";
 
 export async function sessionRoutes(fastify: FastifyInstance, { deps, hub }: { deps: Deps; hub: AgentHub }) {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
@@ -45,7 +46,7 @@ export async function sessionRoutes(fastify: FastifyInstance, { deps, hub }: { d
         .where(and(eq(modules.orgId, orgId), eq(modules.name, req.params.name), eq(modules.version, req.params.version)))
         .get();
       if (!row) throw ApiError.notFound("Module version", `${req.params.name}@${req.params.version}`);
-      return { status: "success" as const, details: toModule(row) };
+      return successBody(toModule(row));
     },
   );
 }

@@ -97,6 +97,8 @@ export const UpdateContainerProfileBody = z
   .object({ name: Name, docker_image: DockerImage, description: freeText(z.string().max(2000)) })
   .partial()
   .refine((b) => Object.keys(b).length > 0, "give at least one field to change");
+export type CreateContainerProfileBody = z.infer<typeof CreateContainerProfileBody>;
+export type UpdateContainerProfileBody = z.infer<typeof UpdateContainerProfileBody>;
 
 export const ContainerProfileRef = z.object({ id: Id, name: z.string(), docker_image: z.string() });
 export const ContainerProfile = z.object({
@@ -120,3 +122,4 @@ export const ContainerProfileListQuery = PageQuery.extend({
   archived: ArchivedFilter.default("active"),
   org: OrgRef.optional(),
 });
+export type ContainerProfileListQuery = z.infer<typeof ContainerProfileListQuery>;

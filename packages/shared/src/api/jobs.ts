@@ -14,29 +14,35 @@ export type TriggerSource = z.infer<typeof TriggerSource>;
  */
 const SetByServer = z.never({ error: "is set by the server from the credential that creates the job; do not send it" }).optional();
 
-export const CreateJobBody = z
-  .object({
-    module: ModuleName,
-    /** An exact version or a semver range; the highest published match is used. Default: latest. */
-    version: plain(z.string().min(1).max(100)).optional(),
-    function: FunctionName,
-    inputs: z.record(z.string(), z.unknown()).default({}),
-    pool_id: Id.optional(),
-    agent_id: Id.optional(),
-    /** Labels the agent must carry (with the pool's, which this overrides key by key). */
-    labels: Labels.optional(),
-    limits: LimitsOverride.optional(),
-    timeout_s: z.number().int().min(1).max(7 * 24 * 3600).optional(),
-    max_attempts: z.number().int().min(1).max(20).default(3),
-    priority: z.number().int().min(-100).max(100).default(0),
-    /** Retry failed attempts with backoff; overrides max_attempts. Default: the function's, else none. */
-    retry: RetryPolicy.optional(),
-    trigger_source: SetByServer,
-    triggered_by: SetByServer,
-    trigger_id: SetByServer,
-    org: OrgRef.optional(),
-  })
-  .refine((b) => !(b.pool_id && b.agent_id), { message: "give pool_id or agent_id, not both", path: ["agent_id"] });
+/** The fields of a job request, before the rule between them: POST /api/v1/jobs, a trigger's target. */
+export const JobFields = z.object({
+  module: ModuleName,
+  /** An exact version or a semver range; the highest published match is used. Default: latest. */
+  version: plain(z.string().min(1).max(100)).optional(),
+  function: FunctionName,
+  inputs: z.record(z.string(), z.unknown()).default({}),
+  pool_id: Id.optional(),
+  agent_id: Id.optional(),
+  /** Labels the agent must carry (with the pool's, which this overrides key by key). */
+  labels: Labels.optional(),
+  limits: LimitsOverride.optional(),
+  timeout_s: z.number().int().min(1).max(7 * 24 * 3600).optional(),
+  max_attempts: z.number().int().min(1).max(20).default(3),
+  priority: z.number().int().min(-100).max(100).default(0),
+  /** Retry failed attempts with backoff; overrides max_attempts. Default: the function's, else none. */
+  retry: RetryPolicy.optional(),
+  trigger_source: SetByServer,
+  triggered_by: SetByServer,
+  trigger_id: SetByServer,
+  org: OrgRef.optional(),
+});
+
+/** A job goes to a pool or to a named agent, never both. */
+export function onePlacement<T extends z.ZodType<{ pool_id?: string; agent_id?: string }>>(schema: T): T {
+  return schema.refine((b) => !(b.pool_id && b.agent_id), { message: "give pool_id or agent_id, not both", path: ["agent_id"] });
+}
+
+export const CreateJobBody = onePlacement(JobFields);
 export type CreateJobBody = z.infer<typeof CreateJobBody>;
 
 export const JobError = z.object({

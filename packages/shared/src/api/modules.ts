@@ -66,3 +66,4 @@ export const ModuleListQuery = PageQuery.extend({
   name: plain(z.string().max(100)).optional(),
   org: OrgRef.optional(),
 });
+export type ModuleListQuery = z.infer<typeof ModuleListQuery>;

@@ -12,6 +12,8 @@ export const UpdatePoolBody = z
   .object({ name: Name, description: freeText(z.string().max(2000)), labels: Labels })
   .partial()
   .refine((b) => Object.keys(b).length > 0, "give at least one field to change");
+export type CreatePoolBody = z.infer<typeof CreatePoolBody>;
+export type UpdatePoolBody = z.infer<typeof UpdatePoolBody>;
 
 export const Pool = z.object({
   id: Id,
@@ -37,9 +39,12 @@ export const PoolListQuery = PageQuery.extend({
   archived: ArchivedFilter.default("active"),
   org: OrgRef.optional(),
 });
+export type PoolListQuery = z.infer<typeof PoolListQuery>;
 
 export const AddPoolAgentsBody = z.object({ agent_ids: z.array(Id).min(1).max(500) });
 export const AddPoolUsersBody = z.object({ user_ids: z.array(Id).min(1).max(500) });
+export type AddPoolAgentsBody = z.infer<typeof AddPoolAgentsBody>;
+export type AddPoolUsersBody = z.infer<typeof AddPoolUsersBody>;
 export const PoolMembershipResult = success(
   z.object({ added: z.array(Id), already: z.array(Id) }),
 );

@@ -1,8 +1,9 @@
 /** Triggers (issue 12): schedules, webhooks and events that start jobs on the server's own authority. */
 import { z } from "zod";
-import { Id, LimitsOverride, Name, OrgRef, PageQuery, Timestamp, plain, success, successList } from "./common.js";
+import { Id, Name, OrgRef, PageQuery, Timestamp, plain, success, successList } from "./common.js";
 import { ModuleName } from "./agents.js";
-import { FunctionName, RetryPolicy } from "./modules.js";
+import { FunctionName } from "./modules.js";
+import { JobFields, onePlacement } from "./jobs.js";
 import { AgentStatus } from "../status/agent-status.js";
 import { TERMINAL_JOB_STATUSES } from "../status/job-status.js";
 
@@ -28,23 +29,10 @@ const TimeZone = plain(z.string().min(1).max(64)).refine(
   { error: (iss) => `"${String(iss.input)}" is not an IANA time zone` },
 );
 
-/** The job a trigger starts: the fields of POST /api/v1/jobs that say what runs and where. */
-export const TriggerTarget = z
-  .object({
-    module: ModuleName,
-    version: plain(z.string().min(1).max(100)).optional(),
-    function: FunctionName,
-    inputs: z.record(z.string(), z.unknown()).default({}),
-    pool_id: Id.optional(),
-    agent_id: Id.optional(),
-    limits: LimitsOverride.optional(),
-    timeout_s: z.number().int().min(1).max(7 * 24 * 3600).optional(),
-    max_attempts: z.number().int().min(1).max(20).default(3),
-    priority: z.number().int().min(-100).max(100).default(0),
-    retry: RetryPolicy.optional(),
-  })
-  .strict()
-  .refine((b) => !(b.pool_id && b.agent_id), { message: "give pool_id or agent_id, not both", path: ["agent_id"] });
+/** The job a trigger starts: the fields of POST /api/v1/jobs that say what runs and where (derived from them). */
+export const TriggerTarget = onePlacement(
+  JobFields.pick({ module: true, version: true, function: true, inputs: true, pool_id: true, agent_id: true, limits: true, timeout_s: true, max_attempts: true, priority: true, retry: true }).strict(),
+);
 export type TriggerTarget = z.infer<typeof TriggerTarget>;
 
 export const ScheduleSpec = z

@@ -27,7 +27,7 @@ import { prepared, tx } from "../../db/client.js";
 import { agentModuleHistory, agentModules, agents, poolAgents, type pools } from "../../db/schema.js";
 import { ApiError } from "../../errors.js";
 import { poolAgentsOrConflict } from "../pools/pools.repo.js";
-import { activeJobCount } from "../dispatch/claim.js";
+import { activeJobCount } from "../dispatch/dispatch-claim.js";
 import { moduleVersions, publishedVersion, type PublishedVersion } from "../catalog/catalog.repo.js";
 import type { AgentRow } from "./agents.repo.js";
 import { transitionAgent, recordAgentError } from "./agents.transitions.js";

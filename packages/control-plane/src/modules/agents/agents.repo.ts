@@ -1,9 +1,9 @@
 /** Reading agents: the API shape (with modules, pools and job counts) and the filtered list. */
 import { and, asc, desc, eq, inArray, isNull, or, sql, type SQL } from "drizzle-orm";
-import { RUN_STATE, type Agent, type AgentListQuery, type InstanceCounts, type JobStatus, type StoredSkill } from "@outpost/shared";
+import { RUN_STATE, type Agent, type AgentListQuery, type AgentStatus, type InstanceCounts, type JobStatus, type StoredSkill } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
-import { agentModules, agents, containerProfiles, jobs, poolAgents, pools } from "../../db/schema.js";
-import { afterCursor, encodeCursor, inIds, keysetOrder } from "../../lib/cursor.js";
+import { agentModuleHistory, agentModules, agentStatusHistory, agents, containerProfiles, jobs, poolAgents, pools } from "../../db/schema.js";
+import { inIds, keysetPage, type PageClauses } from "../../lib/cursor.js";
 import { ApiError } from "../../errors.js";
 
 export type AgentRow = typeof agents.$inferSelect;
@@ -208,18 +208,17 @@ export function listAgents(db: Db, orgIds: string[], q: AgentListQuery, extra?: 
   }
   const column = SORT_COLUMNS[q.sort];
   const nullable = q.sort === "last_restarted_at";
-  where.push(afterCursor(db, column, agents.id, q.cursor, q.order, nullable));
-  const rows = db
-    .select()
-    .from(agents)
-    .where(and(...where))
-    .orderBy(...keysetOrder(column, agents.id, q.order, nullable))
-    .limit(q.limit + 1)
-    .all();
-  const page = rows.slice(0, q.limit);
-  const last = page[page.length - 1];
-  const next = rows.length > q.limit && last ? encodeCursor(db, last[sortKey(q.sort)] as string | null, last.id) : null;
-  return { items: toAgents(db, page), next };
+  const keyset = { column, idColumn: agents.id, order: q.order, cursor: q.cursor, limit: q.limit, nullable, keyOf: (r: AgentRow) => r[sortKey(q.sort)] as string | null };
+  const { rows, next } = keysetPage(db, keyset, (page: PageClauses) =>
+    db
+      .select()
+      .from(agents)
+      .where(and(...where, page.after))
+      .orderBy(...page.orderBy)
+      .limit(page.limit)
+      .all(),
+  );
+  return { items: toAgents(db, rows), next };
 }
 
 function sortKey(sort: AgentListQuery["sort"]): keyof AgentRow {
@@ -234,4 +233,18 @@ function sortKey(sort: AgentListQuery["sort"]): keyof AgentRow {
     inserted_at: "insertedAt",
   };
   return keys[sort];
+}
+
+/** An agent's status changes, a page at a time by their serial id. */
+export function statusHistory(db: Db, agentId: string, q: { limit: number; cursor?: string; order: "asc" | "desc" }) {
+  const t = agentStatusHistory;
+  const { rows, next } = keysetPage(db, { ...q, serial: t.id }, (page: PageClauses) => db.select().from(t).where(and(eq(t.agentId, agentId), page.after)).orderBy(...page.orderBy).limit(page.limit).all());
+  return { items: rows.map((h) => ({ id: h.id, from: h.fromStatus as AgentStatus | null, to: h.toStatus as AgentStatus, reason: h.reason, job_id: h.jobId, at: h.at })), next };
+}
+
+/** An agent's module installs, updates and removals, a page at a time by their serial id. */
+export function moduleHistory(db: Db, agentId: string, q: { limit: number; cursor?: string; order: "asc" | "desc" }) {
+  const t = agentModuleHistory;
+  const { rows, next } = keysetPage(db, { ...q, serial: t.id }, (page: PageClauses) => db.select().from(t).where(and(eq(t.agentId, agentId), page.after)).orderBy(...page.orderBy).limit(page.limit).all());
+  return { items: rows.map((h) => ({ id: h.id, module: h.module, action: h.action, from_version: h.fromVersion, to_version: h.toVersion, outcome: h.outcome, message: h.message, at: h.at })), next };
 }

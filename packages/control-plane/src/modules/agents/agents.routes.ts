@@ -1,6 +1,5 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { and, asc, desc, eq, gt, lt } from "drizzle-orm";
 import { z } from "zod";
 import {
   AgentListQuery,
@@ -19,30 +18,21 @@ import {
   StatusHistoryResponse,
   UpdateAgentBody,
 } from "@outpost/shared";
-import { agentModuleHistory, agentStatusHistory, agents } from "../../db/schema.js";
-import { ApiError, UNAUTHORIZED } from "../../errors.js";
+import { UNAUTHORIZED } from "../../errors.js";
 import { tx } from "../../db/client.js";
 import { consumeRegistration } from "../tokens/tokens.service.js";
 import { userOf } from "../../plugins/auth.js";
 import { orgFilter, targetOrg } from "../../lib/org-scope.js";
-import { decodeCursor, encodeCursor, forgedCursor } from "../../lib/cursor.js";
 import { nowIso } from "../../lib/time.js";
-import type { Db } from "../../db/client.js";
 import type { Deps } from "../../deps.js";
-import { getAgentOr404, listAgents, toAgent } from "./agents.repo.js";
-import { createAgent, reregisterAgent, setArchived, updateAgent } from "./agents.service.js";
+import { getAgentOr404, listAgents, moduleHistory, statusHistory, toAgent } from "./agents.repo.js";
+import { createAgent, deleteAgent, reregisterAgent, setArchived, setPaused, updateAgent } from "./agents.service.js";
 import { agentModulesWithFunctions } from "../catalog/catalog.repo.js";
 import { requestInstall, requestRemove } from "./agent-modules.js";
 import { EXPENSIVE } from "../../plugins/rate-limit.js";
+import { successBody } from "../../lib/reply.js";
 
 const Params = z.object({ id: Id });
-
-/** History pages are keyed by the row id alone: a cursor whose key is not an integer was not issued here. */
-function historyCursor(db: Db, cursor: string): number {
-  const { key } = decodeCursor(db, cursor);
-  if (typeof key !== "number" || !Number.isSafeInteger(key)) throw forgedCursor(cursor);
-  return key;
-}
 
 export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: Deps }) {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
@@ -62,7 +52,7 @@ export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: De
       if (p.kind === "agent") {
         const row = reregisterAgent(db, p.agentId, req.body, at);
         changed(row.id, row.orgId);
-        return reply.code(200).send({ status: "success" as const, details: toAgent(db, row) });
+        return reply.code(200).send(successBody(toAgent(db, row)));
       }
       const orgId = targetOrg(db, p, undefined);
       // One use of the token, in the same transaction as the new agent (a failed registration uses none).
@@ -71,19 +61,19 @@ export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: De
         return createAgent(db, deps.installSecret, orgId, p.userId, req.body, at);
       });
       changed(row.id, row.orgId);
-      return reply.code(201).send({ status: "success" as const, details: toAgent(db, row), credential });
+      return reply.code(201).send(successBody(toAgent(db, row), { credential }));
     },
   );
 
   app.get("/api/v1/agents", { onRequest: app.auth("read"), schema: { tags: ["agents"], querystring: AgentListQuery, response: { 200: AgentListResponse } } }, async (req) => {
     const p = userOf(req);
     const page = listAgents(db, orgFilter(db, p, req.query.org), req.query);
-    return { status: "success" as const, details: page.items, next_cursor: page.next };
+    return successBody(page.items, { next_cursor: page.next });
   });
 
   app.get("/api/v1/agents/:id", { onRequest: app.auth("read"), schema: { tags: ["agents"], params: Params, response: { 200: AgentResponse } } }, async (req) => {
     const row = getAgentOr404(db, userOf(req).orgIds, req.params.id);
-    return { status: "success" as const, details: toAgent(db, row) };
+    return successBody(toAgent(db, row));
   });
 
   app.patch(
@@ -92,7 +82,7 @@ export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: De
     async (req) => {
       const row = updateAgent(db, getAgentOr404(db, userOf(req).orgIds, req.params.id), req.body, nowIso(deps.clock));
       changed(row.id, row.orgId);
-      return { status: "success" as const, details: toAgent(db, row) };
+      return successBody(toAgent(db, row));
     },
   );
 
@@ -103,7 +93,7 @@ export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: De
       async (req) => {
         const row = setArchived(db, getAgentOr404(db, userOf(req).orgIds, req.params.id), archived, nowIso(deps.clock));
         changed(row.id, row.orgId);
-        return { status: "success" as const, details: toAgent(db, row) };
+        return successBody(toAgent(db, row));
       },
     );
   }
@@ -114,22 +104,18 @@ export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: De
       `/api/v1/agents/:id/${action}`,
       { onRequest: app.auth("agents:write"), schema: { tags: ["agents"], params: Params, response: { 200: AgentResponse } } },
       async (req) => {
-        const row = getAgentOr404(db, userOf(req).orgIds, req.params.id);
-        db.update(agents).set({ paused, updatedAt: nowIso(deps.clock) }).where(eq(agents.id, row.id)).run();
+        const row = setPaused(db, getAgentOr404(db, userOf(req).orgIds, req.params.id), paused, nowIso(deps.clock));
         changed(row.id, row.orgId);
-        return { status: "success" as const, details: toAgent(db, db.select().from(agents).where(eq(agents.id, row.id)).get()!) };
+        return successBody(toAgent(db, row));
       },
     );
   }
 
   app.delete("/api/v1/agents/:id", { onRequest: app.auth("agents:write"), schema: { tags: ["agents"], params: Params, response: { 200: OkDetails } } }, async (req) => {
     const row = getAgentOr404(db, userOf(req).orgIds, req.params.id);
-    if (!toAgent(db, row).available_actions.delete) {
-      throw ApiError.conflict(`Agent "${row.agentId}" can be deleted only once retired and with no active jobs.`);
-    }
-    db.delete(agents).where(eq(agents.id, row.id)).run();
+    deleteAgent(db, row);
     changed(row.id, row.orgId);
-    return { status: "success" as const, details: { ok: true as const } };
+    return successBody({ ok: true as const });
   });
 
   app.get(
@@ -137,22 +123,8 @@ export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: De
     { onRequest: app.auth("read"), schema: { tags: ["agents"], params: Params, querystring: HistoryQuery, response: { 200: StatusHistoryResponse } } },
     async (req) => {
       const row = getAgentOr404(db, userOf(req).orgIds, req.params.id);
-      const { limit, cursor, order } = req.query;
-      const after = cursor ? historyCursor(db, cursor) : undefined;
-      const t = agentStatusHistory;
-      const rows = db
-        .select()
-        .from(t)
-        .where(and(eq(t.agentId, row.id), after === undefined ? undefined : order === "asc" ? gt(t.id, after) : lt(t.id, after)))
-        .orderBy(order === "asc" ? asc(t.id) : desc(t.id))
-        .limit(limit + 1)
-        .all();
-      const page = rows.slice(0, limit);
-      return {
-        status: "success" as const,
-        details: page.map((h) => ({ id: h.id, from: h.fromStatus as never, to: h.toStatus as never, reason: h.reason, job_id: h.jobId, at: h.at })),
-        next_cursor: rows.length > limit ? encodeCursor(db, page[page.length - 1]!.id, String(page[page.length - 1]!.id)) : null,
-      };
+      const page = statusHistory(db, row.id, req.query);
+      return successBody(page.items, { next_cursor: page.next });
     },
   );
 
@@ -161,28 +133,14 @@ export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: De
     { onRequest: app.auth("read"), schema: { tags: ["agents"], params: Params, querystring: HistoryQuery, response: { 200: ModuleHistoryResponse } } },
     async (req) => {
       const row = getAgentOr404(db, userOf(req).orgIds, req.params.id);
-      const { limit, cursor, order } = req.query;
-      const after = cursor ? historyCursor(db, cursor) : undefined;
-      const t = agentModuleHistory;
-      const rows = db
-        .select()
-        .from(t)
-        .where(and(eq(t.agentId, row.id), after === undefined ? undefined : order === "asc" ? gt(t.id, after) : lt(t.id, after)))
-        .orderBy(order === "asc" ? asc(t.id) : desc(t.id))
-        .limit(limit + 1)
-        .all();
-      const page = rows.slice(0, limit);
-      return {
-        status: "success" as const,
-        details: page.map((h) => ({ id: h.id, module: h.module, action: h.action, from_version: h.fromVersion, to_version: h.toVersion, outcome: h.outcome, message: h.message, at: h.at })),
-        next_cursor: rows.length > limit ? encodeCursor(db, page[page.length - 1]!.id, String(page[page.length - 1]!.id)) : null,
-      };
+      const page = moduleHistory(db, row.id, req.query);
+      return successBody(page.items, { next_cursor: page.next });
     },
   );
 
   app.get("/api/v1/agents/:id/modules", { onRequest: app.auth("read"), schema: { tags: ["agents"], params: Params, response: { 200: AgentModulesResponse } } }, async (req) => {
     const row = getAgentOr404(db, userOf(req).orgIds, req.params.id);
-    return { status: "success" as const, details: agentModulesWithFunctions(db, row.orgId, row.id), next_cursor: null };
+    return successBody(agentModulesWithFunctions(db, row.orgId, row.id), { next_cursor: null });
   });
 
   // Module requests: 202, the agent pulls in the background; the outcome lands in module-history.
@@ -193,7 +151,7 @@ export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: De
       const row = getAgentOr404(db, userOf(req).orgIds, req.params.id);
       const details = requestInstall(db, fastify.hub, row, req.body, nowIso(deps.clock));
       changed(row.id, row.orgId);
-      return reply.code(202).send({ status: "success" as const, details });
+      return reply.code(202).send(successBody(details));
     },
   );
 
@@ -207,7 +165,7 @@ export async function agentRoutes(fastify: FastifyInstance, { deps }: { deps: De
       const row = getAgentOr404(db, userOf(req).orgIds, req.params.id);
       const details = requestRemove(db, fastify.hub, row, req.params.name, nowIso(deps.clock));
       changed(row.id, row.orgId);
-      return reply.code(202).send({ status: "success" as const, details });
+      return reply.code(202).send(successBody(details));
     },
   );
 }

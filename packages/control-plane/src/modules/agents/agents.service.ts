@@ -7,7 +7,8 @@ import { agentModuleHistory, agentModules, agents } from "../../db/schema.js";
 import { digestSecret, generateSecret } from "../../lib/secrets.js";
 import { newId } from "../../lib/ids.js";
 import { ApiError } from "../../errors.js";
-import type { AgentRow } from "./agents.repo.js";
+import { toAgent, type AgentRow } from "./agents.repo.js";
+import { setArchivedFlag } from "../../lib/archive.js";
 import { profileColumns } from "./agent-profile.js";
 import { recordInitialStatus } from "./agents.transitions.js";
 
@@ -149,11 +150,20 @@ export function updateAgent(db: Db, row: AgentRow, body: UpdateAgentBody, at: st
 
 /** Retire (archive): no new jobs; running ones finish. Guarded on the current flag. */
 export function setArchived(db: Db, row: AgentRow, archived: boolean, at: string): AgentRow {
-  const changed = db
-    .update(agents)
-    .set({ archived, archivedAt: archived ? at : null, updatedAt: at })
-    .where(and(eq(agents.id, row.id), eq(agents.archived, !archived)))
-    .run().changes;
-  if (!changed) throw ApiError.conflict(`Agent "${row.agentId}" is ${archived ? "already retired" : "not retired"}.`);
+  setArchivedFlag(db, agents, row.id, archived, at, `Agent "${row.agentId}"`, "retired");
   return db.select().from(agents).where(eq(agents.id, row.id)).get()!;
+}
+
+/** Pause: no new jobs, running ones finish (a drain an operator can undo). */
+export function setPaused(db: Db, row: AgentRow, paused: boolean, at: string): AgentRow {
+  db.update(agents).set({ paused, updatedAt: at }).where(eq(agents.id, row.id)).run();
+  return db.select().from(agents).where(eq(agents.id, row.id)).get()!;
+}
+
+/** Only a retired agent with no active job can be deleted. */
+export function deleteAgent(db: Db, row: AgentRow): void {
+  if (!toAgent(db, row).available_actions.delete) {
+    throw ApiError.conflict(`Agent "${row.agentId}" can be deleted only once retired and with no active jobs.`);
+  }
+  db.delete(agents).where(eq(agents.id, row.id)).run();
 }

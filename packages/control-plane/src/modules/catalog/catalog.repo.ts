@@ -1,11 +1,13 @@
 /** The module catalog: published module versions (immutable) and their functions. */
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, or, sql } from "drizzle-orm";
 import semver from "semver";
-import type { ModuleFunction, ModuleVersion, PublishModuleBody } from "@outpost/shared";
+import type { ModuleFunction, ModuleListQuery, ModuleVersion, PublishModuleBody } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
 import { prepared } from "../../db/client.js";
 import { agentModules, modules } from "../../db/schema.js";
 import { newId } from "../../lib/ids.js";
+import { keysetPage, type PageClauses } from "../../lib/cursor.js";
+import { likeContains } from "../../lib/like.js";
 import { ApiError } from "../../errors.js";
 import { compileError, SchemaBudgetExceeded } from "../../lib/schema-checks.js";
 
@@ -155,4 +157,36 @@ export function agentModulesWithFunctions(db: Db, orgId: string, agentId: string
       functions: fns.map((f) => ({ name: f.name, display_name: f.display_name })),
     };
   });
+}
+
+/** The published versions of the given orgs, filtered, a keyset page at a time (by name@version or by age). */
+export function listModules(db: Db, orgIds: string[], q: ModuleListQuery) {
+  const byName = q.sort === "name";
+  const column = byName ? sql`${modules.name} || '@' || ${modules.version}` : modules.insertedAt;
+  const keyset = { column, idColumn: modules.id, order: q.order, cursor: q.cursor, limit: q.limit, keyOf: (r: ModuleRow) => (byName ? `${r.name}@${r.version}` : r.insertedAt) };
+  const { rows, next } = keysetPage(db, keyset, (page: PageClauses) =>
+    db
+      .select()
+      .from(modules)
+      .where(
+        and(
+          inArray(modules.orgId, orgIds),
+          q.name ? eq(modules.name, q.name) : undefined,
+          q.q ? or(likeContains(modules.name, q.q), likeContains(modules.description, q.q)) : undefined,
+          page.after,
+        ),
+      )
+      .orderBy(...page.orderBy)
+      .limit(page.limit)
+      .all(),
+  );
+  return { items: rows.map(toModule), next };
+}
+
+export function findModuleVersion(db: Db, orgIds: string[], name: string, version: string): ModuleRow | undefined {
+  return db
+    .select()
+    .from(modules)
+    .where(and(inArray(modules.orgId, orgIds), eq(modules.name, name), eq(modules.version, version)))
+    .get();
 }

@@ -1,18 +1,15 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { and, asc, desc, eq, inArray, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import { ModuleListQuery, ModuleListResponse, ModuleVersionResponse, PublishModuleBody, plain } from "@outpost/shared";
-import { modules } from "../../db/schema.js";
 import { ApiError } from "../../errors.js";
 import { userOf } from "../../plugins/auth.js";
 import { orgFilter, targetOrg } from "../../lib/org-scope.js";
-import { afterCursor, encodeCursor, keysetOrder } from "../../lib/cursor.js";
-import { likeContains } from "../../lib/like.js";
 import { nowIso } from "../../lib/time.js";
 import type { Deps } from "../../deps.js";
-import { checkInputSchemas, publishModule, toModule } from "./catalog.repo.js";
+import { checkInputSchemas, findModuleVersion, listModules, publishModule, toModule } from "./catalog.repo.js";
 import { EXPENSIVE } from "../../plugins/rate-limit.js";
+import { successBody } from "../../lib/reply.js";
 
 export async function catalogRoutes(fastify: FastifyInstance, { deps }: { deps: Deps }) {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
@@ -25,44 +22,23 @@ export async function catalogRoutes(fastify: FastifyInstance, { deps }: { deps: 
       const orgId = targetOrg(db, userOf(req), req.body.org);
       await checkInputSchemas(req.body.functions);
       const { row, created } = publishModule(db, orgId, req.body, nowIso(deps.clock));
-      return reply.code(created ? 201 : 200).send({ status: "success" as const, details: toModule(row) });
+      return reply.code(created ? 201 : 200).send(successBody(toModule(row)));
     },
   );
 
   app.get("/api/v1/modules", { onRequest: app.auth("read"), schema: { tags: ["modules"], querystring: ModuleListQuery, response: { 200: ModuleListResponse } } }, async (req) => {
     const q = req.query;
-    const column = q.sort === "name" ? sql`${modules.name} || '@' || ${modules.version}` : modules.insertedAt;
-    const rows = db
-      .select()
-      .from(modules)
-      .where(
-        and(
-          inArray(modules.orgId, orgFilter(db, userOf(req), q.org)),
-          q.name ? eq(modules.name, q.name) : undefined,
-          q.q ? or(likeContains(modules.name, q.q), likeContains(modules.description, q.q)) : undefined,
-          afterCursor(db, column, modules.id, q.cursor, q.order),
-        ),
-      )
-      .orderBy(...keysetOrder(column, modules.id, q.order))
-      .limit(q.limit + 1)
-      .all();
-    const page = rows.slice(0, q.limit);
-    const last = page[page.length - 1];
-    const key = (r: typeof last) => (q.sort === "name" ? `${r!.name}@${r!.version}` : r!.insertedAt);
-    return { status: "success" as const, details: page.map(toModule), next_cursor: rows.length > q.limit && last ? encodeCursor(db, key(last), last.id) : null };
+    const page = listModules(db, orgFilter(db, userOf(req), q.org), q);
+    return successBody(page.items, { next_cursor: page.next });
   });
 
   app.get(
     "/api/v1/modules/:name/:version",
     { onRequest: app.auth("read"), schema: { tags: ["modules"], params: z.object({ name: plain(z.string().max(100)), version: plain(z.string().max(100)) }), response: { 200: ModuleVersionResponse } } },
     async (req) => {
-      const row = db
-        .select()
-        .from(modules)
-        .where(and(inArray(modules.orgId, userOf(req).orgIds), eq(modules.name, req.params.name), eq(modules.version, req.params.version)))
-        .get();
+      const row = findModuleVersion(db, userOf(req).orgIds, req.params.name, req.params.version);
       if (!row) throw ApiError.notFound("module", `${req.params.name}@${req.params.version}`);
-      return { status: "success" as const, details: toModule(row) };
+      return successBody(toModule(row));
     },
   );
 }

@@ -2,12 +2,15 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { agents, jobLogs, jobs } from "../../db/schema.js";
 import { makeTestApp, sampleModule, sampleRegistration, type TestApp } from "../../test-support/test-app.js";
-import { claimNextJob, releaseClaim } from "./claim.js";
-import { finishAttempt, markStarted, renewLease } from "./attempts.js";
-import { enforceTimeouts, expireLeases } from "./leases.js";
-import { appendLogs, recordReport, recordSteps } from "./outputs.js";
+import { releaseClaim } from "./dispatch-claim.js";
+import { finishAttempt, renewLease, startAttempt } from "./dispatch-attempts.js";
+import { dispatchHarness, type DispatchHarness } from "../../test-support/dispatch-harness.js";
+import { enforceTimeouts, expireLeases } from "./dispatch-leases.js";
+import { appendLogs, recordReport, recordSteps } from "./dispatch-outputs.js";
 
 let t: TestApp;
+/** Claims go through the real dispatcher: one pass for the agent's session (test-support/dispatch-harness.ts). */
+let d: DispatchHarness;
 const LEASE = 5_000;
 const T0 = "2026-01-01T00:00:00.000Z";
 const at = (ms: number) => new Date(Date.parse(T0) + ms).toISOString();
@@ -28,6 +31,7 @@ const jobRow = (id: string) => t.deps.db.select().from(jobs).where(eq(jobs.id, i
 
 beforeEach(async () => {
   t = await makeTestApp();
+  d = dispatchHarness(t.deps);
   await t.api("POST", "/api/v1/modules", { body: sampleModule() });
 });
 afterEach(async () => t.close());
@@ -36,7 +40,7 @@ describe("claiming", () => {
   it("gives one job to exactly one of many agents", async () => {
     const ids = await Promise.all(Array.from({ length: 8 }, (_, i) => agent(`a${i}`)));
     const jobId = await job();
-    const claims = ids.map((id) => claimNextJob(t.deps.db, id, at(0), LEASE)).filter(Boolean);
+    const claims = ids.map((id) => d.claim(id, at(0), LEASE)).filter(Boolean);
     expect(claims).toHaveLength(1);
     expect(claims[0]).toMatchObject({ job_id: jobId, attempt: 1, image: "outpost-test/busybox:1", command: ["sh", "-c", "echo hello"] });
     expect(jobRow(jobId).status).toBe("claimed");
@@ -49,15 +53,15 @@ describe("claiming", () => {
     const pool = (await t.api("POST", "/api/v1/pools", { body: { name: "p" } })).body.details.id;
     await t.api("POST", `/api/v1/pools/${pool}/agents`, { body: { agent_ids: [b] } });
     const inPool = await job({ pool_id: pool });
-    expect(claimNextJob(t.deps.db, noModule, at(0), LEASE)).toBeNull();
-    expect(claimNextJob(t.deps.db, a, at(0), LEASE)).toBeNull();
-    expect(claimNextJob(t.deps.db, b, at(0), LEASE)?.job_id).toBe(inPool);
+    expect(d.claim(noModule, at(0), LEASE)).toBeNull();
+    expect(d.claim(a, at(0), LEASE)).toBeNull();
+    expect(d.claim(b, at(0), LEASE)?.job_id).toBe(inPool);
     const named = await job({ agent_id: b });
-    expect(claimNextJob(t.deps.db, a, at(0), LEASE)).toBeNull();
-    expect(claimNextJob(t.deps.db, b, at(0), LEASE)).toBeNull(); // one slot, busy
+    expect(d.claim(a, at(0), LEASE)).toBeNull();
+    expect(d.claim(b, at(0), LEASE)).toBeNull(); // one slot, busy
     await t.api("POST", `/api/v1/agents/${b}/retire`);
     finishAttempt(t.deps.db, { jobId: inPool, attempt: 1, agentId: b }, { outcome: "completed", exitCode: 0, reason: null, message: null }, at(1));
-    expect(claimNextJob(t.deps.db, b, at(2), LEASE)).toBeNull(); // retired
+    expect(d.claim(b, at(2), LEASE)).toBeNull(); // retired
     expect(jobRow(named).status).toBe("pending");
   });
 
@@ -65,17 +69,17 @@ describe("claiming", () => {
     const a = await agent("a");
     const low = await job();
     const high = await job({ priority: 10 });
-    expect(claimNextJob(t.deps.db, a, at(0), LEASE)?.job_id).toBe(high);
+    expect(d.claim(a, at(0), LEASE)?.job_id).toBe(high);
     void low;
   });
 
   it("releases a refused claim back to pending", async () => {
     const a = await agent("a");
     const id = await job();
-    claimNextJob(t.deps.db, a, at(0), LEASE);
+    d.claim(a, at(0), LEASE);
     expect(releaseClaim(t.deps.db, id, 1, a, "full", at(1))).toBe(true);
     expect(jobRow(id)).toMatchObject({ status: "pending", agentId: null });
-    expect(claimNextJob(t.deps.db, a, at(2), LEASE)?.attempt).toBe(2);
+    expect(d.claim(a, at(2), LEASE)?.attempt).toBe(2);
   });
 });
 
@@ -83,9 +87,9 @@ describe("an attempt's life", () => {
   it("runs claimed -> running -> completed and moves the agent through the status table", async () => {
     const a = await agent("a");
     const id = await job();
-    claimNextJob(t.deps.db, a, at(0), LEASE);
+    d.claim(a, at(0), LEASE);
     const ref = { jobId: id, attempt: 1, agentId: a };
-    expect(markStarted(t.deps.db, ref, at(10), LEASE)).toBe("ok");
+    expect(startAttempt(t.deps.db, ref, at(10), LEASE)).toBe("running");
     expect(finishAttempt(t.deps.db, ref, { outcome: "completed", exitCode: 0, reason: null, message: null }, at(20))).toBe("completed");
     expect(finishAttempt(t.deps.db, ref, { outcome: "failed", exitCode: 1, reason: "exit_code", message: "x" }, at(30))).toBe("stale");
     const detail = (await t.api("GET", `/api/v1/jobs/${id}`)).body.details;
@@ -99,11 +103,11 @@ describe("an attempt's life", () => {
     const a = await agent("a");
     const b = await agent("b");
     const id = await job();
-    claimNextJob(t.deps.db, a, at(0), LEASE);
+    d.claim(a, at(0), LEASE);
     const wrongAgent = { jobId: id, attempt: 1, agentId: b };
     const wrongAttempt = { jobId: id, attempt: 2, agentId: a };
     for (const ref of [wrongAgent, wrongAttempt]) {
-      expect(markStarted(t.deps.db, ref, at(1), LEASE)).toBe("stale");
+      expect(startAttempt(t.deps.db, ref, at(1), LEASE)).toBe("stale");
       expect(renewLease(t.deps.db, ref, at(1), LEASE)).toEqual({ status: "stale" });
       expect(appendLogs(t.deps.db, ref, [{ seq: 0, stream: "stdout", data: "x" }], at(1))).toBe("stale");
       expect(recordSteps(t.deps.db, ref, [], at(0))).toBe("stale");
@@ -117,13 +121,13 @@ describe("an attempt's life", () => {
     const a = await agent("a");
     const b = await agent("b");
     const id = await job();
-    claimNextJob(t.deps.db, a, at(0), LEASE);
-    markStarted(t.deps.db, { jobId: id, attempt: 1, agentId: a }, at(0), LEASE);
+    d.claim(a, at(0), LEASE);
+    startAttempt(t.deps.db, { jobId: id, attempt: 1, agentId: a }, at(0), LEASE);
     expect(expireLeases(t.deps.db, at(LEASE + 500), 1_000).lost).toEqual([]);
     const swept = expireLeases(t.deps.db, at(LEASE + 1_500), 1_000);
     expect(swept.requeued).toEqual([id]);
     expect(expireLeases(t.deps.db, at(LEASE + 1_600), 1_000).lost).toEqual([]);
-    expect(claimNextJob(t.deps.db, b, at(LEASE + 2_000), LEASE)).toMatchObject({ job_id: id, attempt: 2 });
+    expect(d.claim(b, at(LEASE + 2_000), LEASE)).toMatchObject({ job_id: id, attempt: 2 });
     const detail = (await t.api("GET", `/api/v1/jobs/${id}`)).body.details;
     expect(detail.attempts.map((x: { outcome: string }) => x.outcome)).toEqual(["lost", "running"]);
     expect(finishAttempt(t.deps.db, { jobId: id, attempt: 1, agentId: a }, { outcome: "completed", exitCode: 0, reason: null, message: null }, at(LEASE + 3_000))).toBe("stale");
@@ -132,7 +136,7 @@ describe("an attempt's life", () => {
   it("fails with agent_lost when no attempts remain", async () => {
     const a = await agent("a");
     const id = await job({ max_attempts: 1 });
-    claimNextJob(t.deps.db, a, at(0), LEASE);
+    d.claim(a, at(0), LEASE);
     expect(expireLeases(t.deps.db, at(LEASE * 3), 0).failed).toEqual([id]);
     expect(jobRow(id)).toMatchObject({ status: "failed", errorReason: "agent_lost" });
   });
@@ -140,10 +144,10 @@ describe("an attempt's life", () => {
   it("times out from the container's start (an image pull before it does not count) and ends failed with reason timeout", async () => {
     const a = await agent("a");
     const id = await job({ timeout_s: 2 });
-    claimNextJob(t.deps.db, a, at(0), 60_000);
+    d.claim(a, at(0), 60_000);
     // Claimed, pulling its image for longer than its timeout: not timed out.
     expect(enforceTimeouts(t.deps.db, at(5_000))).toEqual([]);
-    markStarted(t.deps.db, { jobId: id, attempt: 1, agentId: a }, at(6_000), 60_000);
+    startAttempt(t.deps.db, { jobId: id, attempt: 1, agentId: a }, at(6_000), 60_000);
     expect(enforceTimeouts(t.deps.db, at(7_500))).toEqual([]);
     expect(enforceTimeouts(t.deps.db, at(8_000))).toEqual([id]);
     expect(renewLease(t.deps.db, { jobId: id, attempt: 1, agentId: a }, at(8_100), 60_000)).toMatchObject({ cancel: true });
@@ -156,7 +160,7 @@ describe("outputs", () => {
   it("stores log chunks once per (job, attempt, seq) and truncates past the cap with one marker", async () => {
     const a = await agent("a");
     const id = await job();
-    claimNextJob(t.deps.db, a, at(0), LEASE);
+    d.claim(a, at(0), LEASE);
     const ref = { jobId: id, attempt: 1, agentId: a };
     expect(appendLogs(t.deps.db, ref, [{ seq: 0, stream: "stdout", data: "hello\n" }, { seq: 1, stream: "stderr", data: "warn\n" }], at(1), 20)).toEqual({ acked: 1, stored: 2 });
     expect(appendLogs(t.deps.db, ref, [{ seq: 1, stream: "stderr", data: "warn\n" }], at(2), 20)).toEqual({ acked: 1, stored: 0 });
@@ -171,7 +175,7 @@ describe("outputs", () => {
   it("keeps steps by name and the report, refusing an oversized one", async () => {
     const a = await agent("a");
     const id = await job();
-    claimNextJob(t.deps.db, a, at(0), LEASE);
+    d.claim(a, at(0), LEASE);
     const ref = { jobId: id, attempt: 1, agentId: a };
     recordSteps(t.deps.db, ref, [{ name: "build", status: "running", output: null }], at(1));
     recordSteps(t.deps.db, ref, [{ name: "build", status: "completed", output: "ok" }, { name: "test", status: "running", output: null }], at(2));
@@ -193,7 +197,7 @@ describe("outputs", () => {
       [[{ name: "build", status: "running", output: null }], "completed"],
     ];
     for (const [i, id] of ids.entries()) {
-      claimNextJob(t.deps.db, a, at(0), LEASE);
+      d.claim(a, at(0), LEASE);
       const ref = { jobId: id, attempt: 1, agentId: a };
       const [steps, outcome] = cases[i]!;
       recordSteps(t.deps.db, ref, steps, at(1));

@@ -5,28 +5,23 @@
  */
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { inArray } from "drizzle-orm";
 import { z } from "zod";
 import { CancelJobsResponse, Id, JobIdsBody, JobResponse, RerunJobsResponse } from "@outpost/shared";
-import { jobs } from "../../db/schema.js";
 import { ApiError } from "../../errors.js";
 import { userOf, type UserPrincipal } from "../../plugins/auth.js";
 import { nowIso } from "../../lib/time.js";
 import { EXPENSIVE } from "../../plugins/rate-limit.js";
 import type { Deps } from "../../deps.js";
 import type { AgentHub } from "../../session/hub.js";
-import { toJob, type JobRow } from "./jobs.repo.js";
+import { toJob, visibleJobs, type JobRow } from "./jobs.repo.js";
 import { cancelJob, createJob, requestProvenance, resolveJobTarget, validateInputs, type Provenance } from "./jobs.service.js";
+import { successBody } from "../../lib/reply.js";
 
 export async function jobBulkRoutes(fastify: FastifyInstance, { deps, hub }: { deps: Deps; hub: Pick<AgentHub, "submit"> }) {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { db } = deps;
   const changed = (r: JobRow) => deps.events.publish({ type: "job.updated", id: r.id, org_id: r.orgId, status: r.status });
-  const visible = (p: UserPrincipal, ids: string[]) => {
-    const unique = [...new Set(ids)];
-    const rows = db.select().from(jobs).where(inArray(jobs.id, unique)).all().filter((r) => p.orgIds.includes(r.orgId));
-    return { rows: unique.map((id) => rows.find((r) => r.id === id)).filter((r): r is JobRow => Boolean(r)), notFound: unique.filter((id) => !rows.some((r) => r.id === id)) };
-  };
+  const visible = (p: UserPrincipal, ids: string[]) => visibleJobs(db, p.orgIds, ids);
 
   /** A new job like `orig`; a 422 naming `ids[i]` when its module version or function is gone or its inputs no longer fit. */
   async function rerun(p: UserPrincipal, orig: JobRow, index: number, provenance: Provenance): Promise<JobRow> {
@@ -62,7 +57,7 @@ export async function jobBulkRoutes(fastify: FastifyInstance, { deps, hub }: { d
     const created: JobRow[] = [];
     for (const row of rows) created.push(await rerun(p, row, req.body.ids.indexOf(row.id), provenance));
     for (const r of created) changed(r);
-    return { status: "success" as const, details: { created: created.map((r) => toJob(db, r)), not_found: notFound } };
+    return successBody({ created: created.map((r) => toJob(db, r)), not_found: notFound });
   });
 
   app.post(
@@ -74,7 +69,7 @@ export async function jobBulkRoutes(fastify: FastifyInstance, { deps, hub }: { d
       if (!rows[0]) throw ApiError.notFound("job", req.params.id);
       const row = await rerun(p, rows[0], 0, requestProvenance(p, req.headers));
       changed(row);
-      return reply.code(201).send({ status: "success" as const, details: toJob(db, row) });
+      return reply.code(201).send(successBody(toJob(db, row)));
     },
   );
 
@@ -94,6 +89,6 @@ export async function jobBulkRoutes(fastify: FastifyInstance, { deps, hub }: { d
         refused.push({ id: row.id, message: err.message });
       }
     }
-    return { status: "success" as const, details: { cancelled, not_found: notFound, refused } };
+    return successBody({ cancelled, not_found: notFound, refused });
   });
 }

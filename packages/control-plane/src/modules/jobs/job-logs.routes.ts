@@ -15,6 +15,7 @@ import type { Deps } from "../../deps.js";
 import { getJobOr404 } from "./jobs.repo.js";
 import { chunksAfter, followLog, type Cursor } from "./log-follower.js";
 import { EXPENSIVE } from "../../plugins/rate-limit.js";
+import { successBody } from "../../lib/reply.js";
 
 const LogQuery = z.object({
   follow: z.stringbool().default(false),
@@ -52,7 +53,7 @@ export async function jobLogRoutes(fastify: FastifyInstance, { deps }: { deps: D
         const chunks = chunksAfter(db, job.id, from, req.query.limit);
         const last = chunks[chunks.length - 1];
         const more = chunks.length === req.query.limit && last ? `${last.attempt}:${last.seq}` : null;
-        return { status: "success" as const, details: chunks, next_cursor: more };
+        return successBody(chunks, { next_cursor: more });
       }
       // A reconnecting EventSource repeats the first URL: its Last-Event-ID is the newer place.
       const cursor = resumeFrom(req.headers["last-event-id"]) ?? from;

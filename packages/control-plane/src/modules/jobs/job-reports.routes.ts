@@ -4,29 +4,22 @@
  */
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { Id, JobReportResponse, plain, success, Timestamp } from "@outpost/shared";
-import type { Db } from "../../db/client.js";
-import { jobReports, reportShares } from "../../db/schema.js";
 import { userOf } from "../../plugins/auth.js";
 import { ApiError } from "../../errors.js";
 import { digestSecret, generateSecret, isWellFormedSecret } from "../../lib/secrets.js";
-import { newId } from "../../lib/ids.js";
 import { nowIso } from "../../lib/time.js";
 import type { Deps } from "../../deps.js";
 import { getJobOr404 } from "./jobs.repo.js";
+import { findShare, reportOf } from "./job-reports.repo.js";
+import { createShare } from "./job-reports.service.js";
 import { EXPENSIVE } from "../../plugins/rate-limit.js";
+import { successBody } from "../../lib/reply.js";
 
 const Params = z.object({ id: Id });
 const ShareBody = z.object({ expires_in_s: z.number().int().min(60).max(30 * 86_400).default(7 * 86_400) }).default({ expires_in_s: 7 * 86_400 });
 const ShareResponse = success(z.object({ url: z.string(), expires_at: Timestamp }));
-
-function reportOf(db: Db, jobId: string) {
-  const r = db.select().from(jobReports).where(eq(jobReports.jobId, jobId)).get();
-  if (!r) throw new ApiError("not_found", `Job ${jobId} has no report.`);
-  return { job_id: jobId, json: r.json === null ? null : (JSON.parse(r.json) as unknown), markdown: r.markdown, updated_at: r.updatedAt };
-}
 
 export async function jobReportRoutes(fastify: FastifyInstance, { deps }: { deps: Deps }) {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
@@ -34,7 +27,7 @@ export async function jobReportRoutes(fastify: FastifyInstance, { deps }: { deps
 
   app.get("/api/v1/jobs/:id/report", { onRequest: app.auth("read"), config: EXPENSIVE, schema: { tags: ["jobs"], params: Params, response: { 200: JobReportResponse } } }, async (req) => {
     const job = getJobOr404(db, userOf(req).orgIds, req.params.id);
-    return { status: "success" as const, details: reportOf(db, job.id) };
+    return successBody(reportOf(db, job.id));
   });
 
   app.get(
@@ -61,8 +54,8 @@ export async function jobReportRoutes(fastify: FastifyInstance, { deps }: { deps
       const secret = generateSecret("share");
       const now = nowIso(deps.clock);
       const expiresAt = new Date(deps.clock() + (req.body?.expires_in_s ?? 7 * 86_400) * 1000).toISOString();
-      db.insert(reportShares).values({ id: newId(), jobId: job.id, digest: digestSecret(deps.installSecret, secret), expiresAt, insertedAt: now }).run();
-      return reply.code(201).send({ status: "success" as const, details: { url: `/api/v1/shared/reports/${secret}`, expires_at: expiresAt } });
+      createShare(db, job.id, digestSecret(deps.installSecret, secret), expiresAt, now);
+      return reply.code(201).send(successBody({ url: `/api/v1/shared/reports/${secret}`, expires_at: expiresAt }));
     },
   );
 
@@ -72,9 +65,9 @@ export async function jobReportRoutes(fastify: FastifyInstance, { deps }: { deps
     async (req) => {
       const gone = new ApiError("not_found", "This share link does not exist or has expired.");
       if (!isWellFormedSecret("share", req.params.secret)) throw gone;
-      const share = db.select().from(reportShares).where(eq(reportShares.digest, digestSecret(deps.installSecret, req.params.secret))).get();
+      const share = findShare(db, digestSecret(deps.installSecret, req.params.secret));
       if (!share || share.expiresAt <= nowIso(deps.clock)) throw gone;
-      return { status: "success" as const, details: reportOf(db, share.jobId) };
+      return successBody(reportOf(db, share.jobId));
     },
   );
 }

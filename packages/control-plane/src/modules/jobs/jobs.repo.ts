@@ -4,7 +4,7 @@ import { PULLING_STEP, type Job, type JobListQuery, type JobStep, type LimitsOve
 import type { Db } from "../../db/client.js";
 import { prepared } from "../../db/client.js";
 import { jobAttempts, jobs } from "../../db/schema.js";
-import { afterCursor, encodeCursor, inIds, keysetOrder } from "../../lib/cursor.js";
+import { inIds, keysetPage, type PageClauses } from "../../lib/cursor.js";
 import { ApiError } from "../../errors.js";
 import { retryingReason, waitingReason } from "./waiting-reason.js";
 
@@ -201,15 +201,22 @@ export function listJobs(db: Db, orgIds: string[], q: JobListQuery, extra?: SQL)
   if (q.from) where.push(gte(jobs.insertedAt, new Date(q.from).toISOString()));
   if (q.to) where.push(lte(jobs.insertedAt, new Date(q.to).toISOString()));
   const nullable = q.sort === "completed_at";
-  where.push(afterCursor(db, column, jobs.id, q.cursor, q.order, nullable));
-  const rows = db
-    .select()
-    .from(jobs)
-    .where(and(...where))
-    .orderBy(...keysetOrder(column, jobs.id, q.order, nullable))
-    .limit(q.limit + 1)
-    .all();
-  const page = rows.slice(0, q.limit);
-  const last = page[page.length - 1];
-  return { items: toJobs(db, page), next: rows.length > q.limit && last ? encodeCursor(db, last[SORT_KEYS[q.sort]], last.id) : null };
+  const keyset = { column, idColumn: jobs.id, order: q.order, cursor: q.cursor, limit: q.limit, nullable, keyOf: (r: JobRow) => r[SORT_KEYS[q.sort]] };
+  const { rows, next } = keysetPage(db, keyset, (page: PageClauses) =>
+    db
+      .select()
+      .from(jobs)
+      .where(and(...where, page.after))
+      .orderBy(...page.orderBy)
+      .limit(page.limit)
+      .all(),
+  );
+  return { items: toJobs(db, rows), next };
+}
+
+/** The jobs among `ids` the caller's orgs hold, in the order asked, and the ids that are not (missing or not visible: the same). */
+export function visibleJobs(db: Db, orgIds: string[], ids: string[]): { rows: JobRow[]; notFound: string[] } {
+  const unique = [...new Set(ids)];
+  const rows = db.select().from(jobs).where(inArray(jobs.id, unique)).all().filter((r) => orgIds.includes(r.orgId));
+  return { rows: unique.map((id) => rows.find((r) => r.id === id)).filter((r): r is JobRow => Boolean(r)), notFound: unique.filter((id) => !rows.some((r) => r.id === id)) };
 }

@@ -1,17 +1,17 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import { CreateJobBody, DeleteJobsBody, DeleteJobsResponse, Id, JobListQuery, JobListResponse, JobResponse, OkDetails } from "@outpost/shared";
-import { jobs, pools } from "../../db/schema.js";
 import { userOf } from "../../plugins/auth.js";
 import { assertVisible, orgFilter, targetOrg } from "../../lib/org-scope.js";
 import { nowIso } from "../../lib/time.js";
 import type { Deps } from "../../deps.js";
 import type { DispatchCommands } from "../../session/dispatcher.js";
-import { getJobOr404, listJobs, toJob, toStoredJob } from "./jobs.repo.js";
+import { getJobOr404, listJobs, toJob, toStoredJob, visibleJobs } from "./jobs.repo.js";
+import { findPool } from "../pools/pools.repo.js";
 import { cancelJob, createJob, deleteJobs, requestProvenance, resolveJobTarget, validateInputs } from "./jobs.service.js";
 import { EXPENSIVE } from "../../plugins/rate-limit.js";
+import { successBody } from "../../lib/reply.js";
 
 const Params = z.object({ id: Id });
 
@@ -33,12 +33,12 @@ export async function jobRoutes(fastify: FastifyInstance, { deps, hub }: { deps:
     await validateInputs(target, req.body.inputs);
     const row = await hub.submit(() => createJob(db, orgId, p.orgIds, { ...req.body, ...provenance }, nowIso(deps.clock), target, deps.config.defaultJobTimeoutS));
     changed(row.id, row.orgId);
-    return reply.code(201).send({ status: "success" as const, details: toStoredJob(db, row) });
+    return reply.code(201).send(successBody(toStoredJob(db, row)));
   });
 
   app.get("/api/v1/jobs", { onRequest: app.auth("read"), schema: { tags: ["jobs"], querystring: JobListQuery, response: { 200: JobListResponse } } }, async (req) => {
     const page = listJobs(db, orgFilter(db, userOf(req), req.query.org), req.query);
-    return { status: "success" as const, details: page.items, next_cursor: page.next };
+    return successBody(page.items, { next_cursor: page.next });
   });
 
   app.get(
@@ -46,36 +46,36 @@ export async function jobRoutes(fastify: FastifyInstance, { deps, hub }: { deps:
     { onRequest: app.auth("read"), schema: { tags: ["pools"], params: Params, querystring: JobListQuery, response: { 200: JobListResponse } } },
     async (req) => {
       const p = userOf(req);
-      const pool = assertVisible(p, db.select().from(pools).where(eq(pools.id, req.params.id)).get(), "pool", req.params.id);
+      const pool = assertVisible(p, findPool(db, req.params.id), "pool", req.params.id);
       const page = listJobs(db, [pool.orgId], { ...req.query, pool_id: pool.id });
-      return { status: "success" as const, details: page.items, next_cursor: page.next };
+      return successBody(page.items, { next_cursor: page.next });
     },
   );
 
   app.get("/api/v1/jobs/:id", { onRequest: app.auth("read"), schema: { tags: ["jobs"], params: Params, response: { 200: JobResponse } } }, async (req) => {
-    return { status: "success" as const, details: toJob(db, getJobOr404(db, userOf(req).orgIds, req.params.id)) };
+    return successBody(toJob(db, getJobOr404(db, userOf(req).orgIds, req.params.id)));
   });
 
   app.post("/api/v1/jobs/:id/cancel", { onRequest: app.auth("jobs:write"), schema: { tags: ["jobs"], params: Params, response: { 200: JobResponse } } }, async (req) => {
     const p = userOf(req);
     const row = cancelJob(db, getJobOr404(db, p.orgIds, req.params.id), p.userName, nowIso(deps.clock));
     hub.jobChanged(row);
-    return { status: "success" as const, details: toJob(db, row) };
+    return successBody(toJob(db, row));
   });
 
   app.delete("/api/v1/jobs/:id", { onRequest: app.auth("jobs:write"), schema: { tags: ["jobs"], params: Params, response: { 200: OkDetails } } }, async (req) => {
     const row = getJobOr404(db, userOf(req).orgIds, req.params.id);
     deleteJobs(db, [row]);
     changed(row.id, row.orgId);
-    return { status: "success" as const, details: { ok: true as const } };
+    return successBody({ ok: true as const });
   });
 
   app.post("/api/v1/jobs/delete", { onRequest: app.auth("jobs:write"), config: EXPENSIVE, schema: { tags: ["jobs"], body: DeleteJobsBody, response: { 200: DeleteJobsResponse } } }, async (req) => {
     const p = userOf(req);
     const ids = [...new Set(req.body.ids)];
-    const rows = db.select().from(jobs).where(inArray(jobs.id, ids)).all().filter((r) => p.orgIds.includes(r.orgId));
+    const { rows } = visibleJobs(db, p.orgIds, ids);
     const deleted = deleteJobs(db, rows);
     for (const r of rows) changed(r.id, r.orgId);
-    return { status: "success" as const, details: { deleted, not_found: ids.filter((id) => !deleted.includes(id)) } };
+    return successBody({ deleted, not_found: ids.filter((id) => !deleted.includes(id)) });
   });
 }

@@ -4,8 +4,8 @@
  */
 import type { Db } from "../../db/client.js";
 import { prepared } from "../../db/client.js";
-import { ACTIVE_IN } from "../dispatch/claim.js";
-import { describeLabels } from "../dispatch/labels.js";
+import { ACTIVE_IN } from "../dispatch/dispatch-claim.js";
+import { describeLabels } from "../dispatch/dispatch-labels.js";
 
 type PendingJob = {
   orgId: string;
@@ -30,7 +30,7 @@ const RULE = {
   hasModule: `exists (select 1 from "agent_modules" m where m.agent_id = a.id and m.name = @module and m.version = @version)`,
   /** Only for a function that names no image (jobs.image_from_profile): it runs in the agent's profile image. */
   hasProfile: `a."container_profile_id" is not null`,
-  /** Only for a job that requires labels: the agent carries each, with the same value (dispatch/labels.ts). */
+  /** Only for a job that requires labels: the agent carries each, with the same value (dispatch/dispatch-labels.ts). */
   hasLabels: `not exists (select 1 from json_each(@required) r where not exists (select 1 from json_each(a."labels") l where l.key = r.key and l.value = r.value))`,
   connected: "a.connected = 1",
   notPaused: "not a.paused",

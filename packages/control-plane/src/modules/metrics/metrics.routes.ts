@@ -8,7 +8,8 @@ import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
 import type { Deps } from "../../deps.js";
 import { ApiError } from "../../errors.js";
-import { ServerMetrics } from "./server-metrics.js";
+import { ServerMetrics, checkDatabase } from "./server-metrics.js";
+import { successBody } from "../../lib/reply.js";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -46,8 +47,8 @@ export const metricsPlugin = fp(async (app: FastifyInstance, { deps, sessions }:
 
   app.get("/readyz", { config: { access: "public" }, schema: { hide: true } }, async (req, reply) => {
     try {
-      deps.db.$client.prepare("select 1").get();
-      return { status: "success", details: { ready: true } };
+      checkDatabase(deps.db);
+      return successBody({ ready: true });
     } catch (err) {
       req.log.warn({ err }, "readiness check: the database does not answer");
       return reply.code(503).send({ status: "error", code: "not_ready", message: "The database does not answer." });

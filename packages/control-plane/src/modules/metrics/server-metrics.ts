@@ -142,3 +142,8 @@ export class ServerMetrics {
 function seconds(from: string, to: string): number {
   return Math.max(0, (Date.parse(to) - Date.parse(from)) / 1000);
 }
+
+/** The readiness probe's question: does the database answer a statement? Throws when it does not. */
+export function checkDatabase(db: Db): void {
+  db.$client.prepare("select 1").get();
+}

@@ -1,16 +1,16 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { AddMemberBody, CreateOrgBody, CreateUserBody, Id, MeResponse, OkDetails, OrgListResponse, OrgResponse, UserResponse } from "@outpost/shared";
-import { users } from "../../db/schema.js";
 import { ApiError } from "../../errors.js";
 import { userOf } from "../../plugins/auth.js";
 import { findOrg } from "../../lib/org-scope.js";
 import { nowIso } from "../../lib/time.js";
 import { SERVER_VERSION } from "../../version.js";
 import type { Deps } from "../../deps.js";
-import { addMember, ensureOrg, membershipsOf, removeMember, toOrg, toUser } from "./orgs.service.js";
+import { addMember, createUser, ensureOrg, removeMember } from "./orgs.service.js";
+import { findUser, findUserByName, membershipsOf, toOrg, toUser } from "./orgs.repo.js";
+import { successBody } from "../../lib/reply.js";
 
 export async function orgRoutes(fastify: FastifyInstance, { deps }: { deps: Deps }) {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
@@ -18,18 +18,15 @@ export async function orgRoutes(fastify: FastifyInstance, { deps }: { deps: Deps
 
   app.get("/api/v1/me", { onRequest: app.auth("read"), schema: { tags: ["orgs"], response: { 200: MeResponse } } }, async (req) => {
     const p = userOf(req);
-    const user = db.select().from(users).where(eq(users.id, p.userId)).get()!;
+    const user = findUser(db, p.userId)!;
     const orgList = membershipsOf(db, p.userId).filter((m) => p.orgIds.includes(m.org.id));
-    return {
-      status: "success" as const,
-      details: { user: toUser(user), orgs: orgList, token: { id: p.tokenId, name: p.tokenName, scopes: p.scopes, org_id: p.restrictedOrgId }, server_version: SERVER_VERSION },
-    };
+    return successBody({ user: toUser(user), orgs: orgList, token: { id: p.tokenId, name: p.tokenName, scopes: p.scopes, org_id: p.restrictedOrgId }, server_version: SERVER_VERSION });
   });
 
   app.get("/api/v1/orgs", { onRequest: app.auth("read"), schema: { tags: ["orgs"], response: { 200: OrgListResponse } } }, async (req) => {
     const p = userOf(req);
     const list = membershipsOf(db, p.userId).filter((m) => p.orgIds.includes(m.org.id)).map((m) => m.org);
-    return { status: "success" as const, details: list, next_cursor: null };
+    return successBody(list, { next_cursor: null });
   });
 
   app.post("/api/v1/orgs", { onRequest: app.auth("admin"), schema: { tags: ["orgs"], body: CreateOrgBody, response: { 201: OrgResponse } } }, async (req, reply) => {
@@ -38,23 +35,19 @@ export async function orgRoutes(fastify: FastifyInstance, { deps }: { deps: Deps
     const now = nowIso(deps.clock);
     const org = ensureOrg(db, req.body.slug, now, req.body.name ?? req.body.slug);
     addMember(db, org.id, p.userId, "admin", now);
-    return reply.code(201).send({ status: "success" as const, details: toOrg(org) });
+    return reply.code(201).send(successBody(toOrg(org)));
   });
 
   app.post("/api/v1/users", { onRequest: app.auth("admin"), schema: { tags: ["orgs"], body: CreateUserBody, response: { 201: UserResponse } } }, async (req, reply) => {
     const p = userOf(req);
-    if (db.select().from(users).where(eq(users.name, req.body.name)).get()) throw ApiError.conflict(`A user named "${req.body.name}" already exists.`);
+    if (findUserByName(db, req.body.name)) throw ApiError.conflict(`A user named "${req.body.name}" already exists.`);
     const orgIds = req.body.orgs.map((slug, i) => {
       const org = findOrg(db, slug);
       if (!org || !p.orgIds.includes(org.id)) throw ApiError.validation([{ path: `orgs.${i}`, message: `no org "${slug}"` }]);
       return org.id;
     });
-    const now = nowIso(deps.clock);
-    const id = crypto.randomUUID();
-    db.insert(users).values({ id, name: req.body.name, insertedAt: now }).run();
-    for (const orgId of orgIds) addMember(db, orgId, id, "member", now);
-    const user = db.select().from(users).where(eq(users.id, id)).get()!;
-    return reply.code(201).send({ status: "success" as const, details: { ...toUser(user), orgs: membershipsOf(db, id) } });
+    const user = createUser(db, req.body.name, orgIds, nowIso(deps.clock));
+    return reply.code(201).send(successBody({ ...toUser(user), orgs: membershipsOf(db, user.id) }));
   });
 
   const OrgParams = z.object({ id: Id });
@@ -66,10 +59,10 @@ export async function orgRoutes(fastify: FastifyInstance, { deps }: { deps: Deps
       const p = userOf(req);
       const org = findOrg(db, req.params.id);
       if (!org || !p.orgIds.includes(org.id)) throw ApiError.notFound("org", req.params.id);
-      const user = db.select().from(users).where(eq(users.id, req.body.user_id)).get();
+      const user = findUser(db, req.body.user_id);
       if (!user) throw ApiError.notFound("user", req.body.user_id);
       addMember(db, org.id, user.id, req.body.role, nowIso(deps.clock));
-      return { status: "success" as const, details: { ...toUser(user), orgs: membershipsOf(db, user.id) } };
+      return successBody({ ...toUser(user), orgs: membershipsOf(db, user.id) });
     },
   );
 
@@ -81,7 +74,7 @@ export async function orgRoutes(fastify: FastifyInstance, { deps }: { deps: Deps
       const org = findOrg(db, req.params.id);
       if (!org || !p.orgIds.includes(org.id)) throw ApiError.notFound("org", req.params.id);
       if (!removeMember(db, org.id, req.params.userId)) throw ApiError.notFound("member", req.params.userId);
-      return { status: "success" as const, details: { ok: true as const } };
+      return successBody({ ok: true as const });
     },
   );
 

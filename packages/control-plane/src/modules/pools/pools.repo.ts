@@ -1,9 +1,11 @@
 /** Pools: named groups of agents (and users) that jobs can target. */
-import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
-import type { Pool } from "@outpost/shared";
+import { and, asc, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
+import type { Pool, PoolListQuery } from "@outpost/shared";
 import { ACTIVE_JOB_STATUSES, QUEUED_JOB_STATUSES } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
-import { agentModules, agents, jobs, modules, poolAgents, poolUsers, pools } from "../../db/schema.js";
+import { agentModules, agents, jobs, modules, poolAgents, poolUsers, pools, users } from "../../db/schema.js";
+import { keysetPage, type PageClauses } from "../../lib/cursor.js";
+import { likeContains } from "../../lib/like.js";
 import { ApiError } from "../../errors.js";
 import type { ModuleFunction } from "@outpost/shared";
 
@@ -42,6 +44,54 @@ export function toPools(db: Db, rows: PoolRow[]): Pool[] {
 
 export function toPool(db: Db, row: PoolRow): Pool {
   return toPools(db, [row])[0]!;
+}
+
+export function findPool(db: Db, id: string): PoolRow | undefined {
+  return db.select().from(pools).where(eq(pools.id, id)).get();
+}
+
+/** A pool known to exist (just written). */
+export function readPool(db: Db, id: string): PoolRow {
+  return findPool(db, id)!;
+}
+
+/** The pools of the given orgs, filtered, a keyset page at a time. */
+export function listPools(db: Db, orgIds: string[], q: PoolListQuery) {
+  const byName = q.sort === "name";
+  const keyset = { column: byName ? pools.name : pools.insertedAt, idColumn: pools.id, order: q.order, cursor: q.cursor, limit: q.limit, keyOf: (r: PoolRow) => (byName ? r.name : r.insertedAt) };
+  const { rows, next } = keysetPage(db, keyset, (page: PageClauses) =>
+    db
+      .select()
+      .from(pools)
+      .where(
+        and(
+          inArray(pools.orgId, orgIds),
+          q.archived === "all" ? undefined : eq(pools.archived, q.archived === "archived"),
+          q.q ? likeContains(pools.name, q.q) : undefined,
+          page.after,
+        ),
+      )
+      .orderBy(...page.orderBy)
+      .limit(page.limit)
+      .all(),
+  );
+  return { items: toPools(db, rows), next };
+}
+
+/** The pool's users by name (the list is small: no pages). */
+export function poolUserList(db: Db, poolId: string) {
+  return db
+    .select({ id: users.id, name: users.name, added_at: poolUsers.addedAt })
+    .from(poolUsers)
+    .innerJoin(users, eq(users.id, poolUsers.userId))
+    .where(eq(poolUsers.poolId, poolId))
+    .orderBy(users.name)
+    .all();
+}
+
+/** `agents.id` is in the pool: the extra filter of the pool's agent list. */
+export function inPool(poolId: string): SQL {
+  return sql`exists (select 1 from ${poolAgents} pa where pa.agent_id = ${agents.id} and pa.pool_id = ${poolId})`;
 }
 
 /** Adds many at once; reports which were added and which were members already. */

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { and, asc, desc, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import {
   AddPoolAgentsBody,
@@ -22,74 +21,48 @@ import {
   UpgradePoolBody,
   PoolUpgradeResponse,
 } from "@outpost/shared";
-import { agents, memberships, poolAgents, poolUsers, pools, users } from "../../db/schema.js";
-import { ApiError } from "../../errors.js";
 import { userOf, type UserPrincipal } from "../../plugins/auth.js";
 import { assertVisible, orgFilter, targetOrg } from "../../lib/org-scope.js";
-import { afterCursor, encodeCursor, keysetOrder } from "../../lib/cursor.js";
-import { newId } from "../../lib/ids.js";
-import { likeContains } from "../../lib/like.js";
 import { nowIso } from "../../lib/time.js";
 import type { Deps } from "../../deps.js";
-import { addPoolMembers, poolOverview, toPool, toPools } from "./pools.repo.js";
+import { findPool, inPool, listPools, poolOverview, poolUserList, toPool } from "./pools.repo.js";
+import { addPoolAgents, addPoolUsers, createPool, removePoolMember, setPoolArchived, updatePool } from "./pools.service.js";
 import { listAgents } from "../agents/agents.repo.js";
 import { requestInstallOnPool } from "../agents/agent-modules.js";
-import { sql } from "drizzle-orm";
 import { upgradePool } from "./pool-upgrade.js";
 import { SERVER_VERSION } from "../../version.js";
+import { successBody } from "../../lib/reply.js";
 
 const Params = z.object({ id: Id });
 
 export async function poolRoutes(fastify: FastifyInstance, { deps }: { deps: Deps }) {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { db } = deps;
-  const getPool = (p: UserPrincipal, id: string) => assertVisible(p, db.select().from(pools).where(eq(pools.id, id)).get(), "pool", id);
+  const getPool = (p: UserPrincipal, id: string) => assertVisible(p, findPool(db, id), "pool", id);
   const changed = (id: string, orgId: string) => deps.events.publish({ type: "pool.updated", id, org_id: orgId });
 
   app.post("/api/v1/pools", { onRequest: app.auth("agents:write"), schema: { tags: ["pools"], body: CreatePoolBody, response: { 201: PoolResponse } } }, async (req, reply) => {
-    const orgId = targetOrg(db, userOf(req), req.body.org);
-    const at = nowIso(deps.clock);
-    const id = newId();
-    db.insert(pools).values({ id, orgId, name: req.body.name, description: req.body.description, labels: req.body.labels, insertedAt: at, updatedAt: at }).run();
-    changed(id, orgId);
-    return reply.code(201).send({ status: "success" as const, details: toPool(db, db.select().from(pools).where(eq(pools.id, id)).get()!) });
+    const pool = createPool(db, targetOrg(db, userOf(req), req.body.org), req.body, nowIso(deps.clock));
+    changed(pool.id, pool.orgId);
+    return reply.code(201).send(successBody(toPool(db, pool)));
   });
 
   app.get("/api/v1/pools", { onRequest: app.auth("read"), schema: { tags: ["pools"], querystring: PoolListQuery, response: { 200: PoolListResponse } } }, async (req) => {
-    const q = req.query;
-    const column = q.sort === "name" ? pools.name : pools.insertedAt;
-    const rows = db
-      .select()
-      .from(pools)
-      .where(
-        and(
-          inArray(pools.orgId, orgFilter(db, userOf(req), q.org)),
-          q.archived === "all" ? undefined : eq(pools.archived, q.archived === "archived"),
-          q.q ? likeContains(pools.name, q.q) : undefined,
-          afterCursor(db, column, pools.id, q.cursor, q.order),
-        ),
-      )
-      .orderBy(...keysetOrder(column, pools.id, q.order))
-      .limit(q.limit + 1)
-      .all();
-    const page = rows.slice(0, q.limit);
-    const last = page[page.length - 1];
-    const next = rows.length > q.limit && last ? encodeCursor(db, q.sort === "name" ? last.name : last.insertedAt, last.id) : null;
-    return { status: "success" as const, details: toPools(db, page), next_cursor: next };
+    const page = listPools(db, orgFilter(db, userOf(req), req.query.org), req.query);
+    return successBody(page.items, { next_cursor: page.next });
   });
 
   app.get("/api/v1/pools/:id", { onRequest: app.auth("read"), schema: { tags: ["pools"], params: Params, response: { 200: PoolResponse } } }, async (req) => {
-    return { status: "success" as const, details: toPool(db, getPool(userOf(req), req.params.id)) };
+    return successBody(toPool(db, getPool(userOf(req), req.params.id)));
   });
 
   app.patch(
     "/api/v1/pools/:id",
     { onRequest: app.auth("agents:write"), schema: { tags: ["pools"], params: Params, body: UpdatePoolBody, response: { 200: PoolResponse } } },
     async (req) => {
-      const pool = getPool(userOf(req), req.params.id);
-      db.update(pools).set({ ...req.body, updatedAt: nowIso(deps.clock) }).where(eq(pools.id, pool.id)).run();
+      const pool = updatePool(db, getPool(userOf(req), req.params.id), req.body, nowIso(deps.clock));
       changed(pool.id, pool.orgId);
-      return { status: "success" as const, details: toPool(db, db.select().from(pools).where(eq(pools.id, pool.id)).get()!) };
+      return successBody(toPool(db, pool));
     },
   );
 
@@ -98,16 +71,9 @@ export async function poolRoutes(fastify: FastifyInstance, { deps }: { deps: Dep
       `/api/v1/pools/:id/${action}`,
       { onRequest: app.auth("agents:write"), schema: { tags: ["pools"], params: Params, response: { 200: PoolResponse } } },
       async (req) => {
-        const pool = getPool(userOf(req), req.params.id);
-        const at = nowIso(deps.clock);
-        const n = db
-          .update(pools)
-          .set({ archived, archivedAt: archived ? at : null, updatedAt: at })
-          .where(and(eq(pools.id, pool.id), eq(pools.archived, !archived)))
-          .run().changes;
-        if (!n) throw ApiError.conflict(`Pool "${pool.name}" is ${archived ? "already archived" : "not archived"}.`);
+        const pool = setPoolArchived(db, getPool(userOf(req), req.params.id), archived, nowIso(deps.clock));
         changed(pool.id, pool.orgId);
-        return { status: "success" as const, details: toPool(db, db.select().from(pools).where(eq(pools.id, pool.id)).get()!) };
+        return successBody(toPool(db, pool));
       },
     );
   }
@@ -117,13 +83,10 @@ export async function poolRoutes(fastify: FastifyInstance, { deps }: { deps: Dep
     { onRequest: app.auth("agents:write"), schema: { tags: ["pools"], params: Params, body: AddPoolAgentsBody, response: { 200: PoolMembershipResult } } },
     async (req) => {
       const pool = getPool(userOf(req), req.params.id);
-      const found = new Set(db.select({ id: agents.id }).from(agents).where(and(eq(agents.orgId, pool.orgId), inArray(agents.id, req.body.agent_ids))).all().map((r) => r.id));
-      const missing = req.body.agent_ids.map((id, i) => ({ id, i })).filter(({ id }) => !found.has(id));
-      if (missing.length) throw ApiError.validation(missing.map(({ id, i }) => ({ path: `agent_ids.${i}`, message: `no agent "${id}" in this pool's org` })));
-      const result = addPoolMembers(db, poolAgents, pool.id, req.body.agent_ids, nowIso(deps.clock));
+      const result = addPoolAgents(db, pool, req.body, nowIso(deps.clock));
       changed(pool.id, pool.orgId);
       for (const id of result.added) deps.events.publish({ type: "agent.updated", id, org_id: pool.orgId });
-      return { status: "success" as const, details: result };
+      return successBody(result);
     },
   );
 
@@ -132,9 +95,8 @@ export async function poolRoutes(fastify: FastifyInstance, { deps }: { deps: Dep
     { onRequest: app.auth("read"), schema: { tags: ["pools"], params: Params, querystring: AgentListQuery, response: { 200: AgentListResponse } } },
     async (req) => {
       const pool = getPool(userOf(req), req.params.id);
-      const inPool = sql`exists (select 1 from ${poolAgents} pa where pa.agent_id = ${agents.id} and pa.pool_id = ${pool.id})`;
-      const page = listAgents(db, [pool.orgId], req.query, inPool);
-      return { status: "success" as const, details: page.items, next_cursor: page.next };
+      const page = listAgents(db, [pool.orgId], req.query, inPool(pool.id));
+      return successBody(page.items, { next_cursor: page.next });
     },
   );
 
@@ -143,11 +105,10 @@ export async function poolRoutes(fastify: FastifyInstance, { deps }: { deps: Dep
     { onRequest: app.auth("agents:write"), schema: { tags: ["pools"], params: Params.extend({ agentId: Id }), response: { 200: OkDetails } } },
     async (req) => {
       const pool = getPool(userOf(req), req.params.id);
-      const n = db.delete(poolAgents).where(and(eq(poolAgents.poolId, pool.id), eq(poolAgents.agentId, req.params.agentId))).run().changes;
-      if (!n) throw ApiError.notFound("pool member", req.params.agentId);
+      removePoolMember(db, pool, { agentId: req.params.agentId });
       changed(pool.id, pool.orgId);
       deps.events.publish({ type: "agent.updated", id: req.params.agentId, org_id: pool.orgId });
-      return { status: "success" as const, details: { ok: true as const } };
+      return successBody({ ok: true as const });
     },
   );
 
@@ -156,27 +117,14 @@ export async function poolRoutes(fastify: FastifyInstance, { deps }: { deps: Dep
     { onRequest: app.auth("agents:write"), schema: { tags: ["pools"], params: Params, body: AddPoolUsersBody, response: { 200: PoolMembershipResult } } },
     async (req) => {
       const pool = getPool(userOf(req), req.params.id);
-      const members = new Set(
-        db.select({ id: memberships.userId }).from(memberships).where(and(eq(memberships.orgId, pool.orgId), inArray(memberships.userId, req.body.user_ids))).all().map((r) => r.id),
-      );
-      const missing = req.body.user_ids.map((id, i) => ({ id, i })).filter(({ id }) => !members.has(id));
-      if (missing.length) throw ApiError.validation(missing.map(({ id, i }) => ({ path: `user_ids.${i}`, message: `no user "${id}" in this pool's org` })));
-      const result = addPoolMembers(db, poolUsers, pool.id, req.body.user_ids, nowIso(deps.clock));
+      const result = addPoolUsers(db, pool, req.body, nowIso(deps.clock));
       changed(pool.id, pool.orgId);
-      return { status: "success" as const, details: result };
+      return successBody(result);
     },
   );
 
   app.get("/api/v1/pools/:id/users", { onRequest: app.auth("read"), schema: { tags: ["pools"], params: Params, response: { 200: PoolUserListResponse } } }, async (req) => {
-    const pool = getPool(userOf(req), req.params.id);
-    const rows = db
-      .select({ id: users.id, name: users.name, added_at: poolUsers.addedAt })
-      .from(poolUsers)
-      .innerJoin(users, eq(users.id, poolUsers.userId))
-      .where(eq(poolUsers.poolId, pool.id))
-      .orderBy(users.name)
-      .all();
-    return { status: "success" as const, details: rows, next_cursor: null };
+    return successBody(poolUserList(db, getPool(userOf(req), req.params.id).id), { next_cursor: null });
   });
 
   app.delete(
@@ -184,15 +132,14 @@ export async function poolRoutes(fastify: FastifyInstance, { deps }: { deps: Dep
     { onRequest: app.auth("agents:write"), schema: { tags: ["pools"], params: Params.extend({ userId: Id }), response: { 200: OkDetails } } },
     async (req) => {
       const pool = getPool(userOf(req), req.params.id);
-      const n = db.delete(poolUsers).where(and(eq(poolUsers.poolId, pool.id), eq(poolUsers.userId, req.params.userId))).run().changes;
-      if (!n) throw ApiError.notFound("pool member", req.params.userId);
+      removePoolMember(db, pool, { userId: req.params.userId });
       changed(pool.id, pool.orgId);
-      return { status: "success" as const, details: { ok: true as const } };
+      return successBody({ ok: true as const });
     },
   );
 
   app.get("/api/v1/pools/:id/overview", { onRequest: app.auth("read"), schema: { tags: ["pools"], params: Params, response: { 200: PoolOverviewResponse } } }, async (req) => {
-    return { status: "success" as const, details: poolOverview(db, getPool(userOf(req), req.params.id)) };
+    return successBody(poolOverview(db, getPool(userOf(req), req.params.id)));
   });
 
   // The agent module request to each agent of the pool; those that cannot take it now are `skipped`.
@@ -203,7 +150,7 @@ export async function poolRoutes(fastify: FastifyInstance, { deps }: { deps: Dep
       const pool = getPool(userOf(req), req.params.id);
       const details = requestInstallOnPool(db, fastify.hub, pool, req.body, nowIso(deps.clock));
       for (const r of details.requested) deps.events.publish({ type: "agent.updated", id: r.agent_id, org_id: pool.orgId });
-      return reply.code(202).send({ status: "success" as const, details });
+      return reply.code(202).send(successBody(details));
     },
   );
 
@@ -215,7 +162,7 @@ export async function poolRoutes(fastify: FastifyInstance, { deps }: { deps: Dep
       const pool = getPool(userOf(req), req.params.id);
       const details = await upgradePool(deps, fastify.hub, pool, req.body, SERVER_VERSION);
       for (const a of details.agents) if (a.outcome === "upgraded") deps.events.publish({ type: "agent.updated", id: a.agent_id, org_id: pool.orgId });
-      return { status: "success" as const, details };
+      return successBody(details);
     },
   );
 }

@@ -1,16 +1,16 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { CreateTokenBody, CreateTokenResponse, Id, TokenListQuery, TokenListResponse, TokenResponse } from "@outpost/shared";
-import { tokens } from "../../db/schema.js";
 import { ApiError } from "../../errors.js";
 import { hasScope, userOf } from "../../plugins/auth.js";
 import { boundByCreator } from "./token-bounds.js";
 import { targetOrg } from "../../lib/org-scope.js";
 import { nowIso, toUtc } from "../../lib/time.js";
 import type { Deps } from "../../deps.js";
-import { createToken, listTokens, revokeToken, toToken } from "./tokens.service.js";
+import { createToken, revokeToken } from "./tokens.service.js";
+import { findToken, listTokens, readToken } from "./tokens.repo.js";
+import { successBody } from "../../lib/reply.js";
 
 export async function tokenRoutes(fastify: FastifyInstance, { deps }: { deps: Deps }) {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
@@ -32,7 +32,7 @@ export async function tokenRoutes(fastify: FastifyInstance, { deps }: { deps: De
       expiresAt = boundByCreator(p, { scopes: body.scopes, expiresAt, field: body.expires_in_days ? "expires_in_days" : "expires_at" });
       const orgId = body.org ? targetOrg(db, p, body.org) : p.restrictedOrgId;
       const { token, secret } = createToken(db, deps.installSecret, { userId: p.userId, name: body.name, scopes: body.scopes, orgId, expiresAt, maxUses: body.max_uses ?? null, kind: body.kind }, now);
-      return reply.code(201).send({ status: "success" as const, details: { ...token, token: secret } });
+      return reply.code(201).send(successBody({ ...token, token: secret }));
     },
   );
 
@@ -42,7 +42,7 @@ export async function tokenRoutes(fastify: FastifyInstance, { deps }: { deps: De
     async (req) => {
       const p = userOf(req);
       const page = listTokens(db, [p.userId], { limit: req.query.limit, cursor: req.query.cursor, includeRevoked: req.query.include_revoked });
-      return { status: "success" as const, details: page.items, next_cursor: page.next };
+      return successBody(page.items, { next_cursor: page.next });
     },
   );
 
@@ -51,12 +51,12 @@ export async function tokenRoutes(fastify: FastifyInstance, { deps }: { deps: De
     { onRequest: app.auth("read"), schema: { tags: ["tokens"], params: z.object({ id: Id }), response: { 200: TokenResponse } } },
     async (req) => {
       const p = userOf(req);
-      const row = db.select().from(tokens).where(eq(tokens.id, req.params.id)).get();
+      const row = findToken(db, req.params.id);
       // Your own tokens; an admin may revoke anyone's.
       if (!row || (row.userId !== p.userId && !(p.isAdmin && hasScope(p, "admin")))) throw ApiError.notFound("token", req.params.id);
       revokeToken(db, row.id, nowIso(deps.clock));
       deps.events.publish({ type: "token.revoked", id: row.id }); // its open streams end now
-      return { status: "success" as const, details: toToken(db.select().from(tokens).where(eq(tokens.id, row.id)).get()!) };
+      return successBody(readToken(db, row.id));
     },
   );
 }

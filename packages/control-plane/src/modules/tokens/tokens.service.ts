@@ -1,12 +1,12 @@
 /** Personal access tokens: minted here (API and CLI alike), stored only as a keyed digest. */
-import { and, desc, eq, gt, inArray, isNull, lt, or } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import { prepared } from "../../db/client.js";
 import type { Token, TokenScope } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
 import { tokens } from "../../db/schema.js";
 import { digestSecret, displayPrefix, generateSecret } from "../../lib/secrets.js";
 import { newId } from "../../lib/ids.js";
-import { decodeCursor, encodeCursor } from "../../lib/cursor.js";
+import { readToken } from "./tokens.repo.js";
 
 export type NewToken = {
   userId: string;
@@ -37,49 +37,7 @@ export function createToken(db: Db, installSecret: string, input: NewToken, now:
       insertedAt: now,
     })
     .run();
-  return { token: toToken(db.select().from(tokens).where(eq(tokens.id, id)).get()!), secret };
-}
-
-export function toToken(row: typeof tokens.$inferSelect): Token {
-  return {
-    id: row.id,
-    name: row.name,
-    kind: row.kind,
-    scopes: row.scopes as TokenScope[],
-    user_id: row.userId,
-    org_id: row.orgId,
-    prefix: row.prefix,
-    expires_at: row.expiresAt,
-    revoked_at: row.revokedAt,
-    last_used_at: row.lastUsedAt,
-    max_uses: row.maxUses,
-    uses: row.uses,
-    uses_left: row.maxUses === null ? null : Math.max(0, row.maxUses - row.uses),
-    inserted_at: row.insertedAt,
-  };
-}
-
-/** A user's tokens, newest first; admins listing all users' tokens pass userIds = null. */
-export function listTokens(db: Db, userIds: string[] | null, opts: { limit: number; cursor?: string; includeRevoked: boolean }) {
-  const after = opts.cursor ? decodeCursor(db, opts.cursor) : null;
-  const rows = db
-    .select()
-    .from(tokens)
-    .where(
-      and(
-        userIds ? inArray(tokens.userId, userIds) : undefined,
-        opts.includeRevoked ? undefined : isNull(tokens.revokedAt),
-        after
-          ? or(lt(tokens.insertedAt, String(after.key)), and(eq(tokens.insertedAt, String(after.key)), gt(tokens.id, after.id)))
-          : undefined,
-      ),
-    )
-    .orderBy(desc(tokens.insertedAt), tokens.id)
-    .limit(opts.limit + 1)
-    .all();
-  const page = rows.slice(0, opts.limit);
-  const last = page[page.length - 1];
-  return { items: page.map(toToken), next: rows.length > opts.limit && last ? encodeCursor(db, last.insertedAt, last.id) : null };
+  return { token: readToken(db, id), secret };
 }
 
 export function revokeToken(db: Db, id: string, now: string): void {

@@ -17,6 +17,7 @@ import { boundedJsonParser } from "../../plugins/input-bounds.js";
 import type { Deps } from "../../deps.js";
 import type { Submit } from "./fire.js";
 import { HOOK_HEADERS, MAX_DELIVERY_BYTES, acceptDelivery, rejectDelivery, signatureMatches, timestampProblem, toDelivery, webhookSecret } from "./webhook.js";
+import { successBody } from "../../lib/reply.js";
 
 const BAD_DELIVERY = new ApiError("unauthorized", "Unknown webhook, or a missing or bad signature.");
 const DeliveryId = plain(z.string().trim().min(1).max(200));
@@ -74,7 +75,7 @@ export async function hookRoutes(fastify: FastifyInstance, { deps, hub }: { deps
         throw ApiError.validation([{ path: "body", message }]);
       }
       const { delivery, repeat } = await acceptDelivery(deps, hub, trig, deliveryId.data, payload);
-      return reply.code(repeat ? 200 : 202).send({ status: "success" as const, details: { ...toDelivery(delivery), repeat } });
+      return reply.code(repeat ? 200 : 202).send(successBody({ ...toDelivery(delivery), repeat }));
     },
   );
 }

@@ -11,7 +11,7 @@ import { dueTimes } from "./cron.js";
 import { fireTrigger, releaseQueued, type Submit } from "./fire.js";
 import { enabledTriggersOfKind, type TriggerRow } from "./triggers.repo.js";
 import { runEventTrigger } from "./event-triggers.js";
-import { requeueDueRetries } from "../dispatch/retries.js";
+import { requeueDueRetries } from "../dispatch/dispatch-retries.js";
 import { nowIso } from "../../lib/time.js";
 
 export const TICK_MS = 1000;

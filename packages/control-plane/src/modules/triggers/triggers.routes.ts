@@ -1,7 +1,7 @@
 /** /api/v1/triggers: CRUD, pause/resume and firings of schedules, webhooks and event triggers (org-scoped). */
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { and, asc, desc, eq, inArray } from "drizzle-orm";
+import { and, desc, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import {
   CreateTriggerBody,
@@ -27,7 +27,7 @@ import { triggerFirings, triggers, webhookDeliveries } from "../../db/schema.js"
 import { ApiError } from "../../errors.js";
 import { userOf } from "../../plugins/auth.js";
 import { orgFilter, targetOrg } from "../../lib/org-scope.js";
-import { afterCursor, encodeCursor } from "../../lib/cursor.js";
+import { keysetPage, type PageClauses } from "../../lib/cursor.js";
 import { newId } from "../../lib/ids.js";
 import { nowIso } from "../../lib/time.js";
 import type { Deps } from "../../deps.js";
@@ -38,6 +38,7 @@ import { getTriggerOr404, toFiring, toTrigger, type TriggerRow } from "./trigger
 import { acceptDelivery, newPublicId, toDelivery, webhookSecret } from "./webhook.js";
 import type { Submit } from "./fire.js";
 import { EXPENSIVE } from "../../plugins/rate-limit.js";
+import { successBody } from "../../lib/reply.js";
 
 const Params = z.object({ id: Id });
 
@@ -71,22 +72,23 @@ export async function triggerRoutes(fastify: FastifyInstance, { deps, hub }: { d
     db.insert(triggers)
       .values({ id, orgId, name: body.name, kind: body.kind, enabled: body.enabled, target: body.target, schedule: body.schedule ?? null, event: body.event ?? null, scheduledThrough: cursor, publicId, createdBy: p.userName, insertedAt: at, updatedAt: at })
       .run();
-    return reply.code(201).send({ status: "success" as const, details: { ...details(id), secret: publicId ? webhookSecret(deps.installSecret, publicId) : null } });
+    return reply.code(201).send(successBody({ ...details(id), secret: publicId ? webhookSecret(deps.installSecret, publicId) : null }));
   });
 
   app.get("/api/v1/triggers", { onRequest: app.auth("read"), schema: { tags: ["triggers"], querystring: TriggerListQuery, response: { 200: TriggerListResponse } } }, async (req) => {
     const q = req.query;
-    const rows = db
-      .select()
-      .from(triggers)
-      .where(and(inArray(triggers.orgId, orgFilter(db, userOf(req), q.org)), q.kind ? eq(triggers.kind, q.kind) : undefined, afterCursor(db, triggers.insertedAt, triggers.id, q.cursor, q.order)))
-      .orderBy(q.order === "asc" ? asc(triggers.insertedAt) : desc(triggers.insertedAt), asc(triggers.id))
-      .limit(q.limit + 1)
-      .all();
-    const page = rows.slice(0, q.limit);
-    const last = page[page.length - 1];
+    const keyset = { column: triggers.insertedAt, idColumn: triggers.id, order: q.order, cursor: q.cursor, limit: q.limit, keyOf: (r: TriggerRow) => r.insertedAt };
+    const { rows, next } = keysetPage(db, keyset, (page: PageClauses) =>
+      db
+        .select()
+        .from(triggers)
+        .where(and(inArray(triggers.orgId, orgFilter(db, userOf(req), q.org)), q.kind ? eq(triggers.kind, q.kind) : undefined, page.after))
+        .orderBy(...page.orderBy)
+        .limit(page.limit)
+        .all(),
+    );
     const now = deps.clock();
-    return { status: "success" as const, details: page.map((r) => toTrigger(db, r, now)), next_cursor: rows.length > q.limit && last ? encodeCursor(db, last.insertedAt, last.id) : null };
+    return successBody(rows.map((r) => toTrigger(db, r, now)), { next_cursor: next });
   });
 
   app.get(
@@ -99,7 +101,7 @@ export async function triggerRoutes(fastify: FastifyInstance, { deps, hub }: { d
   );
 
   app.get("/api/v1/triggers/:id", { onRequest: app.auth("read"), schema: { tags: ["triggers"], params: Params, response: { 200: TriggerResponse } } }, async (req) => {
-    return { status: "success" as const, details: details(getTriggerOr404(db, userOf(req).orgIds, req.params.id).id) };
+    return successBody(details(getTriggerOr404(db, userOf(req).orgIds, req.params.id).id));
   });
 
   app.patch("/api/v1/triggers/:id", { onRequest: app.auth("jobs:write"), schema: { tags: ["triggers"], params: Params, body: UpdateTriggerBody, response: { 200: TriggerResponse } } }, async (req) => {
@@ -116,7 +118,7 @@ export async function triggerRoutes(fastify: FastifyInstance, { deps, hub }: { d
       .set({ name: body.name, target: body.target, enabled: body.enabled, schedule: body.schedule as ScheduleSpec | undefined, event: body.event, updatedAt: at, ...(restart ? { scheduledThrough: restartCursor(row, body.event) } : {}) })
       .where(eq(triggers.id, row.id))
       .run();
-    return { status: "success" as const, details: details(row.id) };
+    return successBody(details(row.id));
   });
 
   for (const [action, enabled] of [["pause", false], ["resume", true]] as const) {
@@ -129,14 +131,14 @@ export async function triggerRoutes(fastify: FastifyInstance, { deps, hub }: { d
           .where(eq(triggers.id, row.id))
           .run();
       }
-      return { status: "success" as const, details: details(row.id) };
+      return successBody(details(row.id));
     });
   }
 
   app.delete("/api/v1/triggers/:id", { onRequest: app.auth("jobs:write"), schema: { tags: ["triggers"], params: Params, response: { 200: OkDetails } } }, async (req) => {
     const row = getTriggerOr404(db, userOf(req).orgIds, req.params.id);
     db.delete(triggers).where(eq(triggers.id, row.id)).run();
-    return { status: "success" as const, details: { ok: true as const } };
+    return successBody({ ok: true as const });
   });
 
   app.get(
@@ -145,16 +147,11 @@ export async function triggerRoutes(fastify: FastifyInstance, { deps, hub }: { d
     async (req) => {
       const row = getTriggerOr404(db, userOf(req).orgIds, req.params.id);
       const q = req.query;
-      const rows = db
-        .select()
-        .from(triggerFirings)
-        .where(and(eq(triggerFirings.triggerId, row.id), afterCursor(db, triggerFirings.firedAt, triggerFirings.id, q.cursor, "desc")))
-        .orderBy(desc(triggerFirings.firedAt), asc(triggerFirings.id))
-        .limit(q.limit + 1)
-        .all();
-      const page = rows.slice(0, q.limit);
-      const last = page[page.length - 1];
-      return { status: "success" as const, details: page.map(toFiring), next_cursor: rows.length > q.limit && last ? encodeCursor(db, last.firedAt, last.id) : null };
+      const keyset = { column: triggerFirings.firedAt, idColumn: triggerFirings.id, order: "desc" as const, cursor: q.cursor, limit: q.limit, keyOf: (r: typeof triggerFirings.$inferSelect) => r.firedAt };
+      const { rows, next } = keysetPage(db, keyset, (page: PageClauses) =>
+        db.select().from(triggerFirings).where(and(eq(triggerFirings.triggerId, row.id), page.after)).orderBy(...page.orderBy).limit(page.limit).all(),
+      );
+      return successBody(rows.map(toFiring), { next_cursor: next });
     },
   );
 
@@ -177,7 +174,7 @@ export async function triggerRoutes(fastify: FastifyInstance, { deps, hub }: { d
     async (req) => {
       const row = webhookOr404(userOf(req).orgIds, req.params.id);
       const rows = db.select().from(webhookDeliveries).where(eq(webhookDeliveries.triggerId, row.id)).orderBy(desc(webhookDeliveries.receivedAt), desc(webhookDeliveries.id)).all();
-      return { status: "success" as const, details: rows.map(toDelivery) };
+      return successBody(rows.map(toDelivery));
     },
   );
 
@@ -189,7 +186,7 @@ export async function triggerRoutes(fastify: FastifyInstance, { deps, hub }: { d
       const row = webhookOr404(userOf(req).orgIds, req.params.id);
       if (!row.enabled) throw ApiError.conflict(`Trigger ${row.id} is paused; resume it first.`);
       const { delivery } = await acceptDelivery(deps, hub, row, `test-${newId()}`, req.body.payload);
-      return reply.code(202).send({ status: "success" as const, details: { ...toDelivery(delivery), repeat: false } });
+      return reply.code(202).send(successBody({ ...toDelivery(delivery), repeat: false }));
     },
   );
 }

@@ -1,5 +1,5 @@
 /** accept: the agent took an assign; stale if the attempt is no longer its own. */
-import { liveAttempt } from "../../modules/dispatch/attempts.js";
+import { liveAttempt } from "../../modules/dispatch/dispatch-attempts.js";
 import { ref, stale } from "../context.js";
 import type { Handler } from "./handler.js";
 

@@ -1,5 +1,5 @@
 /** finished: the attempt's outcome; acknowledged once stored. */
-import { finishAttempt } from "../../modules/dispatch/attempts.js";
+import { finishAttempt } from "../../modules/dispatch/dispatch-attempts.js";
 import { ref, stale } from "../context.js";
 import type { Handler } from "./handler.js";
 

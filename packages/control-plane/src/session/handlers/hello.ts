@@ -3,9 +3,9 @@ import { CLOSE, MAX_FRAME_BYTES, PROTOCOL_VERSION, type ResumePoint } from "@out
 import { prepared } from "../../db/client.js";
 import { syncModules } from "../../modules/agents/agents.service.js";
 import { settleOpenRequests } from "../../modules/agents/agent-modules.js";
-import { renewLease } from "../../modules/dispatch/attempts.js";
-import { declareForgotten } from "../../modules/dispatch/leases.js";
-import { logResumePoint } from "../../modules/dispatch/outputs.js";
+import { renewLease } from "../../modules/dispatch/dispatch-attempts.js";
+import { declareForgotten } from "../../modules/dispatch/dispatch-leases.js";
+import { logResumePoint } from "../../modules/dispatch/dispatch-outputs.js";
 import { ref, stale } from "../context.js";
 import { markConnected } from "../presence.js";
 import type { Handler } from "./handler.js";

@@ -1,5 +1,5 @@
 /** logs: log chunks of an attempt, stored and acknowledged up to the last contiguous seq. */
-import { appendLogs } from "../../modules/dispatch/outputs.js";
+import { appendLogs } from "../../modules/dispatch/dispatch-outputs.js";
 import { ref, stale } from "../context.js";
 import type { Handler } from "./handler.js";
 

@@ -1,5 +1,5 @@
 /** reject: the agent refused an assign before creating anything; the job is pending again. */
-import { releaseClaim } from "../../modules/dispatch/claim.js";
+import { releaseClaim } from "../../modules/dispatch/dispatch-claim.js";
 import type { Handler } from "./handler.js";
 
 export const reject: Handler<"reject"> = (ctx, s, f) => {

@@ -1,5 +1,5 @@
 /** renew: fresh leases for the attempts the agent holds; a cancel for those being cancelled. */
-import { renewLease } from "../../modules/dispatch/attempts.js";
+import { renewLease } from "../../modules/dispatch/dispatch-attempts.js";
 import { ref, sendCancel, stale } from "../context.js";
 import type { Handler } from "./handler.js";
 

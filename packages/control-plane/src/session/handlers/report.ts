@@ -1,5 +1,5 @@
 /** report: the attempt's JSON / Markdown report, kept unless over the size cap. */
-import { recordReport } from "../../modules/dispatch/outputs.js";
+import { recordReport } from "../../modules/dispatch/dispatch-outputs.js";
 import { ref, stale } from "../context.js";
 import type { Handler } from "./handler.js";
 

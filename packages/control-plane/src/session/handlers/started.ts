@@ -1,5 +1,5 @@
 /** started: the attempt's container runs. */
-import { startAttempt } from "../../modules/dispatch/attempts.js";
+import { startAttempt } from "../../modules/dispatch/dispatch-attempts.js";
 import { ref, stale } from "../context.js";
 import type { Handler } from "./handler.js";
 

@@ -1,5 +1,5 @@
 /** steps: the attempt's step list as the agent sees it. */
-import { recordSteps } from "../../modules/dispatch/outputs.js";
+import { recordSteps } from "../../modules/dispatch/dispatch-outputs.js";
 import { ref, stale } from "../context.js";
 import type { Handler } from "./handler.js";
 

@@ -9,7 +9,7 @@ import { prepared, tx } from "../../db/client.js";
 import { isoPlus } from "../../lib/time.js";
 import { recordAgentError, transitionAgent } from "../agents/agents.transitions.js";
 import { transitionJob } from "../jobs/jobs.transitions.js";
-import { ACTIVE_IN, activeJobCount } from "./claim.js";
+import { ACTIVE_IN, activeJobCount } from "./dispatch-claim.js";
 
 export type AttemptRef = { jobId: string; attempt: number; agentId: string };
 
@@ -33,14 +33,10 @@ export function liveAttempt(db: Db, ref: AttemptRef): LiveAttempt | undefined {
   ).get(ref.jobId, ref.attempt, ref.agentId) as LiveAttempt | undefined;
 }
 
-/** claimed -> running once the container started. Renews the lease. */
-export function markStarted(db: Db, ref: AttemptRef, at: string, leaseMs: number, containerId: string | null = null): "ok" | "stale" {
-  return startAttempt(db, ref, at, leaseMs, containerId) === "stale" ? "stale" : "ok";
-}
-
 /**
- * markStarted, returning the job's status afterwards (running, or cancelling when a cancel came
- * first), so the caller can announce it without reading the row again.
+ * claimed -> running once the container started; renews the lease. Returns the job's status
+ * afterwards (running, or cancelling when a cancel came first), so the caller can announce it
+ * without reading the row again; "stale" when the attempt is not live on this agent.
  */
 export function startAttempt(db: Db, ref: AttemptRef, at: string, leaseMs: number, containerId: string | null = null): JobStatus | "stale" {
   return tx(db, () => {

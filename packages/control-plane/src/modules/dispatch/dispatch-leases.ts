@@ -9,7 +9,7 @@ import type { Db } from "../../db/client.js";
 import { prepared, tx } from "../../db/client.js";
 import { jobAttempts, jobs } from "../../db/schema.js";
 import { transitionJob } from "../jobs/jobs.transitions.js";
-import { attemptsUsed, failingStep, retryAtFor } from "./attempts.js";
+import { attemptsUsed, failingStep, retryAtFor } from "./dispatch-attempts.js";
 
 export type SweepResult = { lost: string[]; requeued: string[]; failed: string[]; timedOut: string[] };
 

@@ -7,7 +7,7 @@ import { MAX_REPORT_BYTES, MAX_STEPS, type JobStep, type StepUpdate } from "@out
 import type { Db } from "../../db/client.js";
 import { prepared, tx } from "../../db/client.js";
 import { jobReports } from "../../db/schema.js";
-import { liveAttempt, type AttemptRef } from "./attempts.js";
+import { liveAttempt, type AttemptRef } from "./dispatch-attempts.js";
 
 export const DEFAULT_LOG_CAP_BYTES = 10 * 1024 * 1024;
 export const REPORT_CAP_BYTES = MAX_REPORT_BYTES;

@@ -7,9 +7,9 @@ import { afterEach, beforeEach, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { agents, jobs } from "../../db/schema.js";
 import { makeTestApp, sampleModule, sampleRegistration, type TestApp } from "../../test-support/test-app.js";
-import { claimNextJob } from "./claim.js";
-import { markStarted } from "./attempts.js";
-import { WallClockWatch } from "./clock-jump.js";
+import { startAttempt } from "./dispatch-attempts.js";
+import { dispatchHarness } from "../../test-support/dispatch-harness.js";
+import { WallClockWatch } from "./dispatch-clock-jump.js";
 
 let t: TestApp;
 const LEASE = 10_000;
@@ -37,9 +37,10 @@ it("a wall-clock step forward 10 minutes expires no lease; the leases move with 
   const real = t.deps.clock;
   t.deps.clock = () => real() + offset;
   const now = () => new Date(t.deps.clock()).toISOString();
+  const d = dispatchHarness(t.deps);
   for (const agentId of agentIds) {
-    const claim = claimNextJob(t.deps.db, agentId, now(), LEASE);
-    if (claim) markStarted(t.deps.db, { jobId: claim.job_id, attempt: 1, agentId }, now(), LEASE);
+    const claim = d.claim(agentId, now(), LEASE);
+    if (claim) startAttempt(t.deps.db, { jobId: claim.job_id, attempt: 1, agentId }, now(), LEASE);
   }
   const live = () => t.deps.db.select().from(jobs).all().filter((j) => j.status === "running");
   expect(live()).toHaveLength(3);
@@ -77,7 +78,7 @@ it("a sweep whose writes fail (a full disk) is logged and retried, never thrown 
   const res = await t.api("POST", "/api/v1/jobs", { body: { module: "hello", function: "greet", inputs: { who: "x" }, timeout_s: 3600 } });
   const id = res.body.details.id as string;
   const past = new Date(Date.now() - 60_000).toISOString();
-  claimNextJob(t.deps.db, agentId, past, 1_000);
+  dispatchHarness(t.deps).claim(agentId, past, 1_000);
   // Every write to jobs fails, as on a full disk: the lease is long expired, so the sweep tries to write.
   t.deps.db.$client.exec(`create temp trigger full_disk before update on jobs begin select raise(abort, 'database or disk is full'); end`);
   expect(() => t.app.hub.sweepSafely()).not.toThrow();

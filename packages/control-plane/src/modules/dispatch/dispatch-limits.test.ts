@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { effectiveLimits } from "./limits.js";
+import { effectiveLimits } from "./dispatch-limits.js";
 
 const agent = { cpus: "2.0", mem_limit: "1g", pids_limit: 200 };
 

@@ -1,7 +1,7 @@
 /**
  * Label requirements: a job (its own `labels`, plus its pool's at creation) may require labels
  * (`{gpu: "true"}`), and only an agent carrying every one of them, with the same value, may claim
- * it. One predicate, in SQL for the claim query and in JS for the job's waiting_reason.
+ * it. One predicate, in SQL: the claim query's (here) and the job's waiting_reason (jobs/waiting-reason.ts).
  */
 
 /**
@@ -11,10 +11,6 @@
 export const LABELS_SATISFIED = `("jobs"."required_labels" = '{}' or not exists (
   select 1 from json_each("jobs"."required_labels") r
    where not exists (select 1 from json_each(@labels) l where l.key = r.key and l.value = r.value)))`;
-
-export function labelsSatisfy(agent: Record<string, string>, required: Record<string, string>): boolean {
-  return Object.entries(required).every(([k, v]) => Object.hasOwn(agent, k) && agent[k] === v);
-}
 
 /** `gpu=true, zone=eu`: for messages. */
 export function describeLabels(labels: Record<string, string>): string {

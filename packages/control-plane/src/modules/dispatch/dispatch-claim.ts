@@ -14,8 +14,8 @@ import { transitionAgent } from "../agents/agents.transitions.js";
 import { transitionJob } from "../jobs/jobs.transitions.js";
 import { functionImage, publishedVersion } from "../catalog/catalog.repo.js";
 import { jobProfile } from "../agents/agent-profile.js";
-import { effectiveLimits } from "./limits.js";
-import { LABELS_SATISFIED } from "./labels.js";
+import { effectiveLimits } from "./dispatch-limits.js";
+import { LABELS_SATISFIED } from "./dispatch-labels.js";
 
 export type Assignment = {
   job_id: string;
@@ -113,19 +113,6 @@ export function loadClaimant(db: Db, agentId: string): Claimant | null {
   // An agent pulling or removing a module takes nothing until that is over (agents/agent-modules.ts).
   if (!agent || !agent.connected || agent.archived || agent.paused || agent.status === "UpdatingModule") return null;
   return { agent, active: activeJobCount(db, agent.id) };
-}
-
-/**
- * Claims at most one job for the agent. Preconditions checked here: the agent exists, is
- * connected, not retired, not paused and has a free slot. Returns what to send the agent.
- */
-export function claimNextJob(db: Db, agentId: string, at: string, leaseMs: number): Assignment | null {
-  return tx(db, () => {
-    const c = loadClaimant(db, agentId);
-    const a = c ? claimFor(db, c, at, leaseMs) : null;
-    if (a) markClaimed(db, agentId, a.job_id, at);
-    return a;
-  });
 }
 
 /**

@@ -1,0 +1,18 @@
+/**
+ * `@outpost/control-plane/testing`: what tests and benchmarks outside this package build on, so
+ * none of them reaches into src/ by relative path. The real app over a real SQLite file
+ * (makeTestApp), a protocol agent speaking the session protocol to the real hub over `ws`
+ * (connectAgent), and the few server functions the benches call directly to seed at scale.
+ */
+export { makeTestApp, sampleModule, sampleRegistration, type TestApp } from "./test-support/test-app.js";
+export { connectAgent, openSession, wsUrl, type ProtoAgent } from "./test-support/agent-client.js";
+export { until } from "./test-support/until.js";
+export { openDb, tx, type Db } from "./db/client.js";
+export { LISTEN_BACKLOG } from "./server.js";
+export { createJob, resolveJobTarget } from "./modules/jobs/jobs.service.js";
+export { createAgent } from "./modules/agents/agents.service.js";
+// The dispatch core for suites that play an agent's part without a socket (the console's seed):
+// claims through the real dispatcher, then the writes the session's frame handlers make.
+export { dispatchHarness, type Assign, type DispatchHarness } from "./test-support/dispatch-harness.js";
+export { finishAttempt, startAttempt, type AttemptResult } from "./modules/dispatch/dispatch-attempts.js";
+export { appendLogs, recordReport, recordSteps } from "./modules/dispatch/dispatch-outputs.js";
