@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { launchBrowser, openConsole, screenshot, type ConsolePage } from "./support/browser.js";
-import { signDelivery } from "../../control-plane/src/modules/triggers/webhook.js";
+import { signDelivery } from "@outpost/control-plane/testing";
 import { startServer, type Server } from "./support/server.js";
 import { describeDocker, ensureTestImage, TEST_IMAGE as IMAGE } from "../../daemon/test/support/docker.js";
 
