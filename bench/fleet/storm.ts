@@ -20,7 +20,7 @@ import { startBareServer } from "./baseline.js";
 import { summarize, verdict, type PhaseContext } from "./phase.js";
 import { registerAgents } from "./register.js";
 
-const JOB_BODY = JSON.stringify({ module: "hello", function: "greet", inputs: { who: "storm" } });
+const JOB = { module: "hello", function: "greet", inputs: { who: "storm" } };
 
 type Check = { running: number; completed: number; other: number; attemptsMax: number; attemptRows: number; lost: number };
 
@@ -75,12 +75,27 @@ export async function stormPhase({ ask, results, load, args }: PhaseContext): Pr
   const credentials = registerAgents(db, ensureInstallSecret(db), agents, "storm");
   db.$client.close();
   server = await startServer(dbFile, serverArgs, token);
-  const created = await server.api("POST", "/api/v1/modules", sampleModule());
+  // The jobs are held through both storms: a job timeout far beyond the phase.
+  const module = sampleModule();
+  const created = await server.api("POST", "/api/v1/modules", { ...module, functions: module.functions.map((f) => ({ ...f, defaults: { timeout_s: 24 * 3600 } })) });
   if (created.status !== 201) throw new Error(`storm: POST /api/v1/modules -> ${created.status}`);
 
   try {
     const up = await ask<"agentsUp">({ kind: "agentsUp", url: server.url, credentials, slots: 1, mode: "hold", linesPerJob: 0, expected: 0 });
-    await ask<"http">({ kind: "http", url: server.url, method: "POST", path: "/api/v1/jobs", headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" }, body: JOB_BODY, expect: 201, n: jobs, concurrency: 32 });
+    let next = 0;
+    let budgetRetries = 0;
+    const lane = async () => {
+      while (next++ < jobs) {
+        for (;;) {
+          const r = await server.api("POST", "/api/v1/jobs", JOB);
+          if (r.status === 201) break;
+          // On a loaded machine the input-schema check can miss its 500 ms budget (a 422): submit again.
+          if (r.status === 422 && /took over/.test(JSON.stringify(r.body)) && budgetRetries++ < jobs) continue;
+          throw new Error(`storm: POST /api/v1/jobs -> ${r.status} ${JSON.stringify(r.body)}`);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, lane));
     await until(`${jobs} running jobs`, () => checkJobs(dbFile).running === jobs, 120);
 
     const rows: string[] = [];
@@ -116,6 +131,7 @@ export async function stormPhase({ ask, results, load, args }: PhaseContext): Pr
     console.log(`baseline accept rate (bare ws + 1 write per hello): ${Math.round(acceptRate)} agents/s (${base.welcomed} in ${base.seconds.toFixed(2)} s); connect to outpost-server ${up.welcomeSeconds.toFixed(2)} s`);
     console.log(`| storm | T50 back | T99 back | jitter window | 1.2 x (window + N / baseline rate) | leases and jobs |\n|---|---|---|---|---|---|`);
     for (const r of rows) console.log(r);
+    if (budgetRetries) console.log(`(${budgetRetries} submissions retried: the input-schema check missed its 500 ms budget on this loaded machine)`);
     console.log(`server down ${((upAt - killAt) / 1000).toFixed(2)} s (SIGKILL to "up"); smallest lease margin at renewal ${finished.minMarginMs ?? "n/a"} ms; redials ${finished.redials}`);
     console.log(`after finishing: ${end.completed} completed, ${end.other} in other states, ${end.attemptRows} attempts for ${jobs} jobs (max attempt ${end.attemptsMax}), ${end.lost} lost`);
     if (finished.firstError) console.log(`first agent error: ${finished.firstError}`);
