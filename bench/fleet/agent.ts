@@ -1,9 +1,9 @@
 /**
  * A working simulated agent for the storm, spread and logs phases (in the fleet process): real
  * `ws`, frames JSON-parsed without zod, every frame built by `frame()`. It keeps its session up the
- * way outpost-agent does: a socket that closes is redialed after the real agent's full jitter
- * (`fullJitter` on `DEFAULT_BACKOFF`, imported from the daemon; the attempt count resets on each
- * `welcome`), and `hello` lists the attempts it holds. Jobs run in one of three ways:
+ * way outpost-agent does: a socket that closes (or whose upgrade takes over HANDSHAKE_TIMEOUT_MS)
+ * is redialed after the real agent's full jitter (`fullJitter` on `DEFAULT_BACKOFF`, imported from
+ * the daemon; the attempt count resets on each `welcome`), and `hello` lists the attempts it holds. Jobs run in one of three ways:
  *
  * - `hold`: accept, started, then hold the attempt, renewing its lease every second (as the agent does);
  * - `noop`: accept, started, finished at once (bench/dispatch's no-op job);
@@ -13,7 +13,7 @@
  */
 import WebSocket from "ws";
 import { PROTOCOL_VERSION, SESSION_PATH, SUBPROTOCOL } from "@outpost/shared";
-import { DEFAULT_BACKOFF, fullJitter } from "../../packages/daemon/src/session.js";
+import { DEFAULT_BACKOFF, HANDSHAKE_TIMEOUT_MS, fullJitter } from "../../packages/daemon/src/session.js";
 import { frame } from "./frames.js";
 
 export type JobMode = "hold" | "noop" | "print";
@@ -71,7 +71,7 @@ export class FleetAgent {
 
   dial(): void {
     if (this.stopped) return;
-    const ws = new WebSocket(this.url.replace(/^http/, "ws") + SESSION_PATH, SUBPROTOCOL, { headers: { authorization: `Bearer ${this.credential}` }, perMessageDeflate: false });
+    const ws = new WebSocket(this.url.replace(/^http/, "ws") + SESSION_PATH, SUBPROTOCOL, { headers: { authorization: `Bearer ${this.credential}` }, perMessageDeflate: false, handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
     this.ws = ws;
     ws.on("open", () => this.send("hello", { protocol_version: PROTOCOL_VERSION, version: "bench", slots: this.slots, modules: [MODULE], running: [...this.held.values()].map((h) => ({ job_id: h.jobId, attempt: h.attempt })) }));
     ws.on("message", (data) => this.receive(JSON.parse(data.toString()) as Frame));

@@ -14,7 +14,7 @@ import { LISTEN_BACKLOG } from "../../packages/control-plane/src/server.js";
 import { nowMs } from "../dispatch/stats.js";
 import { rate, summarize, verdict, type PhaseContext } from "./phase.js";
 import type { FleetResult } from "./protocol.js";
-import { registerAgents } from "./register.js";
+import { queueJobs, registerAgents } from "./register.js";
 
 const FRAME_ROWS = 256;
 
@@ -62,12 +62,7 @@ export async function logsPhase({ ask, results, load, args }: PhaseContext): Pro
   await t.api("POST", "/api/v1/modules", { body: sampleModule() });
   const credentials = registerAgents(t.deps.db, t.deps.installSecret, jobs, "logs");
   const url = await t.app.listen({ host: "127.0.0.1", port: 0, backlog: LISTEN_BACKLOG });
-  const jobIds: string[] = [];
-  for (let i = 0; i < jobs; i++) {
-    const r = await t.api("POST", "/api/v1/jobs", { body: { module: "hello", function: "greet", inputs: { who: `logs-${i}` } } });
-    if (r.status !== 201) throw new Error(`logs: POST /api/v1/jobs -> ${r.status}`);
-    jobIds.push((r.body as { details: { id: string } }).details.id);
-  }
+  const jobIds = queueJobs(t.deps.db, jobs, "logs");
   const followers = startFollowers(url, t.adminToken, jobIds.slice(0, following));
   try {
     await followers.opened;

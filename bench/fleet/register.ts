@@ -1,10 +1,13 @@
+/** Setting up a fleet's server without HTTP: agents registered, jobs queued. */
+import type { Db } from "../../packages/control-plane/src/db/client.js";
+import { CreateJobBody } from "@outpost/shared";
+import { createAgent } from "../../packages/control-plane/src/modules/agents/agents.service.js";
+import { createJob, resolveJobTarget } from "../../packages/control-plane/src/modules/jobs/jobs.service.js";
+
 /**
  * Registers `n` agents through the API's own registration (createAgent, what POST /api/v1/agent
  * runs after auth), in batches of one transaction; returns their credentials.
  */
-import type { Db } from "../../packages/control-plane/src/db/client.js";
-import { createAgent } from "../../packages/control-plane/src/modules/agents/agents.service.js";
-
 export function registerAgents(db: Db, installSecret: string, n: number, prefix = "fleet"): string[] {
   const c = db.$client;
   const orgId = c.prepare("select id from orgs limit 1").pluck().get() as string;
@@ -18,4 +21,23 @@ export function registerAgents(db: Db, installSecret: string, n: number, prefix 
   });
   for (let i = 0; i < n; i += 1000) batch(i, Math.min(n, i + 1000));
   return creds;
+}
+
+/**
+ * Queues `n` pending jobs of the sample module's no-op function through the jobs service
+ * (createJob, what POST /api/v1/jobs runs after its checks), 1,000 per transaction, with no
+ * session open: the phases that time dispatch start from a full queue, as bench/dispatch does.
+ */
+export function queueJobs(db: Db, n: number, who = "fleet"): string[] {
+  const c = db.$client;
+  const orgId = c.prepare("select id from orgs limit 1").pluck().get() as string;
+  const body = { ...CreateJobBody.parse({ module: "hello", function: "greet", inputs: { who } }), trigger_source: "api" as const, triggered_by: "bench" };
+  const target = resolveJobTarget(db, orgId, body);
+  const ids: string[] = [];
+  const batch = c.transaction((count: number) => {
+    const at = new Date().toISOString();
+    for (let i = 0; i < count; i++) ids.push(createJob(db, orgId, [orgId], body, at, target).id);
+  });
+  for (let i = 0; i < n; i += 1000) batch(Math.min(1000, n - i));
+  return ids;
 }

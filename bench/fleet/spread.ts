@@ -2,16 +2,14 @@
  * Target 5, dispatch across many sessions (`--phases spread`): `--spread-agents` one-slot agents
  * drain `--spread-jobs` no-op jobs, against bench/dispatch's setup (4 agents x 8 slots) draining
  * `--spread-base-jobs` in the same run, on the same server code and the same simulated agents
- * (agent.ts, `noop`: accept, started, finished; a slot frees on finished_ack). Jobs are submitted
- * over HTTP first, then every agent dials at once; the time is from the first dial to the last
+ * (agent.ts, `noop`: accept, started, finished; a slot frees on finished_ack). Jobs are queued
+ * first (register.ts, the jobs service), then every agent dials at once; the time is from the first dial to the last
  * finished_ack. Fairness from the database: jobs per agent, the largest against an even share.
  */
 import { makeTestApp, sampleModule, type TestApp } from "../../packages/control-plane/src/test-support/test-app.js";
 import { LISTEN_BACKLOG } from "../../packages/control-plane/src/server.js";
 import { rate, verdict, type Ask, type PhaseContext } from "./phase.js";
-import { registerAgents } from "./register.js";
-
-const JOB_BODY = JSON.stringify({ module: "hello", function: "greet", inputs: { who: "spread" } });
+import { queueJobs, registerAgents } from "./register.js";
 
 type Drained = { seconds: number; rate: number; perAgent: number[]; completed: number; attempts: number; t: TestApp };
 
@@ -21,7 +19,7 @@ async function drain(ask: Ask, agents: number, slots: number, jobs: number): Pro
   await t.api("POST", "/api/v1/modules", { body: sampleModule() });
   const credentials = registerAgents(t.deps.db, t.deps.installSecret, agents, `spread${slots}`);
   const url = await t.app.listen({ host: "127.0.0.1", port: 0, backlog: LISTEN_BACKLOG });
-  await ask<"http">({ kind: "http", url, method: "POST", path: "/api/v1/jobs", headers: { Authorization: `Bearer ${t.adminToken}`, "Content-Type": "application/json" }, body: JOB_BODY, expect: 201, n: jobs, concurrency: 32 });
+  queueJobs(t.deps.db, jobs, "spread");
   const run = await ask<"agentsUp">({ kind: "agentsUp", url, credentials, slots, mode: "noop", linesPerJob: 0, expected: jobs });
   await ask<"agentsDown">({ kind: "agentsDown" });
   const c = t.deps.db.$client;

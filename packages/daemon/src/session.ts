@@ -25,6 +25,8 @@ const SEND_HIGH_WATER = 4 * 1024 * 1024;
 
 export type Backoff = { baseMs: number; capMs: number };
 export const DEFAULT_BACKOFF: Backoff = { baseMs: 500, capMs: 30_000 };
+/** A dial whose upgrade has not completed in this long is dropped and redialed (with the backoff). */
+export const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /** Full jitter (AWS architecture blog): a uniform delay in [0, min(cap, base * 2^attempt)). */
 export function fullJitter(attempt: number, b: Backoff = DEFAULT_BACKOFF, random = Math.random): number {
@@ -108,7 +110,7 @@ export class AgentSession {
     const ws = new WebSocket(url, SUBPROTOCOL, {
       headers: { authorization: `Bearer ${this.opts.credential}` },
       maxPayload: MAX_FRAME_BYTES,
-      handshakeTimeout: 10_000,
+      handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
     });
     this.ws = ws;
     this.welcomed = false;
