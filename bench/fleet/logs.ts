@@ -14,7 +14,7 @@ import { LISTEN_BACKLOG } from "../../packages/control-plane/src/server.js";
 import { nowMs } from "../dispatch/stats.js";
 import { rate, summarize, verdict, type PhaseContext } from "./phase.js";
 import type { FleetResult } from "./protocol.js";
-import { queueJobs, registerAgents } from "./register.js";
+import { queueJobs, registerAgents, retryBudget } from "./register.js";
 
 const FRAME_ROWS = 256;
 
@@ -59,7 +59,7 @@ export async function logsPhase({ ask, results, load, args }: PhaseContext): Pro
   const following = Math.min(jobs, Number(args["log-followers"]));
   console.log(`\n## logs: ${jobs} jobs printing ${lines} lines each as fast as acks allow, ${following} followers (load ${load()})`);
   const t = await makeTestApp();
-  await t.api("POST", "/api/v1/modules", { body: sampleModule() });
+  await retryBudget("POST /api/v1/modules", () => t.api("POST", "/api/v1/modules", { body: sampleModule() }));
   const credentials = registerAgents(t.deps.db, t.deps.installSecret, jobs, "logs");
   const url = await t.app.listen({ host: "127.0.0.1", port: 0, backlog: LISTEN_BACKLOG });
   const jobIds = queueJobs(t.deps.db, jobs, "logs");

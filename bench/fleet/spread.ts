@@ -9,14 +9,14 @@
 import { makeTestApp, sampleModule, type TestApp } from "../../packages/control-plane/src/test-support/test-app.js";
 import { LISTEN_BACKLOG } from "../../packages/control-plane/src/server.js";
 import { rate, verdict, type Ask, type PhaseContext } from "./phase.js";
-import { queueJobs, registerAgents } from "./register.js";
+import { queueJobs, registerAgents, retryBudget } from "./register.js";
 
 type Drained = { seconds: number; rate: number; perAgent: number[]; completed: number; attempts: number; t: TestApp };
 
 /** A fresh server with `agents` agents of `slots` slots and `jobs` pending jobs; the agents drain them. */
 async function drain(ask: Ask, agents: number, slots: number, jobs: number): Promise<Drained> {
   const t = await makeTestApp();
-  await t.api("POST", "/api/v1/modules", { body: sampleModule() });
+  await retryBudget("POST /api/v1/modules", () => t.api("POST", "/api/v1/modules", { body: sampleModule() }));
   const credentials = registerAgents(t.deps.db, t.deps.installSecret, agents, `spread${slots}`);
   const url = await t.app.listen({ host: "127.0.0.1", port: 0, backlog: LISTEN_BACKLOG });
   queueJobs(t.deps.db, jobs, "spread");

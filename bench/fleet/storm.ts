@@ -18,7 +18,7 @@ import { sampleModule } from "../../packages/control-plane/src/test-support/test
 import { freePort, startServer, type ServerProc } from "../../packages/daemon/test/support/processes.js";
 import { startBareServer } from "./baseline.js";
 import { summarize, verdict, type PhaseContext } from "./phase.js";
-import { registerAgents } from "./register.js";
+import { registerAgents, retryBudget } from "./register.js";
 
 const JOB = { module: "hello", function: "greet", inputs: { who: "storm" } };
 
@@ -77,23 +77,14 @@ export async function stormPhase({ ask, results, load, args }: PhaseContext): Pr
   server = await startServer(dbFile, serverArgs, token);
   // The jobs are held through both storms: a job timeout far beyond the phase.
   const module = sampleModule();
-  const created = await server.api("POST", "/api/v1/modules", { ...module, functions: module.functions.map((f) => ({ ...f, defaults: { timeout_s: 24 * 3600 } })) });
-  if (created.status !== 201) throw new Error(`storm: POST /api/v1/modules -> ${created.status}`);
+  await retryBudget("POST /api/v1/modules", () => server.api("POST", "/api/v1/modules", { ...module, functions: module.functions.map((f) => ({ ...f, defaults: { timeout_s: 24 * 3600 } })) }));
 
   try {
     const up = await ask<"agentsUp">({ kind: "agentsUp", url: server.url, credentials, slots: 1, mode: "hold", linesPerJob: 0, expected: 0 });
     let next = 0;
     let budgetRetries = 0;
     const lane = async () => {
-      while (next++ < jobs) {
-        for (;;) {
-          const r = await server.api("POST", "/api/v1/jobs", JOB);
-          if (r.status === 201) break;
-          // On a loaded machine the input-schema check can miss its 500 ms budget (a 422): submit again.
-          if (r.status === 422 && /took over/.test(JSON.stringify(r.body)) && budgetRetries++ < jobs) continue;
-          throw new Error(`storm: POST /api/v1/jobs -> ${r.status} ${JSON.stringify(r.body)}`);
-        }
-      }
+      while (next++ < jobs) budgetRetries += await retryBudget("POST /api/v1/jobs", () => server.api("POST", "/api/v1/jobs", JOB));
     };
     await Promise.all(Array.from({ length: 16 }, lane));
     await until(`${jobs} running jobs`, () => checkJobs(dbFile).running === jobs, 120);
