@@ -20,6 +20,8 @@ import { startBareServer } from "./baseline.js";
 import { summarize, verdict, type PhaseContext } from "./phase.js";
 import { registerAgents, retryBudget } from "./register.js";
 
+/** How long outpost-server may take to come up (on this loaded machine 20 s was not always enough). */
+const START_TIMEOUT_MS = 120_000;
 const JOB = { module: "hello", function: "greet", inputs: { who: "storm" } };
 
 type Check = { running: number; completed: number; other: number; attemptsMax: number; attemptRows: number; lost: number };
@@ -67,14 +69,14 @@ export async function stormPhase({ ask, results, load, args }: PhaseContext): Pr
   const dbFile = join(dir, "outpost.db");
   const port = await freePort();
   const serverArgs = ["--port", String(port), "--lease-ttl", String(leaseTtlS), "--rate-limit-max", "100000000", "--auth-fail-max", "100000000"];
-  let server: ServerProc = await startServer(dbFile, serverArgs);
+  let server: ServerProc = await startServer(dbFile, serverArgs, undefined, START_TIMEOUT_MS);
   const token = server.token;
   await server.proc.kill("SIGTERM");
   // Registered while the server is down (its caches are loaded at start), through createAgent.
   const db = openDb(dbFile);
   const credentials = registerAgents(db, ensureInstallSecret(db), agents, "storm");
   db.$client.close();
-  server = await startServer(dbFile, serverArgs, token);
+  server = await startServer(dbFile, serverArgs, token, START_TIMEOUT_MS);
   // The jobs are held through both storms: a job timeout far beyond the phase.
   const module = sampleModule();
   await retryBudget("POST /api/v1/modules", () => server.api("POST", "/api/v1/modules", { ...module, functions: module.functions.map((f) => ({ ...f, defaults: { timeout_s: 24 * 3600 } })) }));
@@ -110,7 +112,7 @@ export async function stormPhase({ ask, results, load, args }: PhaseContext): Pr
     await new Promise((r) => setTimeout(r, 200)); // the storm task is listening
     const killAt = Date.now();
     await server.proc.kill("SIGKILL");
-    server = await startServer(dbFile, serverArgs, token);
+    server = await startServer(dbFile, serverArgs, token, START_TIMEOUT_MS);
     const upAt = Date.now();
     const restarted = await restarting;
     const okRestart = record("server SIGKILL + restart", restarted, upAt);
