@@ -67,21 +67,22 @@ export async function stormPhase({ ask, results, load, args }: PhaseContext): Pr
 
   const dir = mkdtempSync(join(tmpdir(), "outpost-fleet-storm-"));
   const dbFile = join(dir, "outpost.db");
-  const port = await freePort();
-  const serverArgs = ["--port", String(port), "--lease-ttl", String(leaseTtlS), "--rate-limit-max", "100000000", "--auth-fail-max", "100000000"];
-  let server: ServerProc = await startServer(dbFile, serverArgs, undefined, START_TIMEOUT_MS);
-  const token = server.token;
-  await server.proc.kill("SIGTERM");
-  // Registered while the server is down (its caches are loaded at start), through createAgent.
-  const db = openDb(dbFile);
-  const credentials = registerAgents(db, ensureInstallSecret(db), agents, "storm");
-  db.$client.close();
-  server = await startServer(dbFile, serverArgs, token, START_TIMEOUT_MS);
-  // The jobs are held through both storms: a job timeout far beyond the phase.
-  const module = sampleModule();
-  await retryBudget("POST /api/v1/modules", () => server.api("POST", "/api/v1/modules", { ...module, functions: module.functions.map((f) => ({ ...f, defaults: { timeout_s: 24 * 3600 } })) }));
-
+  let server!: ServerProc;
   try {
+    const port = await freePort();
+    const serverArgs = ["--port", String(port), "--lease-ttl", String(leaseTtlS), "--rate-limit-max", "100000000", "--auth-fail-max", "100000000"];
+    server = await startServer(dbFile, serverArgs, undefined, START_TIMEOUT_MS);
+    const token = server.token;
+    await server.proc.kill("SIGTERM");
+    // Registered while the server is down (its caches are loaded at start), through createAgent.
+    const db = openDb(dbFile);
+    const credentials = registerAgents(db, ensureInstallSecret(db), agents, "storm");
+    db.$client.close();
+    server = await startServer(dbFile, serverArgs, token, START_TIMEOUT_MS);
+    // The jobs are held through both storms: a job timeout far beyond the phase.
+    const module = sampleModule();
+    await retryBudget("POST /api/v1/modules", () => server.api("POST", "/api/v1/modules", { ...module, functions: module.functions.map((f) => ({ ...f, defaults: { timeout_s: 24 * 3600 } })) }));
+
     const up = await ask<"agentsUp">({ kind: "agentsUp", url: server.url, credentials, slots: 1, mode: "hold", linesPerJob: 0, expected: 0 });
     let next = 0;
     let budgetRetries = 0;
@@ -132,7 +133,7 @@ export async function stormPhase({ ask, results, load, args }: PhaseContext): Pr
     results.storm = { acceptRate, base, connectS: up.welcomeSeconds, storms, serverDownS: (upAt - killAt) / 1000, end, load: load() };
   } finally {
     await ask<"agentsDown">({ kind: "agentsDown" });
-    await server.proc.kill("SIGTERM");
+    if (server) await server.proc.kill("SIGTERM");
     rmSync(dir, { recursive: true, force: true });
   }
 }
