@@ -186,6 +186,8 @@ async function main() {
   for (const [name, phase] of Object.entries(MORE_PHASES)) if (PHASES.has(name)) await phase({ ask, results, load, args });
   worker.kill();
   if (args.json) writeFileSync(args.json, JSON.stringify({ at: new Date().toISOString(), machine, ...results }, null, 2));
+  // After the spread and logs phases something (one socket, not found yet) kept the process alive: exit when done.
+  process.exit(0);
 }
 
 main().catch(async (err) => {
