@@ -10,6 +10,8 @@ import type { FleetResult, FleetTask } from "./protocol.js";
 import { nowMs } from "../dispatch/stats.js";
 import { RawHttp } from "../dispatch/raw-http.js";
 import { DEFAULT_BACKOFF, fullJitter } from "../../packages/daemon/src/session/backoff.js";
+import { agentTasks } from "./agent-tasks.js";
+import { frame } from "./frames.js";
 
 const MODULE = { name: "hello", version: "1.0.0" };
 let fleet: WebSocket[] = [];
@@ -49,12 +51,12 @@ function connect(task: Extract<FleetTask, { kind: "connect" }>): Promise<FleetRe
       ws.on("open", () => {
         opened = true;
         fleet.push(ws);
-        ws.send(JSON.stringify({ type: "hello", protocol_version: PROTOCOL_VERSION, version: "bench", slots: task.slots, modules: [MODULE], running: [] }));
+        ws.send(frame("hello", { protocol_version: PROTOCOL_VERSION, version: "bench", slots: task.slots, modules: [MODULE], running: [] }));
       });
       ws.on("message", (data) => {
         const f = JSON.parse(data.toString()) as { type: string };
         if (f.type === "welcome" && !done) {
-          ws.send(JSON.stringify({ type: "ready", free_slots: task.slots }));
+          ws.send(frame("ready", { free_slots: task.slots }));
           done = true;
           welcomed++;
           settle();
@@ -93,7 +95,7 @@ async function close(): Promise<FleetResult> {
   return { kind: "close", closed: open.length };
 }
 
-const tasks = { connect, http, close } as const;
+const tasks = { connect, http, close, ...agentTasks } as const;
 
 process.on("message", (task: FleetTask) => {
   (tasks[task.kind] as (t: FleetTask) => Promise<FleetResult>)(task).then(

@@ -4,7 +4,7 @@
  * (makeTestApp: a SQLite file in a temp dir, the real migrations) on 127.0.0.1:0; the simulated
  * agents are lean protocol clients in a second process (client.ts), registered through the API.
  *
- *   pnpm bench:fleet [--phases connect,data,submit] [--submissions 20000] [--idle 30] [--agents 10000] [--seed-agents 100000]
+ *   pnpm bench:fleet [--phases connect,data,submit,storm,spread,logs] [--submissions 20000] [--idle 30] [--agents 10000] [--seed-agents 100000]
  *                    [--jobs 1000000] [--samples 50] [--json out.json]
  */
 import { statSync, writeFileSync } from "node:fs";
@@ -19,10 +19,12 @@ import { startBareServer } from "./baseline.js";
 import type { FleetResult, FleetTask } from "./protocol.js";
 import { readPaths, timeReadPaths } from "./queries.js";
 import { seedFleet } from "./seed.js";
+import { registerAgents } from "./register.js";
+import { PHASE_OPTIONS, PHASES as MORE_PHASES } from "./phases.js";
 
 const { values: args } = parseArgs({
   options: {
-    phases: { type: "string", default: "connect,data,submit" },
+    phases: { type: "string", default: "connect,data,submit,storm,spread,logs" },
     agents: { type: "string", default: "10000" },
     "seed-agents": { type: "string", default: "100000" },
     jobs: { type: "string", default: "1000000" },
@@ -30,6 +32,7 @@ const { values: args } = parseArgs({
     idle: { type: "string", default: "30" },
     submissions: { type: "string", default: "20000" },
     json: { type: "string" },
+    ...PHASE_OPTIONS,
   },
 });
 const PHASES = new Set(args.phases.split(","));
@@ -59,24 +62,8 @@ const results: Record<string, unknown> = {};
 const machine = `${cpus().length} x ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}`;
 const load = () => loadavg().map((l) => l.toFixed(1)).join(" ");
 
-/**
- * Registers `n` agents through the API's own registration (createAgent, what POST /api/v1/agent
- * runs after auth), in batches of one transaction; returns their credentials.
- */
-function registerFleet(t: TestApp, n: number): string[] {
-  const c = t.deps.db.$client;
-  const orgId = c.prepare("select id from orgs limit 1").pluck().get() as string;
-  const creds: string[] = [];
-  const at = new Date().toISOString();
-  const batch = c.transaction((from: number, to: number) => {
-    for (let i = from; i < to; i++) {
-      const body = { name: `fleet-${i}`, hostname: `fleet-${i}.bench`, os: { platform: "linux", distro: "Debian", release: "12", kernel: "6.1", arch: "x64" }, version: "bench", modules: [{ name: "hello", version: "1.0.0" }] };
-      creds.push(createAgent(t.deps.db, t.deps.installSecret, orgId, null, body as never, at).credential);
-    }
-  });
-  for (let i = 0; i < n; i += 1000) batch(i, Math.min(n, i + 1000));
-  return creds;
-}
+/** Registers `n` agents through the API's own registration (register.ts); returns their credentials. */
+const registerFleet = (t: TestApp, n: number) => registerAgents(t.deps.db, t.deps.installSecret, n);
 
 /** Resident memory after a full collection (the script runs node with --expose-gc). */
 function rssAfterGc(): number {
@@ -195,8 +182,11 @@ async function main() {
   if (PHASES.has("connect")) await connectPhase();
   if (PHASES.has("data")) await dataPhase();
   if (PHASES.has("submit")) await submitPhase();
+  for (const [name, phase] of Object.entries(MORE_PHASES)) if (PHASES.has(name)) await phase({ ask, results, load, args });
   worker.kill();
   if (args.json) writeFileSync(args.json, JSON.stringify({ at: new Date().toISOString(), machine, ...results }, null, 2));
+  // After the spread and logs phases something (one socket, not found yet) kept the process alive: exit when done.
+  process.exit(0);
 }
 
 main().catch(async (err) => {

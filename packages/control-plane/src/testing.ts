@@ -8,6 +8,7 @@ export { makeTestApp, sampleModule, sampleRegistration, type TestApp } from "./t
 export { connectAgent, openSession, wsUrl, type ProtoAgent } from "./test-support/agent-client.js";
 export { until } from "./test-support/until.js";
 export { openDb, tx, type Db } from "./db/client.js";
+export { ensureInstallSecret } from "./lib/install.js";
 export { LISTEN_BACKLOG } from "./server.js";
 export { createJob, resolveJobTarget } from "./modules/jobs/jobs.service.js";
 export { createAgent } from "./modules/agents/agents.service.js";

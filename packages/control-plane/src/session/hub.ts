@@ -34,6 +34,8 @@ const LAST_SEEN_EVERY_MS = 5_000;
 export class AgentHub implements DispatchCommands {
   private readonly sessions = new Map<string, Session>();
   private inbox: [Session, AgentMessage][] = [];
+  /** Sessions that closed, written Offline in one commit on the next turn (flushGone). */
+  private gone: { session: Session; silent: boolean; at: string }[] = [];
   /** Last-seen times due to be written, flushed once a second by the sweep (clocks.ts). */
   private seen = new Map<string, string>();
   private inboxScheduled = false;
@@ -93,6 +95,7 @@ export class AgentHub implements DispatchCommands {
       this.detach(s, false, at);
       s.ws.close(CLOSE.goingAway, "server shutting down");
     }
+    this.flushGone();
     this.stopped = true;
   }
 
@@ -126,12 +129,27 @@ export class AgentHub implements DispatchCommands {
     if (this.stopped || this.sessions.get(session.agentId) !== session) return;
     session.closed = true;
     this.sessions.delete(session.agentId);
+    this.gone.push({ session, silent, at });
+    if (this.gone.length === 1) setImmediate(() => this.flushGone());
+  }
+
+  /**
+   * Writes the sessions that closed since the last flush Offline (or Unknown), all in one commit:
+   * a reconnect storm's 10,000 closes are one write, not 10,000. Runs on the next turn, before
+   * any frame batch of that turn (receive flushes first), so a close is stored before the hello
+   * of the agent's next session. A failed write (a full disk) is logged, never thrown out of a
+   * socket's close (issue 17).
+   */
+  private flushGone(): void {
+    const gone = this.gone;
+    if (!gone.length) return;
+    this.gone = [];
     try {
-      markDisconnected(this.deps.db, session.agentId, at, silent);
+      markDisconnected(this.deps.db, gone.map((g) => ({ agentId: g.session.agentId, at: g.at, silent: g.silent })));
     } catch (err) {
-      this.deps.log.error({ err, agent_id: session.agentId }, "recording the agent offline failed (is the disk full?)"); // never thrown out of a socket's close (issue 17)
+      this.deps.log.error({ err, agents: gone.length }, "recording agents offline failed (is the disk full?)");
     }
-    this.changes.agentChanged(session);
+    for (const g of gone) this.changes.agentChanged(g.session);
   }
 
   private heard(session: Session): void {
@@ -172,6 +190,7 @@ export class AgentHub implements DispatchCommands {
       const batch = this.inbox;
       this.inbox = [];
       if (this.stopped) return; // the server is closing (the database may be closed already)
+      this.flushGone(); // closes before the hellos that may follow them
       const stored = this.batch.run(() => {
         for (const [s, f] of batch) this.handle(s, f);
         // Slots these frames freed are filled in the same commit rather than one more.

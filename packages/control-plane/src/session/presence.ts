@@ -20,11 +20,16 @@ export function markConnected(db: Db, agentId: string, at: string): void {
   });
 }
 
-/** The session closed (Offline) or went silent (Unknown). */
-export function markDisconnected(db: Db, agentId: string, at: string, silent: boolean): void {
+export type Disconnect = { agentId: string; at: string; silent: boolean };
+
+/** Sessions closed (Offline) or gone silent (Unknown), all in one commit. */
+export function markDisconnected(db: Db, gone: readonly Disconnect[]): void {
   tx(db, () => {
-    prepared(db, `update "agents" set "connected" = 0, "last_seen_at" = ?, "updated_at" = ? where "id" = ?`).run(at, at, agentId);
-    transitionAgent(db, agentId, silent ? "Unknown" : "Offline", silent ? AGENT_TRANSITION_REASONS.heartbeatMissed : AGENT_TRANSITION_REASONS.disconnected, at);
+    const stmt = prepared(db, `update "agents" set "connected" = 0, "last_seen_at" = ?, "updated_at" = ? where "id" = ?`);
+    for (const { agentId, at, silent } of gone) {
+      stmt.run(at, at, agentId);
+      transitionAgent(db, agentId, silent ? "Unknown" : "Offline", silent ? AGENT_TRANSITION_REASONS.heartbeatMissed : AGENT_TRANSITION_REASONS.disconnected, at);
+    }
   });
 }
 
@@ -32,7 +37,7 @@ export function markDisconnected(db: Db, agentId: string, at: string, silent: bo
 export function markAllDisconnected(db: Db, at: string): void {
   tx(db, () => {
     const stale = db.select({ id: agents.id }).from(agents).where(eq(agents.connected, true)).all();
-    for (const a of stale) markDisconnected(db, a.id, at, false);
+    markDisconnected(db, stale.map((a) => ({ agentId: a.id, at, silent: false })));
   });
 }
 

@@ -9,6 +9,7 @@ import { makeTestApp, sampleModule, sampleRegistration, type TestApp } from "../
 import { connectAgent, openSession, type ProtoAgent } from "../test-support/agent-client.js";
 import type { ServerConfig } from "../config.js";
 import { until } from "../test-support/until.js";
+import { observeTransactions } from "../db/client.js";
 
 const HELLO = { name: "hello", version: "1.0.0" };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -366,6 +367,22 @@ describe("liveness and leases", () => {
     const again = await connect(e, credential, { running: [{ job_id: jobId, attempt: 1 }, { job_id: "nope", attempt: 1 }] });
     expect((await again.next("stale")).job_id).toBe("nope");
     expect((await getJob(e, jobId)).status).toBe("running");
+  });
+});
+
+describe("reconnect storms", () => {
+  it("writes a storm of closes Offline in one commit, not one per session", async () => {
+    const e = await setup();
+    const n = 30;
+    for (let i = 0; i < n; i++) await connect(e, (await e.register(`storm${i}`)).credential);
+    const offline = () => e.t.deps.db.$client.prepare("select count(*) from agents where connected = 0 and status = 'Offline'").pluck().get() as number;
+    expect(offline()).toBe(0);
+    let commits = 0;
+    const undo = observeTransactions(e.t.deps.db, () => commits++);
+    for (const a of e.agents) a.ws.terminate();
+    await until("every agent Offline", async () => offline() === n);
+    undo();
+    expect(commits).toBeLessThan(n / 3); // one per session before (30); one per turn that saw closes now
   });
 });
 

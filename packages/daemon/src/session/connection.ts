@@ -24,6 +24,9 @@ import { fullJitter, type Backoff } from "./backoff.js";
 
 const SEND_HIGH_WATER = 4 * 1024 * 1024;
 
+/** A dial whose upgrade has not completed in this long is dropped and redialed (with the backoff). */
+export const HANDSHAKE_TIMEOUT_MS = 10_000;
+
 export type SessionHandlers = {
   hello: () => { version: string; slots: number; modules: ModuleRef[]; os?: HostOs; running: { job_id: string; attempt: number }[] };
   welcome: (w: FrameOf<ServerFrame, "welcome">) => void;
@@ -101,7 +104,7 @@ export class AgentSession {
     const ws = new WebSocket(url, SUBPROTOCOL, {
       headers: { authorization: `Bearer ${this.opts.credential}` },
       maxPayload: MAX_FRAME_BYTES,
-      handshakeTimeout: 10_000,
+      handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
     });
     this.ws = ws;
     this.welcomed = false;
