@@ -5,7 +5,7 @@
  * dials the baseline server, which speaks just enough of the handshake (hello -> welcome).
  */
 import WebSocket from "ws";
-import { PROTOCOL_VERSION, SESSION_PATH } from "@outpost/shared";
+import { PROTOCOL_VERSION, SESSION_PATH, type AgentFrame } from "@outpost/shared";
 import type { FleetResult, FleetTask } from "./protocol.js";
 import { nowMs } from "../dispatch/stats.js";
 import { RawHttp } from "../dispatch/raw-http.js";
@@ -13,6 +13,11 @@ import { DEFAULT_BACKOFF, fullJitter } from "../../packages/daemon/src/session.j
 
 const MODULE = { name: "hello", version: "1.0.0" };
 let fleet: WebSocket[] = [];
+
+/** Every frame the fleet sends: typed against the shared schema, so each carries the envelope's `v`. */
+function sendFrame(ws: WebSocket, frame: AgentFrame): void {
+  ws.send(JSON.stringify(frame));
+}
 
 /**
  * Dials every credential at once; resolves once all hold `welcome` and have sent `ready`. A dial
@@ -49,12 +54,12 @@ function connect(task: Extract<FleetTask, { kind: "connect" }>): Promise<FleetRe
       ws.on("open", () => {
         opened = true;
         fleet.push(ws);
-        ws.send(JSON.stringify({ type: "hello", protocol_version: PROTOCOL_VERSION, version: "bench", slots: task.slots, modules: [MODULE], running: [] }));
+        sendFrame(ws, { v: PROTOCOL_VERSION, type: "hello", protocol_version: PROTOCOL_VERSION, version: "bench", slots: task.slots, modules: [MODULE], running: [] });
       });
       ws.on("message", (data) => {
         const f = JSON.parse(data.toString()) as { type: string };
         if (f.type === "welcome" && !done) {
-          ws.send(JSON.stringify({ type: "ready", free_slots: task.slots }));
+          sendFrame(ws, { v: PROTOCOL_VERSION, type: "ready", free_slots: task.slots });
           done = true;
           welcomed++;
           settle();

@@ -11,9 +11,11 @@ import type { Logger } from "pino";
 import {
   MAX_LOG_CHUNK_BYTES,
   MAX_STEPS,
+  PROTOCOL_VERSION,
   StepUpdate,
   type AgentFrame,
   type AssignFrame,
+  type AttemptKey,
   type FrameOf,
   type ModuleRef,
   type ResumePoint,
@@ -21,13 +23,13 @@ import {
 } from "@outpost/shared";
 import { RuntimeError, type ContainerRuntime, type JobOutputs, type OwnedContainer, type RunningJob } from "./runtime/types.js";
 import { pullForJob } from "./image-pull.js";
-import { clip, clipStepLine, logsFrame, MAX_CHUNKS_PER_FRAME, MORE_STEPS_NAME, reportFrame, stepsFrame } from "./frames.js";
+import { clip, clipStepLine, logsFrame, type LogChunk, MAX_CHUNKS_PER_FRAME, MORE_STEPS_NAME, reportFrame, stepsFrame } from "./frames.js";
 import { profileForJob } from "./job-profile.js";
 
 type Finished = FrameOf<AgentFrame, "finished">;
 type Report = FrameOf<AgentFrame, "report">;
-type Stream = "stdout" | "stderr" | "system";
-type Chunk = { seq: number; stream: Stream; data: string };
+type Chunk = LogChunk;
+type Stream = Chunk["stream"];
 /** The schema's lengths of the result's message and a reject's reason. */
 const MAX_FINISHED_MESSAGE = 4000;
 const MAX_REJECT_REASON = 1000;
@@ -112,7 +114,7 @@ export class JobRunner {
   }
 
   /** Attempts still held, for hello: the server renews their leases or answers stale. */
-  runningKeys(): { job_id: string; attempt: number }[] {
+  runningKeys(): AttemptKey[] {
     return [...this.held.values()].map((h) => ({ job_id: h.jobId, attempt: h.attempt }));
   }
 
@@ -143,7 +145,7 @@ export class JobRunner {
     }
     for (const h of this.held.values()) {
       h.leaseDeadlineMs = Math.max(h.leaseDeadlineMs, now + this.leaseTtlMs);
-      if (h.containerId && !h.adopted) this.o.send({ type: "started", job_id: h.jobId, attempt: h.attempt, container_id: h.containerId });
+      if (h.containerId && !h.adopted) this.o.send({ v: PROTOCOL_VERSION, type: "started", job_id: h.jobId, attempt: h.attempt, container_id: h.containerId } satisfies AgentFrame);
       h.sent = 0;
       h.stepsDirty = h.steps.size > 0;
     }
@@ -170,7 +172,7 @@ export class JobRunner {
   }
 
   announce(): void {
-    this.o.send({ type: "ready", free_slots: this.freeSlots });
+    this.o.send({ v: PROTOCOL_VERSION, type: "ready", free_slots: this.freeSlots } satisfies AgentFrame);
   }
 
   handle(frame: ServerFrame): void {
@@ -226,7 +228,7 @@ export class JobRunner {
     for (const [key, h] of this.held) {
       if (now > h.leaseDeadlineMs) this.fence(key, `lease not renewed for ${this.leaseTtlMs / 1000} s`);
     }
-    if (this.held.size) this.o.send({ type: "renew", leases: this.runningKeys() });
+    if (this.held.size) this.o.send({ v: PROTOCOL_VERSION, type: "renew", leases: this.runningKeys() } satisfies AgentFrame);
   }
 
   /**
@@ -284,13 +286,13 @@ export class JobRunner {
     const installed = this.o.hasModule({ name: a.module, version: a.version });
     if (this.draining || this.held.size >= this.o.slots || !installed) {
       const reason = this.draining ? "agent shutting down" : !installed ? `module ${a.module}@${a.version} is not installed here` : "no free slot";
-      this.o.send({ type: "reject", ...ref, reason: clip(reason, MAX_REJECT_REASON) });
+      this.o.send({ v: PROTOCOL_VERSION, type: "reject", ...ref, reason: clip(reason, MAX_REJECT_REASON) } satisfies AgentFrame);
       return;
     }
     const h = this.newHeld(a.job_id, a.attempt, a);
     this.held.set(key, h);
     // Accept before anything is created: a refused accept (stale) fences before the container exists.
-    this.o.send({ type: "accept", ...ref });
+    this.o.send({ v: PROTOCOL_VERSION, type: "accept", ...ref } satisfies AgentFrame);
     this.o.log.info({ job_id: a.job_id, attempt: a.attempt, image: a.image }, "running job");
     void this.supervise(h, async () => {
       await pullForJob(this.o.runtime, a.image, this.o.pullTimeoutS ?? 900, { note: (l) => this.note(h, l), step: (st) => this.setStep(h, st) }, this.clock);
@@ -313,7 +315,7 @@ export class JobRunner {
     h.containerId = h.job.containerId;
     if (h.fenced) return void h.job.stop(0).then(() => h.job!.remove());
     h.startedAt ??= new Date().toISOString();
-    this.o.send({ type: "started", ...ref, container_id: h.containerId });
+    this.o.send({ v: PROTOCOL_VERSION, type: "started", ...ref, container_id: h.containerId } satisfies AgentFrame);
     if (h.cancel) void h.job.stop(h.cancel.graceS);
     let exit;
     try {
@@ -346,10 +348,10 @@ export class JobRunner {
     }
   }
 
-  private finish(h: Held, r: Omit<Finished, "type" | "job_id" | "attempt" | "last_seq">): void {
+  private finish(h: Held, r: Omit<Finished, "v" | "type" | "job_id" | "attempt" | "last_seq">): void {
     if (h.fenced) return;
     this.flush();
-    h.finished = { type: "finished", job_id: h.jobId, attempt: h.attempt, ...r, message: r.message === null ? null : clip(r.message, MAX_FINISHED_MESSAGE), last_seq: h.nextSeq - 1 };
+    h.finished = { v: PROTOCOL_VERSION, type: "finished", job_id: h.jobId, attempt: h.attempt, ...r, message: r.message === null ? null : clip(r.message, MAX_FINISHED_MESSAGE), last_seq: h.nextSeq - 1 };
     this.o.log.info({ job_id: h.jobId, attempt: h.attempt, outcome: r.outcome, reason: r.reason }, "job finished");
     this.sendResult(h);
   }

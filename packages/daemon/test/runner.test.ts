@@ -9,7 +9,7 @@ import { join } from "node:path";
 import pino from "pino";
 import Dockerode from "dockerode";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type { AgentFrame, AssignFrame } from "@outpost/shared";
+import { PROTOCOL_VERSION, type AgentFrame, type AssignFrame } from "@outpost/shared";
 import { JobRunner } from "../src/runner.js";
 import { DockerRuntime } from "../src/runtime/docker.js";
 import { isMountPoint } from "../src/runtime/bounded-dir.js";
@@ -23,6 +23,7 @@ let seq = 0;
 
 function assign(over: Partial<AssignFrame> = {}): AssignFrame {
   return {
+    v: PROTOCOL_VERSION,
     type: "assign",
     job_id: `rj${process.pid}x${seq++}`,
     attempt: 1,
@@ -95,7 +96,7 @@ describeDocker("JobRunner on Docker", () => {
     expect(fin.last_seq).toBe(chunks.length - 1);
     expect(r.of(a.job_id).some((f) => f.type === "steps" && f.steps[0]?.name === "s1")).toBe(true);
     const started = r.of(a.job_id).find((f) => f.type === "started") as Extract<AgentFrame, { type: "started" }>;
-    r.runner.handle({ type: "finished_ack", job_id: a.job_id, attempt: 1, status: "completed" });
+    r.runner.handle({ v: PROTOCOL_VERSION, type: "finished_ack", job_id: a.job_id, attempt: 1, status: "completed" });
     await until("container removed", async () => !(await new Dockerode().listContainers({ all: true, filters: { id: [started.container_id] } })).length);
     expect(r.runner.size).toBe(0);
   });
@@ -113,7 +114,7 @@ describeDocker("JobRunner on Docker", () => {
     expect(statSync(join(out, "big")).size).toBeLessThanOrEqual(1024 * 1024);
     const logs = r.of(a.job_id).flatMap((f) => (f.type === "logs" ? f.chunks.map((c) => c.data) : [])).join("");
     expect(logs).toMatch(/No space left on device/);
-    r.runner.handle({ type: "finished_ack", job_id: a.job_id, attempt: 1, status: "failed" });
+    r.runner.handle({ v: PROTOCOL_VERSION, type: "finished_ack", job_id: a.job_id, attempt: 1, status: "failed" });
     await until("scratch dir removed (and unmounted)", async () => !existsSync(join(scratch, `${a.job_id}-1`)));
   });
 
@@ -126,7 +127,7 @@ describeDocker("JobRunner on Docker", () => {
     const logs = r.of(a.job_id).flatMap((f) => (f.type === "logs" ? f.chunks.map((c) => c.data) : [])).join("");
     expect(logs).toMatch(/No space left on device/);
     expect(readdirSync(join(scratch, `${a.job_id}-1`, "out"))).toEqual([]);
-    r.runner.handle({ type: "finished_ack", job_id: a.job_id, attempt: 1, status: "failed" });
+    r.runner.handle({ v: PROTOCOL_VERSION, type: "finished_ack", job_id: a.job_id, attempt: 1, status: "failed" });
     await until("scratch dir removed (and unmounted)", async () => !existsSync(join(scratch, `${a.job_id}-1`)));
   });
 
@@ -152,7 +153,7 @@ describeDocker("JobRunner on Docker", () => {
     const extra = assign();
     r.runner.handle(extra);
     expect(r.of(extra.job_id)).toEqual([expect.objectContaining({ type: "reject", reason: "no free slot" })]);
-    r.runner.handle({ type: "stale", job_id: long.job_id, attempt: 1, message: "not yours" });
+    r.runner.handle({ v: PROTOCOL_VERSION, type: "stale", job_id: long.job_id, attempt: 1, message: "not yours" });
     await until("slot free", async () => r.runner.size === 0);
   });
 
@@ -161,7 +162,7 @@ describeDocker("JobRunner on Docker", () => {
     const a = assign({ command: ["sleep", "30"] });
     r.runner.handle(a);
     await until("started", async () => r.of(a.job_id).some((f) => f.type === "started"));
-    r.runner.handle({ type: "stale", job_id: a.job_id, attempt: 1, message: "re-queued" });
+    r.runner.handle({ v: PROTOCOL_VERSION, type: "stale", job_id: a.job_id, attempt: 1, message: "re-queued" });
     await until("forgotten", async () => r.runner.size === 0);
     await new Promise((res) => setTimeout(res, 300));
     expect(r.of(a.job_id).some((f) => f.type === "finished")).toBe(false);
@@ -235,7 +236,7 @@ describeDocker("JobRunner on Docker", () => {
       const a = assign({ command: ["sleep", "30"] });
       runner.handle(a);
       await until("started", async () => sent.some((f) => f.type === "started"));
-      runner.handle({ type: "renewed", leases: [{ job_id: a.job_id, attempt: 1, lease_expires_at: new Date().toISOString() }] });
+      runner.handle({ v: PROTOCOL_VERSION, type: "renewed", leases: [{ job_id: a.job_id, attempt: 1, lease_expires_at: new Date().toISOString() }] });
       offsetMs = -600_000; // partitioned, and the clock steps back 10 minutes
       // The lease is 1 s: wait (the bound the issue states) until that much real time has passed.
       await new Promise((r) => setTimeout(r, 1300));

@@ -4,7 +4,7 @@
  * leases and cancel.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { CLOSE, MAX_FRAME_BYTES, MAX_STEPS } from "@outpost/shared";
+import { AgentFrame, CLOSE, MAX_FRAME_BYTES, MAX_STEPS, PROTOCOL_VERSION } from "@outpost/shared";
 import { makeTestApp, sampleModule, sampleRegistration, type TestApp } from "../test-support/test-app.js";
 import { connectAgent, openSession, type ProtoAgent } from "../test-support/agent-client.js";
 import type { ServerConfig } from "../config.js";
@@ -79,6 +79,28 @@ describe("handshake", () => {
     const history = (await e.t.api("GET", `/api/v1/agents/${id}/status-history`)).body.details.map((h: { to: string }) => h.to);
     expect(history).toContain("Idle");
     expect(history).toContain("Offline");
+  });
+
+  it("refuses a frame of every agent type whose v is missing or another version: error unsupported_version, then close 4004", async () => {
+    const e = await setup();
+    const { credential } = await e.register("a1");
+    const types = AgentFrame.options.map((o) => o.shape.type.value);
+    expect(types).toContain("hello");
+    for (const type of types) {
+      for (const [said, text] of [
+        ["missing", JSON.stringify({ type })],
+        ["2", JSON.stringify({ v: PROTOCOL_VERSION + 1, type })],
+      ] as const) {
+        const a = await openSession(e.url, credential);
+        e.agents.push(a);
+        a.sendRaw(text);
+        const error = await a.next("error");
+        expect(error, `${type}, v ${said}`).toEqual({ v: PROTOCOL_VERSION, type: "error", code: "unsupported_version", message: `v: ${said}; this side speaks protocol version ${PROTOCOL_VERSION}`, frame_type: type });
+        expect((await a.closed).code, `${type}, v ${said}`).toBe(CLOSE.unsupportedVersion);
+      }
+    }
+    // The agent's own session still opens with frames of this version.
+    await connect(e, credential);
   });
 
   it("replaces an older session of the same agent", async () => {

@@ -3,12 +3,15 @@
  * protocol, with a queue of received frames to await by type.
  */
 import WebSocket from "ws";
-import { PROTOCOL_VERSION, SESSION_PATH, SUBPROTOCOL, ServerFrame, parseFrame, type FrameOf } from "@outpost/shared";
+import { PROTOCOL_VERSION, SESSION_PATH, SUBPROTOCOL, ServerFrame, parseFrame, type AgentFrame, type FrameOf } from "@outpost/shared";
 
 export type ProtoAgent = {
   ws: WebSocket;
   frames: ServerFrame[];
-  /** Any object: tests send malformed frames on purpose. */
+  /**
+   * Any object, in the envelope of this protocol version: `v` is PROTOCOL_VERSION unless the frame
+   * names its own (tests send malformed frames and other versions on purpose; sendRaw sends bytes as given).
+   */
   send: (frame: object) => void;
   sendRaw: (data: string | Buffer) => void;
   next: <T extends ServerFrame["type"]>(type: T, timeoutMs?: number) => Promise<FrameOf<ServerFrame, T>>;
@@ -36,7 +39,7 @@ export function openSession(httpUrl: string, credential: string, opts: { protoco
   const agent: ProtoAgent = {
     ws,
     frames,
-    send: (frame) => ws.send(JSON.stringify(frame)),
+    send: (frame) => ws.send(JSON.stringify({ v: PROTOCOL_VERSION, ...frame })),
     sendRaw: (data) => ws.send(data),
     next: (type, timeoutMs = 5000) => {
       const i = frames.findIndex((f) => f.type === type);
@@ -60,10 +63,10 @@ export function openSession(httpUrl: string, credential: string, opts: { protoco
 export async function connectAgent(
   httpUrl: string,
   credential: string,
-  hello: { slots?: number; modules?: { name: string; version: string }[]; running?: { job_id: string; attempt: number }[]; version?: string } = {},
+  hello: Partial<Pick<FrameOf<AgentFrame, "hello">, "slots" | "modules" | "running" | "version">> = {},
 ): Promise<ProtoAgent> {
   const agent = await openSession(httpUrl, credential);
-  agent.send({ type: "hello", protocol_version: PROTOCOL_VERSION, version: hello.version ?? "0.1.0", slots: hello.slots ?? 1, modules: hello.modules ?? [], running: hello.running ?? [] });
+  agent.send({ v: PROTOCOL_VERSION, type: "hello", protocol_version: PROTOCOL_VERSION, version: hello.version ?? "0.1.0", slots: hello.slots ?? 1, modules: hello.modules ?? [], running: hello.running ?? [] } satisfies AgentFrame);
   await agent.next("welcome");
   return agent;
 }

@@ -5,6 +5,7 @@
  * server, real `ws` protocol agents, real SQLite.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { PROTOCOL_VERSION } from "@outpost/shared";
 import { makeTestApp, sampleModule, sampleRegistration, type TestApp } from "../../test-support/test-app.js";
 import { connectAgent, type ProtoAgent } from "../../test-support/agent-client.js";
 import { until } from "../../test-support/until.js";
@@ -112,7 +113,7 @@ describe("requesting a module on an agent", () => {
     const requestId = res.body.details.request_id as string;
 
     const frame = await a.session!.next("module");
-    expect(frame).toEqual({ type: "module", action: "install", request_id: requestId, name: "hello", version: "2.0.0", image: V2.image });
+    expect(frame).toEqual({ v: PROTOCOL_VERSION, type: "module", action: "install", request_id: requestId, name: "hello", version: "2.0.0", image: V2.image });
     expect(await status(a.id)).toBe("UpdatingModule");
 
     // A job for the new version waits: the agent lacks it; one for the old version waits: it is updating.
