@@ -162,10 +162,13 @@ describeDocker("JobRunner on Docker", () => {
     const a = assign({ command: ["sleep", "30"] });
     r.runner.handle(a);
     await until("started", async () => r.of(a.job_id).some((f) => f.type === "started"));
+    const readies = () => r.sent.filter((f) => f.type === "ready").length;
+    const readiesBefore = readies();
     r.runner.handle({ v: PROTOCOL_VERSION, type: "stale", job_id: a.job_id, attempt: 1, message: "re-queued" });
-    await until("forgotten", async () => r.runner.size === 0);
-    await new Promise((res) => setTimeout(res, 300));
-    expect(r.of(a.job_id).some((f) => f.type === "finished")).toBe(false);
+    expect(r.runner.size).toBe(0); // forgotten at once
+    // The fence ends by announcing the freed slot, after the container is stopped and removed: a barrier.
+    await until("the freed slot announced", async () => readies() > readiesBefore);
+    expect(r.of(a.job_id).map((f) => f.type)).toEqual(["accept", "started"]);
     await until("container removed", async () => !(await new Dockerode().listContainers({ all: true, filters: { label: [`outpost.job_id=${a.job_id}`] } })).length);
   });
 
@@ -185,7 +188,7 @@ describeDocker("JobRunner on Docker", () => {
     const steps = await until("the step, completed", async () =>
       second.of(a.job_id).find((f) => f.type === "steps" && f.steps.some((st) => st.name === "build" && st.status === "completed")),
     );
-    expect(steps).toBeTruthy();
+    expect(steps).toMatchObject({ type: "steps", job_id: a.job_id, attempt: 1, steps: [{ name: "build", status: "completed", output: null }] });
     // The log goes on from the resume point: the first half is not sent again.
     const resent = second.of(a.job_id).flatMap((f) => (f.type === "logs" ? f.chunks.map((c) => c.data) : [])).join("");
     expect(resent.startsWith('"status":"completed"}')).toBe(true);
@@ -237,9 +240,12 @@ describeDocker("JobRunner on Docker", () => {
       runner.handle(a);
       await until("started", async () => sent.some((f) => f.type === "started"));
       runner.handle({ v: PROTOCOL_VERSION, type: "renewed", leases: [{ job_id: a.job_id, attempt: 1, lease_expires_at: new Date().toISOString() }] });
+      const renewedAt = performance.now();
       offsetMs = -600_000; // partitioned, and the clock steps back 10 minutes
-      // The lease is 1 s: wait (the bound the issue states) until that much real time has passed.
-      await new Promise((r) => setTimeout(r, 1300));
+      runner.tick();
+      expect(runner.size).toBe(1); // within its lease
+      // The lease is 1 s (the bound the issue states): wait for the fact that 1 s of monotonic time has passed.
+      await until("the 1 s lease over on the monotonic clock", async () => performance.now() - renewedAt > 1000);
       runner.tick();
       await until("fenced", async () => runner.size === 0, 10_000);
     } finally {

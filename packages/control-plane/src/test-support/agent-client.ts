@@ -15,6 +15,15 @@ export type ProtoAgent = {
   send: (frame: object) => void;
   sendRaw: (data: string | Buffer) => void;
   next: <T extends ServerFrame["type"]>(type: T, timeoutMs?: number) => Promise<FrameOf<ServerFrame, T>>;
+  /**
+   * A barrier: two `renew` frames with no leases, each sent once the previous `renewed` arrived.
+   * The server answers in order on one socket, so when this resolves every frame it sent this
+   * session in answer to what was sent before (and from the dispatch passes those frames
+   * scheduled) is in `frames`: "nothing was sent" is then a fact, not a sleep. Two, because the
+   * first may share a frame batch with earlier frames, whose dispatch pass runs at the end of that
+   * batch, after the first `renewed` was queued; the second is handled in a later batch.
+   */
+  roundTrip: () => Promise<void>;
   closed: Promise<{ code: number; reason: string }>;
   close: () => void;
 };
@@ -48,6 +57,13 @@ export function openSession(httpUrl: string, credential: string, opts: { protoco
         const timer = setTimeout(() => reject(new Error(`no "${type}" frame within ${timeoutMs} ms; queued: ${frames.map((f) => f.type).join(",")}`)), timeoutMs);
         waiters.push({ type, resolve: (f) => (clearTimeout(timer), resolve(f as never)) });
       });
+    },
+    roundTrip: async () => {
+      for (let i = 0; i < 2; i++) {
+        agent.send({ v: PROTOCOL_VERSION, type: "renew", leases: [] } satisfies AgentFrame);
+        const renewed = await agent.next("renewed");
+        if (renewed.leases.length) throw new Error(`renew with no leases answered with ${JSON.stringify(renewed.leases)}`);
+      }
     },
     closed,
     close: () => ws.close(),

@@ -124,7 +124,7 @@ describe("requesting a module on an agent", () => {
     const old = await t.api("POST", "/api/v1/jobs", { body: { module: "hello", version: "1.0.0", function: "greet", inputs: { who: "x" } } });
     expect((await t.api("GET", `/api/v1/jobs/${old.body.details.id}`)).body.details.waiting_reason).toBe("Every eligible agent is updating a module.");
     a.session!.send({ type: "ready", free_slots: 1 });
-    await new Promise((r) => setTimeout(r, 100));
+    await a.session!.roundTrip();
     expect(a.session!.frames.filter((f) => f.type === "assign")).toEqual([]);
 
     a.session!.send({ type: "module_progress", request_id: requestId, name: "hello", version: "2.0.0", message: "a1b2: Downloading 1MB/2MB" });
@@ -140,8 +140,10 @@ describe("requesting a module on an agent", () => {
     expect(await statuses(a.id)).toEqual(["Offline", "Idle", "UpdatingModule", "Idle", "Claimed"]);
 
     // A repeated result (after a reconnect) changes nothing.
+    const before = await history(a.id);
     a.session!.send({ type: "module_result", request_id: requestId, name: "hello", version: "2.0.0", action: "install", outcome: "failed", message: "late" });
-    await new Promise((r) => setTimeout(r, 100));
+    await a.session!.roundTrip();
+    expect(await history(a.id)).toEqual(before);
     expect((await history(a.id)).at(-1)).toMatchObject({ outcome: "succeeded", message: "installed" });
   });
 
@@ -209,7 +211,7 @@ describe("requesting a module on an agent", () => {
     const requestId = res.body.details.request_id as string;
     b.session!.send({ type: "module_result", request_id: requestId, name: "hello", version: "2.0.0", action: "install", outcome: "succeeded", message: "not mine" });
     b.session!.send({ type: "module_result", request_id: "12345", name: "hello", version: "2.0.0", action: "install", outcome: "succeeded", message: "unknown" });
-    await new Promise((r) => setTimeout(r, 100));
+    await b.session!.roundTrip();
     expect((await history(a.id)).at(-1)).toMatchObject({ outcome: "started" });
     expect(await agentModules(b.id)).toEqual(["hello@1.0.0"]);
     expect(await status(a.id)).toBe("UpdatingModule");
