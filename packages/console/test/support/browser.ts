@@ -2,11 +2,18 @@
  * Debian's chromium driven by playwright-core: headless, fresh profile per launch, and every page
  * records console errors and uncaught exceptions so a test can assert there were none.
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 
-export const SCREENSHOTS = fileURLToPath(new URL("../../../../docs/screenshots", import.meta.url));
+/**
+ * Where screenshots go: a temp dir of this test run, so running the tests leaves the working tree
+ * clean; `OUTPOST_SCREENSHOTS=docs` writes them to docs/screenshots instead (to refresh the docs).
+ */
+export const SCREENSHOTS =
+  process.env.OUTPOST_SCREENSHOTS === "docs" ? fileURLToPath(new URL("../../../../docs/screenshots", import.meta.url)) : mkdtempSync(join(tmpdir(), "outpost-screenshots-"));
 
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({

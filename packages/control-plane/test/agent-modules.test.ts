@@ -6,9 +6,9 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { PROTOCOL_VERSION } from "@outpost/shared";
-import { makeTestApp, sampleModule, sampleRegistration, type TestApp } from "../../test-support/test-app.js";
-import { connectAgent, type ProtoAgent } from "../../test-support/agent-client.js";
-import { until } from "../../test-support/until.js";
+import { makeTestApp, sampleModule, sampleRegistration, type TestApp } from "../src/test-support/test-app.js";
+import { connectAgent, type ProtoAgent } from "../src/test-support/agent-client.js";
+import { until } from "../src/test-support/until.js";
 
 const HELLO = { name: "hello", version: "1.0.0" };
 const V2 = sampleModule({ version: "2.0.0", image: "127.0.0.1:5999/outpost-test/busybox:2" });

@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
-import { agents, jobLogs, jobs } from "../../db/schema.js";
-import { makeTestApp, sampleModule, sampleRegistration, type TestApp } from "../../test-support/test-app.js";
-import { claimNextJob, releaseClaim } from "./claim.js";
-import { finishAttempt, markStarted, renewLease } from "./attempts.js";
-import { enforceTimeouts, expireLeases } from "./leases.js";
-import { appendLogs, recordReport, recordSteps } from "./outputs.js";
+import { agents, jobLogs, jobs } from "../src/db/schema.js";
+import { makeTestApp, sampleModule, sampleRegistration, type TestApp } from "../src/test-support/test-app.js";
+import { claimNextJob, releaseClaim } from "../src/modules/dispatch/claim.js";
+import { finishAttempt, markStarted, renewLease } from "../src/modules/dispatch/attempts.js";
+import { enforceTimeouts, expireLeases } from "../src/modules/dispatch/leases.js";
+import { appendLogs, recordReport, recordSteps } from "../src/modules/dispatch/outputs.js";
 
 let t: TestApp;
 const LEASE = 5_000;

@@ -5,11 +5,11 @@
  */
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
-import { agents, jobs } from "../../db/schema.js";
-import { makeTestApp, sampleModule, sampleRegistration, type TestApp } from "../../test-support/test-app.js";
-import { claimNextJob } from "./claim.js";
-import { markStarted } from "./attempts.js";
-import { WallClockWatch } from "./clock-jump.js";
+import { agents, jobs } from "../src/db/schema.js";
+import { makeTestApp, sampleModule, sampleRegistration, type TestApp } from "../src/test-support/test-app.js";
+import { claimNextJob } from "../src/modules/dispatch/claim.js";
+import { markStarted } from "../src/modules/dispatch/attempts.js";
+import { WallClockWatch } from "../src/modules/dispatch/clock-jump.js";
 
 let t: TestApp;
 const LEASE = 10_000;

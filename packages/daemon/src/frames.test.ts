@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { MAX_FRAME_BYTES, MAX_LOG_CHUNK_BYTES, MAX_STEP_NAME, MAX_STEP_OUTPUT, MAX_STEPS, PROTOCOL_VERSION, StepUpdate } from "@outpost/shared";
-import { clip, clipStepLine, CUT_MARKER, frameBytes, logsFrame, MAX_CHUNKS_PER_FRAME, reportFrame, stepsFrame, type LogChunk } from "../src/frames.js";
-import { frameProblem } from "../src/session.js";
+import { clip, clipStepLine, CUT_MARKER, frameBytes, logsFrame, MAX_CHUNKS_PER_FRAME, reportFrame, stepsFrame, type LogChunk } from "./frames.js";
+import { frameProblem } from "./session.js";
 
 const ref = { job_id: "j".repeat(64), attempt: 2 ** 31 };
 /** Strings of n UTF-16 units that serialize worst: \u0001 is 6 bytes in JSON, "😀" 4 bytes per 2 units. */

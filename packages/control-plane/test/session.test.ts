@@ -5,10 +5,10 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { AgentFrame, CLOSE, MAX_FRAME_BYTES, MAX_STEPS, PROTOCOL_VERSION } from "@outpost/shared";
-import { makeTestApp, sampleModule, sampleRegistration, type TestApp } from "../test-support/test-app.js";
-import { connectAgent, openSession, type ProtoAgent } from "../test-support/agent-client.js";
-import type { ServerConfig } from "../config.js";
-import { until } from "../test-support/until.js";
+import { makeTestApp, sampleModule, sampleRegistration, type TestApp } from "../src/test-support/test-app.js";
+import { connectAgent, openSession, type ProtoAgent } from "../src/test-support/agent-client.js";
+import type { ServerConfig } from "../src/config.js";
+import { until } from "../src/test-support/until.js";
 
 const HELLO = { name: "hello", version: "1.0.0" };
 const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
@@ -182,7 +182,7 @@ describe("dispatch and the attempt lifecycle", () => {
     expect(job.attempts).toHaveLength(1);
     expect(job.steps[0]).toMatchObject({ name: "build", status: "completed", output: "ok" });
     // Stamped by the server when first seen running, then final: inside the attempt, in order.
-    const [{ started_at, ended_at }] = job.steps as { started_at: string; ended_at: string }[];
+    const { started_at, ended_at } = job.steps[0] as { started_at: string; ended_at: string };
     expect(started_at).toMatch(RFC3339);
     expect(ended_at).toMatch(RFC3339);
     expect(started_at >= job.attempts[0].claimed_at && started_at <= ended_at && ended_at <= job.completed_at, JSON.stringify(job)).toBe(true);
