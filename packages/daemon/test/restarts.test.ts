@@ -181,12 +181,14 @@ describeDocker("restarts that lose nothing", () => {
     expect((await api("POST", `/api/v1/agents/${id}/pause`)).status).toBe(200);
     const second = await submit("short");
     expect(await settled(first)).toMatchObject({ status: "completed" });
-    await new Promise((r) => setTimeout(r, 500));
-    const waiting = await job(second);
-    expect(waiting.status).toBe("pending");
-    expect(waiting.waiting_reason).toBe("Every eligible agent is paused.");
+    expect(await job(second)).toMatchObject({ status: "pending", attempts: [], waiting_reason: "Every eligible agent is paused." });
+    // No sleep to prove nothing was claimed meanwhile: the job's only attempt must be claimed after the resume.
+    const resumedAt = new Date().toISOString();
     expect((await api("POST", `/api/v1/agents/${id}/resume`)).status).toBe(200);
-    expect(await settled(second)).toMatchObject({ status: "completed" });
+    const done = await settled(second);
+    expect(done).toMatchObject({ status: "completed", attempt: 1 });
+    expect(done.attempts).toHaveLength(1);
+    expect(done.attempts[0].claimed_at >= resumedAt, `claimed at ${done.attempts[0].claimed_at}, resumed at ${resumedAt}`).toBe(true);
   });
 
   it("a job whose request and function give no timeout gets the server's --default-job-timeout and is stopped at it", async () => {
