@@ -6,7 +6,7 @@ import { z } from "zod";
 import { ModuleRef, HostOs } from "../api/agents.js";
 import { JobErrorReason } from "../status/job-status.js";
 import { StepStatus } from "../api/jobs.js";
-import { MAX_LOG_CHUNK_BYTES, MAX_STEP_NAME, MAX_STEP_OUTPUT, MAX_STEPS, frame } from "./envelope.js";
+import { MAX_LOG_CHUNK_BYTES, MAX_STEP_NAME, MAX_STEP_OUTPUT, MAX_STEPS, frameSchema } from "./envelope.js";
 
 const JobId = z.string().min(1).max(64);
 const Attempt = z.number().int().min(1);
@@ -15,7 +15,7 @@ export const AttemptRef = { job_id: JobId, attempt: Attempt };
 export const AttemptKey = z.object(AttemptRef);
 export type AttemptKey = z.infer<typeof AttemptKey>;
 
-export const HelloFrame = frame("hello", {
+export const HelloFrame = frameSchema("hello", {
   protocol_version: z.number().int(),
   version: z.string().max(64),
   slots: z.number().int().min(1).max(64),
@@ -25,15 +25,15 @@ export const HelloFrame = frame("hello", {
   running: z.array(AttemptKey).max(64).default([]),
 });
 
-export const ReadyFrame = frame("ready", { free_slots: z.number().int().min(0).max(64) });
+export const ReadyFrame = frameSchema("ready", { free_slots: z.number().int().min(0).max(64) });
 
-export const AcceptFrame = frame("accept", { ...AttemptRef });
+export const AcceptFrame = frameSchema("accept", { ...AttemptRef });
 
-export const RejectFrame = frame("reject", { ...AttemptRef, reason: z.string().max(1000) });
+export const RejectFrame = frameSchema("reject", { ...AttemptRef, reason: z.string().max(1000) });
 
-export const StartedFrame = frame("started", { ...AttemptRef, container_id: z.string().max(128) });
+export const StartedFrame = frameSchema("started", { ...AttemptRef, container_id: z.string().max(128) });
 
-export const RenewFrame = frame("renew", { leases: z.array(AttemptKey).max(64) });
+export const RenewFrame = frameSchema("renew", { leases: z.array(AttemptKey).max(64) });
 
 export const LogChunkFrame = z.object({
   seq: z.number().int().min(0),
@@ -41,7 +41,7 @@ export const LogChunkFrame = z.object({
   stream: z.enum(["stdout", "stderr", "system"]),
   data: z.string().max(MAX_LOG_CHUNK_BYTES * 2),
 });
-export const LogsFrame = frame("logs", { ...AttemptRef, chunks: z.array(LogChunkFrame).min(1).max(256) });
+export const LogsFrame = frameSchema("logs", { ...AttemptRef, chunks: z.array(LogChunkFrame).min(1).max(256) });
 
 export const StepUpdate = z.object({
   name: z.string().min(1).max(MAX_STEP_NAME),
@@ -49,15 +49,15 @@ export const StepUpdate = z.object({
   output: z.string().max(MAX_STEP_OUTPUT).nullable().default(null),
 });
 export type StepUpdate = z.infer<typeof StepUpdate>;
-export const StepsFrame = frame("steps", { ...AttemptRef, steps: z.array(StepUpdate).max(MAX_STEPS) });
+export const StepsFrame = frameSchema("steps", { ...AttemptRef, steps: z.array(StepUpdate).max(MAX_STEPS) });
 
-export const ReportFrame = frame("report", {
+export const ReportFrame = frameSchema("report", {
   ...AttemptRef,
   json: z.unknown().optional(),
   markdown: z.string().optional(),
 });
 
-export const FinishedFrame = frame("finished", {
+export const FinishedFrame = frameSchema("finished", {
   ...AttemptRef,
   outcome: z.enum(["completed", "failed", "cancelled"]),
   exit_code: z.number().int().nullable(),
@@ -71,10 +71,10 @@ export const FinishedFrame = frame("finished", {
 export const ModuleRequestRef = { request_id: z.string().min(1).max(64), name: ModuleRef.shape.name, version: ModuleRef.shape.version };
 
 /** Pull progress of a module request; the agent sends at most 2 a second per request. */
-export const ModuleProgressFrame = frame("module_progress", { ...ModuleRequestRef, message: z.string().max(1000) });
+export const ModuleProgressFrame = frameSchema("module_progress", { ...ModuleRequestRef, message: z.string().max(1000) });
 
 /** A module request is over: the module is (or is no longer) installed, or nothing changed. */
-export const ModuleResultFrame = frame("module_result", {
+export const ModuleResultFrame = frameSchema("module_result", {
   ...ModuleRequestRef,
   action: z.enum(["install", "remove"]),
   outcome: z.enum(["succeeded", "failed"]),

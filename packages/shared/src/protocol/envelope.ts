@@ -68,7 +68,7 @@ export const Envelope = z.object({ v: z.literal(PROTOCOL_VERSION), type: z.strin
 export type Envelope = z.infer<typeof Envelope>;
 
 /** One frame's schema: the envelope with `type` fixed, then its own fields. */
-export function frame<T extends string, S extends z.ZodRawShape>(type: T, shape: S) {
+export function frameSchema<T extends string, S extends z.ZodRawShape>(type: T, shape: S) {
   return z.object({ v: z.literal(PROTOCOL_VERSION), type: z.literal(type), ...shape });
 }
 

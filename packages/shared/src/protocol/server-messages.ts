@@ -6,7 +6,7 @@ import { z } from "zod";
 import { Limits } from "../api/common.js";
 import { JobProfile } from "../api/agent-profile.js";
 import { AttemptRef, ModuleRequestRef } from "./agent-messages.js";
-import { WireErrorCode, frame } from "./envelope.js";
+import { WireErrorCode, frameSchema } from "./envelope.js";
 
 export const ResumePoint = z.object({
   ...AttemptRef,
@@ -16,7 +16,7 @@ export const ResumePoint = z.object({
 });
 export type ResumePoint = z.infer<typeof ResumePoint>;
 
-export const WelcomeFrame = frame("welcome", {
+export const WelcomeFrame = frameSchema("welcome", {
   protocol_version: z.number().int(),
   agent_id: z.string(),
   heartbeat_s: z.number().positive(),
@@ -30,7 +30,7 @@ export const WelcomeFrame = frame("welcome", {
   resume: z.array(ResumePoint).default([]),
 });
 
-export const AssignFrame = frame("assign", {
+export const AssignFrame = frameSchema("assign", {
   ...AttemptRef,
   lease_expires_at: z.string(),
   module: z.string(),
@@ -51,25 +51,25 @@ export const AssignFrame = frame("assign", {
 });
 export type AssignFrame = z.infer<typeof AssignFrame>;
 
-export const RenewedFrame = frame("renewed", {
+export const RenewedFrame = frameSchema("renewed", {
   leases: z.array(z.object({ ...AttemptRef, lease_expires_at: z.string() })),
 });
 
-export const CancelFrame = frame("cancel", {
+export const CancelFrame = frameSchema("cancel", {
   ...AttemptRef,
   reason: z.enum(["cancelled", "timeout"]),
   grace_s: z.number().int().min(0),
 });
 
 /** This attempt is no longer the job's live one: stop its container and forget it. */
-export const StaleFrame = frame("stale", { ...AttemptRef, message: z.string() });
+export const StaleFrame = frameSchema("stale", { ...AttemptRef, message: z.string() });
 
-export const LogsAckFrame = frame("logs_ack", { ...AttemptRef, acked_seq: z.number().int() });
+export const LogsAckFrame = frameSchema("logs_ack", { ...AttemptRef, acked_seq: z.number().int() });
 
 /** The result is recorded: the agent may now remove the container. */
-export const FinishedAckFrame = frame("finished_ack", { ...AttemptRef, status: z.string() });
+export const FinishedAckFrame = frameSchema("finished_ack", { ...AttemptRef, status: z.string() });
 
-export const ErrorFrame = frame("error", {
+export const ErrorFrame = frameSchema("error", {
   code: WireErrorCode,
   message: z.string(),
   /** The offending frame's type, when it had one. */
@@ -80,7 +80,7 @@ export const ErrorFrame = frame("error", {
  * Install (pull the image, then record the module) or remove a module version on this agent. An
  * install of a name the agent already has replaces that version (an update).
  */
-export const ModuleFrame = frame("module", {
+export const ModuleFrame = frameSchema("module", {
   action: z.enum(["install", "remove"]),
   ...ModuleRequestRef,
   /** "" for a module without an image of its own: nothing to pull. */
@@ -94,7 +94,7 @@ export type ModuleFrame = z.infer<typeof ModuleFrame>;
  * service's privileged ExecStartPre (`outpost-agent upgrade --if-requested`) downloads, verifies and
  * installs the binary before systemd starts the agent again, whose hello then carries `version`.
  */
-export const UpgradeFrame = frame("upgrade", { version: z.string().min(1).max(64) });
+export const UpgradeFrame = frameSchema("upgrade", { version: z.string().min(1).max(64) });
 export type UpgradeFrame = z.infer<typeof UpgradeFrame>;
 
 export const ServerFrame = z.discriminatedUnion("type", [
