@@ -6,7 +6,7 @@
  */
 import { parentPort } from "node:worker_threads";
 import WebSocket from "ws";
-import { PROTOCOL_VERSION, SESSION_PATH, SUBPROTOCOL } from "@outpost/shared";
+import { PROTOCOL_VERSION, SESSION_PATH, SUBPROTOCOL, type AgentFrame } from "@outpost/shared";
 import { JOB_BODY, MODULE, type ClientResult, type ClientTask } from "./protocol.js";
 import { nowMs, summarize } from "./stats.js";
 import { RawHttp } from "./raw-http.js";
@@ -47,10 +47,10 @@ class LeanAgent {
   }
 
   hello(): void {
-    this.send({ type: "hello", protocol_version: PROTOCOL_VERSION, version: "bench", slots: this.slots, modules: [MODULE], running: [] });
+    this.send({ v: PROTOCOL_VERSION, type: "hello", protocol_version: PROTOCOL_VERSION, version: "bench", slots: this.slots, modules: [MODULE], running: [] });
   }
 
-  send(frame: object): void {
+  send(frame: AgentFrame): void {
     this.ws.send(JSON.stringify(frame));
   }
 
@@ -66,11 +66,11 @@ class LeanAgent {
   run(jobId: string, attempt: number): void {
     this.free--;
     const ref = { job_id: jobId, attempt };
-    this.send({ type: "accept", ...ref });
-    this.send({ type: "started", ...ref, container_id: "noop" });
-    this.send({ type: "finished", ...ref, outcome: "completed", exit_code: 0, reason: null, message: null, last_seq: -1 });
+    this.send({ v: PROTOCOL_VERSION, type: "accept", ...ref });
+    this.send({ v: PROTOCOL_VERSION, type: "started", ...ref, container_id: "noop" });
+    this.send({ v: PROTOCOL_VERSION, type: "finished", ...ref, outcome: "completed", exit_code: 0, reason: null, message: null, last_seq: -1 });
     this.free++;
-    this.send({ type: "ready", free_slots: this.free });
+    this.send({ v: PROTOCOL_VERSION, type: "ready", free_slots: this.free });
   }
 
   close(): Promise<void> {

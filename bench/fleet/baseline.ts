@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { WebSocketServer } from "ws";
-import { SESSION_PATH } from "@outpost/shared";
+import { PROTOCOL_VERSION, SESSION_PATH } from "@outpost/shared";
 import { LISTEN_BACKLOG, openDb, tx } from "@outpost/control-plane/testing";
 
 export type BareServer = { url: string; close: () => Promise<void> };
@@ -24,7 +24,7 @@ export async function startBareServer(): Promise<BareServer> {
       if (f.type !== "hello") return;
       const at = new Date().toISOString();
       tx(db, () => insert.run(at, data.toString()));
-      ws.send(JSON.stringify({ type: "welcome", server_time: at }));
+      ws.send(JSON.stringify({ v: PROTOCOL_VERSION, type: "welcome", server_time: at }));
     });
   });
   await new Promise((r) => wss.once("listening", r));

@@ -170,7 +170,9 @@ describe("commands against a real server", () => {
     expect((await cli(["tokens", "ls"], env)).stdout).toContain("ci");
     expect((await cli(["tokens", "revoke", tok.id], env)).code).toBe(0);
     const after = JSON.parse((await cli(["tokens", "ls", "--include-revoked", "--json"], env)).stdout);
-    expect(after.find((t: { id: string }) => t.id === tok.id).revoked_at).not.toBeNull();
+    const revokedAt = after.find((t: { id: string }) => t.id === tok.id).revoked_at;
+    expect(revokedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+    expect(Date.now() - Date.parse(revokedAt)).toBeLessThan(600_000);
     const refused = await cli(["agents", "ls"], { ...env, OUTPOST_URL: server.url, OUTPOST_TOKEN: tok.token });
     expect(refused.code).toBe(3);
   });

@@ -66,8 +66,8 @@ describeDocker("outpost jobs run --follow with a real agent", () => {
 
   it("follows live: a line shows before the job ends, and `logs -f` of another follower ends with the job", async () => {
     const run = startCommandCli(["jobs", "run", "clifollow.gate", "--max-attempts", "1", "--follow", "--json"]);
-    const line = await run.waitFor(/"data":"before-gate\\n"/, 60_000);
-    expect(line).toBeTruthy();
+    const [line] = await run.waitFor(/"data":"before-gate\\n"/, 60_000);
+    expect(line).toBe('"data":"before-gate\\n"');
     const id = (await run.waitFor(/job (\S+) /))[1]!;
     // The job is still running: a second follower (logs -f) sees the same line, then both end when it is cancelled.
     const logs = startCommandCli(["logs", "-f", id]);

@@ -390,7 +390,7 @@ describe("agent histories", () => {
     expect(transitionAgent(t.deps.db, a.id, "Claimed", "job_claimed", iso())).toMatchObject({ from: "Idle", to: "Claimed" });
     // Claimed -> UpdatingModule is not in the table: refused, nothing recorded.
     expect(transitionAgent(t.deps.db, a.id, "UpdatingModule", "module_update", iso())).toBeNull();
-    expect(transitionAgent(t.deps.db, a.id, "ExecutingJob", "job_started", iso())).not.toBeNull();
+    expect(transitionAgent(t.deps.db, a.id, "ExecutingJob", "job_started", iso())).toMatchObject({ from: "Claimed", to: "ExecutingJob" });
     const res = await t.api("GET", `/api/v1/agents/${a.id}/status-history`);
     expect(res.status).toBe(200);
     expect(res.body.details.map((h: any) => [h.from, h.to, h.reason])).toEqual([

@@ -1,12 +1,13 @@
 /**
  * Issue 2 §3 and §9: the error envelope for every failure, never a 500 for bad input (a seeded
- * fuzz over many routes), one 401 body for every authentication failure, and token format checks
+ * fuzz over every route of the app's table), one 401 body for every authentication failure, and token format checks
  * that refuse before any database lookup.
  */
 import { connect } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { generateSecret } from "../src/lib/secrets.js";
 import { encodeCursor } from "../src/lib/cursor.js";
+import { streamRoutes } from "../src/lib/sse.js";
 import {
   createJob,
   createPool,
@@ -153,30 +154,14 @@ describe("HTTP-level failures on a real listening server", () => {
 });
 
 describe("authentication failures", () => {
-  const ROUTES: [string, string][] = [
-    ["GET", "/api/v1/me"],
-    ["GET", "/api/v1/agents"],
-    ["GET", "/api/v1/agents/x"],
-    ["POST", "/api/v1/agent"],
-    ["PATCH", "/api/v1/agents/x"],
-    ["POST", "/api/v1/agents/x/retire"],
-    ["DELETE", "/api/v1/agents/x"],
-    ["GET", "/api/v1/pools"],
-    ["POST", "/api/v1/pools"],
-    ["GET", "/api/v1/pools/x/overview"],
-    ["POST", "/api/v1/modules"],
-    ["GET", "/api/v1/modules"],
-    ["POST", "/api/v1/jobs"],
-    ["GET", "/api/v1/jobs"],
-    ["GET", "/api/v1/jobs/x/logs"],
-    ["GET", "/api/v1/jobs/x/report"],
-    ["POST", "/api/v1/tokens"],
-    ["GET", "/api/v1/tokens"],
-    ["DELETE", "/api/v1/tokens/x"],
-    ["GET", "/api/v1/orgs"],
-    ["POST", "/api/v1/orgs"],
-    ["POST", "/api/v1/users"],
-  ];
+  /**
+   * Every route that takes a bearer credential, from the app's own route table (app.routeAccess), so a
+   * route added later is walked too; path params are filled with "x". HEAD answers like its GET.
+   */
+  const bearerRoutes = (): [string, string][] =>
+    t.app.routeAccess
+      .filter((r) => !["public", "share-link", "static"].includes(r.access) && r.method !== "HEAD")
+      .map((r) => [r.method, r.url.replace(/:[a-zA-Z_]+/g, "x")]);
 
   it("gives the identical 401 body for every kind of bad credential on every route", async () => {
     const revoked = (await t.api("POST", "/api/v1/tokens", { body: { name: "gone", scopes: ["read"] } })).body.details;
@@ -199,7 +184,10 @@ describe("authentication failures", () => {
       { authorization: `Bearer ${generateSecret("share")}` },
       { authorization: `Bearer ${"opat_" + "a".repeat(5000)}` },
     ];
-    for (const [method, url] of ROUTES) {
+    const routes = bearerRoutes();
+    expect(routes.length).toBeGreaterThan(60);
+    expect(routes).toContainEqual(["GET", "/api/v1/agent/session"]);
+    for (const [method, url] of routes) {
       for (const h of headers) {
         const body = ["POST", "PATCH"].includes(method) ? "{}" : undefined;
         const res = await raw(method, url, body, { ...(body ? { "content-type": "application/json" } : {}), ...h }, null);
@@ -296,48 +284,13 @@ describe("fuzz: bad input never yields a 500", () => {
       if (rand() < 0.15) parts.push(`cursor=${encodeCursor(t.deps.db, pick(["abc", 5, null] as const) as never, "x")}`);
       return parts.length ? `?${parts.join("&")}` : "";
     };
-    const ROUTES: [string, (id: string) => string][] = [
-      ["GET", () => "/api/v1/agents"],
-      ["GET", (id) => `/api/v1/agents/${id}`],
-      ["PATCH", (id) => `/api/v1/agents/${id}`],
-      ["POST", (id) => `/api/v1/agents/${id}/retire`],
-      ["POST", (id) => `/api/v1/agents/${id}/reinstate`],
-      ["POST", (id) => `/api/v1/agents/${id}/pause`],
-      ["GET", (id) => `/api/v1/agents/${id}/status-history`],
-      ["GET", (id) => `/api/v1/agents/${id}/module-history`],
-      ["GET", (id) => `/api/v1/agents/${id}/modules`],
-      ["POST", () => "/api/v1/agent"],
-      ["GET", () => "/api/v1/pools"],
-      ["POST", () => "/api/v1/pools"],
-      ["GET", (id) => `/api/v1/pools/${id}`],
-      ["PATCH", (id) => `/api/v1/pools/${id}`],
-      ["POST", (id) => `/api/v1/pools/${id}/agents`],
-      ["GET", (id) => `/api/v1/pools/${id}/agents`],
-      ["DELETE", (id) => `/api/v1/pools/${id}/agents/${id}`],
-      ["POST", (id) => `/api/v1/pools/${id}/users`],
-      ["GET", (id) => `/api/v1/pools/${id}/overview`],
-      ["GET", (id) => `/api/v1/pools/${id}/jobs`],
-      ["POST", () => "/api/v1/modules"],
-      ["GET", () => "/api/v1/modules"],
-      ["GET", (id) => `/api/v1/modules/${id}/${id}`],
-      ["POST", () => "/api/v1/jobs"],
-      ["GET", () => "/api/v1/jobs"],
-      ["GET", (id) => `/api/v1/jobs/${id}`],
-      ["POST", (id) => `/api/v1/jobs/${id}/cancel`],
-      ["POST", () => "/api/v1/jobs/delete"],
-      ["GET", (id) => `/api/v1/jobs/${id}/logs`],
-      ["GET", (id) => `/api/v1/jobs/${id}/report`],
-      ["GET", (id) => `/api/v1/jobs/${id}/report/download`],
-      ["POST", (id) => `/api/v1/jobs/${id}/report/share`],
-      ["GET", (id) => `/api/v1/shared/reports/${id}`],
-      ["POST", () => "/api/v1/tokens"],
-      ["GET", () => "/api/v1/tokens"],
-      ["POST", () => "/api/v1/orgs"],
-      ["POST", () => "/api/v1/users"],
-      ["POST", (id) => `/api/v1/orgs/${id}/members`],
-      ["DELETE", (id) => `/api/v1/orgs/${id}/members/${id}`],
-      ["GET", () => "/api/v1/me"],
-    ];
+    // Every route of the app's own table (a route added later is fuzzed too), each path param a random id;
+    // the streaming routes (lib/sse.ts) answer forever, so fuzz.test.ts reads their heads instead.
+    const streams = new Set(streamRoutes(t.deps));
+    const ROUTES: [string, (id: string) => string][] = t.app.routeAccess
+      .filter((r) => r.method !== "HEAD" && r.access !== "static" && !streams.has(r.url))
+      .map((r) => [r.method, (id: string) => r.url.replace(/:[a-zA-Z_]+/g, id)]);
+    expect(ROUTES.length).toBeGreaterThan(60);
     const CONTENT_TYPES = ["application/json", "application/json", "application/json", "application/json; charset=utf-8", "text/plain", "application/json; charset=latin1", "application/vnd.api+json", ""];
     const seen = new Map<number, number>();
     for (let i = 0; i < 600; i++) {

@@ -202,7 +202,7 @@ describe("org restriction", () => {
   it("restricts a token to one org at creation; tokens it mints inherit the restriction", async () => {
     await createOrg(t, "acme");
     const acme = (await t.api("POST", "/api/v1/tokens", { body: { name: "acme", scopes: ["read", "agents:register"], org: "acme" } })).body.details;
-    expect(acme.org_id).not.toBeNull();
+    expect(acme.org_id).toBe((await t.api("GET", "/api/v1/orgs")).body.details.find((o: { name: string }) => o.name === "acme").id);
     const child = (await t.api("POST", "/api/v1/tokens", { token: acme.token, body: { name: "child", scopes: ["read"] } })).body.details;
     expect(child.org_id).toBe(acme.org_id);
     expect((await t.api("GET", "/api/v1/me", { token: child.token })).body.details.orgs.map((m: any) => m.org.slug)).toEqual(["acme"]);

@@ -14,7 +14,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { z } from "zod";
-import { ModuleRef, type AgentFrame, type ModuleFrame } from "@outpost/shared";
+import { ModuleRef, PROTOCOL_VERSION, type AgentFrame, type ModuleFrame } from "@outpost/shared";
 import { writeFileAtomic } from "./host/fs.js";
 import type { ContainerRuntime } from "./runtime/types.js";
 import { describePull } from "./jobs/image-pull.js";
@@ -108,7 +108,7 @@ export class ModuleManager {
   private async run(f: ModuleFrame): Promise<void> {
     const log = this.o.log.child({ module: f.name, version: f.version, request_id: f.request_id });
     const done = (outcome: "succeeded" | "failed", message: string) =>
-      this.result({ type: "module_result", request_id: f.request_id, name: f.name, version: f.version, action: f.action, outcome, message });
+      this.result({ v: PROTOCOL_VERSION, type: "module_result", request_id: f.request_id, name: f.name, version: f.version, action: f.action, outcome, message });
     if (f.action === "remove") {
       const wasInstalled = this.installed.delete(f.name);
       const wasFlag = this.flags.delete(f.name);
@@ -162,7 +162,7 @@ export class ModuleManager {
   }
 
   private progress(f: ModuleFrame, message: string): void {
-    this.o.send({ type: "module_progress", request_id: f.request_id, name: f.name, version: f.version, message: message.slice(0, 1000) } satisfies AgentFrame);
+    this.o.send({ v: PROTOCOL_VERSION, type: "module_progress", request_id: f.request_id, name: f.name, version: f.version, message: message.slice(0, 1000) } satisfies AgentFrame);
   }
 
   private result(f: ResultFrame): void {

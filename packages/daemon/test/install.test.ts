@@ -248,8 +248,8 @@ describe("StateFile", () => {
     for (let i = 0; i < 50; i++) file.update({ connected: i % 2 === 0, running: [{ job_id: "job_a", attempt: 1 }] });
     // Still the first write: the burst is within the throttle interval.
     expect(readStateFile(join(dir, "data"))!.connected).toBe(false);
-    await new Promise((r) => setTimeout(r, 400));
-    const after = readStateFile(join(dir, "data"))!;
+    // The burst's last state lands in one later write (the throttle's timer): wait for that fact.
+    const after = await until("the coalesced write", async () => (readStateFile(join(dir, "data"))!.running.length === 1 ? readStateFile(join(dir, "data")) : null));
     expect(after).toMatchObject({ connected: false, running: [{ job_id: "job_a", attempt: 1, container_id: null }] });
     const startedAt = after.running[0]!.started_at;
     // An attempt keeps the time it was first reported.

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import Dockerode from "dockerode";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AgentFrame } from "@outpost/shared";
+import { PROTOCOL_VERSION, type AgentFrame } from "@outpost/shared";
 import { ModuleManager } from "../src/modules.js";
 import { DockerRuntime } from "../src/runtime/docker.js";
 import type { ContainerRuntime } from "../src/runtime/types.js";
@@ -181,14 +181,14 @@ describeDocker("modules on hosts, pulled from a real registry", () => {
       const dataDir = mkdtempSync(join(dir, "mm-"));
       const m = await ModuleManager.load({ dataDir, runtime, log: pino({ level: "silent" }), flags: [], send: (f) => (link.up ? (frames.push(f), true) : false), clock });
       await docker.getImage(image).remove().catch(() => {});
-      m.handle({ type: "module", action: "install", request_id: "7", name: "reg", version: "1.0.0", image });
+      m.handle({ v: PROTOCOL_VERSION, type: "module", action: "install", request_id: "7", name: "reg", version: "1.0.0", image });
       await m.idle();
       return { m, frames, dataDir };
     };
     // A clock that never moves: only the first "pulling" line goes out, however many events docker sends.
     const frozen = await run(() => 0);
     expect(frozen.frames.map((f) => f.type)).toEqual(["module_progress", "module_result"]);
-    expect(frozen.frames[0]).toEqual({ type: "module_progress", request_id: "7", name: "reg", version: "1.0.0", message: `pulling ${image}` });
+    expect(frozen.frames[0]).toEqual({ v: PROTOCOL_VERSION, type: "module_progress", request_id: "7", name: "reg", version: "1.0.0", message: `pulling ${image}` });
     expect(frozen.frames[1]).toMatchObject({ type: "module_result", request_id: "7", action: "install", outcome: "succeeded" });
     expect(frozen.m.has({ name: "reg", version: "1.0.0" })).toBe(true);
     // A clock that moves 1 s per event: each docker event is forwarded, each naming what it is.
@@ -240,7 +240,7 @@ describe("ModuleManager.load on a modules.json it cannot use", () => {
     try {
       const frames: AgentFrame[] = [];
       const m = await ModuleManager.load({ dataDir: root, runtime, log: pino({ level: "silent" }), flags: [], send: (f) => (frames.push(f), true) });
-      m.handle({ type: "module", action: "install", request_id: "9", name: "bare", version: "1.0.0", image: "" });
+      m.handle({ v: PROTOCOL_VERSION, type: "module", action: "install", request_id: "9", name: "bare", version: "1.0.0", image: "" });
       await m.idle();
       expect(frames).toMatchObject([{ type: "module_result", request_id: "9", action: "install", outcome: "succeeded", message: "installed bare@1.0.0 (no image of its own)" }]);
       const again = await ModuleManager.load({ dataDir: root, runtime, log: pino({ level: "silent" }), flags: [], send: () => true });

@@ -72,7 +72,9 @@ describeDocker("restarts that lose nothing", () => {
     const seen = new Set<string>();
     for (let i = 0; i < 5; i++) {
       for (const c of await containersOf(id)) seen.add(c);
-      await new Promise((r) => setTimeout(r, 700));
+      // Kill mid-stream: once this agent has stored at least one line more (or the job is over).
+      const stored = (await logText(id)).split("\n").filter(Boolean).length;
+      await until("another line stored", async () => (await logText(id)).split("\n").filter(Boolean).length > stored || (await job(id)).status !== "running");
       await a.kill("SIGKILL");
       a = agent("kilo");
       await a.waitFor(/session open/);
@@ -139,7 +141,7 @@ describeDocker("restarts that lose nothing", () => {
     const pending = [await submit("short"), await submit("short")];
     await until("running", async () => (await job(running)).status === "running");
     await server.proc.kill("SIGKILL");
-    await new Promise((r) => setTimeout(r, 1000));
+    await a.waitFor(/session closed; reconnecting/); // the agent saw the server go: its next session is a reconnect
     server = await startServer(db, ["--port", port, "--lease-ttl", "20", "--lease-grace", "10", "--heartbeat", "1"], server.token);
     for (const id of [running, ...pending]) {
       const done = await settled(id);
@@ -157,13 +159,15 @@ describeDocker("restarts that lose nothing", () => {
     const short = await submit("short");
     await until("both running", async () => (await job(long)).status === "running" && (await job(short)).status === "running");
     a.child.kill("SIGTERM");
-    await new Promise((r) => setTimeout(r, 300));
+    // The drain's `ready 0` leaves at once, before the short job's `finished` on the same socket:
+    // once the server has the short job completed, it has handled the `ready 0`.
+    await until("short completed", async () => (await job(short)).status === "completed");
     const late = await submit("short");
     expect(await a.exited).toBe(0);
     expect(await job(short)).toMatchObject({ status: "completed" });
     expect(await job(long)).toMatchObject({ status: "failed", error: { reason: "agent_lost" } });
     expect((await job(long)).error.message).toMatch(/drain deadline/);
-    expect((await job(late)).status).toBe("pending");
+    expect(await job(late)).toMatchObject({ status: "pending", attempts: [] }); // never offered
     expect((await agentNamed("oscar")).status).toBe("Offline");
   });
 
@@ -177,12 +181,14 @@ describeDocker("restarts that lose nothing", () => {
     expect((await api("POST", `/api/v1/agents/${id}/pause`)).status).toBe(200);
     const second = await submit("short");
     expect(await settled(first)).toMatchObject({ status: "completed" });
-    await new Promise((r) => setTimeout(r, 500));
-    const waiting = await job(second);
-    expect(waiting.status).toBe("pending");
-    expect(waiting.waiting_reason).toBeTruthy();
+    expect(await job(second)).toMatchObject({ status: "pending", attempts: [], waiting_reason: "Every eligible agent is paused." });
+    // No sleep to prove nothing was claimed meanwhile: the job's only attempt must be claimed after the resume.
+    const resumedAt = new Date().toISOString();
     expect((await api("POST", `/api/v1/agents/${id}/resume`)).status).toBe(200);
-    expect(await settled(second)).toMatchObject({ status: "completed" });
+    const done = await settled(second);
+    expect(done).toMatchObject({ status: "completed", attempt: 1 });
+    expect(done.attempts).toHaveLength(1);
+    expect(done.attempts[0].claimed_at >= resumedAt, `claimed at ${done.attempts[0].claimed_at}, resumed at ${resumedAt}`).toBe(true);
   });
 
   it("a job whose request and function give no timeout gets the server's --default-job-timeout and is stopped at it", async () => {

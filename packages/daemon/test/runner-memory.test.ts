@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { Writable } from "node:stream";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
-import { PULLING_STEP, type AgentFrame, type AssignFrame } from "@outpost/shared";
+import { PROTOCOL_VERSION, PULLING_STEP, type AgentFrame, type AssignFrame } from "@outpost/shared";
 import { memoryCommand, type Act } from "./support/job-script.js";
 import { MemoryRuntime } from "./support/memory-runtime.js";
 import { until } from "./support/processes.js";
@@ -36,7 +36,7 @@ describe("JobRunner on the in-memory runtime", () => {
     const extra = assign();
     r.runner.handle(extra);
     expect(r.of(extra.job_id)).toEqual([expect.objectContaining({ type: "reject", reason: "no free slot" })]);
-    r.runner.handle({ type: "stale", job_id: long.job_id, attempt: 1, message: "not yours" });
+    r.runner.handle({ v: PROTOCOL_VERSION, type: "stale", job_id: long.job_id, attempt: 1, message: "not yours" });
     await until("slot free", async () => r.runner.size === 0);
   });
 
@@ -45,11 +45,14 @@ describe("JobRunner on the in-memory runtime", () => {
     const a = job(forever);
     r.runner.handle(a);
     await until("started", async () => r.of(a.job_id).some((f) => f.type === "started"));
-    r.runner.handle({ type: "stale", job_id: a.job_id, attempt: 1, message: "re-queued" });
-    await until("forgotten", async () => r.runner.size === 0);
-    // The fence stops, then removes: once the container is gone, its exit has been handled.
+    const readies = () => r.sent.filter((f) => f.type === "ready").length;
+    const readiesBefore = readies();
+    r.runner.handle({ v: PROTOCOL_VERSION, type: "stale", job_id: a.job_id, attempt: 1, message: "re-queued" });
+    expect(r.runner.size).toBe(0); // forgotten at once
+    // The fence ends by announcing the freed slot, after the container is stopped and removed: a barrier.
+    await until("the freed slot announced", async () => readies() > readiesBefore);
+    expect(r.of(a.job_id).map((f) => f.type)).toEqual(["accept", "started"]);
     await until("container removed", () => gone(a.job_id));
-    expect(r.of(a.job_id).some((f) => f.type === "finished")).toBe(false);
   });
 
   it("fences itself when its lease cannot be renewed", async () => {
@@ -78,10 +81,13 @@ describe("JobRunner on the in-memory runtime", () => {
       const a = job(forever);
       r.runner.handle(a);
       await until("started", async () => r.sent.some((f) => f.type === "started"));
-      r.runner.handle({ type: "renewed", leases: [{ job_id: a.job_id, attempt: 1, lease_expires_at: new Date().toISOString() }] });
+      r.runner.handle({ v: PROTOCOL_VERSION, type: "renewed", leases: [{ job_id: a.job_id, attempt: 1, lease_expires_at: new Date().toISOString() }] });
+      const renewedAt = performance.now();
       offsetMs = -600_000; // partitioned, and the clock steps back 10 minutes
-      // The lease is 1 s: wait (the bound the issue states) until that much real time has passed.
-      await new Promise((res) => setTimeout(res, 1300));
+      r.runner.tick();
+      expect(r.runner.size).toBe(1); // within its lease
+      // The lease is 1 s (the bound the issue states): wait for the fact that 1 s of monotonic time has passed.
+      await until("the 1 s lease over on the monotonic clock", async () => performance.now() - renewedAt > 1000);
       r.runner.tick();
       await until("fenced", async () => r.runner.size === 0, 10_000);
     } finally {
@@ -122,13 +128,13 @@ describe("JobRunner on the in-memory runtime", () => {
     r.runner.resync(60);
     expect(mine().map((f) => f.type)).toEqual(["started", "logs", "steps", "finished"]);
     expect(seqs()).toEqual([0, 1, 2]);
-    r.runner.handle({ type: "logs_ack", job_id: a.job_id, attempt: 1, acked_seq: 0 });
+    r.runner.handle({ v: PROTOCOL_VERSION, type: "logs_ack", job_id: a.job_id, attempt: 1, acked_seq: 0 });
     sent.length = 0; // and another
     r.runner.resync(60);
     expect(mine().map((f) => f.type)).toEqual(["started", "logs", "steps", "finished"]);
     expect(seqs()).toEqual([1, 2]);
-    expect(sent.at(-1)).toEqual({ type: "ready", free_slots: 1 });
-    r.runner.handle({ type: "finished_ack", job_id: a.job_id, attempt: 1, status: "completed" });
+    expect(sent.at(-1)).toEqual({ v: PROTOCOL_VERSION, type: "ready", free_slots: 1 });
+    r.runner.handle({ v: PROTOCOL_VERSION, type: "finished_ack", job_id: a.job_id, attempt: 1, status: "completed" });
     await until("container removed", () => gone(a.job_id));
     expect(r.runner.size).toBe(0);
   });
@@ -140,8 +146,8 @@ describe("JobRunner on the in-memory runtime", () => {
     r.runner.handle(a);
     r.runner.handle(b);
     await until("started", async () => r.of(b.job_id).some((f) => f.type === "started") && r.of(a.job_id).some((f) => f.type === "started"));
-    r.runner.handle({ type: "cancel", job_id: a.job_id, attempt: 1, reason: "cancelled", grace_s: 5 });
-    r.runner.handle({ type: "cancel", job_id: b.job_id, attempt: 1, reason: "timeout", grace_s: 5 });
+    r.runner.handle({ v: PROTOCOL_VERSION, type: "cancel", job_id: a.job_id, attempt: 1, reason: "cancelled", grace_s: 5 });
+    r.runner.handle({ v: PROTOCOL_VERSION, type: "cancel", job_id: b.job_id, attempt: 1, reason: "timeout", grace_s: 5 });
     expect(await r.finished(a.job_id)).toMatchObject({ outcome: "cancelled", reason: "cancelled", exit_code: 0, message: "stopped on request" });
     expect(await r.finished(b.job_id)).toMatchObject({ outcome: "cancelled", reason: "cancelled", exit_code: 0, message: "stopped: the job timed out" });
   });
@@ -182,7 +188,7 @@ describe("JobRunner on the in-memory runtime", () => {
     r.runner.handle(a);
     await until("started", async () => r.of(a.job_id).some((f) => f.type === "started"));
     await r.runner.drain(0.2, 0, 0);
-    expect(r.sent.filter((f) => f.type === "ready").at(-1)).toEqual({ type: "ready", free_slots: 0 });
+    expect(r.sent.filter((f) => f.type === "ready").at(-1)).toEqual({ v: PROTOCOL_VERSION, type: "ready", free_slots: 0 });
     expect(await r.finished(a.job_id)).toMatchObject({
       outcome: "failed",
       reason: "agent_lost",
@@ -201,7 +207,7 @@ describe("JobRunner on the in-memory runtime", () => {
     const a = job([{ onTerm: { exit: 0 } }, ...forever]);
     r.runner.handle(a);
     await until("started", async () => r.of(a.job_id).some((f) => f.type === "started"));
-    r.runner.handle({ type: "cancel", job_id: a.job_id, attempt: 1, reason: "cancelled", grace_s: 5 });
+    r.runner.handle({ v: PROTOCOL_VERSION, type: "cancel", job_id: a.job_id, attempt: 1, reason: "cancelled", grace_s: 5 });
     await r.finished(a.job_id);
     await until("logged", async () => lines.some((l) => l.msg === "job finished"));
     expect(lines.map((l) => [l.msg, l.job_id, l.attempt])).toEqual([

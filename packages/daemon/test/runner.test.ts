@@ -47,7 +47,7 @@ describeDocker("JobRunner on Docker", () => {
     expect(fin.last_seq).toBe(chunks.length - 1);
     expect(r.of(a.job_id).some((f) => f.type === "steps" && f.steps[0]?.name === "s1")).toBe(true);
     const started = r.of(a.job_id).find((f) => f.type === "started") as Extract<AgentFrame, { type: "started" }>;
-    r.runner.handle({ type: "finished_ack", job_id: a.job_id, attempt: 1, status: "completed" });
+    r.runner.handle({ v: PROTOCOL_VERSION, type: "finished_ack", job_id: a.job_id, attempt: 1, status: "completed" });
     await until("container removed", async () => !(await new Dockerode().listContainers({ all: true, filters: { id: [started.container_id] } })).length);
     expect(r.runner.size).toBe(0);
   });
@@ -65,7 +65,7 @@ describeDocker("JobRunner on Docker", () => {
     expect(statSync(join(out, "big")).size).toBeLessThanOrEqual(1024 * 1024);
     const logs = r.of(a.job_id).flatMap((f) => (f.type === "logs" ? f.chunks.map((c) => c.data) : [])).join("");
     expect(logs).toMatch(/No space left on device/);
-    r.runner.handle({ type: "finished_ack", job_id: a.job_id, attempt: 1, status: "failed" });
+    r.runner.handle({ v: PROTOCOL_VERSION, type: "finished_ack", job_id: a.job_id, attempt: 1, status: "failed" });
     await until("scratch dir removed (and unmounted)", async () => !existsSync(join(scratch, `${a.job_id}-1`)));
   });
 
@@ -78,7 +78,7 @@ describeDocker("JobRunner on Docker", () => {
     const logs = r.of(a.job_id).flatMap((f) => (f.type === "logs" ? f.chunks.map((c) => c.data) : [])).join("");
     expect(logs).toMatch(/No space left on device/);
     expect(readdirSync(join(scratch, `${a.job_id}-1`, "out"))).toEqual([]);
-    r.runner.handle({ type: "finished_ack", job_id: a.job_id, attempt: 1, status: "failed" });
+    r.runner.handle({ v: PROTOCOL_VERSION, type: "finished_ack", job_id: a.job_id, attempt: 1, status: "failed" });
     await until("scratch dir removed (and unmounted)", async () => !existsSync(join(scratch, `${a.job_id}-1`)));
   });
 
@@ -110,7 +110,7 @@ describeDocker("JobRunner on Docker", () => {
     const steps = await until("the step, completed", async () =>
       second.of(a.job_id).find((f) => f.type === "steps" && f.steps.some((st) => st.name === "build" && st.status === "completed")),
     );
-    expect(steps).toBeTruthy();
+    expect(steps).toMatchObject({ type: "steps", job_id: a.job_id, attempt: 1, steps: [{ name: "build", status: "completed", output: null }] });
     // The log goes on from the resume point: the first half is not sent again.
     const resent = second.of(a.job_id).flatMap((f) => (f.type === "logs" ? f.chunks.map((c) => c.data) : [])).join("");
     expect(resent.startsWith('"status":"completed"}')).toBe(true);

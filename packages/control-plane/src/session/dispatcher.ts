@@ -9,6 +9,7 @@
  * changed wake every ready session. Either way a pass stops as soon as no job is pending (an index
  * probe of jobs_queue), so a fleet connecting with an empty queue pays one probe per batch.
  */
+import { PROTOCOL_VERSION, type ServerFrame } from "@outpost/shared";
 import { savepoint } from "../db/client.js";
 import { anyPending, markClaimed, claimFor, loadClaimant, type Claimant } from "../modules/dispatch/dispatch-claim.js";
 import type { FrameBatch } from "./batch.js";
@@ -201,7 +202,7 @@ export class Dispatcher {
         claimedAny = true;
         s.freeSlots -= 1;
         const { job_id, attempt, ...rest } = a;
-        s.send({ type: "assign", job_id, attempt, ...rest, cancel_grace_s: CANCEL_GRACE_S });
+        s.send({ v: PROTOCOL_VERSION, type: "assign", job_id, attempt, ...rest, cancel_grace_s: CANCEL_GRACE_S } satisfies ServerFrame);
         this.ctx.jobChanged(s, job_id, "claimed");
         if (!moved.has(s)) {
           moved.add(s);

@@ -10,7 +10,7 @@
  * server pays one commit for many frames (docs/performance.md).
  */
 import type { WebSocket } from "ws";
-import { AgentFrame, CLOSE, MAX_BAD_FRAMES, parseFrame, type FrameOf, type ServerFrame } from "@outpost/shared";
+import { AgentFrame, CLOSE, MAX_BAD_FRAMES, PROTOCOL_VERSION, parseFrame, type FrameOf, type ServerFrame } from "@outpost/shared";
 import type { Deps } from "../deps.js";
 import { savepoint } from "../db/client.js";
 import { liveAttempt } from "../modules/dispatch/dispatch-attempts.js";
@@ -181,6 +181,7 @@ export class AgentHub implements DispatchCommands {
     this.heard(session);
     if (isBinary) return this.refuse(session, null, "binary frames are not part of the protocol");
     const parsed = parseFrame(AgentFrame, data.toString("utf8"));
+    if (!parsed.ok && parsed.code === "unsupported_version") return this.refuseVersion(session, parsed.type, parsed.message);
     if (!parsed.ok) return this.refuse(session, parsed.type, parsed.message);
     this.inbox.push([session, parsed.frame]);
     if (this.inboxScheduled) return;
@@ -231,7 +232,7 @@ export class AgentHub implements DispatchCommands {
       else savepoint(this.deps.db, run);
     } catch (err) {
       this.deps.log.error({ err, agent_id: session.agentId, frame_type: frame.type }, "agent frame handler failed; closing the session so the agent resends from what is stored");
-      session.send({ type: "error", code: "internal", message: "the server could not handle this frame", frame_type: frame.type });
+      session.send({ v: PROTOCOL_VERSION, type: "error", code: "internal", message: "the server could not handle this frame", frame_type: frame.type } satisfies ServerFrame);
       // Acks are cumulative: a later frame's ack would cover this one's lost writes. Close instead (issue 17).
       session.ws.close(CLOSE.serverError, "the server could not store a frame; reconnect and resend");
     }
@@ -240,8 +241,18 @@ export class AgentHub implements DispatchCommands {
   /** A bad frame gets an error frame; too many close the session with a policy violation. */
   private refuse(session: Session, type: string | null, message: string): void {
     session.badFrames += 1;
-    session.send({ type: "error", code: "bad_frame", message, frame_type: type });
+    session.send({ v: PROTOCOL_VERSION, type: "error", code: "bad_frame", message, frame_type: type } satisfies ServerFrame);
     if (session.badFrames > MAX_BAD_FRAMES) session.ws.close(CLOSE.policy, "too many malformed frames");
+  }
+
+  /**
+   * A frame whose `v` is not PROTOCOL_VERSION: an agent of another protocol version, which nothing
+   * else it sends can be trusted to mean. It is told why, then closed with 4004 (the agent exits
+   * saying to upgrade); the frame is never handled.
+   */
+  private refuseVersion(session: Session, type: string | null, message: string): void {
+    session.send({ v: PROTOCOL_VERSION, type: "error", code: "unsupported_version", message, frame_type: type } satisfies ServerFrame);
+    session.ws.close(CLOSE.unsupportedVersion, `frame version not supported; this server speaks v ${PROTOCOL_VERSION}`);
   }
 
   /** A job changed over REST, as stored: one job.updated event; the dispatcher acts on it without reading it again. */
@@ -261,7 +272,7 @@ export class AgentHub implements DispatchCommands {
   sendUpgrade(agentId: string, version: string): boolean {
     const s = this.sessions.get(agentId);
     if (!s || !s.said || s.closed || s.ws.readyState !== s.ws.OPEN) return false;
-    s.send({ type: "upgrade", version } satisfies ServerFrame);
+    s.send({ v: PROTOCOL_VERSION, type: "upgrade", version } satisfies ServerFrame);
     return true;
   }
 

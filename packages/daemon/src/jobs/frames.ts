@@ -11,6 +11,7 @@ import {
   MAX_STEP_NAME,
   MAX_STEP_OUTPUT,
   MAX_STEPS,
+  PROTOCOL_VERSION,
   type AgentFrame,
   type AttemptKey,
   type FrameOf,
@@ -48,7 +49,7 @@ export function clip(text: string, max: number, marker = CUT_MARKER): string {
  * at most MAX_LOG_CHUNK_BYTES / 4 UTF-16 units is under 100 KB even when every unit is escaped).
  */
 export function logsFrame(ref: AttemptKey, chunks: readonly LogChunk[]): LogsFrame {
-  const frame: LogsFrame = { type: "logs", ...ref, chunks: [] };
+  const frame: LogsFrame = { v: PROTOCOL_VERSION, type: "logs", ...ref, chunks: [] };
   let bytes = frameBytes(frame);
   for (const c of chunks) {
     if (frame.chunks.length >= MAX_CHUNKS_PER_FRAME) break;
@@ -79,10 +80,10 @@ export function clipStepLine(value: unknown): unknown {
  */
 export function stepsFrame(ref: AttemptKey, steps: readonly StepUpdate[]): StepsFrame {
   const kept = steps.slice(0, MAX_STEPS);
-  let frame: StepsFrame = { type: "steps", ...ref, steps: kept };
+  let frame: StepsFrame = { v: PROTOCOL_VERSION, type: "steps", ...ref, steps: kept };
   for (let max = MAX_STEP_OUTPUT; frameBytes(frame) > MAX_FRAME_BYTES; max = Math.floor(max / 2)) {
     const outputMax = max < CUT_MARKER.length * 2 ? 0 : max;
-    frame = { type: "steps", ...ref, steps: kept.map((s) => ({ ...s, output: s.output === null || outputMax === 0 ? null : clip(s.output, outputMax) })) };
+    frame = { v: PROTOCOL_VERSION, type: "steps", ...ref, steps: kept.map((s) => ({ ...s, output: s.output === null || outputMax === 0 ? null : clip(s.output, outputMax) })) };
     if (outputMax === 0) break;
   }
   return frame;
@@ -95,7 +96,7 @@ export function stepsFrame(ref: AttemptKey, steps: readonly StepUpdate[]): Steps
 export function reportFrame(ref: AttemptKey, json: unknown, markdown: string | undefined): { frame: ReportFrame } | { error: string } {
   const size = (json === undefined ? 0 : JSON.stringify(json).length) + Buffer.byteLength(markdown ?? "", "utf8");
   if (size > MAX_REPORT_BYTES) return { error: `report.json and report.md together are ${size} bytes, over the cap of ${MAX_REPORT_BYTES}` };
-  const frame: ReportFrame = { type: "report", ...ref, ...(json !== undefined ? { json } : {}), ...(markdown !== undefined ? { markdown } : {}) };
+  const frame: ReportFrame = { v: PROTOCOL_VERSION, type: "report", ...ref, ...(json !== undefined ? { json } : {}), ...(markdown !== undefined ? { markdown } : {}) };
   const bytes = frameBytes(frame);
   if (bytes > MAX_FRAME_BYTES) return { error: `the report takes ${bytes} bytes as a frame, over the ${MAX_FRAME_BYTES}-byte frame limit` };
   return { frame };

@@ -7,7 +7,7 @@
 import type { AgentFrame, FrameOf } from "@outpost/shared";
 import type { ExitResult, JobOutputs } from "../runtime/types.js";
 
-export type Outcome = Omit<FrameOf<AgentFrame, "finished">, "type" | "job_id" | "attempt" | "last_seq">;
+export type Outcome = Omit<FrameOf<AgentFrame, "finished">, "v" | "type" | "job_id" | "attempt" | "last_seq">;
 
 export type Ending = {
   exit: ExitResult;

@@ -10,8 +10,10 @@
  */
 import type { Logger } from "pino";
 import {
+  PROTOCOL_VERSION,
   type AgentFrame,
   type AssignFrame,
+  type AttemptKey,
   type FrameOf,
   type ModuleRef,
   type ResumePoint,
@@ -99,7 +101,7 @@ export class JobRunner {
   }
 
   /** Attempts still held, for hello: the server renews their leases or answers stale. */
-  runningKeys(): { job_id: string; attempt: number }[] {
+  runningKeys(): AttemptKey[] {
     return [...this.held.values()].map((h) => ({ job_id: h.jobId, attempt: h.attempt }));
   }
 
@@ -129,7 +131,7 @@ export class JobRunner {
     }
     for (const h of this.held.values()) {
       h.leaseDeadlineMs = Math.max(h.leaseDeadlineMs, now + this.leaseTtlMs);
-      if (h.containerId && !h.adopted) this.o.send({ type: "started", job_id: h.jobId, attempt: h.attempt, container_id: h.containerId });
+      if (h.containerId && !h.adopted) this.o.send({ v: PROTOCOL_VERSION, type: "started", job_id: h.jobId, attempt: h.attempt, container_id: h.containerId } satisfies AgentFrame);
       h.log.rewind();
       h.steps.dirty = h.steps.size > 0;
     }
@@ -156,7 +158,7 @@ export class JobRunner {
   }
 
   announce(): void {
-    this.o.send({ type: "ready", free_slots: this.freeSlots });
+    this.o.send({ v: PROTOCOL_VERSION, type: "ready", free_slots: this.freeSlots } satisfies AgentFrame);
   }
 
   handle(frame: ServerFrame): void {
@@ -204,7 +206,7 @@ export class JobRunner {
     for (const [key, h] of this.held) {
       if (now > h.leaseDeadlineMs) this.fence(key, `lease not renewed for ${this.leaseTtlMs / 1000} s`);
     }
-    if (this.held.size) this.o.send({ type: "renew", leases: this.runningKeys() });
+    if (this.held.size) this.o.send({ v: PROTOCOL_VERSION, type: "renew", leases: this.runningKeys() } satisfies AgentFrame);
   }
 
   /**
@@ -257,13 +259,13 @@ export class JobRunner {
     const installed = this.o.hasModule({ name: a.module, version: a.version });
     if (this.draining || this.held.size >= this.o.slots || !installed) {
       const reason = this.draining ? "agent shutting down" : !installed ? `module ${a.module}@${a.version} is not installed here` : "no free slot";
-      this.o.send({ type: "reject", ...ref, reason: clip(reason, MAX_REJECT_REASON) });
+      this.o.send({ v: PROTOCOL_VERSION, type: "reject", ...ref, reason: clip(reason, MAX_REJECT_REASON) } satisfies AgentFrame);
       return;
     }
     const h = this.newHeld(a.job_id, a.attempt, a);
     this.held.set(key, h);
     // Accept before anything is created: a refused accept (stale) fences before the container exists.
-    this.o.send({ type: "accept", ...ref });
+    this.o.send({ v: PROTOCOL_VERSION, type: "accept", ...ref } satisfies AgentFrame);
     h.logger.info({ image: a.image }, "running job");
     void this.supervise(h, async () => {
       await pullForJob(this.o.runtime, a.image, this.o.pullTimeoutS ?? 900, { note: (l) => this.note(h, l), step: (st) => h.steps.set(st) }, this.clock);
@@ -286,7 +288,7 @@ export class JobRunner {
     h.containerId = h.job.containerId;
     if (h.fenced) return void h.job.stop(0).then(() => h.job!.remove());
     h.startedAt ??= new Date().toISOString();
-    this.o.send({ type: "started", ...ref, container_id: h.containerId });
+    this.o.send({ v: PROTOCOL_VERSION, type: "started", ...ref, container_id: h.containerId } satisfies AgentFrame);
     if (h.cancel) void h.job.stop(h.cancel.graceS);
     let exit;
     try {
@@ -309,7 +311,7 @@ export class JobRunner {
   private finish(h: Held, r: Outcome): void {
     if (h.fenced) return;
     this.flush();
-    h.finished = { type: "finished", job_id: h.jobId, attempt: h.attempt, ...r, message: r.message === null ? null : clip(r.message, MAX_FINISHED_MESSAGE), last_seq: h.log.lastSeq };
+    h.finished = { v: PROTOCOL_VERSION, type: "finished", job_id: h.jobId, attempt: h.attempt, ...r, message: r.message === null ? null : clip(r.message, MAX_FINISHED_MESSAGE), last_seq: h.log.lastSeq };
     h.logger.info({ outcome: r.outcome, reason: r.reason }, "job finished");
     this.sendResult(h);
   }

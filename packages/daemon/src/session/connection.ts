@@ -16,8 +16,6 @@ import {
   parseFrame,
   AgentFrame,
   type FrameOf,
-  type ModuleRef,
-  type HostOs,
   SILENT_AFTER_PINGS,
 } from "@outpost/shared";
 import { fullJitter, type Backoff } from "./backoff.js";
@@ -28,7 +26,7 @@ const SEND_HIGH_WATER = 4 * 1024 * 1024;
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 export type SessionHandlers = {
-  hello: () => { version: string; slots: number; modules: ModuleRef[]; os?: HostOs; running: { job_id: string; attempt: number }[] };
+  hello: () => Omit<FrameOf<AgentFrame, "hello">, "v" | "type" | "protocol_version">;
   welcome: (w: FrameOf<ServerFrame, "welcome">) => void;
   frame: (f: ServerFrame) => void;
   fatal: (message: string) => void;
@@ -116,13 +114,20 @@ export class AgentSession {
     });
     ws.on("open", () => {
       this.lastHeardMs = performance.now();
-      this.send({ type: "hello", protocol_version: PROTOCOL_VERSION, ...this.on.hello() });
+      this.send({ v: PROTOCOL_VERSION, type: "hello", protocol_version: PROTOCOL_VERSION, ...this.on.hello() } satisfies AgentFrame);
     });
     ws.on("ping", () => (this.lastHeardMs = performance.now()));
     ws.on("message", (data, isBinary) => {
       this.lastHeardMs = performance.now();
       if (isBinary) return;
       const parsed = parseFrame(ServerFrame, data.toString());
+      if (!parsed.ok && parsed.code === "unsupported_version") {
+        // A server of another protocol version: nothing it says can be trusted to mean what this agent reads.
+        fatal = `the server speaks a protocol version this outpost-agent does not (${parsed.message}): run the same version of both`;
+        this.opts.log.error({ type: parsed.type, problem: parsed.message }, "frame of another protocol version; closing the session");
+        ws.close(CLOSE.unsupportedVersion, "unsupported protocol version");
+        return;
+      }
       if (!parsed.ok) {
         this.opts.log.warn({ type: parsed.type, problem: parsed.message }, "ignored a bad frame from the server");
         return;

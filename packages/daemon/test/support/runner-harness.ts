@@ -4,7 +4,7 @@
  * assign frames those tests send.
  */
 import pino from "pino";
-import type { AgentFrame, AssignFrame } from "@outpost/shared";
+import { PROTOCOL_VERSION, type AgentFrame, type AssignFrame } from "@outpost/shared";
 import { JobRunner, type RunnerOptions } from "../../src/jobs/runner.js";
 import type { ContainerRuntime } from "../../src/runtime/types.js";
 import { until } from "./processes.js";
@@ -14,6 +14,7 @@ let seq = 0;
 
 export function assign(image: string, over: Partial<AssignFrame> = {}): AssignFrame {
   return {
+    v: PROTOCOL_VERSION,
     type: "assign",
     job_id: `rj${process.pid}x${seq++}`,
     attempt: 1,

@@ -14,6 +14,7 @@
 import { and, eq } from "drizzle-orm";
 import {
   AGENT_TRANSITION_REASONS,
+  PROTOCOL_VERSION,
   type AgentFrame,
   type FrameOf,
   type InstallModuleBody,
@@ -98,13 +99,14 @@ function startRequest(
     );
     const request_id = String(id);
     const sent = hub.sendModule(agent.id, {
+      v: PROTOCOL_VERSION,
       type: "module",
       action: want.action,
       request_id,
       name: want.name,
       version: toVersion ?? current!,
       image,
-    });
+    } satisfies ServerFrame);
     if (!sent) throw new Refused("not_connected", `${label} is not connected; module changes are sent over its session, so it must be connected.`);
     return { request_id, agent_id: agent.id, name: want.name, action, from_version: current, to_version: toVersion, image, requested_at: at };
   });
@@ -183,7 +185,7 @@ export function recordModuleProgress(db: Db, agentId: string, f: FrameOf<AgentFr
  * on success, and moves the agent UpdatingModule -> Idle or UpdateFailed. False when the request
  * is not open (already closed, unknown, another agent's): nothing changes.
  */
-export function recordModuleResult(db: Db, agentId: string, f: FrameOf<AgentFrame, "module_result">, at: string): boolean {
+export function recordModuleResult(db: Db, agentId: string, f: Omit<FrameOf<AgentFrame, "module_result">, "v">, at: string): boolean {
   return tx(db, () => {
     const row = openRequest(db, agentId, f.request_id, f.name);
     if (!row) return false;

@@ -5,7 +5,7 @@
  * `pending`, so two agents can never hold the same attempt.
  */
 import { and, eq } from "drizzle-orm";
-import { ACTIVE_JOB_STATUSES, AGENT_TRANSITION_REASONS, type JobProfile, type Limits, type LimitsOverride } from "@outpost/shared";
+import { ACTIVE_JOB_STATUSES, AGENT_TRANSITION_REASONS, type AssignFrame, type JobProfile, type Limits, type LimitsOverride } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
 import { prepared, sqlList, tx } from "../../db/client.js";
 import { jobAttempts } from "../../db/schema.js";
@@ -17,21 +17,8 @@ import { jobProfile } from "../agents/agent-profile.js";
 import { effectiveLimits } from "./dispatch-limits.js";
 import { LABELS_SATISFIED } from "./dispatch-labels.js";
 
-export type Assignment = {
-  job_id: string;
-  attempt: number;
-  lease_expires_at: string;
-  module: string;
-  version: string;
-  function: string;
-  image: string;
-  command: string[];
-  inputs: Record<string, unknown>;
-  limits: Limits;
-  timeout_s: number | null;
-  /** The agent's profile as of this claim (docs/protocol.md, "assign"). */
-  profile: JobProfile;
-};
+/** What a claim hands the dispatcher: the `assign` frame's fields (the profile always set by this server), less its envelope and cancel grace. */
+export type Assignment = Omit<AssignFrame, "v" | "type" | "cancel_grace_s" | "profile"> & { profile: JobProfile };
 
 /** The live job statuses as SQL literals (partial indexes such as jobs_live need literals). */
 export const ACTIVE_IN = sqlList(ACTIVE_JOB_STATUSES);

@@ -1,5 +1,5 @@
 /** hello: the session's first frame. Resumes the attempts the agent still holds; welcome. */
-import { CLOSE, MAX_FRAME_BYTES, PROTOCOL_VERSION, type ResumePoint } from "@outpost/shared";
+import { CLOSE, MAX_FRAME_BYTES, PROTOCOL_VERSION, type ResumePoint, type ServerFrame } from "@outpost/shared";
 import { prepared } from "../../db/client.js";
 import { syncModules } from "../../modules/agents/agents.service.js";
 import { settleOpenRequests } from "../../modules/agents/agent-modules.js";
@@ -33,6 +33,7 @@ export const hello: Handler<"hello"> = (ctx, s, f) => {
   s.said = true;
   s.freeSlots = Math.max(0, f.slots - f.running.length);
   s.send({
+    v: PROTOCOL_VERSION,
     type: "welcome",
     protocol_version: PROTOCOL_VERSION,
     agent_id: s.agentId,
@@ -41,7 +42,7 @@ export const hello: Handler<"hello"> = (ctx, s, f) => {
     max_frame_bytes: MAX_FRAME_BYTES,
     server_time: at,
     resume,
-  });
+  } satisfies ServerFrame);
   ctx.agentChanged(s);
   ctx.scheduleDispatch(s);
 };

@@ -5,9 +5,9 @@
  * request but holds none of the secrets.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { makeTestApp, type TestApp } from "../test-support/test-app.js";
-import { createLogger, REDACTED, redactSecrets } from "./log.js";
-import { generateSecret } from "./secrets.js";
+import { makeTestApp, type TestApp } from "../src/test-support/test-app.js";
+import { createLogger, REDACTED, redactSecrets } from "../src/lib/log.js";
+import { generateSecret } from "../src/lib/secrets.js";
 
 let t: TestApp | null = null;
 afterEach(async () => {

@@ -4,9 +4,9 @@
  * (surrogate pairs), the longest names and outputs, the most steps and chunks.
  */
 import { describe, expect, it } from "vitest";
-import { MAX_FRAME_BYTES, MAX_LOG_CHUNK_BYTES, MAX_STEP_NAME, MAX_STEP_OUTPUT, MAX_STEPS, StepUpdate } from "@outpost/shared";
-import { clip, clipStepLine, CUT_MARKER, frameBytes, logsFrame, MAX_CHUNKS_PER_FRAME, reportFrame, stepsFrame, type LogChunk } from "../src/jobs/frames.js";
-import { frameProblem } from "../src/session/connection.js";
+import { MAX_FRAME_BYTES, MAX_LOG_CHUNK_BYTES, MAX_STEP_NAME, MAX_STEP_OUTPUT, MAX_STEPS, PROTOCOL_VERSION, StepUpdate } from "@outpost/shared";
+import { clip, clipStepLine, CUT_MARKER, frameBytes, logsFrame, MAX_CHUNKS_PER_FRAME, reportFrame, stepsFrame, type LogChunk } from "./frames.js";
+import { frameProblem } from "../session/connection.js";
 
 const ref = { job_id: "j".repeat(64), attempt: 2 ** 31 };
 /** Strings of n UTF-16 units that serialize worst: \u0001 is 6 bytes in JSON, "😀" 4 bytes per 2 units. */
@@ -77,8 +77,8 @@ describe("frame builders keep every frame valid and within MAX_FRAME_BYTES", () 
   });
 
   it("the session's last check refuses what the server would: too big, or not valid against the schema", () => {
-    expect(frameProblem({ type: "logs", ...ref, chunks: [{ seq: 0, stream: "stdout", data: "x".repeat(MAX_FRAME_BYTES) }] })).toMatch(/over the 1048576-byte frame limit/);
-    expect(frameProblem({ type: "steps", ...ref, steps: Array.from({ length: MAX_STEPS + 1 }, (_, i) => ({ name: `s${i}`, status: "completed" as const, output: null })) })).toMatch(/^steps: /);
-    expect(frameProblem({ type: "finished", ...ref, outcome: "failed", exit_code: 1, reason: "exit_code", message: "m".repeat(5000), last_seq: -1 })).toMatch(/^message: /);
+    expect(frameProblem({ v: PROTOCOL_VERSION, type: "logs", ...ref, chunks: [{ seq: 0, stream: "stdout", data: "x".repeat(MAX_FRAME_BYTES) }] })).toMatch(/over the 1048576-byte frame limit/);
+    expect(frameProblem({ v: PROTOCOL_VERSION, type: "steps", ...ref, steps: Array.from({ length: MAX_STEPS + 1 }, (_, i) => ({ name: `s${i}`, status: "completed" as const, output: null })) })).toMatch(/^steps: /);
+    expect(frameProblem({ v: PROTOCOL_VERSION, type: "finished", ...ref, outcome: "failed", exit_code: 1, reason: "exit_code", message: "m".repeat(5000), last_seq: -1 })).toMatch(/^message: /);
   });
 });

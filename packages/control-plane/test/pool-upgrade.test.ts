@@ -5,9 +5,9 @@
  * the run.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { makeTestApp, sampleRegistration, type TestApp } from "../../test-support/test-app.js";
-import { connectAgent, type ProtoAgent } from "../../test-support/agent-client.js";
-import { SERVER_VERSION } from "../../version.js";
+import { makeTestApp, sampleRegistration, type TestApp } from "../src/test-support/test-app.js";
+import { connectAgent, type ProtoAgent } from "../src/test-support/agent-client.js";
+import { SERVER_VERSION } from "../src/version.js";
 
 let t: TestApp;
 let url: string;

@@ -7,8 +7,8 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { AgentFrame, PROTOCOL_VERSION, type AttemptKey } from "@outpost/shared";
-import { makeTestApp, sampleModule, sampleRegistration, type TestApp } from "../test-support/test-app.js";
-import { connectAgent, type ProtoAgent } from "../test-support/agent-client.js";
+import { makeTestApp, sampleModule, sampleRegistration, type TestApp } from "../src/test-support/test-app.js";
+import { connectAgent, type ProtoAgent } from "../src/test-support/agent-client.js";
 
 type FrameType = AgentFrame["type"];
 

@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
-import { agents, jobLogs, jobs } from "../../db/schema.js";
-import { makeTestApp, sampleModule, sampleRegistration, type TestApp } from "../../test-support/test-app.js";
-import { releaseClaim } from "./dispatch-claim.js";
-import { finishAttempt, renewLease, startAttempt } from "./dispatch-attempts.js";
-import { dispatchHarness, type DispatchHarness } from "../../test-support/dispatch-harness.js";
-import { enforceTimeouts, expireLeases } from "./dispatch-leases.js";
-import { appendLogs, recordReport, recordSteps } from "./dispatch-outputs.js";
+import { agents, jobLogs, jobs } from "../src/db/schema.js";
+import { makeTestApp, sampleModule, sampleRegistration, type TestApp } from "../src/test-support/test-app.js";
+import { releaseClaim } from "../src/modules/dispatch/dispatch-claim.js";
+import { finishAttempt, renewLease, startAttempt } from "../src/modules/dispatch/dispatch-attempts.js";
+import { dispatchHarness, type DispatchHarness } from "../src/test-support/dispatch-harness.js";
+import { enforceTimeouts, expireLeases } from "../src/modules/dispatch/dispatch-leases.js";
+import { appendLogs, recordReport, recordSteps } from "../src/modules/dispatch/dispatch-outputs.js";
 
 let t: TestApp;
 /** Claims go through the real dispatcher: one pass for the agent's session (test-support/dispatch-harness.ts). */

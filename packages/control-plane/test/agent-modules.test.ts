@@ -5,9 +5,10 @@
  * server, real `ws` protocol agents, real SQLite.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { makeTestApp, sampleModule, sampleRegistration, type TestApp } from "../../test-support/test-app.js";
-import { connectAgent, type ProtoAgent } from "../../test-support/agent-client.js";
-import { until } from "../../test-support/until.js";
+import { PROTOCOL_VERSION } from "@outpost/shared";
+import { makeTestApp, sampleModule, sampleRegistration, type TestApp } from "../src/test-support/test-app.js";
+import { connectAgent, type ProtoAgent } from "../src/test-support/agent-client.js";
+import { until } from "../src/test-support/until.js";
 
 const HELLO = { name: "hello", version: "1.0.0" };
 const V2 = sampleModule({ version: "2.0.0", image: "127.0.0.1:5999/outpost-test/busybox:2" });
@@ -112,7 +113,7 @@ describe("requesting a module on an agent", () => {
     const requestId = res.body.details.request_id as string;
 
     const frame = await a.session!.next("module");
-    expect(frame).toEqual({ type: "module", action: "install", request_id: requestId, name: "hello", version: "2.0.0", image: V2.image });
+    expect(frame).toEqual({ v: PROTOCOL_VERSION, type: "module", action: "install", request_id: requestId, name: "hello", version: "2.0.0", image: V2.image });
     expect(await status(a.id)).toBe("UpdatingModule");
 
     // A job for the new version waits: the agent lacks it; one for the old version waits: it is updating.
@@ -123,7 +124,7 @@ describe("requesting a module on an agent", () => {
     const old = await t.api("POST", "/api/v1/jobs", { body: { module: "hello", version: "1.0.0", function: "greet", inputs: { who: "x" } } });
     expect((await t.api("GET", `/api/v1/jobs/${old.body.details.id}`)).body.details.waiting_reason).toBe("Every eligible agent is updating a module.");
     a.session!.send({ type: "ready", free_slots: 1 });
-    await new Promise((r) => setTimeout(r, 100));
+    await a.session!.roundTrip();
     expect(a.session!.frames.filter((f) => f.type === "assign")).toEqual([]);
 
     a.session!.send({ type: "module_progress", request_id: requestId, name: "hello", version: "2.0.0", message: "a1b2: Downloading 1MB/2MB" });
@@ -139,8 +140,10 @@ describe("requesting a module on an agent", () => {
     expect(await statuses(a.id)).toEqual(["Offline", "Idle", "UpdatingModule", "Idle", "Claimed"]);
 
     // A repeated result (after a reconnect) changes nothing.
+    const before = await history(a.id);
     a.session!.send({ type: "module_result", request_id: requestId, name: "hello", version: "2.0.0", action: "install", outcome: "failed", message: "late" });
-    await new Promise((r) => setTimeout(r, 100));
+    await a.session!.roundTrip();
+    expect(await history(a.id)).toEqual(before);
     expect((await history(a.id)).at(-1)).toMatchObject({ outcome: "succeeded", message: "installed" });
   });
 
@@ -208,7 +211,7 @@ describe("requesting a module on an agent", () => {
     const requestId = res.body.details.request_id as string;
     b.session!.send({ type: "module_result", request_id: requestId, name: "hello", version: "2.0.0", action: "install", outcome: "succeeded", message: "not mine" });
     b.session!.send({ type: "module_result", request_id: "12345", name: "hello", version: "2.0.0", action: "install", outcome: "succeeded", message: "unknown" });
-    await new Promise((r) => setTimeout(r, 100));
+    await b.session!.roundTrip();
     expect((await history(a.id)).at(-1)).toMatchObject({ outcome: "started" });
     expect(await agentModules(b.id)).toEqual(["hello@1.0.0"]);
     expect(await status(a.id)).toBe("UpdatingModule");

@@ -3,8 +3,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, agentLabelsOf, labelsOf, loadAgentConfig } from "../src/config.js";
-import { fullJitter } from "../src/session/backoff.js";
+import { ConfigError, agentLabelsOf, labelsOf, loadAgentConfig } from "./config.js";
+import { fullJitter } from "./session/backoff.js";
 
 describe("loadAgentConfig", () => {
   it("takes the agent's labels from --label (repeatable), OUTPOST_LABELS or the config file (list or object)", () => {

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { makeTestApp, type TestApp } from "../../test-support/test-app.js";
+import { makeTestApp, type TestApp } from "../src/test-support/test-app.js";
 
 let t: TestApp;
 afterEach(async () => t?.close());

@@ -4,15 +4,15 @@
  * leases and cancel.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { CLOSE, MAX_FRAME_BYTES, MAX_STEPS } from "@outpost/shared";
-import { makeTestApp, sampleModule, sampleRegistration, type TestApp } from "../test-support/test-app.js";
-import { connectAgent, openSession, type ProtoAgent } from "../test-support/agent-client.js";
-import type { ServerConfig } from "../config.js";
-import { until } from "../test-support/until.js";
-import { observeTransactions } from "../db/client.js";
+import { AgentFrame, CLOSE, MAX_FRAME_BYTES, MAX_STEPS, PROTOCOL_VERSION } from "@outpost/shared";
+import { makeTestApp, sampleModule, sampleRegistration, type TestApp } from "../src/test-support/test-app.js";
+import { connectAgent, openSession, type ProtoAgent } from "../src/test-support/agent-client.js";
+import type { ServerConfig } from "../src/config.js";
+import { until } from "../src/test-support/until.js";
+import { observeTransactions } from "../src/db/client.js";
 
 const HELLO = { name: "hello", version: "1.0.0" };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
 
 type Env = { t: TestApp; url: string; register: (name: string) => Promise<{ id: string; credential: string }>; agents: ProtoAgent[] };
 let env: Env | null = null;
@@ -80,6 +80,28 @@ describe("handshake", () => {
     const history = (await e.t.api("GET", `/api/v1/agents/${id}/status-history`)).body.details.map((h: { to: string }) => h.to);
     expect(history).toContain("Idle");
     expect(history).toContain("Offline");
+  });
+
+  it("refuses a frame of every agent type whose v is missing or another version: error unsupported_version, then close 4004", async () => {
+    const e = await setup();
+    const { credential } = await e.register("a1");
+    const types = AgentFrame.options.map((o) => o.shape.type.value);
+    expect(types).toContain("hello");
+    for (const type of types) {
+      for (const [said, text] of [
+        ["missing", JSON.stringify({ type })],
+        ["2", JSON.stringify({ v: PROTOCOL_VERSION + 1, type })],
+      ] as const) {
+        const a = await openSession(e.url, credential);
+        e.agents.push(a);
+        a.sendRaw(text);
+        const error = await a.next("error");
+        expect(error, `${type}, v ${said}`).toEqual({ v: PROTOCOL_VERSION, type: "error", code: "unsupported_version", message: `v: ${said}; this side speaks protocol version ${PROTOCOL_VERSION}`, frame_type: type });
+        expect((await a.closed).code, `${type}, v ${said}`).toBe(CLOSE.unsupportedVersion);
+      }
+    }
+    // The agent's own session still opens with frames of this version.
+    await connect(e, credential);
   });
 
   it("replaces an older session of the same agent", async () => {
@@ -160,7 +182,11 @@ describe("dispatch and the attempt lifecycle", () => {
     expect(job).toMatchObject({ status: "completed", attempt: 1, exit_code: 0, error: null, has_report: true });
     expect(job.attempts).toHaveLength(1);
     expect(job.steps[0]).toMatchObject({ name: "build", status: "completed", output: "ok" });
-    expect(job.steps[0].started_at).not.toBeNull();
+    // Stamped by the server when first seen running, then final: inside the attempt, in order.
+    const { started_at, ended_at } = job.steps[0] as { started_at: string; ended_at: string };
+    expect(started_at).toMatch(RFC3339);
+    expect(ended_at).toMatch(RFC3339);
+    expect(started_at >= job.attempts[0].claimed_at && started_at <= ended_at && ended_at <= job.completed_at, JSON.stringify(job)).toBe(true);
     const logs = (await e.t.api("GET", `/api/v1/jobs/${jobId}/logs`)).body.details;
     expect(logs.map((l: { data: string }) => l.data)).toEqual(["hello\n", "warn\n"]);
     const report = (await e.t.api("GET", `/api/v1/jobs/${jobId}/report`)).body.details;
@@ -211,17 +237,17 @@ describe("dispatch and the attempt lifecycle", () => {
     expect((await a.next("assign")).job_id).toBe(first.body.details.id);
     const second = await e.t.api("POST", "/api/v1/jobs", { body: { module: "hello", function: "greet", inputs: { who: "two" } } });
     expect(second.body.details).toMatchObject({ status: "pending", attempt: 0, attempts: [] });
-    expect(second.body.details.waiting_reason).toBeTruthy();
+    expect(second.body.details.waiting_reason).toBe("All slots are busy on the 1 eligible agent.");
   });
 
   it("gives one job to exactly one of many agents", async () => {
     const e = await setup();
     const agents = [];
     for (let i = 0; i < 8; i++) agents.push(await connect(e, (await e.register(`a${i}`)).credential));
-    await createJob(e);
-    await sleep(300);
-    const assigned = agents.filter((a) => a.frames.some((f) => f.type === "assign"));
-    expect(assigned).toHaveLength(1);
+    const jobId = await createJob(e);
+    for (const a of agents) await a.roundTrip(); // every assign sent before each agent's renewed has arrived
+    const assigns = agents.map((a) => a.frames.filter((f) => f.type === "assign").map((f) => (f as { job_id: string }).job_id));
+    expect(assigns.flat()).toEqual([jobId]);
   });
 
   it("holds a job for an agent without the module, with a waiting reason, and assigns once one connects", async () => {
@@ -229,11 +255,11 @@ describe("dispatch and the attempt lifecycle", () => {
     const bare = await connectAgent(e.url, (await e.register("bare")).credential, { modules: [] });
     e.agents.push(bare);
     const jobId = await createJob(e);
-    await sleep(200);
-    expect(bare.frames.some((f) => f.type === "assign")).toBe(false);
+    await bare.roundTrip();
+    expect(bare.frames.filter((f) => f.type === "assign")).toEqual([]);
     const job = await getJob(e, jobId);
     expect(job.status).toBe("pending");
-    expect(job.waiting_reason).toBeTruthy();
+    expect(job.waiting_reason).toBe("No eligible agent has module hello@1.0.0 installed.");
     const a = await connect(e, (await e.register("a1")).credential);
     expect((await a.next("assign")).job_id).toBe(jobId);
   });
@@ -246,9 +272,10 @@ describe("dispatch and the attempt lifecycle", () => {
     const first = await a.next("assign");
     const second = await a.next("assign");
     expect(new Set([first.job_id, second.job_id])).toEqual(new Set([j1, j2]));
-    await createJob(e);
-    await sleep(200);
-    expect(a.frames.some((f) => f.type === "assign")).toBe(false); // both slots busy
+    const third = await createJob(e);
+    await a.roundTrip();
+    expect(a.frames.filter((f) => f.type === "assign")).toEqual([]); // both slots busy
+    expect((await getJob(e, third)).waiting_reason).toBe("All slots are busy on the 1 eligible agent.");
     a.send({ type: "reject", job_id: first.job_id, attempt: 1, reason: "shutting down" });
     await until("released", async () => (await getJob(e, first.job_id)).status === "pending");
   });

@@ -5,13 +5,13 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CreateJobBody, type ServerFrame } from "@outpost/shared";
-import { makeTestApp, sampleModule, sampleRegistration, type TestApp } from "../test-support/test-app.js";
-import { FrameBatch } from "./batch.js";
-import { ChangeRouting } from "./change-routing.js";
-import type { HubContext } from "./context.js";
-import { Dispatcher } from "./dispatcher.js";
-import type { Session } from "./session.js";
-import { createJob as insertJob, resolveJobTarget } from "../modules/jobs/jobs.service.js";
+import { makeTestApp, sampleModule, sampleRegistration, type TestApp } from "../src/test-support/test-app.js";
+import { FrameBatch } from "../src/session/batch.js";
+import { ChangeRouting } from "../src/session/change-routing.js";
+import type { HubContext } from "../src/session/context.js";
+import { Dispatcher } from "../src/session/dispatcher.js";
+import type { Session } from "../src/session/session.js";
+import { createJob as insertJob, resolveJobTarget } from "../src/modules/jobs/jobs.service.js";
 
 const FLEET = 200;
 type FakeSession = Session & { frames: ServerFrame[] };

@@ -5,11 +5,11 @@
  */
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
-import { agents, jobs } from "../../db/schema.js";
-import { makeTestApp, sampleModule, sampleRegistration, type TestApp } from "../../test-support/test-app.js";
-import { startAttempt } from "./dispatch-attempts.js";
-import { dispatchHarness } from "../../test-support/dispatch-harness.js";
-import { WallClockWatch } from "./dispatch-clock-jump.js";
+import { agents, jobs } from "../src/db/schema.js";
+import { makeTestApp, sampleModule, sampleRegistration, type TestApp } from "../src/test-support/test-app.js";
+import { startAttempt } from "../src/modules/dispatch/dispatch-attempts.js";
+import { dispatchHarness } from "../src/test-support/dispatch-harness.js";
+import { WallClockWatch } from "../src/modules/dispatch/dispatch-clock-jump.js";
 
 let t: TestApp;
 const LEASE = 10_000;
@@ -45,8 +45,8 @@ it("a wall-clock step forward 10 minutes expires no lease; the leases move with 
   const live = () => t.deps.db.select().from(jobs).all().filter((j) => j.status === "running");
   expect(live()).toHaveLength(3);
   const before = new Map(live().map((j) => [j.id, Date.parse(j.leaseExpiresAt!)]));
-  // The hub has swept already (its timer); grace since start has passed once 1 s is over.
-  await new Promise((r) => setTimeout(r, 1100));
+  // The restart grace (1 s) passes on the app's clock, by less than a step (2 s): from this sweep on, expiry runs.
+  offset = 1100;
   t.app.hub.sweep();
   expect(live().map((j) => j.status)).toEqual(["running", "running", "running"]);
   offset = 600_000; // the server's clock steps forward 10 minutes (under the default job timeout, which runs from claim time)

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, it } from "vitest";
-import { readRegistryAuth, registryOf } from "../src/runtime/registry-auth.js";
+import { readRegistryAuth, registryOf } from "./registry-auth.js";
 
 const file = (json: unknown) => {
   const p = join(mkdtempSync(join(tmpdir(), "outpost-auth-")), "config.json");

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { generateSecret } from "../../lib/secrets.js";
-import { makeTestApp, type TestApp } from "../../test-support/test-app.js";
+import { generateSecret } from "../src/lib/secrets.js";
+import { makeTestApp, type TestApp } from "../src/test-support/test-app.js";
 
 let t: TestApp;
 beforeEach(async () => {
