@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Dockerode from "dockerode";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type { AgentFrame, AssignFrame } from "@outpost/shared";
+import { PROTOCOL_VERSION, type AgentFrame, type AssignFrame } from "@outpost/shared";
 import { DockerRuntime } from "../src/runtime/docker.js";
 import { isMountPoint } from "../src/runtime/bounded-dir.js";
 import { describeDocker, ensureTestImage, removeTestDir, removeTestRunContainers, TEST_IMAGE } from "./support/docker.js";

@@ -8,7 +8,7 @@ import { afterEach, expect, it } from "vitest";
 import pino from "pino";
 import { WebSocketServer } from "ws";
 import { CLOSE, PROTOCOL_VERSION, SESSION_PATH, SUBPROTOCOL } from "@outpost/shared";
-import { AgentSession } from "../src/session.js";
+import { AgentSession } from "../src/session/connection.js";
 
 let wss: WebSocketServer | null = null;
 let session: AgentSession | null = null;

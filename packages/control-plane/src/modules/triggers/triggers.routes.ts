@@ -96,7 +96,7 @@ export async function triggerRoutes(fastify: FastifyInstance, { deps, hub }: { d
     { onRequest: app.auth("read"), schema: { tags: ["triggers"], querystring: SchedulePreviewQuery, response: { 200: SchedulePreviewResponse } } },
     async (req) => {
       checkSchedule(req.query, "");
-      return { status: "success" as const, details: { next_fire_times: nextFireTimes(req.query, deps.clock()) } };
+      return successBody({ next_fire_times: nextFireTimes(req.query, deps.clock()) });
     },
   );
 

@@ -9,9 +9,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { asc, desc, sql } from "drizzle-orm";
 import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import { openDb, type Db } from "../db/client.js";
-import { ApiError } from "../errors.js";
-import { encodeCursor, keysetPage, type Keyset, type PageClauses } from "./cursor.js";
+import { openDb, type Db } from "../src/db/client.js";
+import { ApiError } from "../src/errors.js";
+import { encodeCursor, keysetPage, type Keyset, type PageClauses } from "../src/lib/cursor.js";
 
 const rowsTable = sqliteTable("keyset_rows", { id: text("id").primaryKey(), k: text("k") });
 const serialTable = sqliteTable("keyset_serial", { id: integer("id").primaryKey() });
