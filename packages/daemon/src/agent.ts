@@ -148,6 +148,7 @@ export async function startAgent(config: AgentConfig, opts: { log?: Logger; runt
     (stopping ??= (async () => {
       clearInterval(ticker);
       await runner.drain(config.drainDeadlineS, config.cancelGraceS);
+      runner.close();
       await session.stop();
       state.update({ connected: false, running: runner.runningDetails() });
       state.flush();

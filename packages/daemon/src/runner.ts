@@ -38,6 +38,8 @@ export const STEP_PREFIX = "::outpost::step ";
 const MAX_STEP_LINE = 8192;
 /** Unacknowledged log bytes kept per attempt; past this, output is dropped with a marker. */
 const MAX_BUFFERED_LOG_BYTES = 16 * 1024 * 1024;
+/** How often an unreachable container runtime is probed until it answers again. */
+const RUNTIME_PROBE_MS = 1000;
 /** SIGTERM grace for a container of an earlier process whose attempt the server no longer knows. */
 const ADOPTED_STOP_GRACE_S = 5;
 
@@ -102,13 +104,15 @@ export class JobRunner {
   private flushScheduled = false;
   private readonly clock: () => number;
   private idleWaiters: (() => void)[] = [];
+  /** Set while the container runtime (dockerd) is unreachable: no slot is offered until it answers again. */
+  private runtimeProbe: NodeJS.Timeout | null = null;
 
   constructor(private readonly o: RunnerOptions) {
     this.clock = o.clock ?? (() => performance.now());
   }
 
   get freeSlots(): number {
-    return this.draining ? 0 : Math.max(0, this.o.slots - this.held.size);
+    return this.draining || this.runtimeProbe ? 0 : Math.max(0, this.o.slots - this.held.size);
   }
 
   /** Attempts still held, for hello: the server renews their leases or answers stale. */
@@ -282,8 +286,14 @@ export class JobRunner {
     const ref = { job_id: a.job_id, attempt: a.attempt };
     if (this.held.has(key)) return;
     const installed = this.o.hasModule({ name: a.module, version: a.version });
-    if (this.draining || this.held.size >= this.o.slots || !installed) {
-      const reason = this.draining ? "agent shutting down" : !installed ? `module ${a.module}@${a.version} is not installed here` : "no free slot";
+    if (this.draining || this.runtimeProbe || this.held.size >= this.o.slots || !installed) {
+      const reason = this.draining
+        ? "agent shutting down"
+        : this.runtimeProbe
+          ? "the container runtime is unreachable here"
+          : !installed
+            ? `module ${a.module}@${a.version} is not installed here`
+            : "no free slot";
       this.o.send({ type: "reject", ...ref, reason: clip(reason, MAX_REJECT_REASON) });
       return;
     }
@@ -307,6 +317,7 @@ export class JobRunner {
     try {
       h.job = await launch();
     } catch (err) {
+      if (await this.runtimeGone(err)) return this.finish(h, { outcome: "failed", exit_code: null, reason: "internal", message: `the container runtime became unreachable: ${(err as Error).message}` });
       const reason = err instanceof RuntimeError ? err.reason : "create";
       return this.finish(h, { outcome: "failed", exit_code: null, reason, message: (err as Error).message });
     }
@@ -319,6 +330,7 @@ export class JobRunner {
     try {
       exit = await h.job.wait();
     } catch (err) {
+      await this.runtimeGone(err);
       return this.finish(h, { outcome: "failed", exit_code: null, reason: "internal", message: `lost track of the container: ${(err as Error).message}` });
     }
     if (h.fenced) return;
@@ -385,6 +397,49 @@ export class JobRunner {
     }
     if (!this.draining) this.announce();
     this.wakeIfIdle();
+  }
+
+  /**
+   * After a failed start or wait: is the runtime itself gone (dockerd stopped)? Then no slot is
+   * offered (ready 0, assigns rejected) and it is probed every second; when it answers again the
+   * containers it kept of attempts no longer held are removed and the slots are offered again.
+   */
+  private async runtimeGone(err: unknown): Promise<boolean> {
+    if (this.runtimeProbe) return true;
+    if (await this.o.runtime.ping().then(() => true, () => false)) return false;
+    if (this.runtimeProbe) return true;
+    this.o.log.error({ err }, "the container runtime is unreachable; taking no jobs until it answers again");
+    this.runtimeProbe = setInterval(() => void this.probeRuntime(), RUNTIME_PROBE_MS);
+    this.announce();
+    return true;
+  }
+
+  private probing = false;
+  private async probeRuntime(): Promise<void> {
+    if (this.probing || !this.runtimeProbe) return;
+    this.probing = true;
+    try {
+      await this.o.runtime.ping();
+      const owned = await this.o.runtime.listOwned(this.o.agentId);
+      for (const c of owned) {
+        const h = this.held.get(keyOf(c.jobId, c.attempt));
+        if (!h || h.finished) await this.o.runtime.removeContainer(c.containerId).catch((err: Error) => this.o.log.warn({ err, container: c.containerId }, "could not remove the container"));
+      }
+      clearInterval(this.runtimeProbe);
+      this.runtimeProbe = null;
+      this.o.log.info({ removed: owned.length }, "the container runtime answers again; taking jobs");
+      this.announce();
+    } catch {
+      // still down: the next probe tries again
+    } finally {
+      this.probing = false;
+    }
+  }
+
+  /** Stops the runtime probe (the agent is stopping). */
+  close(): void {
+    if (this.runtimeProbe) clearInterval(this.runtimeProbe);
+    this.runtimeProbe = null;
   }
 
   /** Once nothing is held, resolves whoever drain() left waiting for that. */

@@ -249,6 +249,10 @@ export class DockerRuntime implements ContainerRuntime {
     return new DockerJob(container, dir, drained, cutStream, this.reportCapBytes, this.outputsBytes);
   }
 
+  async ping(): Promise<void> {
+    await this.docker.ping();
+  }
+
   async listOwned(agentId: string): Promise<OwnedContainer[]> {
     const list = await this.docker.listContainers({
       all: true,

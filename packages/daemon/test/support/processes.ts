@@ -96,8 +96,8 @@ export function apiClient(url: string, token: string) {
 export type ServerProc = { proc: Proc; url: string; token: string; api: ReturnType<typeof apiClient> };
 
 /** Starts outpost-server on dbFile; the token is the bootstrap one (first start) or `token`. */
-export async function startServer(dbFile: string, args: string[] = [], token?: string): Promise<ServerProc> {
-  const proc = startProc(SERVER_BIN, ["serve", "--db", dbFile, "--log-level", "warn", ...(args.includes("--port") ? [] : ["--port", "0"]), ...args]);
+export async function startServer(dbFile: string, args: string[] = [], token?: string, env: Record<string, string> = {}): Promise<ServerProc> {
+  const proc = startProc(SERVER_BIN, ["serve", "--db", dbFile, "--log-level", "warn", ...(args.includes("--port") ? [] : ["--port", "0"]), ...args], env);
   const url = (await proc.waitFor(/Outpost is up at (\S+)/))[1]!;
   const tok = token ?? readFileSync((await proc.waitFor(/Bootstrap admin token written to (\S+) /))[1]!, "utf8").trim();
   return { proc, url, token: tok, api: apiClient(url, tok) };

@@ -1,0 +1,91 @@
+/**
+ * A private dockerd for the chaos soak: its own socket, data root, exec root and pidfile, no bridge
+ * and no iptables, and its own managed containerd (started by dockerd under its exec root). The
+ * soak's agents reach it through DOCKER_HOST, so killing it (the `docker_restart` fault) touches
+ * nothing of the shared dockerd other runs use. dockerd 20.10 on a restart stops the containers it
+ * finds still running (SIGTERM, then SIGKILL after 10 s), as a real host's Docker restart does.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { execFile } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import Dockerode from "dockerode";
+import { TEST_IMAGE } from "../support/docker.js";
+import { until } from "../support/processes.js";
+
+const SCRIPT = new URL("../../../../scripts/test-image.sh", import.meta.url).pathname;
+
+export class PrivateDockerd {
+  readonly socket: string;
+  readonly host: string;
+  readonly docker: Dockerode;
+  private child: ChildProcess | null = null;
+  private readonly log: string[] = [];
+
+  /** dir: a short path (a unix socket path is at most 107 bytes). */
+  constructor(private readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+    this.socket = join(dir, "docker.sock");
+    this.host = `unix://${this.socket}`;
+    this.docker = new Dockerode({ socketPath: this.socket });
+  }
+
+  /** Starts dockerd and waits until its API answers; imports the test image on the first start. */
+  async start(): Promise<void> {
+    const d = this.dir;
+    this.child = spawn(
+      "dockerd",
+      ["--host", this.host, "--data-root", join(d, "data"), "--exec-root", join(d, "exec"), "--pidfile", join(d, "docker.pid"), "--bridge=none", "--iptables=false", "--ip6tables=false", "--log-level", "warn"],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    const keep = (b: Buffer) => this.log.push(b.toString()) > 200 && this.log.shift();
+    this.child.stdout!.on("data", keep);
+    this.child.stderr!.on("data", keep);
+    await until("the private dockerd to answer", async () => this.docker.ping().then(() => true, () => false), 90_000);
+    if (!(await this.docker.getImage(TEST_IMAGE).inspect().then(() => true, () => false))) {
+      await promisify(execFile)("bash", [SCRIPT], { env: { ...process.env, DOCKER_HOST: this.host, OUTPOST_TEST_IMAGE: TEST_IMAGE } });
+    }
+  }
+
+  /** Ends dockerd with a signal and waits for it to exit (its containers keep running under their shims). */
+  async kill(signal: NodeJS.Signals): Promise<void> {
+    const c = this.child;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      c.once("exit", () => resolve());
+      c.kill(signal);
+    });
+    this.child = null;
+  }
+
+  get up(): boolean {
+    return this.child !== null;
+  }
+
+  output(): string {
+    return this.log.join("");
+  }
+
+  /** Removes every container, stops dockerd (and its containerd), unmounts and deletes the dir. */
+  async destroy(): Promise<void> {
+    if (this.up) {
+      const all = await this.docker.listContainers({ all: true }).catch(() => []);
+      await Promise.all(all.map((c) => this.docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)));
+      await this.kill("SIGTERM");
+    }
+    // The managed containerd normally exits with dockerd; one left by a kill -9 is ended by its pidfile.
+    try {
+      const pid = Number(readFileSync(join(this.dir, "exec", "containerd", "containerd.pid"), "utf8"));
+      if (pid > 0) process.kill(pid, "SIGTERM");
+    } catch {
+      // gone already
+    }
+    const mounts = readFileSync("/proc/self/mounts", "utf8")
+      .split("\n")
+      .map((l) => l.split(" ")[1])
+      .filter((m): m is string => !!m && m.startsWith(`${this.dir}/`));
+    for (const m of mounts.reverse()) await promisify(execFile)("umount", ["--lazy", m]).catch(() => undefined);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
