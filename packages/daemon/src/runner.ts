@@ -71,6 +71,8 @@ type Held = {
   stepsDropped: number;
   report: Report | null;
   finished: Finished | null;
+  /** The result went out on this session (after every log chunk and step of the attempt). */
+  resultSent: boolean;
   cancel: { reason: "cancelled" | "timeout"; graceS: number } | null;
   /** When this process saw the container running (for `outpost-agent status`). */
   startedAt?: string;
@@ -149,6 +151,7 @@ export class JobRunner {
       h.leaseDeadlineMs = Math.max(h.leaseDeadlineMs, now + this.leaseTtlMs);
       if (h.containerId && !h.adopted) this.o.send({ type: "started", job_id: h.jobId, attempt: h.attempt, container_id: h.containerId });
       h.sent = 0;
+      h.resultSent = false;
       h.stepsDirty = h.steps.size > 0;
     }
     this.flush();
@@ -275,6 +278,7 @@ export class JobRunner {
       stepsDropped: 0,
       report: null,
       finished: null,
+      resultSent: false,
       cancel: null,
       leaseDeadlineMs: this.clock() + this.leaseTtlMs,
       fenced: false,
@@ -366,8 +370,15 @@ export class JobRunner {
     this.sendResult(h);
   }
 
+  /**
+   * The result goes out only after every log chunk (and the steps) of the attempt: the server
+   * stores nothing of an attempt once it is finished, so a chunk held back by a congested socket and
+   * sent after the result would be refused as stale and then dropped on finished_ack (issue 17: a
+   * completed job with log lines missing). flush() sends it once the chunks are out.
+   */
   private sendResult(h: Held): void {
-    if (!h.finished) return;
+    if (!h.finished || h.resultSent || h.sent < h.unacked.length || h.stepsDirty) return;
+    h.resultSent = true;
     if (h.report) this.o.send(h.report);
     this.o.send(h.finished);
   }
@@ -554,6 +565,7 @@ export class JobRunner {
         h.sent += frame.chunks.length;
       }
       if (h.stepsDirty && this.o.send(stepsFrame(ref, [...h.steps.values()]))) h.stepsDirty = false;
+      this.sendResult(h);
     }
   }
 }

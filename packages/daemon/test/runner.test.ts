@@ -53,16 +53,16 @@ function assign(over: Partial<AssignFrame> = {}): AssignFrame {
   };
 }
 
-function makeRunner(opts: { slots?: number; resync?: boolean } = {}) {
+function makeRunner(opts: { slots?: number; resync?: boolean; congested?: () => boolean; log?: pino.Logger } = {}) {
   const sent: AgentFrame[] = [];
   const runner = new JobRunner({
     runtime: new DockerRuntime({ scratchDir: scratch, labels: TEST_RUN_LABELS }),
     agentId: AGENT_ID,
     slots: opts.slots ?? 2,
     hasModule: (m) => m.name === "m" && m.version === "1.0.0",
-    log: pino({ level: "silent" }),
+    log: opts.log ?? pino({ level: "silent" }),
     send: (f) => (sent.push(f), true),
-    congested: () => false,
+    congested: opts.congested ?? (() => false),
   });
   if (opts.resync !== false) runner.resync(60);
   const of = (jobId: string) => sent.filter((f) => "job_id" in f && f.job_id === jobId);
@@ -98,6 +98,25 @@ describeDocker("JobRunner on Docker", () => {
     r.runner.handle({ type: "finished_ack", job_id: a.job_id, attempt: 1, status: "completed" });
     await until("container removed", async () => !(await new Dockerode().listContainers({ all: true, filters: { id: [started.container_id] } })).length);
     expect(r.runner.size).toBe(0);
+  });
+
+  it("sends the result only after every log chunk, though the socket was congested when the job ended (issue 17: a completed job with no stored lines)", async () => {
+    let congested = true;
+    const lines: string[] = [];
+    const log = pino({ level: "info" }, { write: (l: string) => void lines.push(l) });
+    const r = makeRunner({ congested: () => congested, log });
+    const a = assign({ command: ["sh", "-c", "echo one; echo two; echo three"] });
+    r.runner.handle(a);
+    // The job has ended (the runner logged its result) while the socket is still congested.
+    await until("the job's result decided", async () => lines.some((l) => l.includes(a.job_id) && l.includes("job finished")));
+    expect(r.of(a.job_id).map((f) => f.type)).not.toContain("finished");
+    congested = false;
+    const fin = await r.finished(a.job_id);
+    const types = r.of(a.job_id).map((f) => f.type);
+    expect(types.indexOf("finished")).toBe(types.length - 1);
+    const chunks = r.of(a.job_id).flatMap((f) => (f.type === "logs" ? f.chunks : []));
+    expect(chunks.map((c) => c.data).join("")).toBe("one\ntwo\nthree\n");
+    expect(fin.last_seq).toBe(chunks.length - 1);
   });
 
   it("a job writing 300 MB to /outpost/out fails with reason outputs_exceeded at the 1 MiB cap, and the host dir stays small", async () => {
