@@ -12,7 +12,6 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import Dockerode from "dockerode";
 import { TEST_IMAGE } from "../support/docker.js";
-import { until } from "../support/processes.js";
 
 const SCRIPT = new URL("../../../../scripts/test-image.sh", import.meta.url).pathname;
 
@@ -31,8 +30,32 @@ export class PrivateDockerd {
     this.docker = new Dockerode({ socketPath: this.socket });
   }
 
-  /** Starts dockerd and waits until its API answers; imports the test image on the first start. */
+  /**
+   * Starts dockerd and waits until its API answers; imports the test image on the first start. On a
+   * loaded host its managed containerd can miss dockerd's start timeout ("timeout waiting for
+   * containerd to start"): dockerd exits, and is started again (up to 5 times).
+   */
   async start(): Promise<void> {
+    for (let i = 1; ; i++) {
+      try {
+        return await this.startOnce();
+      } catch (err) {
+        if (i >= 5 || !/did not come up \(exit/.test((err as Error).message)) throw err;
+        this.killContainerd();
+      }
+    }
+  }
+
+  private killContainerd(): void {
+    try {
+      const pid = Number(readFileSync(join(this.dir, "exec", "containerd", "containerd.pid"), "utf8"));
+      if (pid > 0) process.kill(pid, "SIGKILL");
+    } catch {
+      // gone already
+    }
+  }
+
+  private async startOnce(): Promise<void> {
     const d = this.dir;
     this.child = spawn(
       "dockerd",
@@ -42,7 +65,17 @@ export class PrivateDockerd {
     const keep = (b: Buffer) => this.log.push(b.toString()) > 200 && this.log.shift();
     this.child.stdout!.on("data", keep);
     this.child.stderr!.on("data", keep);
-    await until("the private dockerd to answer", async () => this.docker.ping().then(() => true, () => false), 90_000);
+    const child = this.child;
+    const end = Date.now() + 180_000;
+    while (!(await this.docker.ping().then(() => true, () => false))) {
+      if (child.exitCode !== null || child.signalCode !== null || Date.now() > end) {
+        await new Promise((r) => setTimeout(r, 300)); // the rest of its output
+        this.child = null;
+        rmSync(join(d, "docker.pid"), { force: true });
+        throw new Error(`the private dockerd did not come up (exit ${child.exitCode ?? child.signalCode}); it said:\n${this.output().slice(-3000)}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
     if (!(await this.docker.getImage(TEST_IMAGE).inspect().then(() => true, () => false))) {
       await promisify(execFile)("bash", [SCRIPT], { env: { ...process.env, DOCKER_HOST: this.host, OUTPOST_TEST_IMAGE: TEST_IMAGE } });
     }
@@ -57,6 +90,8 @@ export class PrivateDockerd {
       c.kill(signal);
     });
     this.child = null;
+    // A dockerd killed with -9 leaves its pidfile, and the next one refuses to start over it.
+    rmSync(join(this.dir, "docker.pid"), { force: true });
   }
 
   get up(): boolean {
@@ -75,12 +110,7 @@ export class PrivateDockerd {
       await this.kill("SIGTERM");
     }
     // The managed containerd normally exits with dockerd; one left by a kill -9 is ended by its pidfile.
-    try {
-      const pid = Number(readFileSync(join(this.dir, "exec", "containerd", "containerd.pid"), "utf8"));
-      if (pid > 0) process.kill(pid, "SIGTERM");
-    } catch {
-      // gone already
-    }
+    this.killContainerd();
     const mounts = readFileSync("/proc/self/mounts", "utf8")
       .split("\n")
       .map((l) => l.split(" ")[1])

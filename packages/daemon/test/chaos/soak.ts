@@ -176,6 +176,13 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
   // forward (its monotonic clock stays true, as on a real host): every stored lease must not expire at once.
   const serverClock = join(dir, "clock-server");
   let serverOffsetS = 0;
+  /** When (true clock) each server clock step took effect, with the offset from then on. */
+  const serverSteps: { fromMs: number; offsetS: number }[] = [{ fromMs: 0, offsetS: 0 }];
+  /** A time the server wrote (its stepped clock) on the true clock. */
+  const trueTime = (serverMs: number): number => {
+    for (const st of [...serverSteps].reverse()) if (serverMs - st.offsetS * 1000 >= st.fromMs) return serverMs - st.offsetS * 1000;
+    return serverMs;
+  };
   writeFileSync(serverClock, "+0");
   const serverEnv: Record<string, string> = faketime ? { LD_PRELOAD: FAKETIME_LIB, FAKETIME_TIMESTAMP_FILE: serverClock, FAKETIME_NO_CACHE: "1", FAKETIME_DONT_FAKE_MONOTONIC: "1" } : {};
   let server: ServerProc = await startServer(db, serverArgs, undefined, serverEnv);
@@ -300,7 +307,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
       case "partition_long": {
         const ms = kind === "partition_short" ? rng.int(500, Math.max(600, o.leaseTtlS * 500)) : rng.int((o.leaseTtlS + o.graceS + 2) * 1000, (o.leaseTtlS + o.graceS + 6) * 1000);
         note(kind, `${a.name} ${ms} ms`);
-        if (kind === "partition_long") partitions.push({ agent: a.name, at: Date.now() + serverOffsetS * 1000 });
+        if (kind === "partition_long") partitions.push({ agent: a.name, at: Date.now() });
         const heal = a.proxy.blackhole();
         const from = a.proc.output().length;
         background.push(
@@ -333,7 +340,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
         note(kind, `${s.name} to ${step} during a ${o.leaseTtlS + o.graceS + 2} s partition`);
         // The step lands while the agent is cut off: its fence must still come on time.
         writeFileSync(s.clockFile!, step);
-        partitions.push({ agent: s.name, at: Date.now() + serverOffsetS * 1000 });
+        partitions.push({ agent: s.name, at: Date.now() });
         const heal = s.proxy.blackhole();
         background.push(sleep((o.leaseTtlS + o.graceS + 2) * 1000).then(heal));
         return;
@@ -345,6 +352,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
         serverOffsetS += stepS;
         note(kind, `outpost-server +${stepS} s (now +${serverOffsetS} s)`);
         writeFileSync(serverClock, `+${serverOffsetS}s`);
+        serverSteps.push({ fromMs: Date.now(), offsetS: serverOffsetS });
         return;
       }
       case "docker_restart": {
@@ -506,10 +514,10 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
     let cursor: string | null = null;
     do {
       const r = await call("GET", `/api/v1/agents/${id}/status-history?order=asc&limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
-      seen = ((r?.body?.details ?? []) as { to: string; at: string }[]).find((h) => Date.parse(h.at) >= p.at && (h.to === "Unknown" || h.to === "Offline"));
+      seen = ((r?.body?.details ?? []) as { to: string; at: string }[]).find((h) => trueTime(Date.parse(h.at)) >= p.at && (h.to === "Unknown" || h.to === "Offline"));
       cursor = r?.body?.next_cursor ?? null;
     } while (!seen && cursor);
-    if (seen) detect.push((Date.parse(seen.at) - p.at) / 1000);
+    if (seen) detect.push((trueTime(Date.parse(seen.at)) - p.at) / 1000);
   }
   let left = -1;
   await until("containers gone", async () => (left = (await docker.listContainers({ all: true, filters: { label: [TEST_RUN_LABEL_ARG] } })).length) === 0, 30_000).catch(() => undefined);
