@@ -97,5 +97,8 @@ ensure_busybox() { [ -x /bin/busybox ] && /bin/busybox --list >/dev/null 2>&1 ||
 
 ensure_chromium() { [ -x /usr/bin/chromium ] || apt_install chromium; }
 
+# libfaketime, for the chaos soak's clock skew and clock steps (agents and the server run under it).
+ensure_faketime() { compgen -G "/usr/lib/*/faketime/libfaketime.so.1" >/dev/null || apt_install faketime; }
+
 # Debian's registry, for the module-pull tests (they start their own on a free 127.0.0.1 port).
 ensure_registry() { [ -x /usr/bin/docker-registry ] || apt_install docker-registry; }
