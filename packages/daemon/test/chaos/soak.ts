@@ -202,6 +202,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
       });
       const text = await res.text();
       if (res.status >= 400) clientErrors[`${method} ${res.status}`] = (clientErrors[`${method} ${res.status}`] ?? 0) + 1;
+      // A refusal other than a full disk's 507 is unexpected here: keep what it said (the first few).
+      if (res.status >= 400 && res.status !== 507 && notes.filter((n) => n.startsWith("answer ")).length < 5) notes.push(`answer ${method} ${path} ${res.status}: ${text.slice(0, 300)}`);
       return { status: res.status, body: text ? JSON.parse(text) : null };
     } catch (err) {
       const name = (err as Error).name === "TimeoutError" ? "timeout" : "connection";
