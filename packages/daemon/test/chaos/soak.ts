@@ -286,7 +286,10 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
             const t = performance.now();
             a.proc = startAgent(a);
             a.down = false;
-            await a.proc.waitFor(/session open/, 120_000).catch(() => undefined);
+            await a.proc.waitFor(/session open/, 120_000).catch(() => {
+              const c = a.proc.child;
+              notes.push(`${a.name} restarted but no session in 120 s (exit ${c.exitCode ?? c.signalCode ?? "none: still running"}): ${a.proc.output().slice(-600).replace(/\s+/g, " ")}`);
+            });
             recoveries.push({ what: `${a.name} restart -> session open`, s: (performance.now() - t) / 1000 });
           })(),
         );
