@@ -222,7 +222,13 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
     server.proc.child.kill("SIGKILL");
   };
   process.once("exit", killAll);
+  const agentProcs: { name: string; proc: Proc }[] = [];
   const startAgent = (a: Omit<Agent, "proc" | "down">): Proc => {
+    const proc = startAgentProc(a);
+    agentProcs.push({ name: a.name, proc });
+    return proc;
+  };
+  const startAgentProc = (a: Omit<Agent, "proc" | "down">): Proc => {
     const env: Record<string, string> = { DOCKER_HOST: dockerd.host };
     if (a.clockFile) Object.assign(env, { LD_PRELOAD: FAKETIME_LIB, FAKETIME_TIMESTAMP_FILE: a.clockFile, FAKETIME_NO_CACHE: "1", FAKETIME_DONT_FAKE_MONOTONIC: "1" });
     return startProc(AGENT_BIN, ["run", "--url", `http://127.0.0.1:${a.proxy.port}`, "--token", token, "--name", a.name, "--data-dir", join(dir, a.name), "--slots", String(o.slots), "--module", "chaos@1.0.0", "--cancel-grace", "1", "--log-level", "info"], env);
@@ -284,13 +290,18 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
           (async () => {
             await sleep(pause);
             const t = performance.now();
-            a.proc = startAgent(a);
+            const proc = (a.proc = startAgent(a));
             a.down = false;
-            await a.proc.waitFor(/session open/, 120_000).catch(() => {
-              const c = a.proc.child;
-              notes.push(`${a.name} restarted but no session in 120 s (exit ${c.exitCode ?? c.signalCode ?? "none: still running"}): ${a.proc.output().slice(-600).replace(/\s+/g, " ")}`);
-            });
-            recoveries.push({ what: `${a.name} restart -> session open`, s: (performance.now() - t) / 1000 });
+            const opened = await proc.waitFor(/session open/, 120_000).then(
+              () => true,
+              () => {
+                // Killed again before its session opened (another agent_kill): no recovery to time.
+                if (proc.child.signalCode === "SIGKILL") return false;
+                notes.push(`${a.name} restarted but no session in 120 s (exit ${proc.child.exitCode ?? "none: still running"}): ${proc.output().slice(-600).replace(/\s+/g, " ")}`);
+                return true;
+              },
+            );
+            if (opened) recoveries.push({ what: `${a.name} restart -> session open`, s: (performance.now() - t) / 1000 });
           })(),
         );
         return;
@@ -500,7 +511,12 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
     for (const [att, ns] of seen) {
       if (ns.some((n, i) => n !== i + 1)) logProblems.push(`${j.id} attempt ${att}: lines ${ns.slice(0, 12).join(",")}${ns.length > 12 ? ",..." : ""}`);
     }
-    if (d.status === "completed" && (seen.get(d.attempt)?.length ?? 0) !== LINES[d.function]) logProblems.push(`${j.id}: completed with ${seen.get(d.attempt)?.length ?? 0} of ${LINES[d.function]} lines stored`);
+    if (d.status === "completed" && (seen.get(d.attempt)?.length ?? 0) !== LINES[d.function]) {
+      logProblems.push(`${j.id}: completed with ${seen.get(d.attempt)?.length ?? 0} of ${LINES[d.function]} lines stored`);
+      // What the agents said of it, and what the server and Docker saw: to find the cause.
+      const said = agentProcs.flatMap(({ name, proc }) => proc.output().split("\n").filter((l) => l.includes(j.id)).map((l) => `${name}: ${l.slice(0, 300)}`));
+      notes.push(`log problem ${j.id}: attempts ${JSON.stringify(d.attempts)}; tally ${JSON.stringify([...(tally.get(j.id)?.entries() ?? [])])}; stored ${JSON.stringify(lr?.body?.details ?? null).slice(0, 600)}; agents: ${said.join(" | ").slice(0, 3000)}`);
+    }
   }
 
   // Agents end Idle (connected) or Offline; no container of this run is left behind.
