@@ -244,6 +244,10 @@ export class DockerRuntime implements ContainerRuntime {
 
   async adopt(owned: OwnedContainer, sink: OutputSink): Promise<RunningJob> {
     const container = this.docker.getContainer(owned.containerId);
+    // An earlier process killed between create and start left it never started: its body has not
+    // run, and docker's wait would answer exit 0 at once (issue 17: "completed" with no line). Start
+    // it now; the log driver keeps all of its output for the follow below.
+    if ((await container.inspect()).State.Status === "created") await container.start();
     // follow: what the log driver kept so far, then live output until the container exits.
     const stream = (await container.logs({ follow: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream & { destroy?: () => void };
     const { drained, cutStream } = this.demux(stream, sink);
