@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { execFile } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import Dockerode from "dockerode";
@@ -111,6 +111,15 @@ export class PrivateDockerd {
     }
     // The managed containerd normally exits with dockerd; one left by a kill -9 is ended by its pidfile.
     this.killContainerd();
+    // Shims of containers a killed dockerd never cleaned up outlive it: end those of this dir only.
+    for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+      try {
+        const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+        if (cmd[0]?.endsWith("containerd-shim-runc-v2") && cmd[cmd.indexOf("-address") + 1]?.startsWith(`${this.dir}/`)) process.kill(Number(pid), "SIGKILL");
+      } catch {
+        // gone meanwhile
+      }
+    }
     const mounts = readFileSync("/proc/self/mounts", "utf8")
       .split("\n")
       .map((l) => l.split(" ")[1])
