@@ -399,8 +399,10 @@ export class JobRunner {
     this.held.delete(key);
     this.o.log.warn({ key, why }, "stopping an attempt that is no longer ours");
     try {
-      // An adopted container not yet followed has no handle: take one just to stop and remove it.
-      const job = h.job ?? (h.adopted ? await this.o.runtime.adopt(h.adopted, () => {}) : null);
+      // An adopted container not yet followed has no handle. A never-started one is removed
+      // without being started (adopt() would start it: its body must not run for a stale attempt).
+      if (!h.job && h.adopted && !h.adopted.running) await this.o.runtime.removeContainer(h.adopted.containerId);
+      const job = h.job ?? (h.adopted?.running ? await this.o.runtime.adopt(h.adopted, () => {}) : null);
       await job?.stop(graceS);
       await job?.remove();
     } catch (err) {
