@@ -97,11 +97,14 @@ ensure_busybox() { [ -x /bin/busybox ] && /bin/busybox --list >/dev/null 2>&1 ||
 
 ensure_chromium() { [ -x /usr/bin/chromium ] || apt_install chromium; }
 
+# libfaketime, for the chaos soak's clock skew and clock steps (agents and the server run under it).
+ensure_faketime() { compgen -G "/usr/lib/*/faketime/libfaketime.so.1" >/dev/null || apt_install faketime; }
+
 # Debian's registry, for the module-pull tests (they start their own on a free 127.0.0.1 port).
 ensure_registry() { [ -x /usr/bin/docker-registry ] || apt_install docker-registry; }
 
 # htpasswd (apache2-utils) for the private-registry pull test; libfaketime for the chaos soak's clock faults.
 ensure_test_tools() {
   command -v htpasswd >/dev/null || apt_install apache2-utils
-  [ -e /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 ] || apt_install faketime
+  ensure_faketime
 }

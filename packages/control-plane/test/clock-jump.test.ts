@@ -66,6 +66,8 @@ it("WallClockWatch tells a step from time passing", () => {
   expect(watch.step()).toBe(0);
   wall += 600_000;
   expect(watch.step()).toBe(600_000);
+  expect(watch.step()).toBe(600_000); // pending until accepted
+  watch.accept();
   wall -= 120_000;
   mono += 1_000;
   expect(watch.step()).toBe(-121_000);
@@ -87,4 +89,29 @@ it("a sweep whose writes fail (a full disk) is logged and retried, never thrown 
   t.app.hub.sweepSafely(); // space is back: the lost attempt is re-queued
   expect(["pending", "retrying", "claimed"]).toContain(t.deps.db.select().from(jobs).where(eq(jobs.id, id)).get()!.status);
   expect(t.deps.db.select().from(jobs).where(eq(jobs.id, id)).get()!.attempt).toBeGreaterThanOrEqual(1);
+});
+
+it("a step whose lease move fails (a full disk) is moved by the next sweep, not lost with the failed write (issue 17)", async () => {
+  const reg = await t.api("POST", "/api/v1/agent", { body: sampleRegistration({ name: "a", modules: [{ name: "hello", version: "1.0.0" }] }) });
+  const agentId = reg.body.details.id as string;
+  t.deps.db.update(agents).set({ connected: true }).where(eq(agents.id, agentId)).run();
+  const res = await t.api("POST", "/api/v1/jobs", { body: { module: "hello", function: "greet", inputs: { who: "x" }, timeout_s: 3600 } });
+  const id = res.body.details.id as string;
+  let offset = 0;
+  const real = t.deps.clock;
+  t.deps.clock = () => real() + offset;
+  const now = () => new Date(t.deps.clock()).toISOString();
+  dispatchHarness(t.deps).claim(agentId, now(), LEASE);
+  startAttempt(t.deps.db, { jobId: id, attempt: 1, agentId }, now(), LEASE);
+  offset = 1100; // past the restart grace (1 s) on the app's clock, by less than a step
+  t.app.hub.sweep();
+  offset = 601_100;
+  // The first sweep after the step cannot write (the disk is full): the step must not be spent.
+  t.deps.db.$client.exec(`create temp trigger full_disk before update on jobs begin select raise(abort, 'database or disk is full'); end`);
+  t.app.hub.sweepSafely();
+  t.deps.db.$client.exec("drop trigger full_disk");
+  t.app.hub.sweepSafely();
+  const job = t.deps.db.select().from(jobs).where(eq(jobs.id, id)).get()!;
+  expect(job.status).toBe("running");
+  expect(Date.parse(job.leaseExpiresAt!) - t.deps.clock()).toBeGreaterThan(LEASE / 2);
 });

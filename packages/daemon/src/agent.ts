@@ -52,6 +52,11 @@ export async function startAgent(config: AgentConfig, opts: { log?: Logger; runt
   const metrics = new AgentMetrics({ running: () => runner?.runningKeys().length ?? 0, freeSlots: () => runner?.freeSlots ?? 0 });
   const runtime = opts.runtime ?? new DockerRuntime({ scratchDir: join(config.dataDir, "jobs"), labels: labelsOf(config), timings: metrics, registryAuth: registryAuthOf(config) });
   const startedAt = new Date().toISOString();
+  // Docker may be restarting as the agent starts (issue 17): wait for it rather than exit.
+  for (let said = false; !(await runtime.ping().then(() => true, () => false)); said = true) {
+    if (!said) log.warn("the container runtime is unreachable; waiting for it before starting");
+    await new Promise((r) => setTimeout(r, 1000));
+  }
 
   // Modules: in the catalog, and their image here. A module that fails either check stops the start.
   const stored = readCredential(config.dataDir);
@@ -149,6 +154,7 @@ export async function startAgent(config: AgentConfig, opts: { log?: Logger; runt
     (stopping ??= (async () => {
       clearInterval(ticker);
       await runner.drain(config.drainDeadlineS, config.cancelGraceS);
+      runner.close();
       await session.stop();
       state.update({ connected: false, running: runner.runningDetails() });
       state.flush();

@@ -11,7 +11,7 @@ import { verdict } from "./chaos/verdict.js";
 
 describeDocker("chaos soak, short", () => {
   it("loses no job and runs none twice through one of every fault", { timeout: 300_000 }, async () => {
-    const summary = await runSoak({ seed: 17, jobs: 24, agents: 2, slots: 3, leaseTtlS: 3, graceS: 1, faultGapMs: [500, 1500], maxFaults: 9, deadlineMs: 150_000, log: (l) => console.log(`[chaos] ${l}`) });
+    const summary = await runSoak({ seed: 17, jobs: 24, agents: 2, slots: 3, leaseTtlS: 3, graceS: 1, faultGapMs: [500, 1500], maxFaults: 11, deadlineMs: 150_000, log: (l) => console.log(`[chaos] ${l}`) });
     console.log(JSON.stringify(summary, null, 2));
     expect(verdict(summary)).toEqual([]);
     expect(summary.lost).toBe(0);

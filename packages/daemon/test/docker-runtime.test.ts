@@ -445,4 +445,13 @@ describeDocker("DockerRuntime", () => {
     await job.remove();
     expect(() => new DockerRuntime({ docker, scratchDir: scratch, labels: { "outpost.agent_id": "x" } })).toThrow(/outpost.agent_id/);
   });
+
+  test("adopting a container that was created but never started (its agent killed in between) runs its body, once", async () => {
+    const c = await docker.createContainer({ Image: image, Cmd: sh("echo one; echo two"), Labels: { ...TEST_RUN_LABELS } });
+    let out = "";
+    const job = await runtime.adopt({ containerId: c.id, jobId: `adopt-created-${seq++}`, attempt: 1, running: false, createdAt: new Date().toISOString() }, (_s, d) => (out += d.toString()));
+    expect(await job.wait()).toMatchObject({ exitCode: 0 });
+    expect(out).toBe("one\ntwo\n");
+    await job.remove();
+  });
 });

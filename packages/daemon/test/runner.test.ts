@@ -5,6 +5,7 @@
  * no Docker (rejects, fencing, logs and steps on the wire) is in runner-memory.test.ts.
  */
 import { existsSync, mkdtempSync, readdirSync, statSync } from "node:fs";
+import pino from "pino";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Dockerode from "dockerode";
@@ -50,6 +51,25 @@ describeDocker("JobRunner on Docker", () => {
     r.runner.handle({ v: PROTOCOL_VERSION, type: "finished_ack", job_id: a.job_id, attempt: 1, status: "completed" });
     await until("container removed", async () => !(await new Dockerode().listContainers({ all: true, filters: { id: [started.container_id] } })).length);
     expect(r.runner.size).toBe(0);
+  });
+
+  it("sends the result only after every log chunk, though the socket was congested when the job ended (issue 17: a completed job with no stored lines)", async () => {
+    let congested = true;
+    const lines: string[] = [];
+    const log = pino({ level: "info" }, { write: (l: string) => void lines.push(l) });
+    const r = makeRunnerOn(dockerRuntime(), { over: { congested: () => congested, log } });
+    const a = assign({ command: ["sh", "-c", "echo one; echo two; echo three"] });
+    r.runner.handle(a);
+    // The job has ended (the runner logged its result) while the socket is still congested.
+    await until("the job's result decided", async () => lines.some((l) => l.includes(a.job_id) && l.includes("job finished")));
+    expect(r.of(a.job_id).map((f) => f.type)).not.toContain("finished");
+    congested = false;
+    const fin = await r.finished(a.job_id);
+    const types = r.of(a.job_id).map((f) => f.type);
+    expect(types.indexOf("finished")).toBe(types.length - 1);
+    const chunks = r.of(a.job_id).flatMap((f) => (f.type === "logs" ? f.chunks : []));
+    expect(chunks.map((c) => c.data).join("")).toBe("one\ntwo\nthree\n");
+    expect(fin.last_seq).toBe(chunks.length - 1);
   });
 
   it("a job writing 300 MB to /outpost/out fails with reason outputs_exceeded at the 1 MiB cap, and the host dir stays small", async () => {

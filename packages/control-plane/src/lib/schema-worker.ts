@@ -4,6 +4,7 @@
  * applied to a large input) spends them here, where the main thread can stop it, and never on the
  * event loop. Loaded from dist/ (see schema-checks.ts).
  */
+import { readlinkSync } from "node:fs";
 import { parentPort } from "node:worker_threads";
 import type { ValidateFunction } from "ajv";
 import { inputErrors, userSchemaAjv } from "./json-schema.js";
@@ -35,5 +36,14 @@ function run(task: SchemaTask): SchemaTaskResult {
   }
 }
 
+/** This thread's kernel id (from /proc/thread-self: "PID/task/TID"), so the main thread can read its CPU time. */
+function threadId(): number | undefined {
+  try {
+    return Number(readlinkSync("/proc/thread-self").split("/").pop());
+  } catch {
+    return undefined;
+  }
+}
+
 parentPort!.on("message", (task: SchemaTask) => parentPort!.postMessage(run(task)));
-parentPort!.postMessage({ ready: true });
+parentPort!.postMessage({ ready: true, tid: threadId() });

@@ -66,7 +66,9 @@ export class Clocks {
     // Issue 17: a wall-clock step moves live leases and silence marks by the step, so it expires nothing wholesale.
     const step = this.wallClock.step();
     if (step) {
-      deps.log.warn({ step_ms: step, leases_moved: shiftLeases(deps.db, step) }, "the wall clock stepped; live leases moved with it");
+      const moved = shiftLeases(deps.db, step);
+      this.wallClock.accept();
+      deps.log.warn({ step_ms: step, leases_moved: moved }, "the wall clock stepped; live leases moved with it");
       for (const s of this.ctx.sessions.values()) s.lastReceivedMs += step;
     }
     this.flushSeen();

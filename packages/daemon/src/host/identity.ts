@@ -76,7 +76,7 @@ export async function register(opts: { url: string; dataDir: string; token?: str
   });
   if (status === 401) throw refused(opts.url, opts.dataDir, Boolean(stored));
   if (status === 403) throw new FatalError(`the token may not register agents: ${body.message ?? "forbidden"} (it needs the agents:register scope)`);
-  if (status >= 500) throw new Error(`the server answered ${status}: ${body.message ?? ""}`);
+  if (status >= 500 || status === 429) throw new Error(`the server answered ${status}: ${body.message ?? ""}`);
   if (status !== 200 && status !== 201) throw new FatalError(`registration refused (${status} ${body.code ?? ""}): ${body.message ?? JSON.stringify(body)}`);
   if (stored) return stored;
   const cred: StoredCredential = { url: opts.url, agent_id: String(body.details!.id), credential: body.credential!, registered_at: new Date().toISOString() };
@@ -98,6 +98,8 @@ export async function catalogImage(opts: { url: string; dataDir: string; token?:
   });
   if (status === 401) throw refused(opts.url, opts.dataDir, Boolean(stored));
   if (status === 404) return undefined;
+  // A server that is restarting, overloaded or out of disk is no refusal: the start is retried (issue 17).
+  if (status >= 500 || status === 429) throw new Error(`cannot check module ${m.name}@${m.version} in the catalog yet: the server answered ${status} ${body.message ?? ""}`);
   if (status !== 200) throw new FatalError(`cannot check module ${m.name}@${m.version} in the catalog: ${status} ${body.message ?? ""}`);
   const image = body.details!.image;
   return typeof image === "string" && image ? image : null;

@@ -35,6 +35,8 @@ const MAX_REJECT_REASON = 1000;
 
 /** How soon a flush that found the socket congested tries again. */
 const CONGESTED_RETRY_MS = 20;
+/** How often an unreachable container runtime is probed until it answers again. */
+const RUNTIME_PROBE_MS = 1000;
 /** SIGTERM grace for a container of an earlier process whose attempt the server no longer knows. */
 const ADOPTED_STOP_GRACE_S = 5;
 
@@ -58,6 +60,8 @@ type Held = {
   steps: StepScanner;
   report: Report | null;
   finished: Finished | null;
+  /** The result went out on this session (after every log chunk and step of the attempt). */
+  resultSent: boolean;
   cancel: { reason: "cancelled" | "timeout"; graceS: number } | null;
   /** When this process saw the container running (for `outpost-agent status`). */
   startedAt?: string;
@@ -91,13 +95,15 @@ export class JobRunner {
   private flushScheduled = false;
   private readonly clock: () => number;
   private idleWaiters: (() => void)[] = [];
+  /** Set while the container runtime (dockerd) is unreachable: no slot is offered until it answers again. */
+  private runtimeProbe: NodeJS.Timeout | null = null;
 
   constructor(private readonly o: RunnerOptions) {
     this.clock = o.clock ?? (() => performance.now());
   }
 
   get freeSlots(): number {
-    return this.draining ? 0 : Math.max(0, this.o.slots - this.held.size);
+    return this.draining || this.runtimeProbe ? 0 : Math.max(0, this.o.slots - this.held.size);
   }
 
   /** Attempts still held, for hello: the server renews their leases or answers stale. */
@@ -133,6 +139,7 @@ export class JobRunner {
       h.leaseDeadlineMs = Math.max(h.leaseDeadlineMs, now + this.leaseTtlMs);
       if (h.containerId && !h.adopted) this.o.send({ v: PROTOCOL_VERSION, type: "started", job_id: h.jobId, attempt: h.attempt, container_id: h.containerId } satisfies AgentFrame);
       h.log.rewind();
+      h.resultSent = false;
       h.steps.dirty = h.steps.size > 0;
     }
     this.flush();
@@ -245,6 +252,7 @@ export class JobRunner {
       steps,
       report: null,
       finished: null,
+      resultSent: false,
       cancel: null,
       leaseDeadlineMs: this.clock() + this.leaseTtlMs,
       fenced: false,
@@ -257,8 +265,14 @@ export class JobRunner {
     const ref = { job_id: a.job_id, attempt: a.attempt };
     if (this.held.has(key)) return;
     const installed = this.o.hasModule({ name: a.module, version: a.version });
-    if (this.draining || this.held.size >= this.o.slots || !installed) {
-      const reason = this.draining ? "agent shutting down" : !installed ? `module ${a.module}@${a.version} is not installed here` : "no free slot";
+    if (this.draining || this.runtimeProbe || this.held.size >= this.o.slots || !installed) {
+      const reason = this.draining
+        ? "agent shutting down"
+        : this.runtimeProbe
+          ? "the container runtime is unreachable here"
+          : !installed
+            ? `module ${a.module}@${a.version} is not installed here`
+            : "no free slot";
       this.o.send({ v: PROTOCOL_VERSION, type: "reject", ...ref, reason: clip(reason, MAX_REJECT_REASON) } satisfies AgentFrame);
       return;
     }
@@ -282,6 +296,7 @@ export class JobRunner {
     try {
       h.job = await launch();
     } catch (err) {
+      if (await this.runtimeGone(err)) return this.finish(h, { outcome: "failed", exit_code: null, reason: "internal", message: `the container runtime became unreachable: ${(err as Error).message}` });
       const reason = err instanceof RuntimeError ? err.reason : "create";
       return this.finish(h, { outcome: "failed", exit_code: null, reason, message: (err as Error).message });
     }
@@ -294,6 +309,7 @@ export class JobRunner {
     try {
       exit = await h.job.wait();
     } catch (err) {
+      await this.runtimeGone(err);
       return this.finish(h, { outcome: "failed", exit_code: null, reason: "internal", message: `lost track of the container: ${(err as Error).message}` });
     }
     if (h.fenced) return;
@@ -316,8 +332,15 @@ export class JobRunner {
     this.sendResult(h);
   }
 
+  /**
+   * The result goes out only after every log chunk (and the steps) of the attempt: the server
+   * stores nothing of an attempt once it is finished, so a chunk held back by a congested socket and
+   * sent after the result would be refused as stale and then dropped on finished_ack (issue 17: a
+   * completed job with log lines missing). flush() sends it once the chunks are out.
+   */
   private sendResult(h: Held): void {
-    if (!h.finished) return;
+    if (!h.finished || h.resultSent || h.log.unsent > 0 || h.steps.dirty) return;
+    h.resultSent = true;
     if (h.report) this.o.send(h.report);
     this.o.send(h.finished);
   }
@@ -338,8 +361,10 @@ export class JobRunner {
     this.held.delete(key);
     h.logger.warn({ why }, "stopping an attempt that is no longer ours");
     try {
-      // An adopted container not yet followed has no handle: take one just to stop and remove it.
-      const job = h.job ?? (h.adopted ? await this.o.runtime.adopt(h.adopted, () => {}) : null);
+      // An adopted container not yet followed has no handle. A never-started one is removed
+      // without being started (adopt() would start it: its body must not run for a stale attempt).
+      if (!h.job && h.adopted && !h.adopted.running) await this.o.runtime.removeContainer(h.adopted.containerId);
+      const job = h.job ?? (h.adopted?.running ? await this.o.runtime.adopt(h.adopted, () => {}) : null);
       await job?.stop(graceS);
       await job?.remove();
     } catch (err) {
@@ -347,6 +372,49 @@ export class JobRunner {
     }
     if (!this.draining) this.announce();
     this.wakeIfIdle();
+  }
+
+  /**
+   * After a failed start or wait: is the runtime itself gone (dockerd stopped)? Then no slot is
+   * offered (ready 0, assigns rejected) and it is probed every second; when it answers again the
+   * containers it kept of attempts no longer held are removed and the slots are offered again.
+   */
+  private async runtimeGone(err: unknown): Promise<boolean> {
+    if (this.runtimeProbe) return true;
+    if (await this.o.runtime.ping().then(() => true, () => false)) return false;
+    if (this.runtimeProbe) return true;
+    this.o.log.error({ err }, "the container runtime is unreachable; taking no jobs until it answers again");
+    this.runtimeProbe = setInterval(() => void this.probeRuntime(), RUNTIME_PROBE_MS);
+    this.announce();
+    return true;
+  }
+
+  private probing = false;
+  private async probeRuntime(): Promise<void> {
+    if (this.probing || !this.runtimeProbe) return;
+    this.probing = true;
+    try {
+      await this.o.runtime.ping();
+      const owned = await this.o.runtime.listOwned(this.o.agentId);
+      for (const c of owned) {
+        const h = this.held.get(keyOf(c.jobId, c.attempt));
+        if (!h || h.finished) await this.o.runtime.removeContainer(c.containerId).catch((err: Error) => this.o.log.warn({ err, container: c.containerId }, "could not remove the container"));
+      }
+      clearInterval(this.runtimeProbe);
+      this.runtimeProbe = null;
+      this.o.log.info({ removed: owned.length }, "the container runtime answers again; taking jobs");
+      this.announce();
+    } catch {
+      // still down: the next probe tries again
+    } finally {
+      this.probing = false;
+    }
+  }
+
+  /** Stops the runtime probe (the agent is stopping). */
+  close(): void {
+    if (this.runtimeProbe) clearInterval(this.runtimeProbe);
+    this.runtimeProbe = null;
   }
 
   /** Once nothing is held, resolves whoever drain() left waiting for that. */
@@ -400,6 +468,7 @@ export class JobRunner {
       if (logs === "congested") return void setTimeout(() => this.scheduleFlush(), CONGESTED_RETRY_MS);
       if (logs === "down") return;
       if (h.steps.dirty && this.o.send(stepsFrame({ job_id: h.jobId, attempt: h.attempt }, h.steps.steps))) h.steps.dirty = false;
+      this.sendResult(h);
     }
   }
 }

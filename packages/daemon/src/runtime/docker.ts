@@ -79,6 +79,8 @@ const DEFAULT_OUTPUTS_BYTES = 1024 * 1024;
 const DEFAULT_TMP_BYTES = 64 * 1024 * 1024;
 /** After the container exits, how long its attach stream may take to drain before we cut it. */
 const DRAIN_TIMEOUT_MS = 10_000;
+/** How often a container whose output has ended is inspected while docker's wait has not answered. */
+const EXIT_POLL_MS = 1000;
 
 type DockerError = Error & { statusCode?: number; json?: { message?: string } | null };
 
@@ -238,11 +240,19 @@ export class DockerRuntime implements ContainerRuntime {
 
   async adopt(owned: OwnedContainer, sink: OutputSink): Promise<RunningJob> {
     const container = this.docker.getContainer(owned.containerId);
+    // An earlier process killed between create and start left it never started: its body has not
+    // run, and docker's wait would answer exit 0 at once (issue 17: "completed" with no line). Start
+    // it now; the log driver keeps all of its output for the follow below.
+    if ((await container.inspect()).State.Status === "created") await container.start();
     // follow: what the log driver kept so far, then live output until the container exits.
     const stream = (await container.logs({ follow: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream & { destroy?: () => void };
     const { drained, cutStream } = this.demux(stream, sink);
     const dir = this.attemptDir(owned.jobId, owned.attempt);
     return new DockerJob(container, dir, drained, cutStream, this.reportCapBytes, this.outputsBytes);
+  }
+
+  async ping(): Promise<void> {
+    await this.docker.ping();
   }
 
   async listOwned(agentId: string): Promise<OwnedContainer[]> {
@@ -414,7 +424,7 @@ class DockerJob implements RunningJob {
   }
 
   private async waitOnce(): Promise<ExitResult> {
-    const { StatusCode } = (await this.container.wait()) as { StatusCode: number };
+    const StatusCode = await this.exitCode();
     // The attach stream normally ends right after exit; never hang on one that doesn't.
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<void>((resolve) => {
@@ -427,6 +437,32 @@ class DockerJob implements RunningJob {
     clearTimeout(timer);
     const info = await this.container.inspect();
     return { exitCode: info.State.ExitCode ?? StatusCode, oomKilled: info.State.OOMKilled === true };
+  }
+
+  /**
+   * The container's exit code from docker's wait. A dockerd that dies mid-wait leaves that request
+   * hanging for ever (docker-modem ends no response cut off after its headers), so once the output
+   * stream has ended the container is also polled with inspect: an exit is seen, and an
+   * unreachable dockerd throws (the runner then stops taking jobs until it answers again).
+   */
+  private async exitCode(): Promise<number> {
+    let done = false;
+    const waited = (this.container.wait() as Promise<{ StatusCode: number }>).then((r) => r.StatusCode);
+    const polled = this.drained.then(async () => {
+      while (!done) {
+        const info = await this.container.inspect();
+        if (!info.State.Running) return info.State.ExitCode;
+        await new Promise((r) => setTimeout(r, EXIT_POLL_MS));
+      }
+      return new Promise<number>(() => {}); // wait answered first
+    });
+    try {
+      return await Promise.race([waited, polled]);
+    } finally {
+      done = true;
+      waited.catch(() => undefined);
+      polled.catch(() => undefined);
+    }
   }
 
   async stop(graceS: number): Promise<void> {

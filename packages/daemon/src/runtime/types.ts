@@ -90,4 +90,6 @@ export interface ContainerRuntime {
    * removing), so nothing it mounted outlives it.
    */
   removeOrphanScratch(owned: OwnedContainer[]): Promise<void>;
+  /** Resolves when the runtime answers (Docker's /_ping); rejects when it is unreachable. */
+  ping(): Promise<void>;
 }

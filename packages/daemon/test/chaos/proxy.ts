@@ -3,7 +3,10 @@
  * delay (every chunk held for ms), blackhole (nothing forwarded either way, sockets kept open, as
  * a dropped route looks to TCP; what was held is delivered on heal, as retransmission would) and
  * cut (every connection reset). New connections dial the server each time, so it survives the
- * server's restarts.
+ * server's restarts. Like TCP, it never reorders bytes: each direction of a connection is one FIFO
+ * that a delay or a blackhole only holds back (issue 17: chunks on per-chunk timers overtook each
+ * other when a delay ended or a blackhole began, so the server got an agent's `finished` before
+ * that attempt's last `logs` frame, which no real network does).
  */
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 
@@ -14,7 +17,8 @@ export class FaultProxy {
   private readonly pipes = new Set<Pipe>();
   private delayMs = 0;
   private holes = 0;
-  private readonly held: (() => void)[] = [];
+  /** Every direction's queue, to resume them all when a blackhole heals. */
+  private readonly queues = new Set<() => void>();
   port = 0;
 
   constructor(private readonly upstreamPort: number) {}
@@ -41,14 +45,31 @@ export class FaultProxy {
     this.forward(upstream, client);
   }
 
+  /** One direction: chunks leave in arrival order, each no earlier than its due time, none while a blackhole holds. */
   private forward(from: Socket, to: Socket): void {
-    from.on("data", (chunk) => {
-      const send = () => {
+    const queue: { due: number; chunk: Buffer }[] = [];
+    let timer: NodeJS.Timeout | null = null;
+    const pump = () => {
+      timer = null;
+      while (queue.length && this.holes === 0) {
+        const wait = queue[0]!.due - performance.now();
+        if (wait > 0) {
+          timer = setTimeout(pump, wait);
+          return;
+        }
+        const { chunk } = queue.shift()!;
         if (!to.destroyed) to.write(chunk);
-      };
-      if (this.holes > 0) this.held.push(send);
-      else if (this.delayMs > 0) setTimeout(() => (this.holes > 0 ? this.held.push(send) : send()), this.delayMs);
-      else send();
+      }
+    };
+    this.queues.add(pump);
+    from.once("close", () => {
+      this.queues.delete(pump);
+      if (timer) clearTimeout(timer);
+      queue.length = 0;
+    });
+    from.on("data", (chunk: Buffer) => {
+      queue.push({ due: performance.now() + this.delayMs, chunk });
+      if (!timer) pump();
     });
   }
 
@@ -59,7 +80,7 @@ export class FaultProxy {
     return () => {
       if (healed) return;
       healed = true;
-      if (--this.holes === 0) for (const send of this.held.splice(0)) send();
+      if (--this.holes === 0) for (const pump of [...this.queues]) pump();
     };
   }
 
@@ -75,7 +96,6 @@ export class FaultProxy {
       p.client.resetAndDestroy();
       p.upstream.destroy();
     }
-    this.held.splice(0);
     return n;
   }
 

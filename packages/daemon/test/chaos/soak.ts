@@ -11,14 +11,14 @@ import { execFileSync } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Dockerode from "dockerode";
-import { ensureTestImage, removeTestDir, removeTestRunContainers, TEST_IMAGE } from "../support/docker.js";
+import { removeTestDir, removeTestRunContainers, TEST_IMAGE } from "../support/docker.js";
+import { PrivateDockerd } from "./dockerd.js";
 import { AGENT_BIN, freePort, startProc, startServer, until, type Proc, type ServerProc } from "../support/processes.js";
 import { TEST_RUN_LABEL_ARG } from "../support/test-run.js";
 import { FaultProxy } from "./proxy.js";
 import { seeded, type Rng } from "./rng.js";
 
-export const FAULT_KINDS = ["agent_kill", "server_kill", "partition_short", "partition_long", "delay", "cut", "clock_step", "disk_full", "container_kill"] as const;
+export const FAULT_KINDS = ["agent_kill", "server_kill", "partition_short", "partition_long", "delay", "cut", "clock_step", "server_clock_step", "disk_full", "container_kill", "docker_restart"] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export type SoakOptions = {
@@ -76,16 +76,19 @@ const FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Agent = { name: string; proxy: FaultProxy; proc: Proc; clockFile: string | null; down: boolean };
-type Tally = Map<string, Map<number, { start: number; die?: number; count: number }>>;
+type Tally = Map<string, Map<number, { start: number; die?: number; count: number; id: string }>>;
 
 export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
   const log = o.log ?? (() => undefined);
   const rng: Rng = seeded(o.seed);
   const notes: string[] = [];
   const t0 = performance.now();
-  const docker = new Dockerode();
-  await ensureTestImage();
   const dir = mkdtempSync(join(tmpdir(), "outpost-chaos-"));
+  // The soak's own dockerd (the shared one is never restarted): the agents reach it by DOCKER_HOST.
+  const dockerd = new PrivateDockerd(join(dir, "d"));
+  await dockerd.start();
+  const docker = dockerd.docker;
+  let dockerDown = false;
   const dataDir = join(dir, "server");
   mkdirSync(dataDir);
   let tmpfs = false;
@@ -112,35 +115,77 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
   };
 
   // The host-side tally: every container of this run, from Docker's event stream.
+  // It survives a dockerd restart: the stream is re-opened with `since` the last event seen (an
+  // event seen twice counts once), and a container that died while nobody listened is read back.
   const tally: Tally = new Map();
-  const events = (await docker.getEvents({ filters: { type: ["container"], event: ["start", "die"], label: [TEST_RUN_LABEL_ARG] } })) as NodeJS.ReadableStream;
-  let evBuf = "";
-  events.on("data", (d: Buffer) => {
-    evBuf += d.toString();
-    let i: number;
-    while ((i = evBuf.indexOf("\n")) >= 0) {
-      const line = evBuf.slice(0, i);
-      evBuf = evBuf.slice(i + 1);
-      if (!line.trim()) continue;
-      const e = JSON.parse(line) as { Action: string; timeNano: number; Actor: { Attributes: Record<string, string> } };
-      const job = e.Actor.Attributes["outpost.job_id"];
-      const attempt = Number(e.Actor.Attributes["outpost.attempt"]);
-      if (!job) continue;
-      const byAttempt = tally.get(job) ?? new Map();
-      tally.set(job, byAttempt);
-      const rec = byAttempt.get(attempt) ?? { start: 0, count: 0 };
-      byAttempt.set(attempt, rec);
-      if (e.Action === "start") {
-        rec.start = e.timeNano / 1e6;
-        rec.count++;
-      } else rec.die = e.timeNano / 1e6;
+  const seenEvents = new Set<string>();
+  let lastEventS = Math.floor(Date.now() / 1000);
+  let events: NodeJS.ReadableStream | null = null;
+  let tallyDone = false;
+  const follow = async (): Promise<void> => {
+    const stream = (await docker.getEvents({ since: lastEventS, filters: { type: ["container"], event: ["start", "die"], label: [TEST_RUN_LABEL_ARG] } })) as NodeJS.ReadableStream;
+    events = stream;
+    let evBuf = "";
+    stream.on("data", (d: Buffer) => {
+      evBuf += d.toString();
+      let i: number;
+      while ((i = evBuf.indexOf("\n")) >= 0) {
+        const line = evBuf.slice(0, i);
+        evBuf = evBuf.slice(i + 1);
+        if (!line.trim()) continue;
+        const e = JSON.parse(line) as { id: string; Action: string; time: number; timeNano: number; Actor: { Attributes: Record<string, string> } };
+        const key = `${e.id} ${e.Action} ${e.timeNano}`;
+        if (seenEvents.has(key)) continue;
+        seenEvents.add(key);
+        lastEventS = Math.max(lastEventS, e.time);
+        const job = e.Actor.Attributes["outpost.job_id"];
+        const attempt = Number(e.Actor.Attributes["outpost.attempt"]);
+        if (!job) continue;
+        const byAttempt = tally.get(job) ?? new Map();
+        tally.set(job, byAttempt);
+        const rec = byAttempt.get(attempt) ?? { start: 0, count: 0, id: e.id };
+        byAttempt.set(attempt, rec);
+        if (e.Action === "start") {
+          rec.start = e.timeNano / 1e6;
+          rec.count++;
+        } else rec.die = e.timeNano / 1e6;
+      }
+    });
+    stream.once("close", () => {
+      if (!tallyDone) void until("dockerd back for the event stream", async () => !dockerDown && (await follow().then(() => true, () => false)), 300_000).catch(() => undefined);
+    });
+  };
+  await follow();
+  /** After a dockerd restart: a container that was running when it died has died since; its end is read back (or, removed meanwhile, bounded by now). */
+  const reconcileTally = async (): Promise<void> => {
+    for (const byAttempt of tally.values()) {
+      for (const rec of byAttempt.values()) {
+        if (rec.die !== undefined) continue;
+        const info = await docker.getContainer(rec.id).inspect().catch(() => null);
+        if (info?.State.Running) continue;
+        const finished = info ? Date.parse(info.State.FinishedAt) : Number.NaN;
+        rec.die = Number.isFinite(finished) && finished > 0 ? finished : Date.now();
+      }
     }
-  });
+  };
 
   const port = await freePort();
   const serverArgs = ["--port", String(port), "--lease-ttl", String(o.leaseTtlS), "--lease-grace", String(o.graceS), "--heartbeat", "1", "--rate-limit-max", "10000000", "--log-level", "warn"];
   const db = join(dataDir, "outpost.db");
-  let server: ServerProc = await startServer(db, serverArgs);
+  // The server runs under libfaketime too, on the true clock until a server_clock_step moves it
+  // forward (its monotonic clock stays true, as on a real host): every stored lease must not expire at once.
+  const serverClock = join(dir, "clock-server");
+  let serverOffsetS = 0;
+  /** When (true clock) each server clock step took effect, with the offset from then on. */
+  const serverSteps: { fromMs: number; offsetS: number }[] = [{ fromMs: 0, offsetS: 0 }];
+  /** A time the server wrote (its stepped clock) on the true clock. */
+  const trueTime = (serverMs: number): number => {
+    for (const st of [...serverSteps].reverse()) if (serverMs - st.offsetS * 1000 >= st.fromMs) return serverMs - st.offsetS * 1000;
+    return serverMs;
+  };
+  writeFileSync(serverClock, "+0");
+  const serverEnv: Record<string, string> = faketime ? { LD_PRELOAD: FAKETIME_LIB, FAKETIME_TIMESTAMP_FILE: serverClock, FAKETIME_NO_CACHE: "1", FAKETIME_DONT_FAKE_MONOTONIC: "1" } : {};
+  let server: ServerProc = await startServer(db, serverArgs, undefined, { env: serverEnv });
   const token = server.token;
   const serverOutputs: string[] = [];
   let serverDown = false;
@@ -157,6 +202,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
       });
       const text = await res.text();
       if (res.status >= 400) clientErrors[`${method} ${res.status}`] = (clientErrors[`${method} ${res.status}`] ?? 0) + 1;
+      // A refusal other than a full disk's 507 is unexpected here: keep what it said (the first few).
+      if (res.status >= 400 && res.status !== 507 && notes.filter((n) => n.startsWith("answer ")).length < 5) notes.push(`answer ${method} ${path} ${res.status}: ${text.slice(0, 300)}`);
       return { status: res.status, body: text ? JSON.parse(text) : null };
     } catch (err) {
       const name = (err as Error).name === "TimeoutError" ? "timeout" : "connection";
@@ -175,8 +222,14 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
     server.proc.child.kill("SIGKILL");
   };
   process.once("exit", killAll);
+  const agentProcs: { name: string; proc: Proc }[] = [];
   const startAgent = (a: Omit<Agent, "proc" | "down">): Proc => {
-    const env: Record<string, string> = {};
+    const proc = startAgentProc(a);
+    agentProcs.push({ name: a.name, proc });
+    return proc;
+  };
+  const startAgentProc = (a: Omit<Agent, "proc" | "down">): Proc => {
+    const env: Record<string, string> = { DOCKER_HOST: dockerd.host };
     if (a.clockFile) Object.assign(env, { LD_PRELOAD: FAKETIME_LIB, FAKETIME_TIMESTAMP_FILE: a.clockFile, FAKETIME_NO_CACHE: "1", FAKETIME_DONT_FAKE_MONOTONIC: "1" });
     return startProc(AGENT_BIN, ["run", "--url", `http://127.0.0.1:${a.proxy.port}`, "--token", token, "--name", a.name, "--data-dir", join(dir, a.name), "--slots", String(o.slots), "--module", "chaos@1.0.0", "--cancel-grace", "1", "--log-level", "info"], env);
   };
@@ -237,10 +290,18 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
           (async () => {
             await sleep(pause);
             const t = performance.now();
-            a.proc = startAgent(a);
+            const proc = (a.proc = startAgent(a));
             a.down = false;
-            await a.proc.waitFor(/session open/, 120_000).catch(() => undefined);
-            recoveries.push({ what: `${a.name} restart -> session open`, s: (performance.now() - t) / 1000 });
+            const opened = await proc.waitFor(/session open/, 120_000).then(
+              () => true,
+              () => {
+                // Killed again before its session opened (another agent_kill): no recovery to time.
+                if (proc.child.signalCode === "SIGKILL") return false;
+                notes.push(`${a.name} restarted but no session in 120 s (exit ${proc.child.exitCode ?? "none: still running"}): ${proc.output().slice(-600).replace(/\s+/g, " ")}`);
+                return true;
+              },
+            );
+            if (opened) recoveries.push({ what: `${a.name} restart -> session open`, s: (performance.now() - t) / 1000 });
           })(),
         );
         return;
@@ -253,7 +314,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
         await server.proc.kill("SIGKILL");
         await sleep(rng.int(300, 3000));
         const t = performance.now();
-        server = await startServer(db, serverArgs, token);
+        server = await startServer(db, serverArgs, token, { env: serverEnv });
         serverDown = false;
         recoveries.push({ what: "outpost-server restart -> up", s: (performance.now() - t) / 1000 });
         return;
@@ -300,6 +361,36 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
         background.push(sleep((o.leaseTtlS + o.graceS + 2) * 1000).then(heal));
         return;
       }
+      case "server_clock_step": {
+        if (!faketime) return;
+        // Forward only, while leases run: the server's stored leases would all look expired at once.
+        const stepS = rng.pick([90, 180, 300]);
+        serverOffsetS += stepS;
+        note(kind, `outpost-server +${stepS} s (now +${serverOffsetS} s)`);
+        writeFileSync(serverClock, `+${serverOffsetS}s`);
+        serverSteps.push({ fromMs: Date.now(), offsetS: serverOffsetS });
+        return;
+      }
+      case "docker_restart": {
+        // Docker restarted under the running agents: the soak's dockerd killed (-9 or TERM), back after a pause.
+        if (dockerDown) return;
+        dockerDown = true;
+        const signal = rng.pick(["SIGKILL", "SIGTERM"] as const);
+        const pause = rng.int(1000, 5000);
+        note(kind, `dockerd ${signal}, down ${pause} ms`);
+        await dockerd.kill(signal);
+        background.push(
+          (async () => {
+            await sleep(pause);
+            const t = performance.now();
+            await dockerd.start();
+            dockerDown = false;
+            await reconcileTally();
+            recoveries.push({ what: "dockerd restart -> API up (its running containers stopped)", s: (performance.now() - t) / 1000 });
+          })(),
+        );
+        return;
+      }
       case "disk_full": {
         if (!tmpfs || serverDown) return;
         const ms = rng.int(500, 3000);
@@ -334,6 +425,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
       case "container_kill": {
         // Docker restarted under a running agent, as far as one agent's jobs see it: their containers
         // die (this run's only; the shared dockerd itself is never restarted).
+        if (dockerDown) return;
         const mine = await docker.listContainers({ filters: { label: [TEST_RUN_LABEL_ARG], status: ["running"] } });
         if (!mine.length) return;
         const victims = mine.filter((c) => c.Labels["outpost.agent_id"] === mine[0]!.Labels["outpost.agent_id"]);
@@ -344,7 +436,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
     }
   };
 
-  const kinds = FAULT_KINDS.filter((k) => (k !== "disk_full" || tmpfs) && (k !== "clock_step" || faketime));
+  const kinds = FAULT_KINDS.filter((k) => (k !== "disk_full" || tmpfs) && ((k !== "clock_step" && k !== "server_clock_step") || faketime));
   // Every kind once first (in a seeded order), then at random.
   const order = [...kinds].sort(() => rng.next() - 0.5);
   let injected = 0;
@@ -419,7 +511,12 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
     for (const [att, ns] of seen) {
       if (ns.some((n, i) => n !== i + 1)) logProblems.push(`${j.id} attempt ${att}: lines ${ns.slice(0, 12).join(",")}${ns.length > 12 ? ",..." : ""}`);
     }
-    if (d.status === "completed" && (seen.get(d.attempt)?.length ?? 0) !== LINES[d.function]) logProblems.push(`${j.id}: completed with ${seen.get(d.attempt)?.length ?? 0} of ${LINES[d.function]} lines stored`);
+    if (d.status === "completed" && (seen.get(d.attempt)?.length ?? 0) !== LINES[d.function]) {
+      logProblems.push(`${j.id}: completed with ${seen.get(d.attempt)?.length ?? 0} of ${LINES[d.function]} lines stored`);
+      // What the agents said of it, and what the server and Docker saw: to find the cause.
+      const said = agentProcs.flatMap(({ name, proc }) => proc.output().split("\n").filter((l) => l.includes(j.id)).map((l) => `${name}: ${l.slice(0, 300)}`));
+      notes.push(`log problem ${j.id}: attempts ${JSON.stringify(d.attempts)}; tally ${JSON.stringify([...(tally.get(j.id)?.entries() ?? [])])}; stored ${JSON.stringify(lr?.body?.details ?? null).slice(0, 600)}; agents: ${said.join(" | ").slice(0, 3000)}`);
+    }
   }
 
   // Agents end Idle (connected) or Offline; no container of this run is left behind.
@@ -438,10 +535,10 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
     let cursor: string | null = null;
     do {
       const r = await call("GET", `/api/v1/agents/${id}/status-history?order=asc&limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
-      seen = ((r?.body?.details ?? []) as { to: string; at: string }[]).find((h) => Date.parse(h.at) >= p.at && (h.to === "Unknown" || h.to === "Offline"));
+      seen = ((r?.body?.details ?? []) as { to: string; at: string }[]).find((h) => trueTime(Date.parse(h.at)) >= p.at && (h.to === "Unknown" || h.to === "Offline"));
       cursor = r?.body?.next_cursor ?? null;
     } while (!seen && cursor);
-    if (seen) detect.push((Date.parse(seen.at) - p.at) / 1000);
+    if (seen) detect.push((trueTime(Date.parse(seen.at)) - p.at) / 1000);
   }
   let left = -1;
   await until("containers gone", async () => (left = (await docker.listContainers({ all: true, filters: { label: [TEST_RUN_LABEL_ARG] } })).length) === 0, 30_000).catch(() => undefined);
@@ -451,13 +548,15 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
 
   // Teardown: only what this run started.
   process.off("exit", killAll);
-  (events as unknown as { destroy?: () => void }).destroy?.();
+  tallyDone = true;
+  (events as unknown as { destroy?: () => void } | null)?.destroy?.();
   for (const a of agents) {
     await a.proc.kill("SIGKILL");
     await a.proxy.close();
   }
   await server.proc.kill("SIGKILL");
   await removeTestRunContainers(docker);
+  await dockerd.destroy();
   if (tmpfs) execFileSync("umount", ["--lazy", dataDir]);
   removeTestDir(dir);
 

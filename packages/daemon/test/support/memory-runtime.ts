@@ -190,6 +190,13 @@ export class MemoryRuntime implements ContainerRuntime {
     return this.handle(c, sink);
   }
 
+  /** Set to stand for a runtime that stopped answering (dockerd restarting). */
+  unreachable = false;
+
+  async ping(): Promise<void> {
+    if (this.unreachable) throw new Error("the in-memory runtime is unreachable");
+  }
+
   async listOwned(agentId: string): Promise<OwnedContainer[]> {
     return [...this.containers.values()]
       .filter((c) => c.spec.agentId === agentId)

@@ -95,9 +95,13 @@ export function apiClient(url: string, token: string) {
 
 export type ServerProc = { proc: Proc; url: string; token: string; api: ReturnType<typeof apiClient> };
 
-/** Starts outpost-server on dbFile; the token is the bootstrap one (first start) or `token`. `timeoutMs`: how long it may take to come up. */
-export async function startServer(dbFile: string, args: string[] = [], token?: string, timeoutMs = 20_000): Promise<ServerProc> {
-  const proc = startProc(SERVER_BIN, ["serve", "--db", dbFile, "--log-level", "warn", ...(args.includes("--port") ? [] : ["--port", "0"]), ...args]);
+/**
+ * Starts outpost-server on dbFile; the token is the bootstrap one (first start) or `token`.
+ * `env`: extra environment (the soak's libfaketime); `timeoutMs`: how long it may take to come up.
+ */
+export async function startServer(dbFile: string, args: string[] = [], token?: string, opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<ServerProc> {
+  const timeoutMs = opts.timeoutMs ?? 20_000;
+  const proc = startProc(SERVER_BIN, ["serve", "--db", dbFile, "--log-level", "warn", ...(args.includes("--port") ? [] : ["--port", "0"]), ...args], opts.env ?? {});
   const url = (await proc.waitFor(/Outpost is up at (\S+)/, timeoutMs))[1]!;
   const tok = token ?? readFileSync((await proc.waitFor(/Bootstrap admin token written to (\S+) /, timeoutMs))[1]!, "utf8").trim();
   return { proc, url, token: tok, api: apiClient(url, tok) };

@@ -38,6 +38,10 @@ export function runtimeContract(name: string, fixture: RuntimeFixture, declare: 
     });
     afterAll(() => fixture.teardown());
 
+    test("answers ping while it is up (the runner probes it after a failed start or wait)", async () => {
+      await expect(runtime.ping()).resolves.toBeUndefined();
+    });
+
     function spec(acts: Act[] | string[], over: Partial<JobSpec> = {}): JobSpec {
       const command = typeof acts[0] === "string" ? (acts as string[]) : fixture.command(acts as Act[]);
       return { jobId: `contract-${process.pid}-${Date.now().toString(36)}-${seq++}`, attempt: 1, agentId, image, command, inputs: {}, limits: { cpus: "0.5", mem_limit: "32m", pids_limit: 64 }, ...over };

@@ -22,14 +22,25 @@ export class WallClockWatch {
     this.lastMono = mono();
   }
 
-  /** The wall clock's step since the last call, ms (positive: forward), or 0 within the tolerance. */
+  /**
+   * The wall clock's step since the last accepted reading, ms (positive: forward), or 0 within the
+   * tolerance. A step stays pending until accept(): when moving the leases fails (a full disk), the
+   * next sweep sees the same step again instead of judging unmoved leases on the stepped clock.
+   */
   step(): number {
     const wall = this.wall();
     const mono = this.mono();
     const step = wall - this.lastWall - (mono - this.lastMono);
+    if (Math.abs(step) > this.toleranceMs) return step;
     this.lastWall = wall;
     this.lastMono = mono;
-    return Math.abs(step) > this.toleranceMs ? step : 0;
+    return 0;
+  }
+
+  /** The step step() returned has been acted on: the next one is measured from now. */
+  accept(): void {
+    this.lastWall = this.wall();
+    this.lastMono = this.mono();
   }
 }
 
