@@ -316,6 +316,8 @@ export const jobs = sqliteTable(
     // The rest only hold rows that have the column: a new pending job is written to none of them
     // ("x = ?" implies "x is not null", so lookups still use them).
     index("jobs_agent").on(t.agentId, t.status).where(sql`"agent_id" is not null`),
+    // Retries due (the trigger loop asks on every wake): only retrying rows, by when they are due.
+    index("jobs_retrying").on(t.retryAt).where(sql`"status" = 'retrying'`),
     index("jobs_target_agent").on(t.targetAgentId).where(sql`"target_agent_id" is not null`),
     index("jobs_pool").on(t.poolId, sql`"inserted_at" desc`, t.id).where(sql`"pool_id" is not null`),
   ],
