@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AGENT_SORTS, JOB_SORTS, JobListQuery } from "@outpost/shared";
 import { makeTestApp, sampleRegistration, type TestApp } from "../src/test-support/test-app.js";
+import { preparedTexts } from "../src/db/client.js";
 
 let t: TestApp;
 let agentId: string;
@@ -113,4 +114,25 @@ describe("agents list plans", () => {
       });
     }
   }
+});
+
+describe("background passes", () => {
+  // The clocks and loops run whatever the traffic: the sweep every second, the trigger loop on
+  // every wake (each batch of finished jobs). Every cached statement they (and the rest of the
+  // server) prepared must reach jobs through an index: requeueDueRetries scanned the table and cut
+  // bench/dispatch's lifecycle rate (docs/performance.md).
+  it("no prepared statement scans the jobs table", async () => {
+    await t.app.scheduler.tick();
+    t.app.hub.sweep();
+    const texts = preparedTexts(t.deps.db).filter((sql) => /from "jobs"/.test(sql));
+    expect(texts.some((sql) => sql.includes(`'retrying'`))).toBe(true);
+    for (const sql of texts) {
+      const named = Object.fromEntries([...sql.matchAll(/@(\w+)/g)].map((m) => [m[1], null]));
+      const positional = (sql.match(/\?/g) ?? []).map(() => null);
+      const stmt = t.deps.db.$client.prepare(`explain query plan ${sql}`);
+      const rows = (Object.keys(named).length ? stmt.all(named) : stmt.all(...positional)) as { detail: string }[];
+      // Nor a skip-scan (ANY(org_id)): cheap here with one org, a walk of every org's rows on a real server.
+      expect(rows.map((r) => r.detail).join(" | "), sql).not.toMatch(/SCAN jobs\b(?! USING)|SEARCH jobs USING (?:\w+ )?INDEX \w+ \(ANY\(/);
+    }
+  });
 });
