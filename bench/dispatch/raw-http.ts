@@ -48,12 +48,13 @@ export class RawHttp {
     const head = this.buffered.subarray(0, end).toString("latin1");
     const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
     if (this.buffered.length < end + 4 + length) return;
+    const body = this.buffered.subarray(end + 4, end + 4 + length).toString("utf8");
     this.buffered = this.buffered.subarray(end + 4 + length);
     const status = Number(head.slice(9, 12));
     const { expect, what, resolve, reject } = this.waiting;
     this.waiting = null;
     if (status === expect) resolve();
-    else reject(new Error(`${what}: HTTP ${status}`));
+    else reject(new Error(`${what}: HTTP ${status} ${body.slice(0, 300)}`));
   }
 
   close(): void {

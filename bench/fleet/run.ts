@@ -5,12 +5,13 @@
  * agents are lean protocol clients in a second process (client.ts), registered through the API.
  *
  *   pnpm bench:fleet [--phases connect,data,submit,storm,spread,logs] [--submissions 20000] [--idle 30] [--agents 10000] [--seed-agents 100000]
- *                    [--jobs 1000000] [--samples 50] [--json out.json]
+ *                    [--jobs 1000000] [--samples 50] [--json out.json] [--idle-profile idle.cpuprofile]
  */
 import { statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { parseArgs } from "node:util";
 import { fork } from "node:child_process";
+import { Session as Inspector } from "node:inspector/promises";
 import Fastify from "fastify";
 import { fileURLToPath } from "node:url";
 import { SUBPROTOCOL } from "@outpost/shared";
@@ -33,6 +34,8 @@ const { values: args } = parseArgs({
     submissions: { type: "string", default: "20000" },
     json: { type: "string" },
     ...PHASE_OPTIONS,
+    /** Writes a CPU profile of the server's idle window (Outpost's, not the baseline's) to this file. */
+    "idle-profile": { type: "string" },
   },
 });
 const PHASES = new Set(args.phases.split(","));
@@ -74,14 +77,25 @@ function rssAfterGc(): number {
 type Holding = { connect: Extract<FleetResult, { kind: "connect" }>; bytesPerAgent: number; idleCpuPct: number };
 
 /** Dials the fleet at a server, then measures what holding it costs: RSS per agent, idle CPU. */
-async function holdFleet(url: string, credentials: string[], subprotocol: string | null): Promise<Holding> {
+async function holdFleet(url: string, credentials: string[], subprotocol: string | null, profileTo?: string): Promise<Holding> {
   const before = rssAfterGc();
   const connect = await ask<"connect">({ kind: "connect", url, credentials, slots: 1, subprotocol });
   const bytesPerAgent = (rssAfterGc() - before) / connect.welcomed;
+  const profiler = profileTo ? new Inspector() : null;
+  if (profiler) {
+    profiler.connect();
+    await profiler.post("Profiler.enable");
+    await profiler.post("Profiler.start");
+  }
   const cpu0 = process.cpuUsage();
   const t0 = Date.now();
   await new Promise((r) => setTimeout(r, IDLE_S * 1000));
   const cpu = process.cpuUsage(cpu0);
+  if (profiler) {
+    const { profile } = await profiler.post("Profiler.stop");
+    writeFileSync(profileTo!, JSON.stringify(profile));
+    profiler.disconnect();
+  }
   const idleCpuPct = ((cpu.user + cpu.system) / 1000 / (Date.now() - t0)) * 100;
   return { connect, bytesPerAgent, idleCpuPct };
 }
@@ -96,7 +110,7 @@ async function connectPhase(): Promise<void> {
   await t.api("POST", "/api/v1/modules", { body: sampleModule() });
   const creds = registerFleet(t, AGENTS);
   const url = await t.app.listen({ host: "127.0.0.1", port: 0, backlog: LISTEN_BACKLOG });
-  const ours = await holdFleet(url, creds, SUBPROTOCOL);
+  const ours = await holdFleet(url, creds, SUBPROTOCOL, args["idle-profile"]);
   const connected = t.deps.db.$client.prepare("select count(*) from agents where connected = 1").pluck().get() as number;
   await ask<"close">({ kind: "close" });
   await t.close();

@@ -38,7 +38,7 @@ export function seedFleet(c: Database.Database, orgId: string, opts: { agents: n
   const iso = (ms: number) => new Date(ms).toISOString();
   const insertAgent = c.prepare(
     `insert into agents (id, org_id, agent_id, name, hostname, status, status_updated_at, version, host_os, os, credential_digest, slots, last_restarted_at, inserted_at, updated_at)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?, '{"platform":"linux"}', ?, 1, ?, ?, ?)`,
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, '{"platform":"linux","distro":"Debian","release":"12","kernel":"6.1","arch":"x64"}', ?, 1, ?, ?, ?)`,
   );
   const insertModule = c.prepare(`insert into agent_modules (agent_id, name, version, installed_at) values (?, ?, ?, ?)`);
   const insertHistory = c.prepare(`insert into agent_status_history (agent_id, from_status, to_status, reason, job_id, at) values (?, ?, ?, ?, null, ?)`);

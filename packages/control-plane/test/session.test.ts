@@ -10,6 +10,7 @@ import { connectAgent, openSession, type ProtoAgent } from "../src/test-support/
 import type { ServerConfig } from "../src/config.js";
 import { until } from "../src/test-support/until.js";
 import { observeTransactions } from "../src/db/client.js";
+import { LAST_SEEN_EVERY_MS } from "../src/session/hub.js";
 
 const HELLO = { name: "hello", version: "1.0.0" };
 const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
@@ -350,6 +351,26 @@ describe("liveness and leases", () => {
     await until("Unknown", async () => (await getAgent(e, id)).status === "Unknown", 8000);
     const last = (await e.t.api("GET", `/api/v1/agents/${id}/status-history`)).body.details.find((h: { to: string }) => h.to === "Unknown");
     expect(last.reason).toBe("heartbeat_missed");
+  });
+
+  it("writes a live agent's last-seen time at most once a minute, not at every heartbeat (idle cost: 10,000 agents)", async () => {
+    const e = await setup();
+    const { id, credential } = await e.register("a1");
+    const a = await connect(e, credential);
+    const lastSeen = () => e.t.deps.db.$client.prepare(`select last_seen_at from agents where id = ?`).pluck().get(id) as string;
+    // A frame that is answered (an error for an unknown type) is heard first: a round trip, then a sweep flushes what was noted.
+    const heardAt = async (ms: number) => {
+      const real = Date.now();
+      e.t.deps.clock = () => real + ms;
+      a.send({ type: "nope" });
+      await a.next("error");
+      e.t.app.hub.sweep();
+      return lastSeen();
+    };
+    const first = await heardAt(0);
+    expect(await heardAt(e.t.deps.config.heartbeatS * 1000)).toBe(first); // the next heartbeat's pong: noted in memory only
+    expect(await heardAt(30_000)).toBe(first);
+    expect(Date.parse(await heardAt(LAST_SEEN_EVERY_MS + 1000))).toBeGreaterThan(Date.parse(first) + 60_000 - 1);
   });
 
   it("re-queues a job whose lease lapsed past the grace as a new attempt, once, on another agent", async () => {

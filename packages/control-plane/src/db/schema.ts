@@ -129,16 +129,22 @@ export const agents = sqliteTable(
     // Connected agents of an org (a tenth of a big fleet): waiting reasons ask about these.
     index("agents_org_connected").on(t.orgId, t.connected),
     // The agents list (active agents), one index per sort key and direction, so a page is an index
-    // walk from the cursor however many agents there are (lib/cursor.ts keysetOrder). Not for
-    // status and status_updated_at: every job moves an agent's status three times, and those
-    // writes stay off the dispatch path.
+    // walk from the cursor however many agents there are (lib/cursor.ts keysetOrder). Status and
+    // status_updated_at too: every job moves an agent's status, so these four cost the dispatch
+    // path a few index writes per move (measured with bench/dispatch, docs/performance.md).
+    // last_restarted_at ascending keeps NULLs last with its "is null" term first.
     index("agents_list_name").on(t.orgId, t.archived, t.name, t.id),
     index("agents_list_name_desc").on(t.orgId, t.archived, sql`"name" desc`, t.id),
     index("agents_list_version").on(t.orgId, t.archived, t.version, t.id),
     index("agents_list_version_desc").on(t.orgId, t.archived, sql`"version" desc`, t.id),
     index("agents_list_host_os").on(t.orgId, t.archived, t.hostOs, t.id),
     index("agents_list_host_os_desc").on(t.orgId, t.archived, sql`"host_os" desc`, t.id),
+    index("agents_list_restarted").on(t.orgId, t.archived, sql`"last_restarted_at" is null`, t.lastRestartedAt, t.id),
     index("agents_list_restarted_desc").on(t.orgId, t.archived, sql`"last_restarted_at" desc`, t.id),
+    index("agents_list_status").on(t.orgId, t.archived, t.status, t.id),
+    index("agents_list_status_desc").on(t.orgId, t.archived, sql`"status" desc`, t.id),
+    index("agents_list_status_at").on(t.orgId, t.archived, t.statusUpdatedAt, t.id),
+    index("agents_list_status_at_desc").on(t.orgId, t.archived, sql`"status_updated_at" desc`, t.id),
     index("agents_list_inserted").on(t.orgId, t.archived, t.insertedAt, t.id),
     index("agents_list_inserted_desc").on(t.orgId, t.archived, sql`"inserted_at" desc`, t.id),
   ],
@@ -296,6 +302,11 @@ export const jobs = sqliteTable(
     index("jobs_org_status").on(t.orgId, t.status, sql`"inserted_at" desc`, t.id),
     index("jobs_org_trigger").on(t.orgId, t.triggerSource, sql`"inserted_at" desc`, t.id),
     index("jobs_org_completed").on(t.orgId, sql`"completed_at" desc`, t.id),
+    // Oldest completed first: NULLs (unfinished jobs) last, as keysetOrder spells it.
+    index("jobs_org_completed_asc").on(t.orgId, sql`"completed_at" is null`, t.completedAt, t.id),
+    // Sorted by status (each direction), ties by id.
+    index("jobs_org_status_id").on(t.orgId, t.status, t.id),
+    index("jobs_org_status_id_desc").on(t.orgId, sql`"status" desc`, t.id),
     // The dispatch queue: only pending rows, in claim order (priority desc, then oldest), so the
     // next candidate is an index seek however many jobs the table has ever held.
     index("jobs_queue").on(t.orgId, sql`"priority" desc`, t.insertedAt, t.id).where(sql`"status" = 'pending'`),
@@ -305,6 +316,8 @@ export const jobs = sqliteTable(
     // The rest only hold rows that have the column: a new pending job is written to none of them
     // ("x = ?" implies "x is not null", so lookups still use them).
     index("jobs_agent").on(t.agentId, t.status).where(sql`"agent_id" is not null`),
+    // Retries due (the trigger loop asks on every wake): only retrying rows, by when they are due.
+    index("jobs_retrying").on(t.retryAt).where(sql`"status" = 'retrying'`),
     index("jobs_target_agent").on(t.targetAgentId).where(sql`"target_agent_id" is not null`),
     index("jobs_pool").on(t.poolId, sql`"inserted_at" desc`, t.id).where(sql`"pool_id" is not null`),
   ],

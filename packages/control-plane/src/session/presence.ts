@@ -42,10 +42,10 @@ export function markAllDisconnected(db: Db, at: string): void {
 }
 
 /** Last-seen times of many agents in one commit (the sweep flushes what pongs and frames noted). */
-export function touchLastSeen(db: Db, seen: Map<string, string>): void {
+export function touchLastSeen(db: Db, seen: Map<string, number>): void {
   if (!seen.size) return;
   tx(db, () => {
     const stmt = prepared(db, `update "agents" set "last_seen_at" = ? where "id" = ?`);
-    for (const [agentId, at] of seen) stmt.run(at, agentId);
+    for (const [agentId, at] of seen) stmt.run(new Date(at).toISOString(), agentId);
   });
 }

@@ -2,6 +2,7 @@
 import { and, asc, desc, eq, inArray, isNull, or, sql, type SQL } from "drizzle-orm";
 import { RUN_STATE, type Agent, type AgentListQuery, type AgentStatus, type InstanceCounts, type JobStatus, type StoredSkill } from "@outpost/shared";
 import type { Db } from "../../db/client.js";
+import { prepared } from "../../db/client.js";
 import { agentModuleHistory, agentModules, agentStatusHistory, agents, containerProfiles, jobs, poolAgents, pools } from "../../db/schema.js";
 import { inIds, keysetPage, type PageClauses } from "../../lib/cursor.js";
 import { ApiError } from "../../errors.js";
@@ -38,13 +39,15 @@ const COUNT_KEY: Partial<Record<JobStatus, keyof InstanceCounts>> = {
 export function instanceCounts(db: Db, ids: string[]): Map<string, InstanceCounts> {
   const out = new Map(ids.map((id) => [id, emptyCounts()]));
   if (!ids.length) return out;
-  const owner = sql<string>`coalesce(${jobs.agentId}, ${jobs.targetAgentId})`;
-  const rows = db
-    .select({ agent: owner, status: jobs.status, n: sql<number>`count(*)` })
-    .from(jobs)
-    .where(or(inArray(jobs.agentId, ids), and(isNull(jobs.agentId), inArray(jobs.targetAgentId, ids))))
-    .groupBy(owner, jobs.status)
-    .all();
+  // Two index walks (jobs_agent covers agent_id and status; jobs_target_agent), not one OR over
+  // both columns: that read every job of the page's agents row by row (3 ms of a 50-agent page).
+  const marks = ids.map(() => "?").join(", ");
+  const rows = prepared(
+    db,
+    `select "agent_id" as agent, "status", count(*) as n from "jobs" where "agent_id" in (${marks}) group by "agent_id", "status"
+     union all
+     select "target_agent_id", "status", count(*) from "jobs" where "target_agent_id" in (${marks}) and "agent_id" is null group by "target_agent_id", "status"`,
+  ).all(...ids, ...ids) as { agent: string; status: string; n: number }[];
   for (const r of rows) {
     const c = out.get(r.agent);
     const key = COUNT_KEY[r.status as JobStatus];

@@ -1,0 +1,1 @@
+CREATE INDEX `jobs_retrying` ON `jobs` (`retry_at`) WHERE "status" = 'retrying';
