@@ -114,6 +114,24 @@ describeDocker("JobRunner on Docker", () => {
     expect(["start", "create"]).toContain(fin.reason);
   });
 
+  it("a never-started container of an earlier process that the server calls stale is removed without its body ever running (issue 17: adopt() would start it beside the live attempt)", async () => {
+    const docker = new Dockerode();
+    const jobId = `rj-created-${process.pid}-${Date.now().toString(36)}`;
+    const c = await docker.createContainer({ Image: TEST_IMAGE, Cmd: ["sh", "-c", "echo ran"], Labels: { ...TEST_RUN_LABELS, "outpost.job_id": jobId, "outpost.attempt": "1" } });
+    const since = Math.floor(Date.now() / 1000) - 1;
+    const r = makeRunner({ resync: false });
+    r.runner.adopt([{ containerId: c.id, jobId, attempt: 1, running: false, createdAt: new Date().toISOString() }]);
+    r.runner.handle({ v: PROTOCOL_VERSION, type: "stale", job_id: jobId, attempt: 1, message: "not yours" });
+    await until("container removed", async () => !(await docker.listContainers({ all: true, filters: { id: [c.id] } })).length);
+    const stream = (await docker.getEvents({ since, until: Math.floor(Date.now() / 1000) + 1, filters: { type: ["container"], container: [c.id] } })) as NodeJS.ReadableStream;
+    let raw = "";
+    for await (const chunk of stream) raw += chunk.toString();
+    const actions = raw.split("\n").filter(Boolean).map((l) => (JSON.parse(l) as { Action: string }).Action);
+    expect(actions).toContain("destroy");
+    expect(actions).not.toContain("start");
+    expect(r.of(jobId).map((f) => f.type)).toEqual([]);
+  });
+
   it("completes a step line that the resume point of a restart cut in two", async () => {
     const first = makeRunner();
     const half = '::outpost::step {"name":"build",';
