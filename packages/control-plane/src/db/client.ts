@@ -189,8 +189,3 @@ export function prepared(db: Db, text: string): Database.Statement {
   if (!stmt) byText.set(text, (stmt = db.$client.prepare(text)));
   return stmt;
 }
-
-/** The SQL of every statement prepared() holds for this database (test/list-plans.test.ts checks their plans). */
-export function preparedTexts(db: Db): string[] {
-  return [...(statements.get(db.$client)?.keys() ?? [])];
-}
