@@ -19,23 +19,8 @@ const text = (file: string) => readFileSync(join(SRC, file), "utf8");
 
 /** Route files that still run queries themselves: hot files of other open issues, moved after their merge. */
 const ROUTES_WITH_QUERIES = [
-  "modules/triggers/hooks.routes.ts",
+  "modules/triggers/trigger-hooks.routes.ts",
   "modules/triggers/triggers.routes.ts",
-];
-
-/** Files of a feature folder not yet named for their feature. */
-const UNPREFIXED = [
-  "modules/downloads/install-script.ts",
-  "modules/events/lifecycle-log.ts",
-  "modules/jobs/log-follower.ts",
-  "modules/jobs/waiting-reason.ts",
-  "modules/metrics/server-metrics.ts",
-  "modules/triggers/cron.ts",
-  "modules/triggers/event-triggers.ts",
-  "modules/triggers/fire.ts",
-  "modules/triggers/hooks.routes.ts",
-  "modules/triggers/scheduler.ts",
-  "modules/triggers/webhook.ts",
 ];
 
 describe("feature folders", () => {
@@ -45,7 +30,7 @@ describe("feature folders", () => {
       const singular = feature.replace(/s$/, "");
       for (const file of readdirSync(join(MODULES, feature))) {
         const ok = [feature, singular].some((f) => file.startsWith(`${f}.`) || file.startsWith(`${f}-`));
-        if (!ok && !UNPREFIXED.includes(`modules/${feature}/${file}`)) wrong.push(`modules/${feature}/${file}`);
+        if (!ok) wrong.push(`modules/${feature}/${file}`);
       }
     }
     expect(wrong).toEqual([]);

@@ -4,8 +4,8 @@ import { TERMINAL_JOB_STATUSES, type EventFilter, type ScheduleSpec, type Trigge
 import type { Db } from "../../db/client.js";
 import { jobs, triggerFirings, triggers } from "../../db/schema.js";
 import { ApiError } from "../../errors.js";
-import { nextFireTimes } from "./cron.js";
-import { hookPath } from "./webhook.js";
+import { nextFireTimes } from "./trigger-cron.js";
+import { hookPath } from "./trigger-webhook.js";
 
 export type TriggerRow = typeof triggers.$inferSelect;
 export type FiringRow = typeof triggerFirings.$inferSelect;

@@ -32,11 +32,11 @@ import { newId } from "../../lib/ids.js";
 import { nowIso } from "../../lib/time.js";
 import type { Deps } from "../../deps.js";
 import { resolveJobTarget, validateInputs } from "../jobs/jobs.service.js";
-import { checkSchedule, nextFireTimes } from "./cron.js";
-import { eventCursorNow } from "./event-triggers.js";
+import { checkSchedule, nextFireTimes } from "./trigger-cron.js";
+import { eventCursorNow } from "./trigger-events.js";
 import { getTriggerOr404, toFiring, toTrigger, type TriggerRow } from "./triggers.repo.js";
-import { acceptDelivery, newPublicId, toDelivery, webhookSecret } from "./webhook.js";
-import type { Submit } from "./fire.js";
+import { acceptDelivery, newPublicId, toDelivery, webhookSecret } from "./trigger-webhook.js";
+import type { Submit } from "./trigger-fire.js";
 import { EXPENSIVE } from "../../plugins/rate-limit.js";
 import { successBody } from "../../lib/reply.js";
 

@@ -1,6 +1,6 @@
 /**
  * POST /api/v1/hooks/:public_id: webhook deliveries. No bearer token (config.access public): the
- * delivery's own HMAC-SHA256 signature is the credential (webhook.ts). An unknown id and a bad
+ * delivery's own HMAC-SHA256 signature is the credential (trigger-webhook.ts). An unknown id and a bad
  * signature answer the same 401, after the same work. The body is read raw (to check the
  * signature over its bytes), capped at MAX_DELIVERY_BYTES, then parsed as JSON with the app's own
  * rules (depth bound, no prototype poisoning).
@@ -15,8 +15,8 @@ import { ApiError } from "../../errors.js";
 import { EXPENSIVE } from "../../plugins/rate-limit.js";
 import { boundedJsonParser } from "../../plugins/input-bounds.js";
 import type { Deps } from "../../deps.js";
-import type { Submit } from "./fire.js";
-import { HOOK_HEADERS, MAX_DELIVERY_BYTES, acceptDelivery, rejectDelivery, signatureMatches, timestampProblem, toDelivery, webhookSecret } from "./webhook.js";
+import type { Submit } from "./trigger-fire.js";
+import { HOOK_HEADERS, MAX_DELIVERY_BYTES, acceptDelivery, rejectDelivery, signatureMatches, timestampProblem, toDelivery, webhookSecret } from "./trigger-webhook.js";
 import { successBody } from "../../lib/reply.js";
 
 const BAD_DELIVERY = new ApiError("unauthorized", "Unknown webhook, or a missing or bad signature.");
