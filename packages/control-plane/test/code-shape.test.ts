@@ -1,7 +1,6 @@
 /**
  * Issue 16: the shape of the control plane's code, checked over every file so a later addition
- * cannot slip past (docs/architecture.md, "Feature folders"). Each list of exceptions names files
- * still to be moved; it may only shrink.
+ * cannot slip past (docs/architecture.md, "Feature folders").
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -16,12 +15,6 @@ function sourceFiles(dir: string): string[] {
     .map((e) => relative(SRC, join(e.parentPath, e.name)));
 }
 const text = (file: string) => readFileSync(join(SRC, file), "utf8");
-
-/** Route files that still run queries themselves: hot files of other open issues, moved after their merge. */
-const ROUTES_WITH_QUERIES = [
-  "modules/triggers/trigger-hooks.routes.ts",
-  "modules/triggers/triggers.routes.ts",
-];
 
 describe("feature folders", () => {
   it("name every file for the feature: <feature>.<role>.ts or <feature>-<part>.ts (singular or plural)", () => {
@@ -40,7 +33,7 @@ describe("feature folders", () => {
     const routeFiles = sourceFiles(MODULES).filter((f) => f.endsWith(".routes.ts"));
     expect(routeFiles.length).toBeGreaterThanOrEqual(15);
     const querying = routeFiles.filter((f) => /from "drizzle-orm"|db\/schema\.js"|\.\$client\b|\bprepared\(/.test(text(f))).sort();
-    expect(querying).toEqual(ROUTES_WITH_QUERIES);
+    expect(querying).toEqual([]);
   });
 });
 

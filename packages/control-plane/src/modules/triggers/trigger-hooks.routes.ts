@@ -7,10 +7,8 @@
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import { HookResponse, plain } from "@outpost/shared";
-import { triggers } from "../../db/schema.js";
 import { ApiError } from "../../errors.js";
 import { EXPENSIVE } from "../../plugins/rate-limit.js";
 import { boundedJsonParser } from "../../plugins/input-bounds.js";
@@ -18,6 +16,7 @@ import type { Deps } from "../../deps.js";
 import type { Submit } from "./trigger-fire.js";
 import { HOOK_HEADERS, MAX_DELIVERY_BYTES, acceptDelivery, rejectDelivery, signatureMatches, timestampProblem, toDelivery, webhookSecret } from "./trigger-webhook.js";
 import { successBody } from "../../lib/reply.js";
+import { webhookByPublicId } from "./triggers.repo.js";
 
 const BAD_DELIVERY = new ApiError("unauthorized", "Unknown webhook, or a missing or bad signature.");
 const DeliveryId = plain(z.string().trim().min(1).max(200));
@@ -47,7 +46,7 @@ export async function hookRoutes(fastify: FastifyInstance, { deps, hub }: { deps
       };
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const publicId = req.params.public_id;
-      const trig = db.select().from(triggers).where(and(eq(triggers.publicId, publicId), eq(triggers.kind, "webhook"))).get();
+      const trig = webhookByPublicId(db, publicId);
       // The secret is computed for unknown ids too, so both answers take the same work.
       const secret = webhookSecret(deps.installSecret, publicId);
       const timestamp = header(HOOK_HEADERS.timestamp);
