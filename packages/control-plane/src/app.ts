@@ -31,12 +31,12 @@ import { eventRoutes } from "./modules/events/events.routes.js";
 import { overviewRoutes } from "./modules/overview/overview.routes.js";
 import { downloadRoutes } from "./modules/downloads/downloads.routes.js";
 import { triggerRoutes } from "./modules/triggers/triggers.routes.js";
-import { hookRoutes } from "./modules/triggers/hooks.routes.js";
-import { Scheduler } from "./modules/triggers/scheduler.js";
+import { hookRoutes } from "./modules/triggers/trigger-hooks.routes.js";
+import { Scheduler } from "./modules/triggers/trigger-scheduler.js";
 import { AgentHub } from "./session/hub.js";
 import { metricsPlugin } from "./modules/metrics/metrics.routes.js";
 import { requestLogPlugin } from "./plugins/request-log.js";
-import { logJobLifecycle } from "./modules/events/lifecycle-log.js";
+import { logJobLifecycle } from "./modules/events/event-lifecycle-log.js";
 import { sessionRoutes } from "./session/session.routes.js";
 import { successBody } from "./lib/reply.js";
 

@@ -17,4 +17,4 @@ export { createAgent } from "./modules/agents/agents.service.js";
 export { dispatchHarness, type Assign, type DispatchHarness } from "./test-support/dispatch-harness.js";
 export { finishAttempt, startAttempt, type AttemptResult } from "./modules/dispatch/dispatch-attempts.js";
 export { appendLogs, recordReport, recordSteps } from "./modules/dispatch/dispatch-outputs.js";
-export { signDelivery } from "./modules/triggers/webhook.js";
+export { signDelivery } from "./modules/triggers/trigger-webhook.js";

@@ -1,7 +1,6 @@
 /**
  * Issue 16: the shape of the control plane's code, checked over every file so a later addition
- * cannot slip past (docs/architecture.md, "Feature folders"). Each list of exceptions names files
- * still to be moved; it may only shrink.
+ * cannot slip past (docs/architecture.md, "Feature folders").
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -17,27 +16,6 @@ function sourceFiles(dir: string): string[] {
 }
 const text = (file: string) => readFileSync(join(SRC, file), "utf8");
 
-/** Route files that still run queries themselves: hot files of other open issues, moved after their merge. */
-const ROUTES_WITH_QUERIES = [
-  "modules/triggers/hooks.routes.ts",
-  "modules/triggers/triggers.routes.ts",
-];
-
-/** Files of a feature folder not yet named for their feature. */
-const UNPREFIXED = [
-  "modules/downloads/install-script.ts",
-  "modules/events/lifecycle-log.ts",
-  "modules/jobs/log-follower.ts",
-  "modules/jobs/waiting-reason.ts",
-  "modules/metrics/server-metrics.ts",
-  "modules/triggers/cron.ts",
-  "modules/triggers/event-triggers.ts",
-  "modules/triggers/fire.ts",
-  "modules/triggers/hooks.routes.ts",
-  "modules/triggers/scheduler.ts",
-  "modules/triggers/webhook.ts",
-];
-
 describe("feature folders", () => {
   it("name every file for the feature: <feature>.<role>.ts or <feature>-<part>.ts (singular or plural)", () => {
     const wrong: string[] = [];
@@ -45,7 +23,7 @@ describe("feature folders", () => {
       const singular = feature.replace(/s$/, "");
       for (const file of readdirSync(join(MODULES, feature))) {
         const ok = [feature, singular].some((f) => file.startsWith(`${f}.`) || file.startsWith(`${f}-`));
-        if (!ok && !UNPREFIXED.includes(`modules/${feature}/${file}`)) wrong.push(`modules/${feature}/${file}`);
+        if (!ok) wrong.push(`modules/${feature}/${file}`);
       }
     }
     expect(wrong).toEqual([]);
@@ -55,7 +33,7 @@ describe("feature folders", () => {
     const routeFiles = sourceFiles(MODULES).filter((f) => f.endsWith(".routes.ts"));
     expect(routeFiles.length).toBeGreaterThanOrEqual(15);
     const querying = routeFiles.filter((f) => /from "drizzle-orm"|db\/schema\.js"|\.\$client\b|\bprepared\(/.test(text(f))).sort();
-    expect(querying).toEqual(ROUTES_WITH_QUERIES);
+    expect(querying).toEqual([]);
   });
 });
 

@@ -9,7 +9,7 @@ const read = (p: string) => readFileSync(new URL(p, import.meta.url), "utf8");
 
 it("queries only metrics that outpost-server or outpost-agent define", () => {
   const dashboard = JSON.parse(read("../../../deploy/grafana-dashboard.json")) as { panels: { targets: { expr: string }[] }[] };
-  const defined = read("../src/modules/metrics/server-metrics.ts") + read("../../daemon/src/metrics.ts");
+  const defined = read("../src/modules/metrics/metrics.registry.ts") + read("../../daemon/src/metrics.ts");
   const used = new Set(dashboard.panels.flatMap((p) => p.targets.flatMap((t) => t.expr.match(/outpost_[a-z_]+/g) ?? [])));
   expect(used.size).toBeGreaterThan(10);
   for (const name of used) {

@@ -1,7 +1,7 @@
 /** Issue 12 §1: triggers CRUD and schedules (croner, IANA zones, overlap, missed firings, exactly once). */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Scheduler } from "../src/modules/triggers/scheduler.js";
-import { fireTrigger } from "../src/modules/triggers/fire.js";
+import { Scheduler } from "../src/modules/triggers/trigger-scheduler.js";
+import { fireTrigger } from "../src/modules/triggers/trigger-fire.js";
 import { getTriggerOr404 } from "../src/modules/triggers/triggers.repo.js";
 import { createOrg, expectError, expectFieldError, makeTestApp, orgAdminToken, publish, type TestApp } from "./support.js";
 

@@ -1,6 +1,6 @@
 /** Issue 12 §2: webhook triggers: signed deliveries, replay window, size cap, delivery-id dedup, the last 100. */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { signDelivery, KEPT_DELIVERIES, MAX_DELIVERY_BYTES } from "../src/modules/triggers/webhook.js";
+import { signDelivery, KEPT_DELIVERIES, MAX_DELIVERY_BYTES } from "../src/modules/triggers/trigger-webhook.js";
 import { expectError, expectFieldError, makeTestApp, publish, type TestApp } from "./support.js";
 
 let t: TestApp;
@@ -73,7 +73,7 @@ describe("webhooks", () => {
       await deliver(hook, { signature: "" }),
       await deliver(hook, { path: "/api/v1/hooks/wh_doesnotexist" }),
       await deliver(other, { path: hook.hook_path }),
-      await deliver(hook, { body: '{"tampered":true}', signature: (await import("../src/modules/triggers/webhook.js")).signDelivery(hook.secret, String(now / 1000), '{"ref":"x"}') }),
+      await deliver(hook, { body: '{"tampered":true}', signature: (await import("../src/modules/triggers/trigger-webhook.js")).signDelivery(hook.secret, String(now / 1000), '{"ref":"x"}') }),
     ];
     for (const r of bodies) expectError(r, 401, "unauthorized");
     expect(new Set(bodies.map((r) => JSON.stringify(r.body))).size).toBe(1);

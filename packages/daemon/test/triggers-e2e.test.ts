@@ -8,7 +8,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { signDelivery } from "../../control-plane/src/modules/triggers/webhook.js";
+import { signDelivery } from "../../control-plane/src/modules/triggers/trigger-webhook.js";
 import { describeDocker, ensureTestImage, removeTestDir, TEST_IMAGE } from "./support/docker.js";
 import { AGENT_BIN, jobHelpers, startProc, startServer, until, type Proc, type ServerProc } from "./support/processes.js";
 

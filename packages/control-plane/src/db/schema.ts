@@ -383,7 +383,7 @@ export const triggers = sqliteTable(
     schedule: text("schedule", { mode: "json" }).$type<Record<string, unknown>>(),
     /** Schedules: the last cron time handled (fired, skipped or missed); firings come after it. */
     scheduledThrough: text("scheduled_through"),
-    /** Webhooks: the id in POST /api/v1/hooks/<public id>; the secret is derived from it (webhook.ts). */
+    /** Webhooks: the id in POST /api/v1/hooks/<public id>; the secret is derived from it (modules/triggers/trigger-webhook.ts). */
     publicId: text("public_id").unique(),
     /** Event triggers: EventFilter (what it fires on). */
     event: text("event", { mode: "json" }).$type<Record<string, unknown>>(),

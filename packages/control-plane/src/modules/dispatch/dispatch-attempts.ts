@@ -103,7 +103,7 @@ export function retryDelayMs(backoffS: number, n: number, random = Math.random):
 
 /**
  * A job with a retry policy and attempts left whose attempt failed waits `retrying` until retry_at
- * (the trigger loop then re-queues it, modules/triggers/scheduler.ts); null: it does not retry.
+ * (the trigger loop then re-queues it, modules/triggers/trigger-scheduler.ts); null: it does not retry.
  */
 export function retryAtFor(db: Db, jobId: string, at: string): string | null {
   const row = prepared(db, `select "max_attempts" as maxAttempts, "retry_backoff_s" as backoffS from "jobs" where "id" = ?`).get(jobId) as { maxAttempts: number; backoffS: number | null };

@@ -1,7 +1,7 @@
 /**
  * Label requirements: a job (its own `labels`, plus its pool's at creation) may require labels
  * (`{gpu: "true"}`), and only an agent carrying every one of them, with the same value, may claim
- * it. One predicate, in SQL: the claim query's (here) and the job's waiting_reason (jobs/waiting-reason.ts).
+ * it. One predicate, in SQL: the claim query's (here) and the job's waiting_reason (jobs/job-waiting-reason.ts).
  */
 
 /**

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { ApiError } from "../../errors.js";
 import type { Deps } from "../../deps.js";
-import { agentInstallScript, SAFE_URL } from "./install-script.js";
+import { agentInstallScript, SAFE_URL } from "./download-install-script.js";
 
 export const AGENT_DOWNLOAD = "/downloads/outpost-agent-linux-x64";
 export const INSTALL_SCRIPT = "/install/agent.sh";

@@ -13,7 +13,7 @@ import { ApiError } from "../../errors.js";
 import { sseStreams, streamAuth } from "../../lib/sse.js";
 import type { Deps } from "../../deps.js";
 import { getJobOr404 } from "./jobs.repo.js";
-import { chunksAfter, followLog, type Cursor } from "./log-follower.js";
+import { chunksAfter, followLog, type Cursor } from "./job-log-follower.js";
 import { EXPENSIVE } from "../../plugins/rate-limit.js";
 import { successBody } from "../../lib/reply.js";
 

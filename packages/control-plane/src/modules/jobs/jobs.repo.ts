@@ -6,7 +6,7 @@ import { prepared } from "../../db/client.js";
 import { jobAttempts, jobs } from "../../db/schema.js";
 import { inIds, keysetPage, type PageClauses } from "../../lib/cursor.js";
 import { ApiError } from "../../errors.js";
-import { retryingReason, waitingReason } from "./waiting-reason.js";
+import { retryingReason, waitingReason } from "./job-waiting-reason.js";
 
 export type JobRow = typeof jobs.$inferSelect;
 export type NewJob = typeof jobs.$inferInsert;

@@ -8,7 +8,7 @@ import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
 import type { Deps } from "../../deps.js";
 import { ApiError } from "../../errors.js";
-import { ServerMetrics, checkDatabase } from "./server-metrics.js";
+import { ServerMetrics, checkDatabase } from "./metrics.registry.js";
 import { successBody } from "../../lib/reply.js";
 
 declare module "fastify" {

@@ -12,7 +12,7 @@ import type { Db } from "../../db/client.js";
 import { agentStatusHistory, agents, jobs, poolAgents, triggers } from "../../db/schema.js";
 import type { Deps } from "../../deps.js";
 import { nowIso } from "../../lib/time.js";
-import { fireTrigger, type Submit } from "./fire.js";
+import { fireTrigger, type Submit } from "./trigger-fire.js";
 import type { TriggerRow } from "./triggers.repo.js";
 
 const BATCH = 100;

@@ -1,5 +1,5 @@
 /**
- * The trigger loop (schedules here, event triggers in event-triggers.ts): on a timer (every TICK_MS) and whenever a test calls tick() after moving the
+ * The trigger loop (schedules here, event triggers in trigger-events.ts): on a timer (every TICK_MS) and whenever a test calls tick() after moving the
  * app's clock (deps.clock), each enabled schedule fires for the cron times that came since its
  * cursor (triggers.scheduled_through). Missed times (the server was down, or the loop behind by
  * more than ON_TIME_MS) follow the trigger's `missed` policy: `skip` records one skipped firing,
@@ -7,10 +7,10 @@
  */
 import type { ScheduleSpec } from "@outpost/shared";
 import type { Deps } from "../../deps.js";
-import { dueTimes } from "./cron.js";
-import { fireTrigger, releaseQueued, type Submit } from "./fire.js";
+import { dueTimes } from "./trigger-cron.js";
+import { fireTrigger, releaseQueued, type Submit } from "./trigger-fire.js";
 import { enabledTriggersOfKind, type TriggerRow } from "./triggers.repo.js";
-import { runEventTrigger } from "./event-triggers.js";
+import { runEventTrigger } from "./trigger-events.js";
 import { requeueDueRetries } from "../dispatch/dispatch-retries.js";
 import { nowIso } from "../../lib/time.js";
 

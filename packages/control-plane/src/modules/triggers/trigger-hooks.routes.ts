@@ -1,23 +1,22 @@
 /**
  * POST /api/v1/hooks/:public_id: webhook deliveries. No bearer token (config.access public): the
- * delivery's own HMAC-SHA256 signature is the credential (webhook.ts). An unknown id and a bad
+ * delivery's own HMAC-SHA256 signature is the credential (trigger-webhook.ts). An unknown id and a bad
  * signature answer the same 401, after the same work. The body is read raw (to check the
  * signature over its bytes), capped at MAX_DELIVERY_BYTES, then parsed as JSON with the app's own
  * rules (depth bound, no prototype poisoning).
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import { HookResponse, plain } from "@outpost/shared";
-import { triggers } from "../../db/schema.js";
 import { ApiError } from "../../errors.js";
 import { EXPENSIVE } from "../../plugins/rate-limit.js";
 import { boundedJsonParser } from "../../plugins/input-bounds.js";
 import type { Deps } from "../../deps.js";
-import type { Submit } from "./fire.js";
-import { HOOK_HEADERS, MAX_DELIVERY_BYTES, acceptDelivery, rejectDelivery, signatureMatches, timestampProblem, toDelivery, webhookSecret } from "./webhook.js";
+import type { Submit } from "./trigger-fire.js";
+import { HOOK_HEADERS, MAX_DELIVERY_BYTES, acceptDelivery, rejectDelivery, signatureMatches, timestampProblem, toDelivery, webhookSecret } from "./trigger-webhook.js";
 import { successBody } from "../../lib/reply.js";
+import { webhookByPublicId } from "./triggers.repo.js";
 
 const BAD_DELIVERY = new ApiError("unauthorized", "Unknown webhook, or a missing or bad signature.");
 const DeliveryId = plain(z.string().trim().min(1).max(200));
@@ -47,7 +46,7 @@ export async function hookRoutes(fastify: FastifyInstance, { deps, hub }: { deps
       };
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const publicId = req.params.public_id;
-      const trig = db.select().from(triggers).where(and(eq(triggers.publicId, publicId), eq(triggers.kind, "webhook"))).get();
+      const trig = webhookByPublicId(db, publicId);
       // The secret is computed for unknown ids too, so both answers take the same work.
       const secret = webhookSecret(deps.installSecret, publicId);
       const timestamp = header(HOOK_HEADERS.timestamp);

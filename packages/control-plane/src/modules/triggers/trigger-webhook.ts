@@ -14,7 +14,7 @@ import { webhookDeliveries } from "../../db/schema.js";
 import { newId } from "../../lib/ids.js";
 import { nowIso } from "../../lib/time.js";
 import type { Deps } from "../../deps.js";
-import { fireTrigger, type Submit } from "./fire.js";
+import { fireTrigger, type Submit } from "./trigger-fire.js";
 import type { TriggerRow } from "./triggers.repo.js";
 
 export const REPLAY_WINDOW_MS = 5 * 60_000;
