@@ -41,7 +41,7 @@ export async function seed(s: Server, opts: { fleet?: boolean } = {}): Promise<S
     build: await registerAgent(s, registerToken, { name: "build-box-01", modules: [hello, scanner, { name: "linter", version: "0.3.0" }, { name: "packager", version: "1.2.0" }] }),
     gpu: await registerAgent(s, registerToken, { name: "gpu-runner", modules: [scanner], distro: "Ubuntu", version: "0.2.0" }),
     edge: await registerAgent(s, registerToken, { name: "edge-node-berlin", modules: [hello] }),
-    mac: await registerAgent(s, registerToken, { name: "mac-mini-ci", modules: [], platform: "darwin", distro: "macOS", version: "0.1.5" }),
+    mac: await registerAgent(s, registerToken, { name: "mac-mini-ci", modules: [], platform: "darwin", distro: "macOS", version: "0.1.5", offline: true }),
   };
   const fleet: string[] = [];
   if (opts.fleet !== false) {

@@ -57,11 +57,13 @@ export interface AgentSpec {
   platform?: string;
   distro?: string;
   version?: string;
+  /** Registered but never came up: no session, so the agent stays Offline. */
+  offline?: boolean;
 }
 
 /**
  * Registers an agent the way the daemon does (PAT with agents:register) and opens its session with
- * the same modules; the agent then offers no slot (ready 0) until an AgentDriver claims for it.
+ * the same modules (unless `offline`); the agent then offers no slot (ready 0) until an AgentDriver claims for it.
  */
 export async function registerAgent(s: Server, registerToken: string, spec: AgentSpec): Promise<string> {
   const res = await s.t.api<{ details: { id: string }; credential: string }>("POST", "/api/v1/agent", {
@@ -76,6 +78,7 @@ export async function registerAgent(s: Server, registerToken: string, spec: Agen
   });
   if (res.status !== 201) throw new Error(`POST /agent answered ${res.status}: ${JSON.stringify(res.body)}`);
   const { details, credential } = res.body;
+  if (spec.offline) return details.id;
   const agent = await connectAgent(s.baseUrl, credential, { modules: spec.modules ?? [], version: spec.version ?? "0.1.0" });
   agent.send({ type: "ready", free_slots: 0 });
   await agent.roundTrip();
