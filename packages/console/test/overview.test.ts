@@ -42,9 +42,8 @@ describe("Overview", () => {
 
     // Live: a new agent shows up without a reload.
     const before = Number(/(\d+) active agents/.exec(await main.innerText())![1]);
-    const id = await registerAgent(suite.server, d.registerToken, { name: "late-joiner" });
-    const org = (suite.server.t.deps.db.$client.prepare("SELECT org_id FROM agents WHERE id = ?").get(id) as { org_id: string }).org_id;
-    suite.server.t.deps.events.publish({ type: "agent.updated", id, org_id: org });
+    // Its session's hello publishes the change.
+    await registerAgent(suite.server, d.registerToken, { name: "late-joiner" });
     await main.getByText(`${before + 1} active agents`).waitFor();
   });
 });

@@ -7,7 +7,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { screenshot, unlabelledControls, type ConsolePage } from "./support/browser.js";
 import { useConsoleSuite } from "./support/console-suite.js";
-import { seed } from "./support/seed.js";
+import { firedJob, seed } from "./support/seed.js";
+import { AgentDriver } from "./support/server.js";
 
 const suite = useConsoleSuite();
 let c: ConsolePage;
@@ -16,15 +17,19 @@ let scheduleId: string;
 let retryingRun: string;
 
 beforeAll(async () => {
-  await seed(suite.server, { fleet: false });
+  const { agents } = await seed(suite.server, { fleet: false });
   const s = suite.server;
-  scheduleId = (await s.call<{ id: string }>("POST", "/triggers", { name: "nightly-greet", kind: "schedule", target: { module: "hello", function: "greet", inputs: { who: "cron" } }, schedule: { cron: "0 2 * * *", timezone: "Europe/Berlin" } })).id;
+  // The retrying run is this schedule's: it fires within a second, then is set to its nightly time
+  // (an edit restarts its cursor, so it fires no other); edge-node-berlin takes the run and fails it,
+  // and the retry policy leaves it retrying.
+  const nightly = { name: "nightly-greet", kind: "schedule", target: { module: "hello", function: "greet", inputs: { who: "cron" }, agent_id: agents.edge, retry: { max_attempts: 3, backoff_s: 60 } } };
+  scheduleId = (await s.call<{ id: string }>("POST", "/triggers", { ...nightly, schedule: { cron: "* * * * * *" } })).id;
+  retryingRun = await firedJob(s, { id: scheduleId }, () => s.call("PATCH", `/triggers/${scheduleId}`, { schedule: { cron: "0 2 * * *", timezone: "Europe/Berlin" } }));
+  await (await new AgentDriver(s, agents.edge, retryingRun).claim())
+    .start()
+    .finish({ outcome: "failed", exitCode: 2, reason: "exit_code", message: "exit 2" })
+    .settled();
   await s.call("POST", "/triggers", { name: "github-push", kind: "webhook", target: { module: "hello", function: "greet", inputs: { who: "hook" } } });
-  retryingRun = (await s.call<{ id: string }>("POST", "/jobs", { module: "hello", function: "greet", inputs: { who: "retry" }, retry: { max_attempts: 3, backoff_s: 10 } })).id;
-  // As the retry path leaves it after a failed attempt of a job this schedule started (control-plane test/retry.test.ts covers the path itself).
-  s.t.deps.db.$client
-    .prepare(`update jobs set status = 'retrying', attempt = 1, retry_at = ?, error_reason = 'exit_code', error_message = 'exit 2', trigger_source = 'schedule', triggered_by = 'nightly-greet', trigger_id = ? where id = ?`)
-    .run(new Date(Date.now() + 60_000).toISOString(), scheduleId, retryingRun);
 });
 
 async function open(path: string) {

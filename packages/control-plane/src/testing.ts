@@ -12,9 +12,4 @@ export { ensureInstallSecret } from "./lib/install.js";
 export { LISTEN_BACKLOG } from "./server.js";
 export { createJob, resolveJobTarget } from "./modules/jobs/jobs.service.js";
 export { createAgent } from "./modules/agents/agents.service.js";
-// The dispatch core for suites that play an agent's part without a socket (the console's seed):
-// claims through the real dispatcher, then the writes the session's frame handlers make.
-export { dispatchHarness, type Assign, type DispatchHarness } from "./test-support/dispatch-harness.js";
-export { finishAttempt, startAttempt, type AttemptResult } from "./modules/dispatch/dispatch-attempts.js";
-export { appendLogs, recordReport, recordSteps } from "./modules/dispatch/dispatch-outputs.js";
 export { signDelivery } from "./modules/triggers/trigger-webhook.js";

@@ -1,9 +1,11 @@
 /**
- * The data the browser suites start from, all through the public REST API: a PAT with
- * agents:register, two published modules, named agents plus a fleet large enough to page, two
- * pools, and runs in each interesting state (completed with a report, failed at a step, running
- * with logs and steps, pending).
+ * The data the browser suites start from, all through the product's own paths: a PAT with
+ * agents:register, two published modules, named agents (each with a real session) plus a fleet
+ * large enough to page, two pools, and runs in each interesting state (completed with a report,
+ * failed at a step, running with logs and steps, pending), each started the way its provenance
+ * says: a schedule firing, the console (manual), a signed webhook delivery, an agent-status event.
  */
+import { signDelivery, until } from "@outpost/control-plane/testing";
 import { AgentDriver, publishModules, registerAgent, type Server } from "./server.js";
 
 export interface Seed {
@@ -39,7 +41,7 @@ export async function seed(s: Server, opts: { fleet?: boolean } = {}): Promise<S
     build: await registerAgent(s, registerToken, { name: "build-box-01", modules: [hello, scanner, { name: "linter", version: "0.3.0" }, { name: "packager", version: "1.2.0" }] }),
     gpu: await registerAgent(s, registerToken, { name: "gpu-runner", modules: [scanner], distro: "Ubuntu", version: "0.2.0" }),
     edge: await registerAgent(s, registerToken, { name: "edge-node-berlin", modules: [hello] }),
-    mac: await registerAgent(s, registerToken, { name: "mac-mini-ci", modules: [], platform: "darwin", distro: "macOS", version: "0.1.5" }),
+    mac: await registerAgent(s, registerToken, { name: "mac-mini-ci", modules: [], platform: "darwin", distro: "macOS", version: "0.1.5", offline: true }),
   };
   const fleet: string[] = [];
   if (opts.fleet !== false) {
@@ -50,18 +52,13 @@ export async function seed(s: Server, opts: { fleet?: boolean } = {}): Promise<S
   await s.call("POST", `/pools/${production}/agents`, { agent_ids: [agents.build, agents.gpu] });
   await s.call("POST", `/pools/${staging}/agents`, { agent_ids: [agents.build] });
 
-  // The server sets a run's provenance from the credential (api, by the token's user); the other
-  // sources have no REST caller yet, so the seed writes them on the row as their trigger would.
-  const job = async ({ trigger_source, triggered_by, ...body }: Record<string, unknown>) => {
-    const id = (await s.call<{ id: string }>("POST", "/jobs", body)).id;
-    if (trigger_source) s.t.deps.db.$client.prepare("UPDATE jobs SET trigger_source = ? WHERE id = ?").run(trigger_source, id);
-    if (triggered_by) s.t.deps.db.$client.prepare("UPDATE jobs SET triggered_by = ? WHERE id = ?").run(triggered_by, id);
-    return id;
-  };
-  // One at a time: each is claimed by its agent before the next is created, so claims are deterministic.
-  const completed = await job({ module: "scanner", function: "scan", inputs: { cluster: "eu-1" }, agent_id: agents.gpu, trigger_source: "schedule", triggered_by: "nightly-scan" });
-  new AgentDriver(s, agents.gpu, completed)
-    .claim()
+  // One at a time: each run is created, then claimed by the agent that offers a slot for it, so claims are deterministic.
+  // A schedule firing every second (overlap "skip": no second job while the first is active),
+  // paused once it fired; the tick after the pause waits out any pass already under way.
+  const schedule = await trigger(s, { name: "nightly-scan", kind: "schedule", target: { module: "scanner", function: "scan", inputs: { cluster: "eu-1" }, agent_id: agents.gpu }, schedule: { cron: "* * * * * *" } });
+  const completed = await firedJob(s, schedule);
+  const completedDriver = await new AgentDriver(s, agents.gpu, completed).claim();
+  await completedDriver
     .start()
     .steps([
       { name: "fetch", status: "completed" },
@@ -70,11 +67,15 @@ export async function seed(s: Server, opts: { fleet?: boolean } = {}): Promise<S
     .log("scanning eu-1\n")
     .log("3 namespaces scanned\n")
     .report({ markdown: REPORT_MD, json: { findings: 1 } })
-    .finish({ outcome: "completed", exitCode: 0, reason: null, message: null });
+    .finish({ outcome: "completed", exitCode: 0, reason: null, message: null })
+    .settled();
 
-  const failed = await job({ module: "hello", function: "greet", inputs: { who: "berlin" }, agent_id: agents.edge, trigger_source: "manual", max_attempts: 1 });
-  new AgentDriver(s, agents.edge, failed)
-    .claim()
+  // Started from the console: its client header makes the run manual.
+  const manual = await s.t.api<{ details: { id: string } }>("POST", "/api/v1/jobs", { body: { module: "hello", function: "greet", inputs: { who: "berlin" }, agent_id: agents.edge, max_attempts: 1 }, headers: { "x-outpost-client": "console" } });
+  if (manual.status !== 201) throw new Error(`POST /jobs answered ${manual.status}: ${JSON.stringify(manual.body)}`);
+  const failed = manual.body.details.id;
+  const failedDriver = await new AgentDriver(s, agents.edge, failed).claim();
+  await failedDriver
     .start()
     .steps([
       { name: "prepare", status: "completed" },
@@ -82,11 +83,14 @@ export async function seed(s: Server, opts: { fleet?: boolean } = {}): Promise<S
     ])
     .log("greeting berlin\n")
     .log("error: the greeting service refused\n", "stderr")
-    .finish({ outcome: "failed", exitCode: 2, reason: "exit_code", message: "Process exited with code 2", step: "greet" });
+    .finish({ outcome: "failed", exitCode: 2, reason: "exit_code", message: "Process exited with code 2" })
+    .settled();
 
-  const running = await job({ module: "hello", function: "greet", inputs: { who: "world" }, pool_id: production, trigger_source: "webhook", triggered_by: "github push" });
-  const runningDriver = new AgentDriver(s, agents.build, running)
-    .claim()
+  // An event trigger on Staging's agents starting a job: it fires when build-box-01 starts the webhook's run below.
+  const event = await trigger(s, { name: "staging busy", kind: "event", target: { module: "hello", function: "greet", inputs: { who: "staging" }, pool_id: staging }, event: { on: "agent.status", pool_id: staging, status: ["ExecutingJob"] } });
+  const hook = await trigger(s, { name: "github push", kind: "webhook", target: { module: "hello", function: "greet", inputs: { who: "world" }, pool_id: production } });
+  const running = await deliver(s, hook, { ref: "refs/heads/main" });
+  const runningDriver = (await new AgentDriver(s, agents.build, running).claim())
     .start()
     .steps([
       { name: "checkout", status: "completed" },
@@ -95,8 +99,42 @@ export async function seed(s: Server, opts: { fleet?: boolean } = {}): Promise<S
     ])
     .log("checking out main\n")
     .log("building…\n");
+  await runningDriver.settled();
 
-  // No agent in Staging is free (build-box-01 is busy): this one waits.
-  const pending = await job({ module: "hello", function: "greet", inputs: { who: "staging" }, pool_id: staging, trigger_source: "event" });
+  // No agent in Staging offers a slot (build-box-01 is busy, and no seeded agent offers one by itself): this one waits.
+  const pending = await firedJob(s, event);
   return { registerToken, agents, fleet, pools: { production, staging }, runs: { completed, failed, running, pending }, drivers: { running: runningDriver } };
+}
+
+type Trigger = { id: string; hook_path?: string; secret?: string };
+
+async function trigger(s: Server, body: Record<string, unknown>): Promise<Trigger> {
+  return s.call<Trigger>("POST", "/triggers", body);
+}
+
+/**
+ * The first job a schedule or event trigger fired; then `stop` (by default a pause) keeps it from
+ * firing another, and the tick after it waits out any pass already under way.
+ */
+export async function firedJob(s: Server, t: { id: string }, stop = () => s.call("POST", `/triggers/${t.id}/pause`)): Promise<string> {
+  const jobId = await until(`a job of trigger ${t.id}`, async () => (await s.call<{ job_id: string | null }[]>("GET", `/triggers/${t.id}/firings`)).find((f) => f.job_id)?.job_id ?? undefined);
+  await stop();
+  // The app's decoration (typed in the server's app.ts, which this package does not see).
+  await (s.t.app as unknown as { scheduler: { tick: () => Promise<void> } }).scheduler.tick();
+  return jobId;
+}
+
+/** A signed delivery to a webhook trigger, over HTTP as a sender makes it; the job it started. */
+async function deliver(s: Server, t: Trigger, payload: unknown): Promise<string> {
+  const body = JSON.stringify(payload);
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const res = await fetch(`${s.baseUrl}${t.hook_path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-outpost-timestamp": timestamp, "x-outpost-delivery": `seed-${t.id}`, "x-outpost-signature-256": signDelivery(t.secret!, timestamp, body) },
+    body,
+  });
+  if (res.status !== 202) throw new Error(`the webhook delivery answered ${res.status}: ${await res.text()}`);
+  const delivery = ((await res.json()) as { details: { job_id: string | null; error: string | null } }).details;
+  if (!delivery.job_id) throw new Error(`the webhook delivery started no job: ${delivery.error}`);
+  return delivery.job_id;
 }

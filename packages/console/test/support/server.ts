@@ -3,36 +3,25 @@
  * built console (packages/console/dist) on 127.0.0.1, seeded through the public REST API.
  *
  * The agent side: agents register over REST with a PAT holding agents:register, exactly as the
- * daemon does. Job progress goes through the dispatch core the agent session calls (the claim through
- * the real dispatcher, one pass for the agent's session), and the change events the session publishes are published here,
- * so the console sees what it would see with a connected daemon.
+ * daemon does, then open a real session over `ws` (a protocol agent from
+ * `@outpost/control-plane/testing`): the hub marks them connected and publishes what a daemon's
+ * session would. A seeded agent says `ready 0` right after `welcome` (as a draining daemon does), so
+ * the hub hands it nothing by itself; AgentDriver offers one slot when the seed wants that agent
+ * to take a run, and plays the daemon's frames for it (accept, started, logs, steps, report, finished).
  */
 import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  appendLogs,
-  dispatchHarness,
-  finishAttempt,
-  makeTestApp,
-  recordReport,
-  recordSteps,
-  sampleModule,
-  startAttempt,
-  type AttemptResult,
-  type DispatchHarness,
-  type TestApp,
-} from "@outpost/control-plane/testing";
-import type { StepUpdate } from "@outpost/shared";
+import { connectAgent, makeTestApp, sampleModule, type ProtoAgent, type TestApp } from "@outpost/control-plane/testing";
+import type { JobErrorReason, StepUpdate } from "@outpost/shared";
 
 export const CONSOLE_DIST = fileURLToPath(new URL("../../dist", import.meta.url));
-const LEASE_MS = 10 * 60_000;
 
 export interface Server {
   t: TestApp;
-  /** Claims through the real dispatcher (one pass for an agent's session, no socket). */
-  dispatch: DispatchHarness;
+  /** Each registered agent's open session, by agent id. */
+  sessions: Map<string, ProtoAgent>;
   baseUrl: string;
   adminToken: string;
   /** REST call as admin (or `token`); throws on an unexpected status so seeding fails loudly. */
@@ -45,14 +34,17 @@ export async function startServer(): Promise<Server> {
   // A private copy: a `pnpm build` elsewhere empties dist/ while it runs, which must not break a suite mid-way.
   const consoleDir = mkdtempSync(join(tmpdir(), "outpost-console-"));
   cpSync(CONSOLE_DIST, consoleDir, { recursive: true });
-  const t = await makeTestApp({ consoleDir });
+  // Leases outlast a suite: the protocol agents hold their runs without renewing them.
+  const t = await makeTestApp({ consoleDir, leaseTtlS: 3600 });
   const address = await t.app.listen({ host: "127.0.0.1", port: 0 });
   const call: Server["call"] = async (method, path, body, token) => {
     const res = await t.api(method, `/api/v1${path}`, { body, token: token ?? t.adminToken });
     if (res.status >= 300) throw new Error(`${method} ${path} answered ${res.status}: ${JSON.stringify(res.body)}`);
     return (res.body as { details: any }).details;
   };
-  return { t, dispatch: dispatchHarness(t.deps), baseUrl: address, adminToken: t.adminToken, call, close: async () => {
+  const sessions = new Map<string, ProtoAgent>();
+  return { t, sessions, baseUrl: address, adminToken: t.adminToken, call, close: async () => {
+      for (const agent of sessions.values()) agent.close();
       await t.close();
       rmSync(consoleDir, { recursive: true, force: true });
     },
@@ -65,29 +57,40 @@ export interface AgentSpec {
   platform?: string;
   distro?: string;
   version?: string;
+  /** Registered but never came up: no session, so the agent stays Offline. */
+  offline?: boolean;
 }
 
-/** Registers an agent the way the daemon does (PAT with agents:register) and marks its session connected. */
+/**
+ * Registers an agent the way the daemon does (PAT with agents:register) and opens its session with
+ * the same modules (unless `offline`); the agent then offers no slot (ready 0) until an AgentDriver claims for it.
+ */
 export async function registerAgent(s: Server, registerToken: string, spec: AgentSpec): Promise<string> {
-  const details = await s.call<{ id: string }>(
-    "POST",
-    "/agent",
-    {
+  const res = await s.t.api<{ details: { id: string }; credential: string }>("POST", "/api/v1/agent", {
+    token: registerToken,
+    body: {
       name: spec.name,
       hostname: `${spec.name.toLowerCase().replace(/\W+/g, "-")}.local`,
       os: { platform: spec.platform ?? "linux", distro: spec.distro ?? "Debian GNU/Linux", release: "12", kernel: "6.1.0", arch: "x64" },
       version: spec.version ?? "0.1.0",
       modules: spec.modules ?? [],
     },
-    registerToken,
-  );
-  // No WebSocket session in this suite: mark the agent connected as its session would.
-  s.t.deps.db.$client.prepare("UPDATE agents SET connected = 1 WHERE id = ?").run(details.id);
+  });
+  if (res.status !== 201) throw new Error(`POST /agent answered ${res.status}: ${JSON.stringify(res.body)}`);
+  const { details, credential } = res.body;
+  if (spec.offline) return details.id;
+  const agent = await connectAgent(s.baseUrl, credential, { modules: spec.modules ?? [], version: spec.version ?? "0.1.0" });
+  agent.send({ type: "ready", free_slots: 0 });
+  await agent.roundTrip();
+  s.sessions.set(details.id, agent);
   return details.id;
 }
 
 export async function publishModules(s: Server): Promise<void> {
-  await s.call("POST", "/modules", sampleModule());
+  // hello's greet also takes what its triggers add: a webhook's `payload`, an event trigger's `event`.
+  const hello = sampleModule() as { functions: { input_schema: { properties: Record<string, unknown> } }[] };
+  const greet = hello.functions[0]!;
+  await s.call("POST", "/modules", { ...hello, functions: [{ ...greet, input_schema: { ...greet.input_schema, properties: { ...greet.input_schema.properties, payload: {}, event: { type: "object" } } } }] });
   await s.call(
     "POST",
     "/modules",
@@ -102,7 +105,7 @@ export async function publishModules(s: Server): Promise<void> {
   );
 }
 
-/** What the agent session does for one job, step by step; each call publishes what the session would. */
+/** What a daemon does for one job, frame by frame over the agent's session; the hub stores and publishes each. */
 export class AgentDriver {
   private seq = 0;
   private attempt = 0;
@@ -112,51 +115,53 @@ export class AgentDriver {
     readonly jobId: string,
   ) {}
 
-  private get ref() {
-    return { jobId: this.jobId, attempt: this.attempt, agentId: this.agentId };
+  private get agent(): ProtoAgent {
+    const agent = this.s.sessions.get(this.agentId);
+    if (!agent) throw new Error(`agent ${this.agentId} has no session`);
+    return agent;
   }
 
-  private publish(...types: ("job.updated" | "agent.updated" | "job.log")[]) {
-    const orgId = (this.s.t.deps.db.$client.prepare("SELECT org_id FROM agents WHERE id = ?").get(this.agentId) as { org_id: string }).org_id;
-    for (const type of types) this.s.t.deps.events.publish({ type, id: type === "agent.updated" ? this.agentId : this.jobId, org_id: orgId } as never);
-  }
-
-  claim(): this {
-    const claimed = this.s.dispatch.claim(this.agentId, new Date().toISOString(), LEASE_MS);
-    if (claimed?.job_id !== this.jobId) throw new Error(`expected to claim ${this.jobId}, got ${claimed?.job_id ?? "nothing"}`);
-    this.attempt = claimed.attempt;
-    this.seq = 0;
-    this.publish("job.updated", "agent.updated");
+  private send(frame: { type: string } & Record<string, unknown>): this {
+    this.agent.send({ ...frame, job_id: this.jobId, attempt: this.attempt });
     return this;
+  }
+
+  /** Offers one slot; the hub's dispatch pass must assign this job (then the agent offers none again). */
+  async claim(): Promise<this> {
+    this.agent.send({ type: "ready", free_slots: 1 });
+    const assign = await this.agent.next("assign").catch(async (err: Error) => {
+      const job = await this.s.call<{ status: string; agent_id: string | null }>("GET", `/jobs/${this.jobId}`);
+      throw new Error(`${err.message} (job ${this.jobId}: ${JSON.stringify(job)})`);
+    });
+    if (assign.job_id !== this.jobId) throw new Error(`expected to be assigned ${this.jobId}, got ${assign.job_id}`);
+    this.attempt = assign.attempt;
+    this.seq = 0;
+    return this.send({ type: "accept" });
   }
 
   start(): this {
-    if (startAttempt(this.s.t.deps.db, this.ref, new Date().toISOString(), LEASE_MS) === "stale") throw new Error("start was stale");
-    this.publish("job.updated", "agent.updated");
-    return this;
+    return this.send({ type: "started", container_id: `seed-${this.jobId}` });
   }
 
   log(data: string, stream: "stdout" | "stderr" = "stdout"): this {
-    appendLogs(this.s.t.deps.db, this.ref, [{ seq: this.seq++, stream, data }], new Date().toISOString());
-    this.publish("job.log");
-    return this;
+    return this.send({ type: "logs", chunks: [{ seq: this.seq++, stream, data }] });
   }
 
   steps(steps: (Omit<StepUpdate, "output"> & { output?: string | null })[]): this {
-    recordSteps(this.s.t.deps.db, this.ref, steps.map((st) => ({ ...st, output: st.output ?? null })), new Date().toISOString());
-    this.publish("job.updated");
-    return this;
+    return this.send({ type: "steps", steps: steps.map((st) => ({ ...st, output: st.output ?? null })) });
   }
 
   report(report: { json?: unknown; markdown?: string }): this {
-    recordReport(this.s.t.deps.db, this.ref, report, new Date().toISOString());
-    this.publish("job.updated");
-    return this;
+    return this.send({ type: "report", ...report });
   }
 
-  finish(result: AttemptResult): this {
-    finishAttempt(this.s.t.deps.db, this.ref, result, new Date().toISOString());
-    this.publish("job.updated", "agent.updated");
+  finish(result: { outcome: "completed" | "failed" | "cancelled"; exitCode: number | null; reason: JobErrorReason | null; message: string | null }): this {
+    return this.send({ type: "finished", outcome: result.outcome, exit_code: result.exitCode, reason: result.reason, message: result.message, last_seq: this.seq - 1 });
+  }
+
+  /** Resolves once the hub has handled every frame sent so far. */
+  async settled(): Promise<this> {
+    await this.agent.roundTrip();
     return this;
   }
 }
