@@ -10,6 +10,7 @@ import { errorText } from "../api/client";
 import { useLoad } from "../api/use-paged-list";
 import type { Agent, ContainerProfile } from "../api/types";
 import { Markdown } from "../components/markdown";
+import { Fact } from "../components/fact";
 
 export const AUTONOMY_LABEL: Record<AutonomyLevel, string> = {
   ask_before_acting: "Ask before acting",
@@ -79,15 +80,6 @@ export function ProfileTab({ agent, onSaved }: { agent: Agent; onSaved: () => vo
         <MarkdownDoc id="profile-soul" title="Soul" source={agent.soul_md} empty="No soul defined." />
         <MarkdownDoc id="profile-rules" title="Rules" source={agent.rules_md} empty="No rules defined." />
       </div>
-    </div>
-  );
-}
-
-function Fact({ label, children }: { label: string; children: React.ReactNode }) {
-  return (
-    <div className="fact">
-      <dt>{label}</dt>
-      <dd>{children}</dd>
     </div>
   );
 }

@@ -13,6 +13,7 @@ import { useLoad } from "../api/use-paged-list";
 import type { Job } from "../api/types";
 import { RunStatusBadge } from "../components/badge";
 import { CopyButton } from "../components/copy-button";
+import { Fact } from "../components/fact";
 import { ConfirmDialog } from "../components/dialog";
 import { formatDuration, formatTime } from "../components/format";
 import { CloseIcon } from "../components/icons";
@@ -190,15 +191,6 @@ export function RunDetail({ runId, onClose }: { runId: string; onClose: () => vo
         />
       )}
     </aside>
-  );
-}
-
-function Fact({ label, children }: { label: string; children: React.ReactNode }) {
-  return (
-    <div className="fact">
-      <dt>{label}</dt>
-      <dd>{children}</dd>
-    </div>
   );
 }
 

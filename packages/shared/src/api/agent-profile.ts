@@ -67,8 +67,8 @@ export const AgentProfilePatch = AgentProfileInput.partial();
 export type AgentProfilePatch = z.infer<typeof AgentProfilePatch>;
 export const PROFILE_FIELDS = Object.keys(AgentProfileInput.shape) as (keyof typeof AgentProfileInput.shape)[];
 
-/** What a job receives (assign frame; /outpost/in/agent.json): the profile as of the claim. */
-export const JobProfile = z.object({
+/** The profile as stored and served: the head of both the Agent (agents.ts) and the JobProfile. */
+export const ProfileFacts = {
   agent_id: z.string(),
   name: z.string(),
   description: z.string(),
@@ -76,6 +76,11 @@ export const JobProfile = z.object({
   soul_md: z.string(),
   rules_md: z.string(),
   autonomy_level: AutonomyLevel,
+};
+
+/** What a job receives (assign frame; /outpost/in/agent.json): the profile as of the claim. */
+export const JobProfile = z.object({
+  ...ProfileFacts,
   models: z.array(z.string()),
   skills: z.array(StoredSkill),
   model_policy_id: z.string().nullable(),

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AGENT_STATUSES, AgentStatus, RUN_STATES } from "../status/agent-status.js";
-import { AUTONOMY_LEVELS, AgentProfilePatch, AutonomyLevel, ContainerProfileRef, StoredSkill } from "./agent-profile.js";
+import { AUTONOMY_LEVELS, AgentProfilePatch, AutonomyLevel, ContainerProfileRef, ProfileFacts, StoredSkill } from "./agent-profile.js";
 import {
   ArchivedFilter,
   CpusValue,
@@ -91,13 +91,7 @@ export const PoolRef = z.object({ id: Id, name: z.string() });
 
 export const Agent = z.object({
   id: Id,
-  agent_id: z.string(),
-  name: z.string(),
-  description: z.string(),
-  tools_config: z.record(z.string(), z.unknown()),
-  soul_md: z.string(),
-  rules_md: z.string(),
-  autonomy_level: AutonomyLevel,
+  ...ProfileFacts,
   /** The console's status (agent-status.ts); list-agents-api.txt's stopped/running/error is run_state. */
   status: AgentStatus,
   run_state: z.enum(RUN_STATES),
