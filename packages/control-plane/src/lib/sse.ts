@@ -100,7 +100,7 @@ export function streamRoutes(deps: Deps): string[] {
   return [...registryOf(deps).routes];
 }
 
-/** Open streams held by one token. */
+/** Open streams held by one token: what the per-token cap counts (and the streams tests read). */
 export function openStreamCount(deps: Deps, tokenId: string): number {
   return registryOf(deps).count(tokenId);
 }
@@ -133,7 +133,7 @@ export function sseStreams(app: FastifyInstance, deps: Deps) {
     if (!req.routeOptions.config.sse) throw new Error(`${req.routeOptions.url} opens a stream without config.sse`);
     const { streamsPerToken, streamHighWaterBytes, streamKeepaliveS } = deps.config;
     const tokenId = auth.principal.tokenId;
-    if (registry.count(tokenId) >= streamsPerToken) {
+    if (openStreamCount(deps, tokenId) >= streamsPerToken) {
       throw new ApiError("rate_limited", `This token already holds ${streamsPerToken} open streams, the most allowed; close one first.`);
     }
     reply.hijack();
