@@ -6,7 +6,7 @@
  * Needs a Docker engine (describeDocker: without one the suite fails, saying so).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,7 +15,7 @@ import type { Browser } from "playwright-core";
 import { launchBrowser, openConsole, screenshot, type ConsolePage } from "./support/browser.js";
 import { signDelivery } from "@outpost/control-plane/testing";
 import { startServer, type Server } from "./support/server.js";
-import { describeDocker, ensureTestImage, TEST_IMAGE as IMAGE } from "../../daemon/test/support/docker.js";
+import { describeDocker, ensureTestImage, removeTestDir, TEST_IMAGE as IMAGE } from "../../daemon/test/support/docker.js";
 
 const AGENT_BIN = fileURLToPath(new URL("../../daemon/bin/outpost-agent.js", import.meta.url));
 const STEP = (name: string, status: string) => `echo '::outpost::step {"name":"${name}","status":"${status}"}'`;
@@ -56,7 +56,7 @@ describeDocker("A real outpost-agent in the console", () => {
     await c?.context.close();
     await browser?.close();
     await s?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    if (dataDir) removeTestDir(dataDir);
   });
 
   it("shows the agent arrive and go Idle, then follows its job live to a Completed run with a report", async () => {

@@ -18,7 +18,7 @@ import { PROTOCOL_VERSION, type AgentFrame } from "@outpost/shared";
 import { ModuleManager } from "../src/modules.js";
 import { DockerRuntime } from "../src/runtime/docker.js";
 import type { ContainerRuntime } from "../src/runtime/types.js";
-import { describeDocker, ensureTestImage, TEST_IMAGE } from "./support/docker.js";
+import { describeDocker, ensureTestImage, removeTestDir, TEST_IMAGE } from "./support/docker.js";
 import { AGENT_BIN, freePort, startProc, startServer, until, type Proc, type ServerProc } from "./support/processes.js";
 
 const REGISTRY_BIN = "/usr/bin/docker-registry";
@@ -95,7 +95,7 @@ describeDocker("modules on hosts, pulled from a real registry", () => {
     await server?.proc.kill("SIGTERM");
     registry?.kill("SIGTERM");
     if (repo) await docker.getImage(`${repo}:1`).remove().catch(() => {});
-    rmSync(dir, { recursive: true, force: true });
+    removeTestDir(dir);
   });
 
   it("installs from the registry (UpdatingModule, then Idle), records it, runs its job, keeps it across a restart; a missing tag ends UpdateFailed with the registry's message; remove forgets it", async () => {

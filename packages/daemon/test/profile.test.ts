@@ -4,12 +4,12 @@
  * and its environment, with the values current when it was claimed; a function without an image
  * waits for a container profile, then runs in that profile's image.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Dockerode from "dockerode";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { describeDocker, ensureTestImage, TEST_IMAGE } from "./support/docker.js";
+import { describeDocker, ensureTestImage, removeTestDir, TEST_IMAGE } from "./support/docker.js";
 import { AGENT_BIN, jobHelpers, startProc, startServer, until, type Proc, type ServerProc } from "./support/processes.js";
 
 const READ_PROFILE = [
@@ -76,7 +76,7 @@ describeDocker("a job reads its agent's profile (outpost-agent --profile, real D
     if (self) {
       for (const c of await docker.listContainers({ all: true, filters: { label: [`outpost.agent_id=${self.id}`] } })) await docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
     }
-    rmSync(dir, { recursive: true, force: true });
+    removeTestDir(dir); // a SIGKILLed agent leaves its jobs' outputs tmpfs mounted
   });
 
   it("registers with the --profile file's fields", async () => {

@@ -4,13 +4,13 @@
  * process; the agent leaves the request for the unit's ExecStartPre in its data dir, drains and
  * exits 75 (which systemd restarts). Asked for the version it already runs, it carries on.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { makeTestApp, type TestApp } from "../../control-plane/src/test-support/test-app.js";
 import { DAEMON_VERSION } from "../src/version.js";
-import { describeDocker } from "./support/docker.js";
+import { describeDocker, removeTestDir } from "./support/docker.js";
 import { AGENT_BIN, startProc, until, type Proc } from "./support/processes.js";
 
 let t: TestApp;
@@ -25,7 +25,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const p of procs) await p.kill("SIGKILL");
   await t?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  if (dir) removeTestDir(dir);
 });
 
 describeDocker("the upgrade frame", () => {
