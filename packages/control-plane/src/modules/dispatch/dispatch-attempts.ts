@@ -13,7 +13,6 @@ import { ACTIVE_IN, activeJobCount } from "./dispatch-claim.js";
 
 export type AttemptRef = { jobId: string; attempt: number; agentId: string };
 
-
 /** The fields of a live attempt its frames need (`steps` as stored JSON), or undefined when (job, attempt, agent) is not live. */
 export type LiveAttempt = {
   id: string;
@@ -87,10 +86,6 @@ const AGENT_AFTER: Record<JobStatus, AgentStatus> = {
   retrying: "Idle",
 };
 
-/**
- * Records the end of a live attempt, once. A job being cancelled ends cancelled (or failed with
- * reason timeout when the server's timeout asked for the stop) unless it had already completed.
- */
 /** Attempts that count against max_attempts (a claim the agent gave back does not). */
 export function attemptsUsed(db: Db, jobId: string): number {
   return (prepared(db, `select count(*) as n from "job_attempts" where "job_id" = ? and "outcome" != 'released'`).get(jobId) as { n: number }).n;
@@ -119,6 +114,10 @@ export function failingStep(stepsJson: string | unknown[]): string | null {
   return last("running") ?? last("failed") ?? null;
 }
 
+/**
+ * Records the end of a live attempt, once. A job being cancelled ends cancelled (or failed with
+ * reason timeout when the server's timeout asked for the stop) unless it had already completed.
+ */
 export function finishAttempt(db: Db, ref: AttemptRef, result: AttemptResult, at: string): JobStatus | "stale" {
   return tx(db, () => {
     const job = liveAttempt(db, ref);

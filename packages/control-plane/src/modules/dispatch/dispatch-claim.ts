@@ -1,7 +1,7 @@
 /**
  * Claiming: the one place a pending job gets an agent. The candidate query applies the
  * eligibility rules (same org, agent not retired or paused, in the job's pool or the named agent,
- * module version installed, the job's required labels carried (labels.ts), a free slot); the claim itself is a compare-and-set on status
+ * module version installed, the job's required labels carried (dispatch-labels.ts), a free slot); the claim itself is a compare-and-set on status
  * `pending`, so two agents can never hold the same attempt.
  */
 import { and, eq } from "drizzle-orm";
