@@ -49,7 +49,11 @@ ensure_node_toolchain() {
   command -v make >/dev/null && command -v g++ >/dev/null && command -v python3 >/dev/null || apt_install build-essential python3
   if ! command -v pnpm >/dev/null || [ "$(pnpm --version | cut -d. -f1)" != 10 ]; then
     say "installing pnpm 10"
-    npm i -g pnpm@10 >/dev/null 2>&1
+    # An explicit prefix: with Node 24 linked from $NODE_PREFIX, npm's default global prefix is that
+    # package's own folder, whose bin/ is on no PATH (pnpm would install and still not be found).
+    npm i -g --prefix "$(dirname "$NODE_LINK_DIR")" pnpm@10 >/dev/null 2>&1
+    hash -r
+    command -v pnpm >/dev/null || { say "pnpm 10 installed but not on PATH: put $NODE_LINK_DIR on PATH"; return 1; }
   fi
 }
 
