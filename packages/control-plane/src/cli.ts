@@ -1,14 +1,18 @@
 /**
- * `outpost-server serve | token create`: flags parsed with node:util, one clear line per error;
+ * `outpost-server serve | token create | migrate | backup`: flags parsed with node:util, one clear line per error;
  * `--help`/`-h` on each command prints its usage and exit codes to stdout.
  */
+import { closeSync, existsSync, openSync, readFileSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import Database from "better-sqlite3";
 import { bootstrapTokenPath, ConfigError, loadConfig } from "./config.js";
 import { openDb } from "./db/client.js";
 import { mintToken, writeBootstrapToken } from "./bootstrap.js";
 import { startServer } from "./server.js";
 import { SERVER_VERSION } from "./version.js";
 import { HELP, OVERVIEW } from "./help.js";
+import { MIGRATIONS_DIR } from "./paths.js";
 import type { TokenScope } from "@outpost/shared";
 
 class UsageError extends Error {}
@@ -127,6 +131,56 @@ function tokenCreate(args: string[]): void {
   }
 }
 
+/** Applies the committed migrations the database lacks and says where it stands; `serve` does the same at start. */
+function migrateCommand(args: string[]): void {
+  const { values } = parseArgs({ args, strict: true, options: { db: { type: "string" } } });
+  const config = loadConfig({ db: values.db });
+  const db = openDb(config.db);
+  try {
+    const applied = (db.$client.prepare("select count(*) as n from __drizzle_migrations").get() as { n: number }).n;
+    const journal = JSON.parse(readFileSync(join(MIGRATIONS_DIR, "meta", "_journal.json"), "utf8")) as { entries: { tag: string }[] };
+    const latest = journal.entries[applied - 1]?.tag ?? "none";
+    process.stdout.write(`${config.db}: ${applied} of ${journal.entries.length} migrations applied, latest ${latest}\n`);
+  } finally {
+    db.$client.close();
+  }
+}
+
+/**
+ * A consistent copy of a live database through SQLite's online backup API: the server may keep
+ * writing meanwhile (the copy restarts the pages a write touched). The copy is created 0600 like the
+ * database (it holds every digest and the install's secret), never over an existing file, and is
+ * checked with `quick_check` before the command says it is done.
+ */
+async function backupCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, strict: true, options: { db: { type: "string" }, to: { type: "string" } } });
+  if (!values.to) fail("--to FILE is required");
+  const config = loadConfig({ db: values.db });
+  if (config.db === ":memory:" || !existsSync(config.db)) fail(`--db ${config.db}: no database file there`);
+  const to = resolve(values.to);
+  try {
+    closeSync(openSync(to, "wx", 0o600));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    fail(code === "EEXIST" ? `--to ${values.to}: the file exists (a backup never overwrites one)` : `--to ${values.to}: cannot create it (${code})`);
+  }
+  const source = new Database(config.db, { fileMustExist: true });
+  try {
+    source.pragma("busy_timeout = 5000");
+    const { totalPages } = await source.backup(to);
+    const copy = new Database(to, { readonly: true });
+    try {
+      const check = copy.pragma("quick_check", { simple: true });
+      if (check !== "ok") throw new Error(`the copy at ${to} failed quick_check: ${String(check)}`);
+    } finally {
+      copy.close();
+    }
+    process.stdout.write(`backed up ${config.db} to ${to} (${totalPages} pages, ${statSync(to).size} bytes, quick_check ok)\n`);
+  } finally {
+    source.close();
+  }
+}
+
 const isHelp = (a: string | undefined) => a === "--help" || a === "-h";
 
 export async function main(argv: string[]): Promise<void> {
@@ -147,6 +201,13 @@ export async function main(argv: string[]): Promise<void> {
       const args = [sub, ...rest].filter((x): x is string => x !== undefined);
       if (args.some(isHelp)) return void process.stdout.write(`${HELP.serve}\n`);
       return await serve(args);
+    }
+    for (const [name, run] of [["migrate", migrateCommand], ["backup", backupCommand]] as const) {
+      if (command !== name) continue;
+      topic = name;
+      const args = [sub, ...rest].filter((x): x is string => x !== undefined);
+      if (args.some(isHelp)) return void process.stdout.write(`${HELP[name]}\n`);
+      return await run(args);
     }
     if (command === "token" && (isHelp(sub) || sub === undefined)) return void process.stdout.write(`${HELP["token create"]}\n`);
     if (command === "token" && sub === "create") {

@@ -7,8 +7,14 @@ export const ServerConfig = z.object({
   host: z.string().min(1).default("127.0.0.1"),
   /** OUTPOST_PORT: 0 picks a free port; the chosen URL is logged. */
   port: z.coerce.number().int().min(0).max(65535).default(7070),
-  /** OUTPOST_DB: the SQLite file; its folder is created. */
-  db: z.string().min(1).default("./data/outpost.db"),
+  /** OUTPOST_DB: the SQLite file (a path or a `sqlite:PATH` URL); its folder is created. */
+  db: z
+    .string()
+    .min(1)
+    .refine((v) => !/^postgres(ql)?:/i.test(v), "this release stores in SQLite only: give a file path or a sqlite:PATH URL")
+    .transform((v) => v.replace(/^sqlite:(\/\/)?/i, ""))
+    .pipe(z.string().min(1, "sqlite: needs a path after it"))
+    .default("./data/outpost.db"),
   /** OUTPOST_LEASE_TTL_S: how long a job attempt's lease lasts without renewal. */
   leaseTtlS: z.coerce.number().int().min(1).max(86_400).default(120),
   /** OUTPOST_LEASE_GRACE_S: after the TTL, how long before an attempt is declared lost (and after a restart, before anything is). */

@@ -21,6 +21,17 @@ exit codes: 0 stopped by SIGTERM/SIGINT, 1 bad flags or settings, port in use, d
 
 Mints a personal access token from the database file and prints it (whoever holds the file is the root of trust).
 exit codes: 0 printed the token, 1 bad flags, unknown user or org, database unusable`,
+  migrate: `usage: outpost-server migrate [--db PATH]
+
+Applies the committed schema migrations the database lacks (serve applies them at start too) and prints
+how many are applied and the latest. --db takes a path or a sqlite:PATH URL (env OUTPOST_DB).
+exit codes: 0 the database is at the latest migration, 1 bad flags or database unusable`,
+  backup: `usage: outpost-server backup [--db PATH] --to FILE
+
+Copies the database with SQLite's online backup while the server may keep running (no stop needed),
+into a new file created mode 0600 (never over an existing one), and checks the copy (quick_check).
+Restore by stopping the server and putting the copy in place of the database file.
+exit codes: 0 the copy is written and checked, 1 bad flags, no database, FILE exists, copy failed`,
 } as const;
 
 export const OVERVIEW = `usage: outpost-server COMMAND [flags]
@@ -28,6 +39,8 @@ export const OVERVIEW = `usage: outpost-server COMMAND [flags]
 commands:
   serve          run the control plane
   token create   mint a personal access token from the database file
+  migrate        apply the schema migrations the database lacks
+  backup         copy the live database to a file (SQLite online backup)
 
 outpost-server COMMAND --help shows a command's flags and exit codes; outpost-server --version its version.
 exit codes: 0 ok, 1 unknown command or bad flags; each command documents its own.`;

@@ -381,3 +381,70 @@ describe("outpost-server token create", () => {
     }
   });
 });
+
+describe("outpost-server migrate and backup", () => {
+  it("migrate applies every committed migration once and says where the database stands; sqlite: URLs are paths; postgres:// is refused by name", async () => {
+    const journal = JSON.parse(readFileSync(fileURLToPath(new URL("../drizzle/meta/_journal.json", import.meta.url)), "utf8")) as { entries: { tag: string }[] };
+    const n = journal.entries.length;
+    const latest = journal.entries[n - 1]!.tag;
+    const db = join(dir, "m", "outpost.db");
+    for (const arg of [db, `sqlite:${db}`]) {
+      const p = run(["migrate", "--db", arg]);
+      expect((await p.exit).code, arg).toBe(0);
+      expect(p.stdout()).toBe(`${db}: ${n} of ${n} migrations applied, latest ${latest}\n`);
+      expect(p.stderr()).toBe("");
+    }
+    const pg = run(["migrate", "--db", "postgres://u@127.0.0.1:5432/outpost"]);
+    expect((await pg.exit).code).toBe(1);
+    expect(oneLine(pg.stderr())).toMatch(/^outpost-server: --db="postgres:\/\/u@127\.0\.0\.1:5432\/outpost": .*SQLite/);
+  });
+
+  it("backup copies a live database the server keeps writing, 0600, checked; never over an existing file", async () => {
+    const db = join(dir, "data", "outpost.db");
+    const server = run(["serve", "--port", "0", "--db", db]);
+    const url = (await server.waitFor(URL_LINE))[1]!;
+    const token = await bootstrapToken(server);
+    for (let i = 0; i < 20; i++) expect((await api(url, "/api/v1/orgs", token, { method: "POST", body: JSON.stringify({ slug: `org-${i}` }) })).status).toBe(201);
+    // Writes go on while the copy is taken.
+    let writing = true;
+    const writer = (async () => {
+      for (let i = 0; writing; i++) await api(url, "/api/v1/orgs", token, { method: "POST", body: JSON.stringify({ slug: `during-${i}` }) });
+    })();
+    const to = join(dir, "backups", "copy.db");
+    mkdirSync(join(dir, "backups"));
+    const backup = run(["backup", "--db", db, "--to", to]);
+    expect((await backup.exit).code, backup.stderr()).toBe(0);
+    writing = false;
+    await writer;
+    expect(backup.stdout()).toMatch(new RegExp(`^backed up ${db} to ${to} \\(\\d+ pages, \\d+ bytes, quick_check ok\\)\\n$`));
+    expect(modeOf(to)).toBe("600");
+    const copy = new Database(to, { readonly: true });
+    try {
+      const slugs = (copy.prepare("select slug from orgs").all() as { slug: string }[]).map((r) => r.slug);
+      for (let i = 0; i < 20; i++) expect(slugs).toContain(`org-${i}`);
+      expect(copy.pragma("integrity_check", { simple: true })).toBe("ok");
+    } finally {
+      copy.close();
+    }
+    // The copy serves: a server started on it knows the token.
+    server.proc.kill("SIGTERM");
+    expect((await server.exit).code).toBe(0);
+    const restored = run(["serve", "--port", "0", "--db", to]);
+    const url2 = (await restored.waitFor(URL_LINE))[1]!;
+    expect((await api(url2, "/api/v1/me", token)).status).toBe(200);
+    restored.proc.kill("SIGTERM");
+    expect((await restored.exit).code).toBe(0);
+
+    for (const [args, message] of [
+      [["backup", "--db", db, "--to", to], /the file exists/],
+      [["backup", "--db", db], /--to FILE is required/],
+      [["backup", "--db", join(dir, "none.db"), "--to", join(dir, "x.db")], /no database file there/],
+    ] as const) {
+      const p = run([...args]);
+      expect((await p.exit).code, args.join(" ")).toBe(1);
+      expect(oneLine(p.stderr()), args.join(" ")).toMatch(message);
+      expect(p.stdout()).toBe("");
+    }
+    expect(existsSync(join(dir, "x.db"))).toBe(false);
+  });
+});
