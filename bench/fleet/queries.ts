@@ -5,14 +5,12 @@
 import { AGENT_SORTS, JOB_SORTS } from "@outpost/shared";
 import type { TestApp } from "@outpost/control-plane/testing";
 import { nowMs, summarize, type Summary } from "../dispatch/stats.js";
-import type { Seeded } from "./seed.js";
+import type { Picks } from "./seed.js";
 
 export type QueryTiming = { name: string; url: string; summary: Summary };
 
-export function readPaths(s: Seeded): [string, string][] {
-  const agent = s.agentIds[Math.floor(s.agentIds.length / 2)]!;
-  const job = s.jobIds[Math.floor(s.jobIds.length / 3)]!;
-  const pool = s.poolIds[0]!;
+export function readPaths(s: Picks): [string, string][] {
+  const { agent, job, pool } = s;
   const day = new Date(Date.parse(s.firstAt) + 10 * 86_400_000);
   const from = day.toISOString();
   const to = new Date(day.getTime() + 86_400_000).toISOString();
