@@ -120,6 +120,22 @@ describe("agents list plans", () => {
   }
 });
 
+describe("agents search plans", () => {
+  it("a search by name matching few agents reads them through the trigram index (migration 0010), not every agent", async () => {
+    // "name 97" is in 8 of the 977 names (5,000 agents).
+    const plan = await planOf(`/api/v1/agents?limit=50&q=${encodeURIComponent("name 97")}`);
+    expect(plan).toMatch(/SCAN agents_search VIRTUAL TABLE/);
+    expect(plan).toMatch(/SEARCH agents USING INTEGER PRIMARY KEY \(rowid=\?\)/);
+    expect(plan).not.toMatch(/SCAN agents\b(?! USING)|SEARCH agents USING INDEX agents_list_name/);
+  });
+
+  it("a search matching most agents walks the page's index (its rows come soon), with no sort of the matches", async () => {
+    const plan = await planOf("/api/v1/agents?limit=50&q=name");
+    expect(plan).toMatch(/SEARCH agents USING INDEX agents_list_name/);
+    expect(plan).not.toMatch(/TEMP B-TREE|agents_search/);
+  });
+});
+
 describe("background passes", () => {
   // The clocks and loops run whatever the traffic: the sweep every second, the trigger loop on
   // every wake (each batch of finished jobs). Every cached statement they (and the rest of the

@@ -179,6 +179,25 @@ function likePattern(q: string): string {
   return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+/** At most this many agents holding the query's trigrams: the page reads just them. */
+const FEW_NAME_MATCHES = 1_000;
+
+/**
+ * The search by name: `exact` (the LIKE over name and agent_id) decides, and the trigram index
+ * `agents_search` (migration 0010) narrows the agents it is asked of. The index folds case over
+ * all of Unicode where LIKE folds ASCII only, so its matches are a superset of LIKE's: keeping
+ * `exact` keeps the semantics. When many agents match, the page's own index walk meets its rows
+ * soon (it reads about limit x agents / matches rows), and a sort of every match would cost more;
+ * under 3 characters there are no trigrams to look up.
+ */
+function nameSearch(db: Db, q: string, exact: SQL): SQL {
+  if ([...q].length < 3) return exact;
+  const phrase = `"${q.replaceAll('"', '""')}"`;
+  const matches = prepared(db, `select count(*) from (select rowid from "agents_search" where "agents_search" match ? limit ${FEW_NAME_MATCHES + 1})`).pluck().get(phrase) as number;
+  if (matches > FEW_NAME_MATCHES) return exact;
+  return sql`${agents}.rowid in (select rowid from "agents_search" where "agents_search" match ${phrase}) and ${exact}`;
+}
+
 /** `gpu=true,zone` -> [{key: "gpu", value: "true"}, {key: "zone", value: null}]. */
 function labelTerms(text: string | undefined): { key: string; value: string | null }[] {
   if (!text) return [];
@@ -196,7 +215,7 @@ export function listAgents(db: Db, orgIds: string[], q: AgentListQuery, extra?: 
     where.push(
       q.search_by === "module"
         ? sql`exists (select 1 from ${agentModules} m where m.agent_id = ${agents.id} and (m.name like ${pattern} escape '\\' or m.version like ${pattern} escape '\\' or (m.name || '@' || m.version) like ${pattern} escape '\\'))`
-        : sql`(${agents.name} like ${pattern} escape '\\' or ${agents.agentId} like ${pattern} escape '\\')`,
+        : nameSearch(db, q.q, sql`(${agents.name} like ${pattern} escape '\\' or ${agents.agentId} like ${pattern} escape '\\')`),
     );
   }
   if (q.pool !== "any") {
