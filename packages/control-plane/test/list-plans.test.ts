@@ -136,6 +136,21 @@ describe("agents search plans", () => {
   });
 });
 
+describe("pool overview plan", () => {
+  it("counts the pool's unfinished jobs through jobs_pool_unfinished (migration 0011), not every job the pool ran", async () => {
+    const res = await t.api("GET", `/api/v1/pools/${poolId}/overview`);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    // The seed's pool jobs (every 4th) whose status (the 7-cycle) is pending or running.
+    const seeded = Array.from({ length: 20_000 }, (_, i) => i).filter((i) => i % 4 === 0 && (i % 7 === 5 || i % 7 === 6)).length;
+    expect(res.body.details.unfinished_jobs).toBe(seeded);
+    const c = t.deps.db.$client;
+    const counts = [...preparedSql].filter((sql) => /^select count\(\*\) from "jobs" where "pool_id" = \?/.test(sql));
+    expect(counts).toHaveLength(1);
+    const plan = (c.prepare(`explain query plan ${counts[0]}`).all(poolId) as { detail: string }[]).map((p) => p.detail).join(" | ");
+    expect(plan).toMatch(/USING (COVERING )?INDEX jobs_pool_unfinished/);
+  });
+});
+
 describe("background passes", () => {
   // The clocks and loops run whatever the traffic: the sweep every second, the trigger loop on
   // every wake (each batch of finished jobs). Every cached statement they (and the rest of the
