@@ -22,6 +22,16 @@ const SOURCES = ["manual", "api", "schedule", "webhook", "event"] as const;
 const AGENT_STATUS = ["Offline", "Offline", "Offline", "Idle", "ExecutionSuccess", "ExecutionFailed", "Unknown"] as const;
 
 export type Seeded = { agentIds: string[]; poolIds: string[]; jobIds: string[]; firstAt: string; lastAt: string };
+/** What the read paths name from a seeded fleet (kept beside a `--keep-db` file, so a reused one needs no ids). */
+export type Picks = { agent: string; job: string; pool: string; firstAt: string; jobs: number };
+
+export const picks = (s: Seeded): Picks => ({
+  agent: s.agentIds[Math.floor(s.agentIds.length / 2)]!,
+  job: s.jobIds[Math.floor(s.jobIds.length / 3)]!,
+  pool: s.poolIds[0]!,
+  firstAt: s.firstAt,
+  jobs: s.jobIds.length,
+});
 
 function batches(n: number, fn: (i: number) => void, c: Database.Database): void {
   const run = c.transaction((from: number, to: number) => {

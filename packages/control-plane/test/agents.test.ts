@@ -202,6 +202,32 @@ describe("GET /api/v1/agents filters (list-agents-api.txt)", () => {
     expectFieldError(await t.api("GET", "/api/v1/agents?search_by=hostname"), "search_by");
   });
 
+  it("searches names of 3+ characters through the trigram index, which renames, re-registrations and deletes keep", async () => {
+    const a = (await registerAgent(t, { name: "Build-Box_01" })).details;
+    const registered = await registerAgent(t, { name: "buildXbox-02" });
+    const b = registered.details;
+    await registerAgent(t, { name: "Runner \"quoted\" 100%" });
+    const get = async (q: string) => names((await collectPages(t, `/api/v1/agents?q=${encodeURIComponent(q)}&archived=all`)).all);
+    expect(await get("BUILD")).toEqual(["Build-Box_01", "buildXbox-02"]);
+    expect(await get("box_0")).toEqual(["Build-Box_01"]);
+    expect(await get("d-b")).toEqual(["Build-Box_01"]);
+    expect(await get("\"quoted\"")).toEqual(["Runner \"quoted\" 100%"]);
+    expect(await get("0%")).toEqual(["Runner \"quoted\" 100%"]);
+    expect(await get("100%")).toEqual(["Runner \"quoted\" 100%"]);
+    expect(await get("x%b")).toEqual([]);
+    expect(await get(b.agent_id)).toEqual(["buildXbox-02"]);
+    expect((await t.api("PATCH", `/api/v1/agents/${a.id}`, { body: { name: "Deploy-Box" } })).status).toBe(200);
+    expect(await get("box_0")).toEqual([]);
+    expect(await get("deploy")).toEqual(["Deploy-Box"]);
+    expect((await t.api("POST", "/api/v1/agent", { token: registered.credential, body: sampleRegistration({ name: "buildXbox-02" }) })).status).toBe(200);
+    expect(await get("xbox")).toEqual(["buildXbox-02"]);
+    await t.api("POST", `/api/v1/agents/${b.id}/retire`);
+    expect((await t.api("DELETE", `/api/v1/agents/${b.id}`)).status).toBe(200);
+    expect(await get("xbox")).toEqual([]);
+    // The slug keeps the name it was registered with.
+    expect(await get("build")).toEqual(["Deploy-Box"]);
+  });
+
   it("filters by archive status active (default), archived and all", async () => {
     await fleet();
     expect(names((await collectPages(t, "/api/v1/agents")).all)).not.toContain("golf");

@@ -120,6 +120,37 @@ describe("agents list plans", () => {
   }
 });
 
+describe("agents search plans", () => {
+  it("a search by name matching few agents reads them through the trigram index (migration 0010), not every agent", async () => {
+    // "name 97" is in 8 of the 977 names (5,000 agents).
+    const plan = await planOf(`/api/v1/agents?limit=50&q=${encodeURIComponent("name 97")}`);
+    expect(plan).toMatch(/SCAN agents_search VIRTUAL TABLE/);
+    expect(plan).toMatch(/SEARCH agents USING INTEGER PRIMARY KEY \(rowid=\?\)/);
+    expect(plan).not.toMatch(/SCAN agents\b(?! USING)|SEARCH agents USING INDEX agents_list_name/);
+  });
+
+  it("a search matching most agents walks the page's index (its rows come soon), with no sort of the matches", async () => {
+    const plan = await planOf("/api/v1/agents?limit=50&q=name");
+    expect(plan).toMatch(/SEARCH agents USING INDEX agents_list_name/);
+    expect(plan).not.toMatch(/TEMP B-TREE|agents_search/);
+  });
+});
+
+describe("pool overview plan", () => {
+  it("counts the pool's unfinished jobs through jobs_pool_unfinished (migration 0011), not every job the pool ran", async () => {
+    const res = await t.api("GET", `/api/v1/pools/${poolId}/overview`);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    // The seed's pool jobs (every 4th) whose status (the 7-cycle) is pending or running.
+    const seeded = Array.from({ length: 20_000 }, (_, i) => i).filter((i) => i % 4 === 0 && (i % 7 === 5 || i % 7 === 6)).length;
+    expect(res.body.details.unfinished_jobs).toBe(seeded);
+    const c = t.deps.db.$client;
+    const counts = [...preparedSql].filter((sql) => /^select count\(\*\) from "jobs" where "pool_id" = \?/.test(sql));
+    expect(counts).toHaveLength(1);
+    const plan = (c.prepare(`explain query plan ${counts[0]}`).all(poolId) as { detail: string }[]).map((p) => p.detail).join(" | ");
+    expect(plan).toMatch(/USING (COVERING )?INDEX jobs_pool_unfinished/);
+  });
+});
+
 describe("background passes", () => {
   // The clocks and loops run whatever the traffic: the sweep every second, the trigger loop on
   // every wake (each batch of finished jobs). Every cached statement they (and the rest of the

@@ -320,6 +320,11 @@ export const jobs = sqliteTable(
     index("jobs_retrying").on(t.retryAt).where(sql`"status" = 'retrying'`),
     index("jobs_target_agent").on(t.targetAgentId).where(sql`"target_agent_id" is not null`),
     index("jobs_pool").on(t.poolId, sql`"inserted_at" desc`, t.id).where(sql`"pool_id" is not null`),
+    // A pool's unfinished jobs (its overview counts them): only queued and live rows of pools, so
+    // the count reads those instead of every job the pool ever ran (queries spell the statuses literally).
+    index("jobs_pool_unfinished")
+      .on(t.poolId)
+      .where(sql`"pool_id" is not null and "status" in ('pending', 'retrying', 'claimed', 'running', 'cancelling')`),
   ],
 );
 

@@ -10,7 +10,7 @@ import type { FastifyInstance } from "fastify";
 import { buildApp } from "../app.js";
 import { loadConfig, type ServerConfig } from "../config.js";
 import { openDb } from "../db/client.js";
-import { bootstrapIfEmpty, mintToken, type MintOptions } from "../bootstrap.js";
+import { ADMIN_USER, bootstrapIfEmpty, mintToken, type MintOptions } from "../bootstrap.js";
 import { makeDeps } from "../server.js";
 import type { Deps } from "../deps.js";
 
@@ -29,7 +29,8 @@ export async function makeTestApp(overrides: Partial<ServerConfig> = {}, opts: {
   const dir = mkdtempSync(join(tmpdir(), "outpost-test-"));
   const config = { ...loadConfig({}, {}), db: join(dir, "outpost.db"), logLevel: "silent" as const, ...overrides };
   const db = openDb(config.db);
-  const adminToken = bootstrapIfEmpty(db)!;
+  // A kept database (config.db given, already bootstrapped) gets a fresh admin token.
+  const adminToken = bootstrapIfEmpty(db) ?? mintToken(db, { user: ADMIN_USER, admin: true, name: "test" });
   const deps = makeDeps(config, db, opts.log ?? pino({ level: "silent" }));
   const app = await buildApp(deps);
   await app.ready();

@@ -2,7 +2,7 @@
 import { and, asc, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { Pool, PoolListQuery } from "@outpost/shared";
 import { ACTIVE_JOB_STATUSES, QUEUED_JOB_STATUSES } from "@outpost/shared";
-import type { Db } from "../../db/client.js";
+import { prepared, type Db } from "../../db/client.js";
 import { agentModules, agents, jobs, modules, poolAgents, poolUsers, pools, users } from "../../db/schema.js";
 import { keysetPage, type PageClauses } from "../../lib/cursor.js";
 import { likeContains } from "../../lib/like.js";
@@ -108,29 +108,23 @@ export function addPoolMembers(db: Db, table: typeof poolAgents | typeof poolUse
   return { added, already };
 }
 
+/** Spelled as the partial index jobs_pool_unfinished is (a bound list would not use it). */
+const POOL_UNFINISHED = `select count(*) from "jobs" where "pool_id" = ? and "pool_id" is not null
+  and "status" in (${[...QUEUED_JOB_STATUSES, ...ACTIVE_JOB_STATUSES].map((s) => `'${s}'`).join(", ")})`;
+const POOL_COVERAGE = `select m."name" as module, m."version", count(*) as agents from "pool_agents" pa join "agent_modules" m on m."agent_id" = pa."agent_id"
+  where pa."pool_id" = ? group by m."name", m."version" order by m."name" asc, m."version" desc`;
+
 export function poolOverview(db: Db, pool: PoolRow) {
-  const agentIds = db.select({ id: poolAgents.agentId }).from(poolAgents).where(eq(poolAgents.poolId, pool.id)).all().map((r) => r.id);
-  const unfinished = db
-    .select({ n: sql<number>`count(*)` })
-    .from(jobs)
-    .where(and(eq(jobs.poolId, pool.id), inArray(jobs.status, [...QUEUED_JOB_STATUSES, ...ACTIVE_JOB_STATUSES])))
-    .get()!.n;
-  const coverage = agentIds.length
-    ? db
-        .select({ module: agentModules.name, version: agentModules.version, agents: sql<number>`count(*)` })
-        .from(agentModules)
-        .where(inArray(agentModules.agentId, agentIds))
-        .groupBy(agentModules.name, agentModules.version)
-        .orderBy(asc(agentModules.name), desc(agentModules.version))
-        .all()
-    : [];
+  const agentCount = prepared(db, `select count(*) from "pool_agents" where "pool_id" = ?`).pluck().get(pool.id) as number;
+  const unfinished = prepared(db, POOL_UNFINISHED).pluck().get(pool.id) as number;
+  const coverage = prepared(db, POOL_COVERAGE).all(pool.id) as { module: string; version: string; agents: number }[];
   const catalog = coverage.length
     ? db.select().from(modules).where(and(eq(modules.orgId, pool.orgId), inArray(modules.name, [...new Set(coverage.map((c) => c.module))]))).all()
     : [];
   const users = db.select({ n: sql<number>`count(*)` }).from(poolUsers).where(eq(poolUsers.poolId, pool.id)).get()!.n;
   return {
     pool: toPool(db, pool),
-    agents: agentIds.length,
+    agents: agentCount,
     users,
     unfinished_jobs: unfinished,
     module_coverage: coverage.map((c) => ({

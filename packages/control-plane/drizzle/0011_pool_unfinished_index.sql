@@ -1,0 +1,1 @@
+CREATE INDEX `jobs_pool_unfinished` ON `jobs` (`pool_id`) WHERE "pool_id" is not null and "status" in ('pending', 'retrying', 'claimed', 'running', 'cancelling');
