@@ -320,7 +320,26 @@ export const jobs = sqliteTable(
     index("jobs_retrying").on(t.retryAt).where(sql`"status" = 'retrying'`),
     index("jobs_target_agent").on(t.targetAgentId).where(sql`"target_agent_id" is not null`),
     index("jobs_pool").on(t.poolId, sql`"inserted_at" desc`, t.id).where(sql`"pool_id" is not null`),
+    // The oldest pending job of each (org, pool), for /metrics: one seek per queue.
+    index("jobs_pending_pool").on(t.orgId, t.poolId, t.insertedAt).where(sql`"status" = 'pending'`),
   ],
+);
+
+/**
+ * Jobs per (org, pool, status), kept by SQLite triggers on `jobs` (insert, a change of status, pool
+ * or org, delete: migration 0010), so /metrics reads one row per series instead of every job. The
+ * triggers cover every path that writes a job, including the ones a future route adds.
+ */
+export const jobCounts = sqliteTable(
+  "job_counts",
+  {
+    orgId: text("org_id").notNull(),
+    /** '' for jobs sent to a named agent (no pool). */
+    poolId: text("pool_id").notNull().default(""),
+    status: text("status").notNull(),
+    n: integer("n").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.poolId, t.status] })],
 );
 
 export const jobAttempts = sqliteTable(
@@ -337,7 +356,13 @@ export const jobAttempts = sqliteTable(
     errorReason: text("error_reason"),
     errorMessage: text("error_message"),
   },
-  (t) => [primaryKey({ columns: [t.jobId, t.attempt] })],
+  (t) => [
+    primaryKey({ columns: [t.jobId, t.attempt] }),
+    // /metrics counts these two kinds; each partial index holds only its rows, so a count costs
+    // the lost attempts or the retries, not every attempt ever made.
+    index("job_attempts_lost").on(t.jobId).where(sql`"outcome" = 'lost'`),
+    index("job_attempts_retries").on(t.jobId).where(sql`"attempt" > 1`),
+  ],
 );
 
 export const jobLogs = sqliteTable(
