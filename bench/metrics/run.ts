@@ -8,7 +8,8 @@
  * over 20 pools and no pool, an attempt per job that ran, 1 in 50 a retry, 1 in 200 lost).
  * Scrape: the scrape's statements (SCRAPE_SQL) on "kept" against the statements they replace on
  * "scanned", each timed --rounds times, alternating. Writes: --lifecycles job lifecycles (insert
- * pending, claimed, running, completed, each its own commit as dispatch does) on each file,
+ * pending; claimed with its first attempt; running; completed: each its own commit as dispatch
+ * writes them) on each file,
  * alternating, --rounds times; the ratio of the medians.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -81,13 +82,19 @@ function seed(db: Database.Database): void {
 function lifecycles(db: Database.Database, n: number): number {
   const insert = db.prepare(`insert into jobs (id, org_id, module, version, function, inputs, pool_id, status, trigger_source, triggered_by, inserted_at, updated_at)
     values (?, ?, 'hello', '1.0.0', 'greet', '{}', ?, 'pending', 'api', 'bench', ?, ?)`);
-  const move = db.prepare(`update jobs set status = ?, updated_at = ? where id = ?`);
+  const move = db.prepare(`update jobs set status = ?, updated_at = ?, completed_at = ? where id = ?`);
+  const claim = db.prepare(`insert into job_attempts (job_id, attempt, agent_id, claimed_at, outcome) values (?, 1, 'agent', ?, 'running')`);
   const t = performance.now();
   for (let i = 0; i < n; i++) {
     const id = randomUUID();
     const at = new Date().toISOString();
     insert.run(id, ORG, POOLS[i % POOLS.length]!, at, at);
-    for (const status of ["claimed", "running", "completed"]) move.run(status, at, id);
+    db.transaction(() => {
+      move.run("claimed", at, null, id);
+      claim.run(id, at);
+    })();
+    move.run("running", at, null, id);
+    move.run("completed", at, at, id);
   }
   return performance.now() - t;
 }

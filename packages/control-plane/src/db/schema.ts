@@ -342,6 +342,50 @@ export const jobCounts = sqliteTable(
   (t) => [primaryKey({ columns: [t.orgId, t.poolId, t.status] })],
 );
 
+/** Active (unarchived) agents per (org, status), kept by triggers on `agents`: the Overview's agent counts. */
+export const agentCounts = sqliteTable(
+  "agent_counts",
+  {
+    orgId: text("org_id").notNull(),
+    status: text("status").notNull(),
+    n: integer("n").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.status] })],
+);
+
+/**
+ * Per org and minute (`YYYY-MM-DDTHH:MM:00Z`): jobs that finished each way (by completed_at), kept by
+ * triggers on `jobs` (a job counted when its status becomes terminal, uncounted when it is deleted).
+ * The Overview's "jobs per minute" reads a day of these rows instead of a day of jobs.
+ */
+export const jobMinutes = sqliteTable(
+  "job_minutes",
+  {
+    orgId: text("org_id").notNull(),
+    minute: text("minute").notNull(),
+    completed: integer("completed").notNull().default(0),
+    failed: integer("failed").notNull().default(0),
+    cancelled: integer("cancelled").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.minute] })],
+);
+
+/**
+ * First claims per org, minute and queue-wait bucket (lib/queue-wait.ts: the bucket bounds), kept by
+ * a trigger on `job_attempts` (attempt 1): the Overview's queue-wait count and quantiles over a day
+ * read at most a day of minutes times the buckets, however many jobs ran.
+ */
+export const queueWaits = sqliteTable(
+  "queue_waits",
+  {
+    orgId: text("org_id").notNull(),
+    minute: text("minute").notNull(),
+    bucket: integer("bucket").notNull(),
+    n: integer("n").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.minute, t.bucket] })],
+);
+
 export const jobAttempts = sqliteTable(
   "job_attempts",
   {
