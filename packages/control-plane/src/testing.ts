@@ -13,3 +13,4 @@ export { LISTEN_BACKLOG } from "./server.js";
 export { createJob, resolveJobTarget } from "./modules/jobs/jobs.service.js";
 export { createAgent } from "./modules/agents/agents.service.js";
 export { signDelivery } from "./modules/triggers/trigger-webhook.js";
+export { SCRAPE_SQL } from "./modules/metrics/metrics.registry.js";

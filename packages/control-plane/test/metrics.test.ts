@@ -3,13 +3,16 @@
  * (200 only while the database answers), and no console fallback outside the console's routes.
  * Against a real listening server, a real SQLite file and a protocol-level agent over real ws.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import Database from "better-sqlite3";
 import { isConsoleRoute } from "@outpost/shared";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { connectAgent, type ProtoAgent } from "../src/test-support/agent-client.js";
 import { until } from "../src/test-support/until.js";
+import { SCRAPE_SQL } from "../src/modules/metrics/metrics.registry.js";
 import { createPool, makeTestApp, publish, sampleRegistration, type TestApp } from "./support.js";
 
 let t: TestApp | null = null;
@@ -21,6 +24,7 @@ afterEach(async () => {
   t = null;
 });
 
+const MIGRATIONS = fileURLToPath(new URL("../drizzle", import.meta.url));
 const scrape = async (app: TestApp, token: string | null) => app.api("GET", "/metrics", { token });
 const sample = (text: string, name: string, labels = ""): number | undefined => {
   const line = text.split("\n").find((l) => l.startsWith(`${name}${labels ? `{${labels}}` : ""} `) || (labels && l.startsWith(`${name}{`) && l.includes(labels)));
@@ -67,6 +71,80 @@ describe("GET /metrics", () => {
     expect(text).toContain('outpost_http_request_duration_seconds_count{method="GET",route="/api/v1/jobs/:id",status="200"}');
     expect(text).not.toContain(assign.job_id);
     expect(text).toContain("outpost_server_process_cpu_seconds_total");
+  });
+
+  it("keeps job_counts equal to counting the jobs table, whichever way the jobs moved (API, agent frames, plain SQL)", async () => {
+    t = await makeTestApp();
+    const url = await t.app.listen({ host: "127.0.0.1", port: 0 });
+    await publish(t);
+    const pool = (await createPool(t, { name: "builders" })).id as string;
+    const reg = await t.api("POST", "/api/v1/agent", { body: sampleRegistration({ modules: [{ name: "hello", version: "1.0.0" }] }) });
+    const agentId = reg.body.details.id as string;
+    await t.api("POST", `/api/v1/pools/${pool}/agents`, { body: { agent_ids: [agentId] } });
+    const submit = async (over: Record<string, unknown>) => {
+      const res = await t!.api("POST", "/api/v1/jobs", { body: { module: "hello", function: "greet", inputs: { who: "x" }, ...over } });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      return res.body.details.id as string;
+    };
+    const status = async (id: string) => (await t!.api("GET", `/api/v1/jobs/${id}`)).body.details.status as string;
+    agent = await connectAgent(url, reg.body.credential, { modules: [{ name: "hello", version: "1.0.0" }] });
+    const run = async (over: Record<string, unknown>, outcome: "completed" | "failed" | null) => {
+      const id = await submit(over);
+      const assign = await agent!.next("assign");
+      expect(assign.job_id).toBe(id);
+      const ref = { job_id: id, attempt: assign.attempt };
+      agent!.send({ type: "accept", ...ref });
+      agent!.send({ type: "started", ...ref, container_id: `c-${id}` });
+      await until("it runs", async () => (await status(id)) === "running");
+      if (outcome) await finish(ref, outcome);
+      return { id, ref };
+    };
+    const finish = async (ref: { job_id: string; attempt: number }, outcome: "completed" | "failed" | "cancelled") => {
+      agent!.send({ type: "finished", ...ref, outcome, exit_code: outcome === "cancelled" ? null : outcome === "failed" ? 2 : 0, reason: outcome === "failed" ? "exit_code" : null, message: null });
+      await agent!.next("finished_ack");
+      agent!.send({ type: "ready", free_slots: 1 });
+    };
+    const completed = await run({ pool_id: pool }, "completed");
+    await until("completed", async () => (await status(completed.id)) === "completed");
+    const failed = await run({ pool_id: pool }, "failed");
+    await until("failed", async () => (await status(failed.id)) === "failed");
+    const retried = await run({ pool_id: pool, retry: { max_attempts: 2, backoff_s: 600 } }, "failed");
+    await until("retrying", async () => (await status(retried.id)) === "retrying");
+    const running = await run({ agent_id: agentId }, null);
+    const waiting = await submit({ pool_id: pool });
+    expect((await t.api("POST", `/api/v1/jobs/${waiting}/cancel`)).status).toBe(200);
+    expect((await t.api("POST", `/api/v1/jobs/${running.id}/cancel`)).status).toBe(200);
+    await finish(running.ref, "cancelled");
+    await until("cancelled", async () => (await status(running.id)) === "cancelled");
+    const pending = await submit({ pool_id: pool, labels: { never: "matches" } });
+
+    const sqlite = t.deps.db.$client;
+    const truth = () => sqlite.prepare(`select org_id as orgId, coalesce(pool_id, '') as poolId, status, count(*) as n from jobs group by 1, 2, 3 order by 1, 2, 3`).all();
+    const kept = () => sqlite.prepare(`select org_id as orgId, pool_id as poolId, status, n from job_counts where n > 0 order by 1, 2, 3`).all();
+    expect(truth().map((r: any) => r.status)).toEqual(expect.arrayContaining(["completed", "failed", "retrying", "cancelled", "pending"]));
+    expect(kept()).toEqual(truth());
+    expect(await status(pending)).toBe("pending");
+    // Rows moved or removed by hand (an operator's SQL, an org's cascade) keep the counts too.
+    sqlite.prepare(`update jobs set pool_id = null where status = 'completed'`).run();
+    sqlite.prepare(`delete from jobs where status = 'cancelled'`).run();
+    expect(kept()).toEqual(truth());
+  });
+
+  it("scrapes without scanning jobs or attempts: jobs and attempts are reached only through the partial indexes kept for it", () => {
+    const db = new Database(":memory:");
+    try {
+      for (const file of readdirSync(MIGRATIONS).filter((f) => f.endsWith(".sql")).sort()) {
+        for (const statement of readFileSync(join(MIGRATIONS, file), "utf8").split("--> statement-breakpoint")) if (statement.trim()) db.exec(statement);
+      }
+      for (const [name, sql] of Object.entries(SCRAPE_SQL)) {
+        const plan = (db.prepare(`explain query plan ${sql}`).all() as { detail: string }[]).map((r) => r.detail);
+        // The jobs and attempts tables are only ever reached through the indexes kept for this.
+        const scans = plan.filter((d) => /\b(SCAN|SEARCH) (j|jobs|job_attempts)\b/.test(d) && !/USING (COVERING )?INDEX (jobs_pending_pool|job_attempts_lost|job_attempts_retries)\b/.test(d));
+        expect(scans, `${name}: ${plan.join(" | ")}`).toEqual([]);
+      }
+    } finally {
+      db.close();
+    }
   });
 
   it("is readable only with metrics:read on an install admin's token; every other credential is refused", async () => {

@@ -325,7 +325,70 @@ export const jobs = sqliteTable(
     index("jobs_pool_unfinished")
       .on(t.poolId)
       .where(sql`"pool_id" is not null and "status" in ('pending', 'retrying', 'claimed', 'running', 'cancelling')`),
+    // The oldest pending job of each (org, pool), for /metrics: one seek per queue.
+    index("jobs_pending_pool").on(t.orgId, t.poolId, t.insertedAt).where(sql`"status" = 'pending'`),
   ],
+);
+
+/**
+ * Jobs per (org, pool, status), kept by SQLite triggers on `jobs` (insert, a change of status, pool
+ * or org, delete: migration 0012), so /metrics reads one row per series instead of every job. The
+ * triggers cover every path that writes a job, including the ones a future route adds.
+ */
+export const jobCounts = sqliteTable(
+  "job_counts",
+  {
+    orgId: text("org_id").notNull(),
+    /** '' for jobs sent to a named agent (no pool). */
+    poolId: text("pool_id").notNull().default(""),
+    status: text("status").notNull(),
+    n: integer("n").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.poolId, t.status] })],
+);
+
+/** Active (unarchived) agents per (org, status), kept by triggers on `agents`: the Overview's agent counts. */
+export const agentCounts = sqliteTable(
+  "agent_counts",
+  {
+    orgId: text("org_id").notNull(),
+    status: text("status").notNull(),
+    n: integer("n").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.status] })],
+);
+
+/**
+ * Per org and minute (`YYYY-MM-DDTHH:MM:00Z`): jobs that finished each way (by completed_at), kept by
+ * triggers on `jobs` (a job counted when its status becomes terminal, uncounted when it is deleted).
+ * The Overview's "jobs per minute" reads a day of these rows instead of a day of jobs.
+ */
+export const jobMinutes = sqliteTable(
+  "job_minutes",
+  {
+    orgId: text("org_id").notNull(),
+    minute: text("minute").notNull(),
+    completed: integer("completed").notNull().default(0),
+    failed: integer("failed").notNull().default(0),
+    cancelled: integer("cancelled").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.minute] })],
+);
+
+/**
+ * First claims per org, minute and queue-wait bucket (lib/queue-wait.ts: the bucket bounds), kept by
+ * a trigger on `job_attempts` (attempt 1): the Overview's queue-wait count and quantiles over a day
+ * read at most a day of minutes times the buckets, however many jobs ran.
+ */
+export const queueWaits = sqliteTable(
+  "queue_waits",
+  {
+    orgId: text("org_id").notNull(),
+    minute: text("minute").notNull(),
+    bucket: integer("bucket").notNull(),
+    n: integer("n").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.minute, t.bucket] })],
 );
 
 export const jobAttempts = sqliteTable(
@@ -342,7 +405,13 @@ export const jobAttempts = sqliteTable(
     errorReason: text("error_reason"),
     errorMessage: text("error_message"),
   },
-  (t) => [primaryKey({ columns: [t.jobId, t.attempt] })],
+  (t) => [
+    primaryKey({ columns: [t.jobId, t.attempt] }),
+    // /metrics counts these two kinds; each partial index holds only its rows, so a count costs
+    // the lost attempts or the retries, not every attempt ever made.
+    index("job_attempts_lost").on(t.jobId).where(sql`"outcome" = 'lost'`),
+    index("job_attempts_retries").on(t.jobId).where(sql`"attempt" > 1`),
+  ],
 );
 
 export const jobLogs = sqliteTable(

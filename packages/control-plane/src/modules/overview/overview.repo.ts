@@ -3,6 +3,7 @@ import semver from "semver";
 import type { Overview } from "@outpost/shared";
 import type { Deps } from "../../deps.js";
 import { SERVER_VERSION } from "../../version.js";
+import { quantileS } from "./overview-queue-wait.js";
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -14,23 +15,24 @@ export function overview(deps: Deps, orgIds: string[]): Overview {
   // Every query names the orgs first, then its own parameters.
   const all = <T>(sql: string, ...params: unknown[]) => db.prepare(sql).all(...orgIds, ...params) as T[];
 
+  // Counts come from tables kept by triggers (agent_counts, job_minutes, queue_waits: migration
+  // 0012), so the page costs the same for ten agents and jobs as for a hundred thousand and a million.
   const agentsByStatus: Record<string, number> = {};
-  for (const r of all<{ status: string; n: number }>(`select "status", count(*) as n from "agents" where "org_id" in (${orgs}) and "archived" = 0 group by "status"`)) {
+  for (const r of all<{ status: string; n: number }>(`select "status", sum("n") as n from "agent_counts" where "org_id" in (${orgs}) and "n" > 0 group by "status"`)) {
     agentsByStatus[r.status] = r.n;
   }
+  const sinceMinute = `${since.slice(0, 16)}:00Z`;
   const perMinute = all<{ minute: string; completed: number; failed: number; cancelled: number }>(
-    `select substr("completed_at", 1, 16) || ':00Z' as minute,
-            sum("status" = 'completed') as completed, sum("status" = 'failed') as failed, sum("status" = 'cancelled') as cancelled
-       from "jobs" where "org_id" in (${orgs}) and "completed_at" >= ? group by minute order by minute`,
-    since,
+    `select "minute", sum("completed") as completed, sum("failed") as failed, sum("cancelled") as cancelled
+       from "job_minutes" where "org_id" in (${orgs}) and "minute" >= ? group by "minute"
+      having sum("completed") + sum("failed") + sum("cancelled") > 0 order by "minute"`,
+    sinceMinute,
   );
-  const waits = all<{ s: number }>(
-    `select (julianday(a."claimed_at") - julianday(j."inserted_at")) * 86400.0 as s
-       from "job_attempts" a join "jobs" j on j."id" = a."job_id"
-      where j."org_id" in (${orgs}) and a."claimed_at" >= ? and a."attempt" = 1 order by s`,
-    since,
-  ).map((r) => Math.max(0, r.s));
-  const pct = (p: number) => (waits.length ? Math.round(waits[Math.min(waits.length - 1, Math.floor(p * waits.length))]! * 1000) / 1000 : null);
+  const waits: number[] = [];
+  for (const r of all<{ bucket: number; n: number }>(`select "bucket", sum("n") as n from "queue_waits" where "org_id" in (${orgs}) and "minute" >= ? group by "bucket"`, sinceMinute)) {
+    waits[r.bucket] = r.n;
+  }
+  const waitCounts = Array.from(waits, (n) => n ?? 0);
   const pools = all<{ pool_id: string; name: string; jobs_24h: number; pending: number; running: number }>(
     `select p."id" as pool_id, p."name", count(j."id") as jobs_24h,
             coalesce(sum(j."status" = 'pending'), 0) as pending, coalesce(sum(j."status" in ('claimed', 'running', 'cancelling')), 0) as running
@@ -38,9 +40,7 @@ export function overview(deps: Deps, orgIds: string[]): Overview {
       where p."org_id" in (${orgs}) and j."inserted_at" >= ? group by p."id" order by jobs_24h desc, p."name" limit 5`,
     since,
   );
-  const older = all<{ id: string; name: string; version: string }>(`select "id", "name", "version" from "agents" where "org_id" in (${orgs}) and "archived" = 0 order by "name"`).filter(
-    (a) => semver.valid(a.version) && semver.valid(SERVER_VERSION) && semver.lt(a.version, SERVER_VERSION),
-  );
+  const older = olderAgents(deps, orgIds);
   const failures = all<Overview["recent_failures"][number]>(
     `select j."id", j."module", j."function", a."name" as agent_name, j."error_reason", j."error_message", j."completed_at"
        from "jobs" j left join "agents" a on a."id" = j."agent_id"
@@ -51,9 +51,38 @@ export function overview(deps: Deps, orgIds: string[]): Overview {
     server_version: SERVER_VERSION,
     agents_by_status: agentsByStatus,
     jobs_per_minute: perMinute,
-    queue_wait: { count: waits.length, p50_s: pct(0.5), p95_s: pct(0.95) },
+    queue_wait: { count: waitCounts.reduce((a, b) => a + b, 0), p50_s: quantileS(waitCounts, 0.5), p95_s: quantileS(waitCounts, 0.95) },
     busiest_pools: pools,
-    older_agents: older.slice(0, 20),
+    older_agents: older,
     recent_failures: failures,
   };
+}
+
+const OLDER_SHOWN = 20;
+
+/**
+ * Up to 20 active agents on a version older than the server's, oldest version first, then by name.
+ * The distinct versions of an org are read by a skip scan of the version index (one seek per
+ * version, not one row per agent); of each older version at most 20 agents are read, in the
+ * index's order (right after a server upgrade every agent is older: reading them all to sort by
+ * name is what made this page cost a second at 100,000 agents).
+ */
+function olderAgents(deps: Deps, orgIds: string[]): { id: string; name: string; version: string }[] {
+  if (!semver.valid(SERVER_VERSION)) return [];
+  const db = deps.db.$client;
+  const versions = db.prepare(
+    `with recursive v(version) as (
+       select min("version") from "agents" where "org_id" = @org and "archived" = 0
+       union all
+       select (select min("version") from "agents" where "org_id" = @org and "archived" = 0 and "version" > v.version) from v where v.version is not null
+     ) select version from v where version is not null`,
+  ).pluck();
+  const agentsOf = db.prepare(`select "id", "name", "version" from "agents" where "org_id" = ? and "archived" = 0 and "version" = ? order by "id" limit ${OLDER_SHOWN}`);
+  const rows: { id: string; name: string; version: string }[] = [];
+  for (const org of orgIds) {
+    for (const version of versions.all({ org }) as string[]) {
+      if (semver.valid(version) && semver.lt(version, SERVER_VERSION)) rows.push(...(agentsOf.all(org, version) as typeof rows));
+    }
+  }
+  return rows.sort((a, b) => semver.compare(a.version, b.version) || a.name.localeCompare(b.name) || a.id.localeCompare(b.id)).slice(0, OLDER_SHOWN);
 }
