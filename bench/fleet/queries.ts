@@ -38,6 +38,8 @@ export function readPaths(s: Picks): [string, string][] {
     ["pool overview", `/api/v1/pools/${pool}/overview`],
     ["pools list", `/api/v1/pools`],
     ["status history", `/api/v1/agents/${agent}/status-history`],
+    ["overview (the console's landing page)", `/api/v1/overview`],
+    ["Prometheus scrape", `/metrics`],
   );
   return paths;
 }
