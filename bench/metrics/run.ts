@@ -141,9 +141,9 @@ for (let r = 0; r < ROUNDS; r++) {
 }
 console.log(`\nwrites: ${LIFECYCLES} job lifecycles (insert + 3 status moves, one commit each), median of ${ROUNDS} alternating rounds:`);
 console.log(`  with the counts kept ${median(wa).toFixed(1)} ms, without ${median(wb).toFixed(1)} ms: ${(median(wa) / median(wb)).toFixed(3)}x`);
-const consistent = JSON.stringify(kept.prepare(`select org_id, coalesce(pool_id, ''), status, count(*) from jobs group by 1, 2, 3 order by 1, 2, 3`).raw().all()) ===
+const consistent = JSON.stringify(kept.prepare(`select org_id, coalesce(pool_id, ''), status, count(*) from jobs where status in ('completed', 'failed', 'cancelled') group by 1, 2, 3 order by 1, 2, 3`).raw().all()) ===
   JSON.stringify(kept.prepare(`select org_id, pool_id, status, n from job_counts where n > 0 order by 1, 2, 3`).raw().all());
-console.log(`  job_counts equal to counting the table afterwards: ${consistent}`);
+console.log(`  job_counts equal to counting the table's finished jobs afterwards: ${consistent}`);
 kept.close();
 scanned.close();
 rmSync(dir, { recursive: true, force: true });

@@ -32,38 +32,35 @@ CREATE TABLE `queue_waits` (
 --> statement-breakpoint
 CREATE INDEX `job_attempts_lost` ON `job_attempts` (`job_id`) WHERE "outcome" = 'lost';--> statement-breakpoint
 CREATE INDEX `job_attempts_retries` ON `job_attempts` (`job_id`) WHERE "attempt" > 1;--> statement-breakpoint
-CREATE INDEX `jobs_pending_pool` ON `jobs` (`org_id`,`pool_id`,`inserted_at`) WHERE "status" = 'pending';--> statement-breakpoint
-CREATE TRIGGER `job_counts_insert` AFTER INSERT ON `jobs` BEGIN
+CREATE TRIGGER `job_counts_insert` AFTER INSERT ON `jobs` WHEN new.`status` IN ('completed', 'failed', 'cancelled') BEGIN
 	INSERT INTO `job_counts` (`org_id`, `pool_id`, `status`, `n`) VALUES (new.`org_id`, coalesce(new.`pool_id`, ''), new.`status`, 1)
 		ON CONFLICT DO UPDATE SET `n` = `n` + 1;
-END;--> statement-breakpoint
-CREATE TRIGGER `job_minutes_insert` AFTER INSERT ON `jobs` WHEN new.`status` IN ('completed', 'failed', 'cancelled') AND new.`completed_at` IS NOT NULL BEGIN
-	INSERT INTO `job_minutes` (`org_id`, `minute`, `completed`, `failed`, `cancelled`)
-		VALUES (new.`org_id`, substr(new.`completed_at`, 1, 16) || ':00Z', new.`status` = 'completed', new.`status` = 'failed', new.`status` = 'cancelled')
-		ON CONFLICT DO UPDATE SET `completed` = `completed` + excluded.`completed`, `failed` = `failed` + excluded.`failed`, `cancelled` = `cancelled` + excluded.`cancelled`;
-END;--> statement-breakpoint
-CREATE TRIGGER `job_counts_update` AFTER UPDATE OF `status`, `pool_id`, `org_id` ON `jobs`
-WHEN old.`status` IS NOT new.`status` OR old.`pool_id` IS NOT new.`pool_id` OR old.`org_id` IS NOT new.`org_id` BEGIN
-	UPDATE `job_counts` SET `n` = `n` - 1 WHERE `org_id` = old.`org_id` AND `pool_id` = coalesce(old.`pool_id`, '') AND `status` = old.`status`;
-	INSERT INTO `job_counts` (`org_id`, `pool_id`, `status`, `n`) VALUES (new.`org_id`, coalesce(new.`pool_id`, ''), new.`status`, 1)
-		ON CONFLICT DO UPDATE SET `n` = `n` + 1;
-END;--> statement-breakpoint
-CREATE TRIGGER `job_minutes_update` AFTER UPDATE OF `status`, `org_id` ON `jobs`
-WHEN (old.`status` IS NOT new.`status` OR old.`org_id` IS NOT new.`org_id`) AND (old.`status` IN ('completed', 'failed', 'cancelled') OR new.`status` IN ('completed', 'failed', 'cancelled')) BEGIN
-	UPDATE `job_minutes` SET `completed` = `completed` - (old.`status` = 'completed'), `failed` = `failed` - (old.`status` = 'failed'), `cancelled` = `cancelled` - (old.`status` = 'cancelled')
-		WHERE old.`status` IN ('completed', 'failed', 'cancelled') AND `org_id` = old.`org_id` AND `minute` = substr(old.`completed_at`, 1, 16) || ':00Z';
 	INSERT INTO `job_minutes` (`org_id`, `minute`, `completed`, `failed`, `cancelled`)
 		SELECT new.`org_id`, substr(new.`completed_at`, 1, 16) || ':00Z', new.`status` = 'completed', new.`status` = 'failed', new.`status` = 'cancelled'
-		WHERE new.`status` IN ('completed', 'failed', 'cancelled') AND new.`completed_at` IS NOT NULL
+		WHERE new.`completed_at` IS NOT NULL
 		ON CONFLICT DO UPDATE SET `completed` = `completed` + excluded.`completed`, `failed` = `failed` + excluded.`failed`, `cancelled` = `cancelled` + excluded.`cancelled`;
 END;--> statement-breakpoint
-CREATE TRIGGER `job_counts_delete` AFTER DELETE ON `jobs` BEGIN
+CREATE TRIGGER `job_counts_finish` AFTER UPDATE OF `status`, `pool_id`, `org_id` ON `jobs`
+WHEN (old.`status` IS NOT new.`status` OR old.`pool_id` IS NOT new.`pool_id` OR old.`org_id` IS NOT new.`org_id`) AND new.`status` IN ('completed', 'failed', 'cancelled') BEGIN
+	INSERT INTO `job_counts` (`org_id`, `pool_id`, `status`, `n`) VALUES (new.`org_id`, coalesce(new.`pool_id`, ''), new.`status`, 1)
+		ON CONFLICT DO UPDATE SET `n` = `n` + 1;
+	INSERT INTO `job_minutes` (`org_id`, `minute`, `completed`, `failed`, `cancelled`)
+		SELECT new.`org_id`, substr(new.`completed_at`, 1, 16) || ':00Z', new.`status` = 'completed', new.`status` = 'failed', new.`status` = 'cancelled'
+		WHERE new.`completed_at` IS NOT NULL
+		ON CONFLICT DO UPDATE SET `completed` = `completed` + excluded.`completed`, `failed` = `failed` + excluded.`failed`, `cancelled` = `cancelled` + excluded.`cancelled`;
+END;--> statement-breakpoint
+CREATE TRIGGER `job_counts_unfinish` AFTER UPDATE OF `status`, `pool_id`, `org_id` ON `jobs`
+WHEN (old.`status` IS NOT new.`status` OR old.`pool_id` IS NOT new.`pool_id` OR old.`org_id` IS NOT new.`org_id`) AND old.`status` IN ('completed', 'failed', 'cancelled') BEGIN
 	UPDATE `job_counts` SET `n` = `n` - 1 WHERE `org_id` = old.`org_id` AND `pool_id` = coalesce(old.`pool_id`, '') AND `status` = old.`status`;
-END;--> statement-breakpoint
-CREATE TRIGGER `job_minutes_delete` AFTER DELETE ON `jobs` WHEN old.`status` IN ('completed', 'failed', 'cancelled') BEGIN
 	UPDATE `job_minutes` SET `completed` = `completed` - (old.`status` = 'completed'), `failed` = `failed` - (old.`status` = 'failed'), `cancelled` = `cancelled` - (old.`status` = 'cancelled')
-		WHERE old.`status` IN ('completed', 'failed', 'cancelled') AND `org_id` = old.`org_id` AND `minute` = substr(old.`completed_at`, 1, 16) || ':00Z';
+		WHERE `org_id` = old.`org_id` AND `minute` = substr(old.`completed_at`, 1, 16) || ':00Z';
 END;--> statement-breakpoint
+CREATE TRIGGER `job_counts_delete` AFTER DELETE ON `jobs` WHEN old.`status` IN ('completed', 'failed', 'cancelled') BEGIN
+	UPDATE `job_counts` SET `n` = `n` - 1 WHERE `org_id` = old.`org_id` AND `pool_id` = coalesce(old.`pool_id`, '') AND `status` = old.`status`;
+	UPDATE `job_minutes` SET `completed` = `completed` - (old.`status` = 'completed'), `failed` = `failed` - (old.`status` = 'failed'), `cancelled` = `cancelled` - (old.`status` = 'cancelled')
+		WHERE `org_id` = old.`org_id` AND `minute` = substr(old.`completed_at`, 1, 16) || ':00Z';
+END;--> statement-breakpoint
+INSERT INTO `job_counts` (`org_id`, `pool_id`, `status`, `n`) SELECT `org_id`, coalesce(`pool_id`, ''), `status`, count(*) FROM `jobs` WHERE `status` IN ('completed', 'failed', 'cancelled') GROUP BY 1, 2, 3;--> statement-breakpoint
 CREATE TRIGGER `queue_waits_first_claim` AFTER INSERT ON `job_attempts` WHEN new.`attempt` = 1 BEGIN
 	INSERT INTO `queue_waits` (`org_id`, `minute`, `bucket`, `n`)
 		SELECT j.`org_id`, substr(new.`claimed_at`, 1, 16) || ':00Z', CASE WHEN w <= 0.1 THEN 0 WHEN w <= 0.25 THEN 1 WHEN w <= 0.5 THEN 2 WHEN w <= 1 THEN 3 WHEN w <= 2.5 THEN 4 WHEN w <= 5 THEN 5 WHEN w <= 10 THEN 6 WHEN w <= 30 THEN 7 WHEN w <= 60 THEN 8 WHEN w <= 120 THEN 9 WHEN w <= 300 THEN 10 WHEN w <= 600 THEN 11 WHEN w <= 1800 THEN 12 WHEN w <= 3600 THEN 13 ELSE 14 END, 1
@@ -82,7 +79,6 @@ END;--> statement-breakpoint
 CREATE TRIGGER `agent_counts_delete` AFTER DELETE ON `agents` WHEN old.`archived` = 0 BEGIN
 	UPDATE `agent_counts` SET `n` = `n` - 1 WHERE `org_id` = old.`org_id` AND `status` = old.`status`;
 END;--> statement-breakpoint
-INSERT INTO `job_counts` (`org_id`, `pool_id`, `status`, `n`) SELECT `org_id`, coalesce(`pool_id`, ''), `status`, count(*) FROM `jobs` GROUP BY 1, 2, 3;--> statement-breakpoint
 INSERT INTO `job_minutes` (`org_id`, `minute`, `completed`, `failed`, `cancelled`)
 	SELECT `org_id`, substr(`completed_at`, 1, 16) || ':00Z', sum(`status` = 'completed'), sum(`status` = 'failed'), sum(`status` = 'cancelled')
 	FROM `jobs` WHERE `status` IN ('completed', 'failed', 'cancelled') AND `completed_at` IS NOT NULL GROUP BY 1, 2;--> statement-breakpoint

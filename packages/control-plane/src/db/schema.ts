@@ -325,15 +325,15 @@ export const jobs = sqliteTable(
     index("jobs_pool_unfinished")
       .on(t.poolId)
       .where(sql`"pool_id" is not null and "status" in ('pending', 'retrying', 'claimed', 'running', 'cancelling')`),
-    // The oldest pending job of each (org, pool), for /metrics: one seek per queue.
-    index("jobs_pending_pool").on(t.orgId, t.poolId, t.insertedAt).where(sql`"status" = 'pending'`),
   ],
 );
 
 /**
- * Jobs per (org, pool, status), kept by SQLite triggers on `jobs` (insert, a change of status, pool
- * or org, delete: migration 0012), so /metrics reads one row per series instead of every job. The
- * triggers cover every path that writes a job, including the ones a future route adds.
+ * Finished jobs (completed, failed, cancelled) per (org, pool, status), kept by SQLite triggers on
+ * `jobs` (a job counted when its status becomes terminal, uncounted if it leaves it or is deleted;
+ * migration 0012), so /metrics never counts the jobs table's history. Live jobs are counted
+ * through the partial indexes that hold only them (jobs_queue, jobs_live, jobs_retrying). The
+ * triggers fire once per job, at its end, and cover every path that writes one, plain SQL included.
  */
 export const jobCounts = sqliteTable(
   "job_counts",
