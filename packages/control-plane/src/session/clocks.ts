@@ -78,7 +78,8 @@ export class Clocks {
     }
     this.flushSeen();
     const every = pingEveryMs(this.ctx.sessions.size, hb);
-    for (const s of [...this.ctx.sessions.values()]) {
+    // Deleting the entry being visited (dropSilent) is safe while iterating a Map: no copy of 10,000 sessions a second.
+    for (const s of this.ctx.sessions.values()) {
       if (nowMs > s.silentAtMs) this.dropSilent(s);
       // Not before hello: the agent adopts a ping's interval only once welcomed (before that it has three heartbeats to say hello).
       else if (s.said && (nowMs - s.lastReceivedMs >= s.pingEveryMs || nowMs - s.lastSentMs >= s.pingEveryMs)) s.ping(nowMs, every, hb);
