@@ -124,6 +124,7 @@ async function holdFleet(url: string, credentials: string[], subprotocol: string
   await stopConnectProfile();
   const bytesPerAgent = (rssAfterGc() - before) / connect.welcomed;
   const stopProfile = await profile(profileTo);
+  console.log(`(idle window of ${IDLE_S} s starts: server pid ${process.pid}, ${subprotocol ? "Outpost" : "bare ws"})`);
   const cpu0 = process.cpuUsage();
   const ticks0 = threadTicks();
   const t0 = Date.now();
