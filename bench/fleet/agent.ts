@@ -1,9 +1,9 @@
 /**
  * A working simulated agent for the storm, spread and logs phases (in the fleet process): real
  * `ws`, frames JSON-parsed without zod, every frame built by `frame()`. It keeps its session up the
- * way outpost-agent does: a socket that closes (or whose upgrade takes over HANDSHAKE_TIMEOUT_MS)
- * is redialed after the real agent's full jitter (`fullJitter` on `DEFAULT_BACKOFF`, imported from
- * the daemon; the attempt count resets on each `welcome`), and `hello` lists the attempts it holds. Jobs run in one of three ways:
+ * way outpost-agent does, with the daemon's own code: the socket from `dialSession` (its headers
+ * and HANDSHAKE_TIMEOUT_MS), redialed when it closes after the delay its `Redial` clock gives (full
+ * jitter on DEFAULT_BACKOFF, reset by each `welcome`), and `hello` lists the attempts it holds. Jobs run in one of three ways:
  *
  * - `hold`: accept, started, then hold the attempt, renewing its lease every second (as the agent does);
  * - `noop`: accept, started, finished at once (bench/dispatch's no-op job);
@@ -12,9 +12,9 @@
  *   finished with its last seq.
  */
 import WebSocket from "ws";
-import { PROTOCOL_VERSION, SESSION_PATH, SUBPROTOCOL } from "@outpost/shared";
-import { DEFAULT_BACKOFF, fullJitter } from "../../packages/daemon/src/session/backoff.js";
-import { HANDSHAKE_TIMEOUT_MS } from "../../packages/daemon/src/session/connection.js";
+import { PROTOCOL_VERSION } from "@outpost/shared";
+import { Redial } from "../../packages/daemon/src/session/backoff.js";
+import { dialSession } from "../../packages/daemon/src/session/connection.js";
 import { frame } from "./frames.js";
 
 export type JobMode = "hold" | "noop" | "print";
@@ -49,8 +49,8 @@ export class FleetAgent {
   ws: WebSocket | null = null;
   welcomed = false;
   stopped = false;
-  /** Backoff attempt, as outpost-agent counts it: reset by each welcome. */
-  attempt = 0;
+  /** The redial clock outpost-agent's session uses: reset by each welcome. */
+  private readonly redial = new Redial();
   /** The jitter window (ms) of the redial that got the current session. */
   lastWindowMs = 0;
   welcomedAtMs = 0;
@@ -72,7 +72,7 @@ export class FleetAgent {
 
   dial(): void {
     if (this.stopped) return;
-    const ws = new WebSocket(this.url.replace(/^http/, "ws") + SESSION_PATH, SUBPROTOCOL, { headers: { authorization: `Bearer ${this.credential}` }, perMessageDeflate: false, handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
+    const ws = dialSession(this.url, this.credential);
     this.ws = ws;
     ws.on("open", () => this.send("hello", { protocol_version: PROTOCOL_VERSION, version: "bench", slots: this.slots, modules: [MODULE], running: [...this.held.values()].map((h) => ({ job_id: h.jobId, attempt: h.attempt })) }));
     ws.on("message", (data) => this.receive(JSON.parse(data.toString()) as Frame));
@@ -89,8 +89,8 @@ export class FleetAgent {
     this.ws = null;
     if (this.stopped) return;
     this.stats.redials++;
-    this.lastWindowMs = Math.min(DEFAULT_BACKOFF.capMs, DEFAULT_BACKOFF.baseMs * 2 ** this.attempt);
-    setTimeout(() => this.dial(), fullJitter(this.attempt++, DEFAULT_BACKOFF));
+    this.lastWindowMs = this.redial.windowMs;
+    setTimeout(() => this.dial(), this.redial.next());
   }
 
   /** Drops the socket at once (no close handshake), as a network cut does; the agent redials. */
@@ -119,7 +119,7 @@ export class FleetAgent {
     switch (f.type) {
       case "welcome":
         this.welcomed = true;
-        this.attempt = 0;
+        this.redial.reset();
         this.welcomedAtMs = Date.now();
         this.stats.welcomes++;
         this.send("ready", { free_slots: this.free });

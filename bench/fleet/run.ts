@@ -5,9 +5,9 @@
  * agents are lean protocol clients in a second process (client.ts), registered through the API.
  *
  *   pnpm bench:fleet [--phases connect,data,submit,storm,spread,logs] [--submissions 20000] [--idle 30] [--agents 10000] [--seed-agents 100000]
- *                    [--jobs 1000000] [--samples 50] [--keep-db fleet.db] [--json out.json] [--idle-profile idle.cpuprofile]
+ *                    [--jobs 1000000] [--samples 50] [--keep-db fleet.db] [--json out.json] [--idle-profile idle.cpuprofile] [--connect-profile connect.cpuprofile]
  */
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { parseArgs } from "node:util";
 import { fork } from "node:child_process";
@@ -42,6 +42,8 @@ const { values: args } = parseArgs({
     ...PHASE_OPTIONS,
     /** Writes a CPU profile of the server's idle window (Outpost's, not the baseline's) to this file. */
     "idle-profile": { type: "string" },
+    /** Writes a CPU profile of the server while the fleet connects (Outpost's, not the baseline's) to this file. */
+    "connect-profile": { type: "string" },
   },
 });
 const PHASES = new Set(args.phases.split(","));
@@ -80,30 +82,64 @@ function rssAfterGc(): number {
   return process.memoryUsage().rss;
 }
 
-type Holding = { connect: Extract<FleetResult, { kind: "connect" }>; bytesPerAgent: number; idleCpuPct: number };
+/** CPU ticks (user + system) of each thread of this process, by thread name and id (Linux /proc). */
+function threadTicks(): Map<string, number> {
+  const out = new Map<string, number>();
+  try {
+    for (const tid of readdirSync("/proc/self/task")) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      out.set(`${name}#${tid}`, Number(f[11]) + Number(f[12]));
+    }
+  } catch {
+    // not Linux: no per-thread figures
+  }
+  return out;
+}
+
+/** The threads that used CPU between two threadTicks() readings, busiest first ("name 12 ticks"). */
+function threadUse(before: Map<string, number>, after: Map<string, number>): string {
+  const used = [...after].map(([k, v]) => [k.replace(/#\d+$/, ""), v - (before.get(k) ?? 0)] as const).filter(([, v]) => v > 0);
+  const byName = new Map<string, number>();
+  for (const [k, v] of used) byName.set(k, (byName.get(k) ?? 0) + v);
+  return [...byName].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(", ") || "none";
+}
+
+type Holding = { connect: Extract<FleetResult, { kind: "connect" }>; bytesPerAgent: number; idleCpuPct: number; idleThreads: string };
 
 /** Dials the fleet at a server, then measures what holding it costs: RSS per agent, idle CPU. */
-async function holdFleet(url: string, credentials: string[], subprotocol: string | null, profileTo?: string): Promise<Holding> {
+/** Profiles the server's own thread from now until the returned function is called, writing the profile to `to`. */
+async function profile(to: string | undefined): Promise<() => Promise<void>> {
+  if (!to) return async () => {};
+  const profiler = new Inspector();
+  profiler.connect();
+  await profiler.post("Profiler.enable");
+  await profiler.post("Profiler.start");
+  return async () => {
+    const { profile } = await profiler.post("Profiler.stop");
+    writeFileSync(to, JSON.stringify(profile));
+    profiler.disconnect();
+  };
+}
+
+async function holdFleet(url: string, credentials: string[], subprotocol: string | null, profileTo?: string, connectProfileTo?: string): Promise<Holding> {
   const before = rssAfterGc();
+  const stopConnectProfile = await profile(connectProfileTo);
   const connect = await ask<"connect">({ kind: "connect", url, credentials, slots: 1, subprotocol });
+  await stopConnectProfile();
   const bytesPerAgent = (rssAfterGc() - before) / connect.welcomed;
-  const profiler = profileTo ? new Inspector() : null;
-  if (profiler) {
-    profiler.connect();
-    await profiler.post("Profiler.enable");
-    await profiler.post("Profiler.start");
-  }
+  const stopProfile = await profile(profileTo);
+  console.log(`(idle window of ${IDLE_S} s starts: server pid ${process.pid}, ${subprotocol ? "Outpost" : "bare ws"})`);
   const cpu0 = process.cpuUsage();
+  const ticks0 = threadTicks();
   const t0 = Date.now();
   await new Promise((r) => setTimeout(r, IDLE_S * 1000));
   const cpu = process.cpuUsage(cpu0);
-  if (profiler) {
-    const { profile } = await profiler.post("Profiler.stop");
-    writeFileSync(profileTo!, JSON.stringify(profile));
-    profiler.disconnect();
-  }
+  const idleThreads = threadUse(ticks0, threadTicks());
+  await stopProfile();
   const idleCpuPct = ((cpu.user + cpu.system) / 1000 / (Date.now() - t0)) * 100;
-  return { connect, bytesPerAgent, idleCpuPct };
+  return { connect, bytesPerAgent, idleCpuPct, idleThreads };
 }
 
 async function connectPhase(): Promise<void> {
@@ -116,7 +152,7 @@ async function connectPhase(): Promise<void> {
   await t.api("POST", "/api/v1/modules", { body: sampleModule() });
   const creds = registerFleet(t, AGENTS);
   const url = await t.app.listen({ host: "127.0.0.1", port: 0, backlog: LISTEN_BACKLOG });
-  const ours = await holdFleet(url, creds, SUBPROTOCOL, args["idle-profile"]);
+  const ours = await holdFleet(url, creds, SUBPROTOCOL, args["idle-profile"], args["connect-profile"]);
   const connected = t.deps.db.$client.prepare("select count(*) from agents where connected = 1").pluck().get() as number;
   await ask<"close">({ kind: "close" });
   await t.close();
@@ -129,6 +165,7 @@ async function connectPhase(): Promise<void> {
   console.log(`| all ${AGENTS} welcomed and ready | ${o.seconds.toFixed(2)} s (${o.welcomed} ok, ${o.failed} failed, ${o.redials} redials) | ${b.seconds.toFixed(2)} s (${b.welcomed} ok, ${b.failed} failed, ${b.redials} redials) | ${ratio.toFixed(2)}x |`);
   console.log(`| server RSS per connected idle agent | ${kb(ours.bytesPerAgent)} | ${kb(base.bytesPerAgent)} | ${memRatio.toFixed(2)}x |`);
   console.log(`| server CPU while idle, ${IDLE_S} s | ${ours.idleCpuPct.toFixed(2)}% of a core | ${base.idleCpuPct.toFixed(2)}% of a core | |`);
+  console.log(`idle CPU by thread (clock ticks of 10 ms): Outpost ${ours.idleThreads}; bare ws ${base.idleThreads}`);
   if (o.firstError) console.log(`first failure: ${o.firstError}`);
   console.log(`server rows: ${connected} agents connected`);
   console.log(`target 1 (connect within 1.5x of baseline, all ${AGENTS} in under 15 s): ${verdict(ratio <= 1.5 && o.seconds < 15 && o.failed === 0)}`);

@@ -4,7 +4,7 @@
  * leases and cancel.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { AgentFrame, CLOSE, MAX_FRAME_BYTES, MAX_STEPS, PROTOCOL_VERSION } from "@outpost/shared";
+import { AgentFrame, CLOSE, MAX_FRAME_BYTES, MAX_STEPS, PINGS_PER_SECOND, PROTOCOL_VERSION, pingEveryMs, silentAfterMs } from "@outpost/shared";
 import { makeTestApp, sampleModule, sampleRegistration, type TestApp } from "../src/test-support/test-app.js";
 import { connectAgent, openSession, type ProtoAgent } from "../src/test-support/agent-client.js";
 import type { ServerConfig } from "../src/config.js";
@@ -353,6 +353,30 @@ describe("liveness and leases", () => {
     expect(last.reason).toBe("heartbeat_missed");
   });
 
+  it("pings a session only when it has gone quiet for its interval, naming the interval; a fleet over PINGS_PER_SECOND x heartbeat is pinged less often", async () => {
+    const e = await setup({ heartbeatS: 1 });
+    const a = await connect(e, (await e.register("a1")).credential);
+    const pings: { at: number; payload: string }[] = [];
+    a.ws.on("ping", (d: Buffer) => pings.push({ at: Date.now(), payload: d.toString() }));
+    await until("an idle session's ping", async () => pings.length > 0, 4000);
+    expect(pings[0]!.payload).toBe("1"); // the interval of the pings to come, in seconds
+    // A session that talks both ways (a frame each 200 ms, each answered) is not pinged at all.
+    pings.length = 0;
+    const busyUntil = Date.now() + 3000;
+    while (Date.now() < busyUntil) {
+      a.send({ type: "nope" });
+      await a.next("error");
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(pings).toEqual([]);
+    // The interval: the heartbeat up to PINGS_PER_SECOND x heartbeat sessions, then sessions / PINGS_PER_SECOND s.
+    expect(pingEveryMs(1, 10_000)).toBe(10_000);
+    expect(pingEveryMs(PINGS_PER_SECOND * 10, 10_000)).toBe(10_000);
+    expect(pingEveryMs(10_000, 10_000)).toBe((10_000 / PINGS_PER_SECOND) * 1000);
+    expect(silentAfterMs(10_000, 10_000)).toBe(30_000); // three heartbeats, as before the fleet grows
+    expect(silentAfterMs(50_000, 10_000)).toBe(70_000); // one interval, then two heartbeats for the pong
+  }, 15_000);
+
   it("writes a live agent's last-seen time at most once a minute, not at every heartbeat (idle cost: 10,000 agents)", async () => {
     const e = await setup();
     const { id, credential } = await e.register("a1");
@@ -431,6 +455,30 @@ describe("reconnect storms", () => {
     await until("every agent Offline", async () => offline() === n);
     undo();
     expect(commits).toBeLessThan(n / 3); // one per session before (30); one per turn that saw closes now
+  });
+
+  it("writes nothing for a session that ends before its hello (a dial its agent gave up on), but still writes Offline for one that replaced a live session", async () => {
+    const e = await setup();
+    const { id, credential } = await e.register("a1");
+    const row = () => e.t.deps.db.$client.prepare("select connected, status, last_seen_at as lastSeen from agents where id = ?").get(id) as { connected: number; status: string; lastSeen: string | null };
+    const before = row();
+    let commits = 0;
+    const undo = observeTransactions(e.t.deps.db, () => commits++);
+    for (let i = 0; i < 5; i++) {
+      const raw = await openSession(e.url, credential);
+      raw.ws.terminate();
+      await raw.closed;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    undo();
+    expect(commits).toBe(0);
+    expect(row()).toEqual(before);
+    // A live agent whose newer dial replaces its session and then ends before hello: stored Offline.
+    await connect(e, credential);
+    expect(row().connected).toBe(1);
+    const raw = await openSession(e.url, credential);
+    raw.ws.terminate();
+    await until("Offline", async () => row().status === "Offline" && row().connected === 0);
   });
 });
 

@@ -1,13 +1,20 @@
 /**
- * The server's clocks: pings every heartbeat, and once a second the sweep: last-seen times (one
- * commit for all the sessions heard since the last sweep), silent sessions,
- * timeouts, and (after the restart grace) lost leases. Liveness is judged only by this server's
- * receive times: a session silent for SILENT_AFTER_PINGS heartbeats is marked Unknown and closed.
+ * The server's clocks, all run by the once-a-second sweep: pings, last-seen times (one commit for
+ * all the sessions heard since the last sweep), silent sessions, timeouts, and (after the restart
+ * grace) lost leases. A session is pinged when the server has not heard from it, or not sent it
+ * anything, for its ping interval: a busy session is never pinged, and an idle fleet's pings are
+ * spread over the interval as their sessions' own clocks fall due rather than sent in one burst.
+ * The interval is the heartbeat, or for a fleet over PINGS_PER_SECOND x heartbeat sessions
+ * `sessions / PINGS_PER_SECOND` seconds, so an idle fleet costs at most PINGS_PER_SECOND pings a
+ * second however large it grows (Nomad scales its heartbeat TTL with the fleet the same way).
+ * Liveness is judged only by this server's receive times: a session not heard for its ping
+ * interval plus SILENT_AFTER_PINGS - 1 heartbeats (silentAfterMs; three heartbeats while the
+ * interval is the heartbeat) is marked Unknown and closed.
  * Leases are a separate, longer clock (docs/protocol.md, "Leases"). A wall-clock step (detected
  * against the monotonic clock at each sweep) moves live leases and silence marks by the step, so it
  * expires nothing wholesale; the timer's sweep logs a failed write and runs again (issue 17).
  */
-import { SILENT_AFTER_PINGS } from "@outpost/shared";
+import { pingEveryMs } from "@outpost/shared";
 import { nowIso } from "../lib/time.js";
 import { enforceTimeouts, expireLeases } from "../modules/dispatch/dispatch-leases.js";
 import { shiftLeases, WallClockWatch } from "../modules/dispatch/dispatch-clock-jump.js";
@@ -33,19 +40,13 @@ export class Clocks {
   }
 
   start(): void {
-    const hb = this.ctx.deps.config.heartbeatS * 1000;
-    this.timers.push(setInterval(() => this.pingAll(), hb));
-    this.timers.push(setInterval(() => this.sweepSafely(), Math.min(1000, hb)));
+    this.timers.push(setInterval(() => this.sweepSafely(), 1000));
     for (const t of this.timers) t.unref();
   }
 
   stop(): void {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
-  }
-
-  private pingAll(): void {
-    for (const s of this.ctx.sessions.values()) if (s.ws.readyState === s.ws.OPEN) s.ws.ping();
   }
 
   /** The timer's sweep: a failed write (a full disk) is logged and retried next time, never thrown out of the timer (issue 17). */
@@ -62,18 +63,26 @@ export class Clocks {
     const { deps } = this.ctx;
     const nowMs = deps.clock();
     const at = nowIso(() => nowMs);
-    const silentMs = deps.config.heartbeatS * 1000 * SILENT_AFTER_PINGS;
+    const hb = deps.config.heartbeatS * 1000;
     // Issue 17: a wall-clock step moves live leases and silence marks by the step, so it expires nothing wholesale.
     const step = this.wallClock.step();
     if (step) {
       const moved = shiftLeases(deps.db, step);
       this.wallClock.accept();
       deps.log.warn({ step_ms: step, leases_moved: moved }, "the wall clock stepped; live leases moved with it");
-      for (const s of this.ctx.sessions.values()) s.lastReceivedMs += step;
+      for (const s of this.ctx.sessions.values()) {
+        s.lastReceivedMs += step;
+        s.lastSentMs += step;
+        s.silentAtMs += step;
+      }
     }
     this.flushSeen();
-    for (const s of [...this.ctx.sessions.values()]) {
-      if (nowMs - s.lastReceivedMs > silentMs) this.dropSilent(s);
+    const every = pingEveryMs(this.ctx.sessions.size, hb);
+    // Deleting the entry being visited (dropSilent) is safe while iterating a Map: no copy of 10,000 sessions a second.
+    for (const s of this.ctx.sessions.values()) {
+      if (nowMs > s.silentAtMs) this.dropSilent(s);
+      // Not before hello: the agent adopts a ping's interval only once welcomed (before that it has three heartbeats to say hello).
+      else if (s.said && (nowMs - s.lastReceivedMs >= s.pingEveryMs || nowMs - s.lastSentMs >= s.pingEveryMs)) s.ping(nowMs, every, hb);
     }
     for (const id of enforceTimeouts(deps.db, at)) this.changes.onJobStatus(id);
     // After a restart, agents get one grace period to reconnect and renew before anything is lost.

@@ -122,7 +122,9 @@ export class AgentHub implements DispatchCommands {
       this.sessions.delete(agentId);
       previous.ws.close(CLOSE.replaced, "replaced by a newer session of the same agent");
     }
-    const session = new Session(ws, agentId, orgId, this.deps.clock(), this.batch.outbox);
+    const session = new Session(ws, agentId, orgId, this.deps.clock(), this.batch.outbox, this.deps.config.heartbeatS * 1000, this.deps.clock);
+    // The agent is stored connected from the replaced session's hello until this one says hello or ends.
+    session.owesOffline = previous !== undefined && (previous.said || previous.owesOffline);
     this.sessions.set(agentId, session);
     ws.on("message", (data, isBinary) => this.receive(session, data as Buffer, isBinary));
     ws.on("pong", () => this.heard(session));
@@ -134,6 +136,9 @@ export class AgentHub implements DispatchCommands {
     if (this.stopped || this.sessions.get(session.agentId) !== session) return;
     session.closed = true;
     this.sessions.delete(session.agentId);
+    // A session that never said hello changed nothing stored (a dial the agent gave up on, whose
+    // upgrade a storm's queue delayed past its handshake timeout): closing it writes nothing either.
+    if (!session.said && !session.owesOffline) return;
     this.gone.push({ session, silent, at });
     if (this.gone.length === 1) setImmediate(() => this.flushGone());
   }
@@ -159,7 +164,7 @@ export class AgentHub implements DispatchCommands {
 
   private heard(session: Session): void {
     const now = this.deps.clock();
-    session.lastReceivedMs = now;
+    session.heard(now);
     if (now - session.lastSeenWrittenMs > LAST_SEEN_EVERY_MS) {
       session.lastSeenWrittenMs = now;
       this.seen.set(session.agentId, now); // written by the next sweep, all in one commit

@@ -10,10 +10,10 @@ import { agents } from "../db/schema.js";
 import { transitionAgent } from "../modules/agents/agents.transitions.js";
 import { activeJobCount } from "../modules/dispatch/dispatch-claim.js";
 
-/** A session said hello: connected, and Idle or busy as its live attempts say. */
-export function markConnected(db: Db, agentId: string, at: string): void {
+/** A session said hello (with its slots and version): connected, and Idle or busy as its live attempts say. One row write. */
+export function markConnected(db: Db, agentId: string, at: string, hello: { slots: number; version: string }): void {
   tx(db, () => {
-    prepared(db, `update "agents" set "connected" = 1, "last_seen_at" = ?, "updated_at" = ? where "id" = ?`).run(at, at, agentId);
+    prepared(db, `update "agents" set "connected" = 1, "slots" = ?, "version" = ?, "last_seen_at" = ?, "updated_at" = ? where "id" = ?`).run(hello.slots, hello.version, at, at, agentId);
     const busy = activeJobCount(db, agentId) > 0;
     const to: AgentStatus = busy ? "ExecutingJob" : "Idle";
     transitionAgent(db, agentId, to, AGENT_TRANSITION_REASONS.connected, at);

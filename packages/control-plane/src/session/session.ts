@@ -3,7 +3,7 @@
  * wait in the outbox until it commits (batch.ts), then leave corked, one write per socket.
  */
 import type { WebSocket } from "ws";
-import type { ServerFrame } from "@outpost/shared";
+import { silentAfterMs, type ServerFrame } from "@outpost/shared";
 
 /** Stop assigning to a session whose socket has this much unsent data (backpressure). */
 const SEND_HIGH_WATER = 4 * 1024 * 1024;
@@ -12,10 +12,21 @@ const SEND_HIGH_WATER = 4 * 1024 * 1024;
 export type Outbox = { frames: [Session, string][] | null };
 
 export class Session {
+  /** When the server last heard from the agent (any frame or pong), by the server's clock. */
   lastReceivedMs: number;
+  /** When the server last sent the agent anything (a frame or a ping). */
+  lastSentMs: number;
+  /** The interval this session is pinged at, as its last ping told the agent (the welcome's heartbeat before that). */
+  pingEveryMs: number;
+  /** How long after the last thing heard the session counts as silent: silentAfterMs(pingEveryMs, heartbeat). */
+  silentForMs: number;
+  /** When the session counts as silent unless it is heard before (clocks.ts sweeps these). */
+  silentAtMs: number;
   lastSeenWrittenMs = 0;
   freeSlots = 0;
   said = false;
+  /** Replaced a session that said hello: the agent is stored connected, so this one's end must write it Offline even before its own hello. */
+  owesOffline = false;
   badFrames = 0;
   closed = false;
 
@@ -25,21 +36,54 @@ export class Session {
     readonly orgId: string,
     now: number,
     private readonly outbox: Outbox = { frames: null },
+    heartbeatMs = 10_000,
+    private readonly clock: () => number = Date.now,
   ) {
     this.lastReceivedMs = now;
+    this.lastSentMs = now;
+    this.pingEveryMs = heartbeatMs;
+    this.silentForMs = silentAfterMs(heartbeatMs, heartbeatMs);
+    this.silentAtMs = now + this.silentForMs;
+  }
+
+  /** Heard from the agent now: its silence clock starts again. */
+  heard(now: number): void {
+    this.lastReceivedMs = now;
+    this.silentAtMs = now + this.silentForMs;
+  }
+
+  /** The ping interval the welcome names (the fleet's at hello); returns it. */
+  startPings(everyMs: number, heartbeatMs: number): number {
+    this.pingEveryMs = everyMs;
+    this.silentForMs = silentAfterMs(everyMs, heartbeatMs);
+    // A longer interval moves the silence mark out; a shorter one applies from the next thing heard (the pong due now).
+    this.silentAtMs = Math.max(this.silentAtMs, this.lastReceivedMs + this.silentForMs);
+    return everyMs;
+  }
+
+  /**
+   * Pings the agent, telling it the interval of the pings to come (whole seconds as the payload:
+   * its watchdog follows it, docs/protocol.md "Heartbeat and liveness").
+   */
+  ping(now: number, everyMs: number, heartbeatMs: number): void {
+    if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
+    this.ws.ping(String(everyMs / 1000));
+    this.lastSentMs = now;
+    this.startPings(everyMs, heartbeatMs);
   }
 
   send(frame: ServerFrame): void {
     if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
     const text = JSON.stringify(frame);
     if (this.outbox.frames) this.outbox.frames.push([this, text]);
-    else this.ws.send(text);
+    else this.write(text);
   }
 
   /** Sends an already serialised frame (from the outbox, after the commit). */
   write(text: string): void {
     if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
     this.ws.send(text);
+    this.lastSentMs = this.clock();
   }
 
   /** The socket under the WebSocket (ws keeps it as _socket): writes are held until uncork. */

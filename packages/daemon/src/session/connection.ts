@@ -1,8 +1,8 @@
 /**
  * The agent's side of the session: one WebSocket to /api/v1/agent/session, reconnected with
  * full-jitter exponential backoff, frames checked against the shared schemas both ways. A server
- * that stops pinging for SILENT_AFTER_PINGS heartbeats is presumed gone and the socket is
- * dropped and redialled. Close codes that a retry cannot fix stop the agent (onFatal).
+ * silent for its ping interval plus SILENT_AFTER_PINGS - 1 heartbeats (silentAfterMs; each ping
+ * names the interval of the next) is presumed gone and the socket is dropped and redialled. Close codes that a retry cannot fix stop the agent (onFatal).
  */
 import WebSocket from "ws";
 import type { Logger } from "pino";
@@ -16,14 +16,30 @@ import {
   parseFrame,
   AgentFrame,
   type FrameOf,
-  SILENT_AFTER_PINGS,
+  silentAfterMs,
 } from "@outpost/shared";
-import { fullJitter, type Backoff } from "./backoff.js";
+import { Redial, type Backoff } from "./backoff.js";
 
 const SEND_HIGH_WATER = 4 * 1024 * 1024;
 
-/** A dial whose upgrade has not completed in this long is dropped and redialed (with the backoff). */
-export const HANDSHAKE_TIMEOUT_MS = 10_000;
+/**
+ * A dial whose upgrade has not completed in this long is dropped and redialed (with the backoff).
+ * Longer than a full accept queue takes to drain: outpost-server listens with a backlog of 4,096
+ * (LISTEN_BACKLOG) and accepts 400-2,000 sessions a second on a loaded 2-core host, so a dial can
+ * wait 2-10 s in the queue during a reconnect storm. A timeout shorter than that wait turns the
+ * storm into a collapse: agents give up on dials the server then upgrades anyway, and redial
+ * into the same queue (docs/performance.md, bench/fleet).
+ */
+export const HANDSHAKE_TIMEOUT_MS = 30_000;
+
+/** The session socket, as outpost-agent and bench/fleet's simulated agents both dial it. */
+export function dialSession(url: string, credential: string): WebSocket {
+  return new WebSocket(url.replace(/^http/, "ws") + SESSION_PATH, SUBPROTOCOL, {
+    headers: { authorization: `Bearer ${credential}` },
+    maxPayload: MAX_FRAME_BYTES,
+    handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+  });
+}
 
 export type SessionHandlers = {
   hello: () => Omit<FrameOf<AgentFrame, "hello">, "v" | "type" | "protocol_version">;
@@ -43,18 +59,22 @@ const FATAL_CLOSES: Record<number, string> = {
 
 export class AgentSession {
   private ws: WebSocket | null = null;
-  private attempt = 0;
+  private readonly redialClock: Redial;
   private stopped = false;
   private welcomed = false;
   private lastHeardMs = 0;
   private heartbeatMs = 10_000;
+  /** The server's ping interval: the heartbeat until a ping names another (a large fleet is pinged less often). */
+  private pingEveryMs = 10_000;
   private watchdog: NodeJS.Timeout | null = null;
   private redial: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly opts: { url: string; credential: string; log: Logger; backoff?: Backoff },
     private readonly on: SessionHandlers,
-  ) {}
+  ) {
+    this.redialClock = new Redial(opts.backoff);
+  }
 
   get congested(): boolean {
     return (this.ws?.bufferedAmount ?? 0) > SEND_HIGH_WATER;
@@ -98,12 +118,7 @@ export class AgentSession {
 
   private dial(): void {
     if (this.stopped) return;
-    const url = this.opts.url.replace(/^http/, "ws") + SESSION_PATH;
-    const ws = new WebSocket(url, SUBPROTOCOL, {
-      headers: { authorization: `Bearer ${this.opts.credential}` },
-      maxPayload: MAX_FRAME_BYTES,
-      handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
-    });
+    const ws = dialSession(this.opts.url, this.opts.credential);
     this.ws = ws;
     this.welcomed = false;
     let fatal: string | null = null;
@@ -116,7 +131,11 @@ export class AgentSession {
       this.lastHeardMs = performance.now();
       this.send({ v: PROTOCOL_VERSION, type: "hello", protocol_version: PROTOCOL_VERSION, ...this.on.hello() } satisfies AgentFrame);
     });
-    ws.on("ping", () => (this.lastHeardMs = performance.now()));
+    ws.on("ping", (data) => {
+      this.lastHeardMs = performance.now();
+      const everyS = Number(data.toString());
+      if (this.welcomed && Number.isInteger(everyS) && everyS > 0) this.pingEveryMs = everyS * 1000;
+    });
     ws.on("message", (data, isBinary) => {
       this.lastHeardMs = performance.now();
       if (isBinary) return;
@@ -135,8 +154,9 @@ export class AgentSession {
       const f = parsed.frame;
       if (f.type === "welcome") {
         this.welcomed = true;
-        this.attempt = 0;
+        this.redialClock.reset();
         this.heartbeatMs = f.heartbeat_s * 1000;
+        this.pingEveryMs = (f.ping_every_s ?? f.heartbeat_s) * 1000;
         this.armWatchdog();
         this.opts.log.info({ agent_id: f.agent_id }, "session open");
         this.on.welcome(f);
@@ -159,17 +179,17 @@ export class AgentSession {
         return this.on.fatal(`${fatal} (close ${code}${reason.length ? `: ${reason}` : ""})`);
       }
       if (this.stopped) return;
-      const delay = fullJitter(this.attempt++, this.opts.backoff);
+      const delay = this.redialClock.next();
       this.opts.log.info({ code, reason: reason.toString(), retry_in_ms: delay }, "session closed; reconnecting");
       this.redial = setTimeout(() => this.dial(), delay);
     });
   }
 
-  /** The server pings every heartbeat; if it goes quiet for SILENT_AFTER_PINGS of them, redial. */
+  /** The server pings every pingEveryMs (or sends frames); if it goes quiet for silentAfterMs of that (+1 s), redial. */
   private armWatchdog(): void {
     if (this.watchdog) clearInterval(this.watchdog);
     this.watchdog = setInterval(() => {
-      if (performance.now() - this.lastHeardMs > this.heartbeatMs * SILENT_AFTER_PINGS + 1000) {
+      if (performance.now() - this.lastHeardMs > silentAfterMs(this.pingEveryMs, this.heartbeatMs) + 1000) {
         this.opts.log.warn("the server went quiet; reconnecting");
         this.ws?.terminate();
       }

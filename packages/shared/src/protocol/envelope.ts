@@ -32,6 +32,26 @@ export const MAX_REPORT_BYTES = 256 * 1024;
  * closes the session; the agent redials (docs/protocol.md, "Heartbeat and liveness").
  */
 export const SILENT_AFTER_PINGS = 3;
+/**
+ * How long a peer may stay silent before it is presumed gone, when pings come every
+ * `pingEveryMs`: one ping interval, then SILENT_AFTER_PINGS - 1 heartbeats for the answer. With
+ * pings every heartbeat (fleets under PINGS_PER_SECOND x heartbeat) that is SILENT_AFTER_PINGS
+ * heartbeats; a larger fleet is pinged less often and its silence bound grows by the interval only.
+ */
+export function silentAfterMs(pingEveryMs: number, heartbeatMs: number): number {
+  return pingEveryMs + (SILENT_AFTER_PINGS - 1) * heartbeatMs;
+}
+/**
+ * The server pings at most this many sessions a second: a fleet larger than this many times the
+ * heartbeat is pinged every `sessions / PINGS_PER_SECOND` seconds instead (each ping and its pong
+ * is a socket write and a read on both sides, the whole idle cost of a session). Each ping carries
+ * that interval (whole seconds, ASCII) as its payload so the agent's watchdog follows it.
+ */
+export const PINGS_PER_SECOND = 200;
+/** The interval the server pings each session at, for a fleet of `sessions` (docs/protocol.md, "Heartbeat and liveness"). */
+export function pingEveryMs(sessions: number, heartbeatMs: number): number {
+  return Math.max(heartbeatMs, Math.ceil(sessions / PINGS_PER_SECOND) * 1000);
+}
 /** Largest log chunk payload the agent sends (bytes of data per chunk). */
 export const MAX_LOG_CHUNK_BYTES = 64 * 1024;
 /** Malformed frames tolerated per session before a policy close. */

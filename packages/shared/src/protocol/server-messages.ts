@@ -20,6 +20,12 @@ export const WelcomeFrame = frameSchema("welcome", {
   protocol_version: z.number().int(),
   agent_id: z.string(),
   heartbeat_s: z.number().positive(),
+  /**
+   * The interval the server pings this session at until a ping names another (each ping's payload
+   * is the interval in whole seconds): the heartbeat, or longer in a fleet over PINGS_PER_SECOND x
+   * heartbeat sessions. Absent (an older server): the heartbeat.
+   */
+  ping_every_s: z.number().int().positive().optional(),
   lease_ttl_s: z.number().positive(),
   max_frame_bytes: z.number().int(),
   server_time: z.string(),

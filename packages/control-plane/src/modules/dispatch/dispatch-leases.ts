@@ -18,6 +18,9 @@ export type SweepResult = { lost: string[]; requeued: string[]; failed: string[]
 export function expireLeases(db: Db, at: string, graceMs: number): SweepResult {
   const cutoff = new Date(Date.parse(at) - graceMs).toISOString();
   const out: SweepResult = { lost: [], requeued: [], failed: [], timedOut: [] };
+  // Once a second with a fleet of mostly idle agents: a cached probe first, the rows only when one lapsed.
+  const any = prepared(db, `select 1 from "jobs" where "status" in ('claimed', 'running', 'cancelling') and "lease_expires_at" is not null and "lease_expires_at" < ? limit 1`).get(cutoff);
+  if (!any) return out;
   const expired = db
     .select()
     .from(jobs)
@@ -86,13 +89,13 @@ function loseAttempt(db: Db, job: typeof jobs.$inferSelect, at: string, message:
  * the agent (`--pull-timeout`), and a claimed job that never starts is the lease's business.
  */
 export function enforceTimeouts(db: Db, at: string): string[] {
-  // The current attempt's start: a retry's clock starts again.
-  const live = db
-    .select({ id: jobs.id, attempt: jobs.attempt, startedAt: jobAttempts.startedAt, timeoutS: jobs.timeoutS })
-    .from(jobs)
-    .innerJoin(jobAttempts, and(eq(jobAttempts.jobId, jobs.id), eq(jobAttempts.attempt, jobs.attempt)))
-    .where(and(sql`${jobs.status} in ('claimed', 'running', 'cancelling')`, sql`${jobs.status} = 'running'`, isNotNull(jobs.timeoutS)))
-    .all();
+  // The current attempt's start: a retry's clock starts again. Once a second: a cached statement.
+  const live = prepared(
+    db,
+    `select j."id" as id, j."attempt" as attempt, a."started_at" as startedAt, j."timeout_s" as timeoutS from "jobs" j
+     join "job_attempts" a on a."job_id" = j."id" and a."attempt" = j."attempt"
+     where j."status" in ('claimed', 'running', 'cancelling') and j."status" = 'running' and j."timeout_s" is not null`,
+  ).all() as { id: string; attempt: number; startedAt: string | null; timeoutS: number | null }[];
   const nowMs = Date.parse(at);
   const hit: string[] = [];
   for (const j of live) {

@@ -38,6 +38,9 @@ export const SCRAPE_SQL = {
   retries: `select count(*) from "job_attempts" indexed by "job_attempts_retries" where "attempt" > 1`,
 } as const;
 
+/** How often the event-loop lag metrics sample the loop (ms). */
+export const EVENT_LOOP_SAMPLE_MS = 100;
+
 export class ServerMetrics {
   readonly registry = new Registry();
   readonly httpDuration: Histogram<"method" | "route" | "status">;
@@ -47,7 +50,9 @@ export class ServerMetrics {
 
   constructor(db: Db, events: EventBus, opts: { sessions: () => number; clock: () => number }) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry, prefix: "outpost_server_" });
+    // The event-loop lag histogram samples every 100 ms, not prom-client's 10: its 10 ms timer woke an idle
+    // server 100 times a second, most of the idle CPU of a server holding 10,000 agents (docs/performance.md).
+    collectDefaultMetrics({ register: this.registry, prefix: "outpost_server_", eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
     this.httpDuration = new Histogram({
       name: "outpost_http_request_duration_seconds",
       help: "HTTP request durations by route (the route's pattern, not the URL).",

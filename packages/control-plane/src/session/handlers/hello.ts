@@ -1,6 +1,5 @@
 /** hello: the session's first frame. Resumes the attempts the agent still holds; welcome. */
-import { CLOSE, MAX_FRAME_BYTES, PROTOCOL_VERSION, type ResumePoint, type ServerFrame } from "@outpost/shared";
-import { prepared } from "../../db/client.js";
+import { CLOSE, MAX_FRAME_BYTES, PROTOCOL_VERSION, pingEveryMs, type ResumePoint, type ServerFrame } from "@outpost/shared";
 import { syncModules } from "../../modules/agents/agents.service.js";
 import { settleOpenRequests } from "../../modules/agents/agent-modules.js";
 import { renewLease } from "../../modules/dispatch/dispatch-attempts.js";
@@ -19,7 +18,6 @@ export const hello: Handler<"hello"> = (ctx, s, f) => {
   const { db } = ctx.deps;
   settleOpenRequests(db, s.agentId, f.modules, at);
   syncModules(db, s.agentId, f.modules, at);
-  prepared(db, `update "agents" set "slots" = ?, "version" = ?, "updated_at" = ? where "id" = ?`).run(f.slots, f.version, at, s.agentId);
   // Attempts the agent still holds get a fresh lease; live ones it no longer holds are lost now.
   const held = new Set(f.running.map((r) => `${r.job_id}:${r.attempt}`));
   const resume: ResumePoint[] = [];
@@ -29,7 +27,7 @@ export const hello: Handler<"hello"> = (ctx, s, f) => {
     else resume.push({ job_id: r.job_id, attempt: r.attempt, ...logResumePoint(db, r.job_id, r.attempt) });
   }
   for (const id of declareForgotten(db, s.agentId, held, at).lost) ctx.jobChanged(s, id);
-  markConnected(db, s.agentId, at);
+  markConnected(db, s.agentId, at, f);
   s.said = true;
   s.freeSlots = Math.max(0, f.slots - f.running.length);
   s.send({
@@ -38,6 +36,7 @@ export const hello: Handler<"hello"> = (ctx, s, f) => {
     protocol_version: PROTOCOL_VERSION,
     agent_id: s.agentId,
     heartbeat_s: ctx.deps.config.heartbeatS,
+    ping_every_s: s.startPings(pingEveryMs(ctx.sessions.size, ctx.deps.config.heartbeatS * 1000), ctx.deps.config.heartbeatS * 1000) / 1000,
     lease_ttl_s: ctx.deps.config.leaseTtlS,
     max_frame_bytes: MAX_FRAME_BYTES,
     server_time: at,
