@@ -108,7 +108,6 @@ function threadUse(before: Map<string, number>, after: Map<string, number>): str
 
 type Holding = { connect: Extract<FleetResult, { kind: "connect" }>; bytesPerAgent: number; idleCpuPct: number; idleThreads: string };
 
-/** Dials the fleet at a server, then measures what holding it costs: RSS per agent, idle CPU. */
 /** Profiles the server's own thread from now until the returned function is called, writing the profile to `to`. */
 async function profile(to: string | undefined): Promise<() => Promise<void>> {
   if (!to) return async () => {};
@@ -123,6 +122,7 @@ async function profile(to: string | undefined): Promise<() => Promise<void>> {
   };
 }
 
+/** Dials the fleet at a server, then measures what holding it costs: RSS per agent, idle CPU. */
 async function holdFleet(url: string, credentials: string[], subprotocol: string | null, profileTo?: string, connectProfileTo?: string): Promise<Holding> {
   const before = rssAfterGc();
   const stopConnectProfile = await profile(connectProfileTo);

@@ -82,7 +82,7 @@ export class Clocks {
     for (const s of this.ctx.sessions.values()) {
       if (nowMs > s.silentAtMs) this.dropSilent(s);
       // Not before hello: the agent adopts a ping's interval only once welcomed (before that it has three heartbeats to say hello).
-      else if (s.said && (nowMs - s.lastReceivedMs >= s.pingEveryMs || nowMs - s.lastSentMs >= s.pingEveryMs)) s.ping(nowMs, every, hb);
+      else if (s.said && (nowMs - s.lastReceivedMs >= s.pingEveryMs || nowMs - s.lastSentMs >= s.pingEveryMs)) s.ping(nowMs, every);
     }
     for (const id of enforceTimeouts(deps.db, at)) this.changes.onJobStatus(id);
     // After a restart, agents get one grace period to reconnect and renew before anything is lost.

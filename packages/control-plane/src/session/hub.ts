@@ -122,7 +122,7 @@ export class AgentHub implements DispatchCommands {
       this.sessions.delete(agentId);
       previous.ws.close(CLOSE.replaced, "replaced by a newer session of the same agent");
     }
-    const session = new Session(ws, agentId, orgId, this.deps.clock(), this.batch.outbox, this.deps.config.heartbeatS * 1000, this.deps.clock);
+    const session = new Session(ws, agentId, orgId, this.batch.outbox, this.deps.config.heartbeatS * 1000, this.deps.clock);
     // The agent is stored connected from the replaced session's hello until this one says hello or ends.
     session.owesOffline = previous !== undefined && (previous.said || previous.owesOffline);
     this.sessions.set(agentId, session);

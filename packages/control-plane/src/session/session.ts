@@ -34,11 +34,12 @@ export class Session {
     readonly ws: WebSocket,
     readonly agentId: string,
     readonly orgId: string,
-    now: number,
-    private readonly outbox: Outbox = { frames: null },
-    heartbeatMs = 10_000,
-    private readonly clock: () => number = Date.now,
+    private readonly outbox: Outbox,
+    /** The server's heartbeat: the ping interval until the welcome names the fleet's, and the silence bound's unit. */
+    private readonly heartbeatMs: number,
+    private readonly clock: () => number,
   ) {
+    const now = clock();
     this.lastReceivedMs = now;
     this.lastSentMs = now;
     this.pingEveryMs = heartbeatMs;
@@ -53,9 +54,9 @@ export class Session {
   }
 
   /** The ping interval the welcome names (the fleet's at hello); returns it. */
-  startPings(everyMs: number, heartbeatMs: number): number {
+  startPings(everyMs: number): number {
     this.pingEveryMs = everyMs;
-    this.silentForMs = silentAfterMs(everyMs, heartbeatMs);
+    this.silentForMs = silentAfterMs(everyMs, this.heartbeatMs);
     // A longer interval moves the silence mark out; a shorter one applies from the next thing heard (the pong due now).
     this.silentAtMs = Math.max(this.silentAtMs, this.lastReceivedMs + this.silentForMs);
     return everyMs;
@@ -65,11 +66,11 @@ export class Session {
    * Pings the agent, telling it the interval of the pings to come (whole seconds as the payload:
    * its watchdog follows it, docs/protocol.md "Heartbeat and liveness").
    */
-  ping(now: number, everyMs: number, heartbeatMs: number): void {
+  ping(now: number, everyMs: number): void {
     if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
     this.ws.ping(String(everyMs / 1000));
     this.lastSentMs = now;
-    this.startPings(everyMs, heartbeatMs);
+    this.startPings(everyMs);
   }
 
   send(frame: ServerFrame): void {

@@ -2,9 +2,14 @@
 export type Backoff = { baseMs: number; capMs: number };
 export const DEFAULT_BACKOFF: Backoff = { baseMs: 500, capMs: 30_000 };
 
-/** Full jitter (AWS architecture blog): a uniform delay in [0, min(cap, base * 2^attempt)). */
+/** The window a redial's delay is drawn from after `attempt` failures: min(cap, base x 2^attempt). */
+function backoffWindowMs(attempt: number, b: Backoff = DEFAULT_BACKOFF): number {
+  return Math.min(b.capMs, b.baseMs * 2 ** Math.min(attempt, 30));
+}
+
+/** Full jitter (AWS architecture blog): a uniform delay in [0, backoffWindowMs(attempt)). */
 export function fullJitter(attempt: number, b: Backoff = DEFAULT_BACKOFF, random = Math.random): number {
-  return Math.floor(random() * Math.min(b.capMs, b.baseMs * 2 ** Math.min(attempt, 30)));
+  return Math.floor(random() * backoffWindowMs(attempt, b));
 }
 
 /**
@@ -20,9 +25,9 @@ export class Redial {
     private readonly random = Math.random,
   ) {}
 
-  /** The window the next delay is drawn from: min(cap, base x 2^attempt). */
+  /** The window the next delay is drawn from. */
   get windowMs(): number {
-    return Math.min(this.backoff.capMs, this.backoff.baseMs * 2 ** Math.min(this.attempt, 30));
+    return backoffWindowMs(this.attempt, this.backoff);
   }
 
   /** A dial failed or a session ended: the delay before dialling again (counts the attempt). */

@@ -1,19 +1,19 @@
 /** The Overview page's numbers, read in one pass over the caller's orgs (raw SQL: aggregates drizzle would only wrap). */
 import semver from "semver";
 import type { Overview } from "@outpost/shared";
+import { prepared } from "../../db/client.js";
 import type { Deps } from "../../deps.js";
 import { SERVER_VERSION } from "../../version.js";
-import { quantileS } from "./overview-queue-wait.js";
+import { QUEUE_WAIT_BOUNDS_S, quantileS } from "./overview-queue-wait.js";
 
 const DAY_MS = 24 * 3600 * 1000;
 
 export function overview(deps: Deps, orgIds: string[]): Overview {
-  const db = deps.db.$client;
   const now = deps.clock();
   const since = new Date(now - DAY_MS).toISOString();
   const orgs = orgIds.map(() => "?").join(", ") || "null";
   // Every query names the orgs first, then its own parameters.
-  const all = <T>(sql: string, ...params: unknown[]) => db.prepare(sql).all(...orgIds, ...params) as T[];
+  const all = <T>(sql: string, ...params: unknown[]) => prepared(deps.db, sql).all(...orgIds, ...params) as T[];
 
   // Counts come from tables kept by triggers (agent_counts, job_minutes, queue_waits: migration
   // 0012), so the page costs the same for ten agents and jobs as for a hundred thousand and a million.
@@ -28,11 +28,10 @@ export function overview(deps: Deps, orgIds: string[]): Overview {
       having sum("completed") + sum("failed") + sum("cancelled") > 0 order by "minute"`,
     sinceMinute,
   );
-  const waits: number[] = [];
+  const waitCounts = new Array<number>(QUEUE_WAIT_BOUNDS_S.length + 1).fill(0);
   for (const r of all<{ bucket: number; n: number }>(`select "bucket", sum("n") as n from "queue_waits" where "org_id" in (${orgs}) and "minute" >= ? group by "bucket"`, sinceMinute)) {
-    waits[r.bucket] = r.n;
+    waitCounts[r.bucket] = r.n;
   }
-  const waitCounts = Array.from(waits, (n) => n ?? 0);
   const pools = all<{ pool_id: string; name: string; jobs_24h: number; pending: number; running: number }>(
     `select p."id" as pool_id, p."name", count(j."id") as jobs_24h,
             coalesce(sum(j."status" = 'pending'), 0) as pending, coalesce(sum(j."status" in ('claimed', 'running', 'cancelling')), 0) as running
@@ -59,6 +58,13 @@ export function overview(deps: Deps, orgIds: string[]): Overview {
 }
 
 const OLDER_SHOWN = 20;
+/** An org's distinct agent versions, one seek of the version index each (a skip scan). */
+const DISTINCT_VERSIONS = `with recursive v(version) as (
+    select min("version") from "agents" where "org_id" = @org and "archived" = 0
+    union all
+    select (select min("version") from "agents" where "org_id" = @org and "archived" = 0 and "version" > v.version) from v where v.version is not null
+  ) select version from v where version is not null`;
+const AGENTS_OF_VERSION = `select "id", "name", "version" from "agents" where "org_id" = ? and "archived" = 0 and "version" = ? order by "id" limit ${OLDER_SHOWN}`;
 
 /**
  * Up to 20 active agents on a version older than the server's, oldest version first, then by name.
@@ -69,15 +75,8 @@ const OLDER_SHOWN = 20;
  */
 function olderAgents(deps: Deps, orgIds: string[]): { id: string; name: string; version: string }[] {
   if (!semver.valid(SERVER_VERSION)) return [];
-  const db = deps.db.$client;
-  const versions = db.prepare(
-    `with recursive v(version) as (
-       select min("version") from "agents" where "org_id" = @org and "archived" = 0
-       union all
-       select (select min("version") from "agents" where "org_id" = @org and "archived" = 0 and "version" > v.version) from v where v.version is not null
-     ) select version from v where version is not null`,
-  ).pluck();
-  const agentsOf = db.prepare(`select "id", "name", "version" from "agents" where "org_id" = ? and "archived" = 0 and "version" = ? order by "id" limit ${OLDER_SHOWN}`);
+  const versions = prepared(deps.db, DISTINCT_VERSIONS).pluck();
+  const agentsOf = prepared(deps.db, AGENTS_OF_VERSION);
   const rows: { id: string; name: string; version: string }[] = [];
   for (const org of orgIds) {
     for (const version of versions.all({ org }) as string[]) {

@@ -36,7 +36,7 @@ export const hello: Handler<"hello"> = (ctx, s, f) => {
     protocol_version: PROTOCOL_VERSION,
     agent_id: s.agentId,
     heartbeat_s: ctx.deps.config.heartbeatS,
-    ping_every_s: s.startPings(pingEveryMs(ctx.sessions.size, ctx.deps.config.heartbeatS * 1000), ctx.deps.config.heartbeatS * 1000) / 1000,
+    ping_every_s: s.startPings(pingEveryMs(ctx.sessions.size, ctx.deps.config.heartbeatS * 1000)) / 1000,
     lease_ttl_s: ctx.deps.config.leaseTtlS,
     max_frame_bytes: MAX_FRAME_BYTES,
     server_time: at,
