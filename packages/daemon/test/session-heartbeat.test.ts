@@ -5,9 +5,10 @@
  */
 import { afterEach, expect, it } from "vitest";
 import pino from "pino";
-import { WebSocketServer, type WebSocket } from "ws";
-import { PROTOCOL_VERSION, SESSION_PATH, SUBPROTOCOL } from "@outpost/shared";
+import type { WebSocketServer, WebSocket } from "ws";
+import { PROTOCOL_VERSION } from "@outpost/shared";
 import { AgentSession } from "../src/session/connection.js";
+import { sessionServer } from "./support/session-server.js";
 
 let wss: WebSocketServer | null = null;
 let session: AgentSession | null = null;
@@ -19,7 +20,8 @@ afterEach(async () => {
 });
 
 async function serve(onConnection: (ws: WebSocket) => void, welcome: Record<string, unknown> = {}): Promise<{ port: number; connections: () => number }> {
-  wss = new WebSocketServer({ host: "127.0.0.1", port: 0, path: SESSION_PATH, handleProtocols: (p) => (p.has(SUBPROTOCOL) ? SUBPROTOCOL : false) });
+  const server = await sessionServer();
+  wss = server.wss;
   let n = 0;
   wss.on("connection", (ws) => {
     n += 1;
@@ -28,8 +30,7 @@ async function serve(onConnection: (ws: WebSocket) => void, welcome: Record<stri
       onConnection(ws);
     });
   });
-  const { port } = await new Promise<{ port: number }>((r) => wss!.once("listening", () => r(wss!.address() as { port: number })));
-  return { port, connections: () => n };
+  return { port: server.port, connections: () => n };
 }
 
 function start(port: number): void {

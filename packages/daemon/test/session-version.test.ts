@@ -6,9 +6,10 @@
  */
 import { afterEach, expect, it } from "vitest";
 import pino from "pino";
-import { WebSocketServer } from "ws";
-import { CLOSE, PROTOCOL_VERSION, SESSION_PATH, SUBPROTOCOL } from "@outpost/shared";
+import type { WebSocketServer } from "ws";
+import { CLOSE, PROTOCOL_VERSION } from "@outpost/shared";
 import { AgentSession } from "../src/session/connection.js";
+import { sessionServer } from "./support/session-server.js";
 
 let wss: WebSocketServer | null = null;
 let session: AgentSession | null = null;
@@ -23,7 +24,8 @@ it.each([
   ["missing", {}],
   ["2", { v: PROTOCOL_VERSION + 1 }],
 ])("a server frame with v %s closes the session with 4004 and stops the agent", async (said, envelope) => {
-  wss = new WebSocketServer({ host: "127.0.0.1", port: 0, path: SESSION_PATH, handleProtocols: (p) => (p.has(SUBPROTOCOL) ? SUBPROTOCOL : false) });
+  const server = await sessionServer();
+  wss = server.wss;
   const hello = new Promise<unknown>((resolve) => wss!.on("connection", (ws) => ws.once("message", (d) => resolve(JSON.parse(d.toString())))));
   const closedWith = new Promise<number>((resolve) =>
     wss!.on("connection", (ws) => {
@@ -31,7 +33,7 @@ it.each([
       ws.once("close", (code) => resolve(code));
     }),
   );
-  const { port } = await new Promise<{ port: number }>((r) => wss!.once("listening", () => r(wss!.address() as { port: number })));
+  const { port } = server;
   let welcomed = false;
   const fatal = new Promise<string>((resolve) => {
     session = new AgentSession(
