@@ -13,25 +13,23 @@ import type { EventBus } from "../events/event-bus.js";
 
 const SECONDS = [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600];
 
-type PoolRow = { org: string; pool: string; status: string; n: number };
-type QueueRow = { org: string; pool: string; n: number; oldest: string };
+/** A series of outpost_jobs; `oldest` is the oldest job's creation time for live statuses (the queue's age, for pending). */
+type PoolRow = { org: string; pool: string; status: string; n: number; oldest: string | null };
 
 /**
  * Every statement a scrape runs (test/metrics.test.ts checks that jobs and attempts are reached only
  * through the indexes named here). Finished jobs are counted by triggers into job_counts; live ones
  * through the partial indexes that hold only them, so a scrape costs the live jobs, never history.
  */
-const LIVE_JOBS = `select "org_id", "pool_id", "status" from "jobs" indexed by "jobs_queue" where "status" = 'pending'
-  union all select "org_id", "pool_id", "status" from "jobs" indexed by "jobs_live" where "status" in ('claimed', 'running', 'cancelling')
-  union all select "org_id", "pool_id", "status" from "jobs" indexed by "jobs_retrying" where "status" = 'retrying'`;
+const LIVE_JOBS = `select "org_id", "pool_id", "status", "inserted_at" from "jobs" indexed by "jobs_queue" where "status" = 'pending'
+  union all select "org_id", "pool_id", "status", "inserted_at" from "jobs" indexed by "jobs_live" where "status" in ('claimed', 'running', 'cancelling')
+  union all select "org_id", "pool_id", "status", "inserted_at" from "jobs" indexed by "jobs_retrying" where "status" = 'retrying'`;
 export const SCRAPE_SQL = {
-  jobsByStatus: `select o."slug" as org, coalesce(p."name", '') as pool, c."status" as status, c."n" as n
-      from (select "org_id", nullif("pool_id", '') as "pool_id", "status", "n" from "job_counts" where "n" > 0
-            union all select "org_id", "pool_id", "status", count(*) from (${LIVE_JOBS}) group by 1, 2, 3) c
+  // The queue gauges read their pending rows from here too (one pass over the pending jobs a scrape).
+  jobsByStatus: `select o."slug" as org, coalesce(p."name", '') as pool, c."status" as status, c."n" as n, c."oldest" as oldest
+      from (select "org_id", nullif("pool_id", '') as "pool_id", "status", "n", null as "oldest" from "job_counts" where "n" > 0
+            union all select "org_id", "pool_id", "status", count(*), min("inserted_at") from (${LIVE_JOBS}) group by 1, 2, 3) c
       join "orgs" o on o."id" = c."org_id" left join "pools" p on p."id" = c."pool_id"`,
-  queues: `select o."slug" as org, coalesce(p."name", '') as pool, count(*) as n, min(j."inserted_at") as oldest
-    from "jobs" j indexed by "jobs_queue" join "orgs" o on o."id" = j."org_id" left join "pools" p on p."id" = j."pool_id"
-    where j."status" = 'pending' group by o."slug", p."name"`,
   // INDEXED BY: the planner would rather walk the primary key (it covers `attempt`) than trust the
   // partial index to be small; and a statement naming an index it cannot use fails to prepare.
   leaseExpiries: `select count(*) from "job_attempts" indexed by "job_attempts_lost" where "outcome" = 'lost'`,
@@ -81,6 +79,18 @@ export class ServerMetrics {
     });
     const stopTx = observeTransactions(db, (s) => txSeconds.observe(s));
 
+    // Read once per scrape: prom-client collects every metric in one synchronous pass, and the
+    // rows are dropped on the next turn, so the three gauges below share one read and the next
+    // scrape reads afresh.
+    let rows: PoolRow[] | null = null;
+    const jobRows = (): PoolRow[] => {
+      if (!rows) {
+        rows = prepared(db, SCRAPE_SQL.jobsByStatus).all() as PoolRow[];
+        setImmediate(() => (rows = null));
+      }
+      return rows;
+    };
+    const queues = () => jobRows().filter((r) => r.status === "pending");
     new Gauge({
       name: "outpost_jobs",
       help: "Jobs by status and pool (pool empty: sent to a named agent).",
@@ -88,10 +98,9 @@ export class ServerMetrics {
       registers,
       collect() {
         this.reset();
-        for (const r of prepared(db, SCRAPE_SQL.jobsByStatus).all() as PoolRow[]) this.set({ org: r.org, pool: r.pool, status: r.status }, r.n);
+        for (const r of jobRows()) this.set({ org: r.org, pool: r.pool, status: r.status }, r.n);
       },
     });
-    let queues: QueueRow[] = [];
     new Gauge({
       name: "outpost_queue_depth",
       help: "Pending jobs per pool.",
@@ -99,8 +108,7 @@ export class ServerMetrics {
       registers,
       collect() {
         this.reset();
-        queues = prepared(db, SCRAPE_SQL.queues).all() as QueueRow[];
-        for (const r of queues) this.set({ org: r.org, pool: r.pool }, r.n);
+        for (const r of queues()) this.set({ org: r.org, pool: r.pool }, r.n);
       },
     });
     new Gauge({
@@ -111,9 +119,7 @@ export class ServerMetrics {
       collect() {
         this.reset();
         const now = opts.clock();
-        for (const r of queues.length ? queues : (prepared(db, SCRAPE_SQL.queues).all() as QueueRow[])) {
-          this.set({ org: r.org, pool: r.pool }, Math.max(0, (now - Date.parse(r.oldest)) / 1000));
-        }
+        for (const r of queues()) this.set({ org: r.org, pool: r.pool }, Math.max(0, (now - Date.parse(r.oldest!)) / 1000));
       },
     });
     new Gauge({
